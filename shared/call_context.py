@@ -1,0 +1,56 @@
+"""State of the call being served on this thread: its request id and its deadline.
+
+The server interceptors bind it; the client helper reads it to pass the request id and the
+caller's remaining time on to the calls this call makes.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import time
+import uuid
+from dataclasses import dataclass
+
+REQUEST_ID_HEADER = "x-request-id"
+# grpc's time_remaining() answers ~9e18 when the caller set no deadline.
+NO_DEADLINE_THRESHOLD_SECONDS = 1e9
+
+
+@dataclass(frozen=True)
+class CallContext:
+    request_id: str
+    method: str
+    # Monotonic time by which the caller wants an answer, or None without a deadline.
+    deadline: float | None
+
+    def time_remaining(self) -> float | None:
+        if self.deadline is None:
+            return None
+        return self.deadline - time.monotonic()
+
+
+_current_call: contextvars.ContextVar[CallContext | None] = contextvars.ContextVar(
+    "current_call", default=None
+)
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def deadline_from_remaining(remaining: float | None) -> float | None:
+    if remaining is None or remaining > NO_DEADLINE_THRESHOLD_SECONDS:
+        return None
+    return time.monotonic() + remaining
+
+
+def current_call() -> CallContext | None:
+    return _current_call.get()
+
+
+def bind_call(call: CallContext) -> contextvars.Token[CallContext | None]:
+    return _current_call.set(call)
+
+
+def unbind_call(token: contextvars.Token[CallContext | None]) -> None:
+    _current_call.reset(token)

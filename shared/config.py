@@ -1,0 +1,93 @@
+"""Configuration from ``CONNECTABILITY_*`` environment variables, with embedded defaults.
+
+With nothing set, everything lives under ``./.connectability``: one SQLite database per
+service, the local file store, the Maildir and a development signing key. Production sets
+PostgreSQL URLs, addresses and keys explicitly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ServiceName = Literal["connection", "drawing", "notification"]
+SERVICE_NAMES: tuple[ServiceName, ...] = ("connection", "drawing", "notification")
+
+DEFAULT_PORTS: dict[str, int] = {"connection": 50051, "drawing": 50052, "notification": 50053}
+
+
+class Settings(BaseSettings):
+    """Every setting of every service; each process reads the ones it needs."""
+
+    model_config = SettingsConfigDict(env_prefix="CONNECTABILITY_", extra="ignore")
+
+    # Where embedded defaults keep their state (databases, keys, files, mail).
+    data_dir: Path = Path(".connectability")
+    # The interface the services listen on; 0.0.0.0 in containers.
+    host: str = "127.0.0.1"
+    connection_port: int = DEFAULT_PORTS["connection"]
+    drawing_port: int = DEFAULT_PORTS["drawing"]
+    notification_port: int = DEFAULT_PORTS["notification"]
+
+    # SQLAlchemy URLs; empty means SQLite under data_dir.
+    connection_database_url: str = ""
+    drawing_database_url: str = ""
+    notification_database_url: str = ""
+
+    # Where the connection service reaches the services below it; empty means host:port.
+    drawing_address: str = ""
+    notification_address: str = ""
+
+    # JWT verification keys: a JWKS document inline (starts with "{") or a path to one.
+    jwt_public_keys: str = ""
+    # The private JWK this process signs its own service tokens with (and `token` uses).
+    jwt_signing_key: str = ""
+    jwt_audience: str = "connectability"
+    jwt_issuer: str = "connectability-local"
+    service_token_ttl_seconds: int = 300
+
+    # Graceful shutdown: unary calls get this long to finish before streams are cancelled.
+    shutdown_grace_seconds: float = 10.0
+    # Default deadline of outgoing calls when no caller deadline is passed on.
+    outgoing_deadline_seconds: float = 10.0
+    keepalive_time_ms: int = 30_000
+    keepalive_timeout_ms: int = 10_000
+    max_message_bytes: int = 4 * 1024 * 1024
+    worker_threads: int = 32
+
+    log_level: str = "INFO"
+    # "json" for one JSON object per line (default), "text" for people at a terminal.
+    log_format: Literal["json", "text"] = "json"
+
+    def port_of(self, service: str) -> int:
+        return int(getattr(self, f"{service}_port"))
+
+    def database_url_of(self, service: str) -> str:
+        configured = str(getattr(self, f"{service}_database_url"))
+        if configured:
+            return configured
+        return f"sqlite:///{(self.data_dir / f'{service}.db').resolve()}"
+
+    def address_of(self, service: str) -> str:
+        configured = str(getattr(self, f"{service}_address", "") or "")
+        if configured:
+            return configured
+        return f"{self.host if self.host != '0.0.0.0' else '127.0.0.1'}:{self.port_of(service)}"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def public_keys_source(self) -> str:
+        return self.jwt_public_keys or str(self.keys_dir / "jwks.json")
+
+    @property
+    def signing_key_source(self) -> str:
+        return self.jwt_signing_key or str(self.keys_dir / "signing-key.jwk")
+
+
+def load_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,272 @@
+"""Server interceptors: the cross-cutting concerns, each written once.
+
+Order (outermost first), as ``server_interceptors`` returns them:
+1. ``CallScopeInterceptor``: request id, deadline, in-flight accounting, one structured log
+   line per call;
+2. ``ErrorMappingInterceptor``: ``DomainError`` → ``google.rpc.Status`` with ``ErrorInfo``;
+   anything unexpected → ``INTERNAL`` with a request id to quote, never a stack trace;
+3. ``AuthenticationInterceptor``: a verified bearer token on every call except health and
+   reflection, bound as the current principal.
+
+Each one wraps the method handler's behaviour in a context manager, so unary and streaming
+methods get the same treatment.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+import grpc
+from grpc_status import rpc_status
+
+from shared.call_context import (
+    REQUEST_ID_HEADER,
+    CallContext,
+    bind_call,
+    current_call,
+    deadline_from_remaining,
+    new_request_id,
+    unbind_call,
+)
+from shared.errors import DomainError, Internal, Reason, Unauthenticated, Unimplemented, status_for
+from shared.identity import bind_principal, unbind_principal
+from shared.tokens import TokenVerifier
+
+log = logging.getLogger("connectability.rpc")
+
+# Methods any client may call without a token: health checks and reflection.
+PUBLIC_METHOD_PREFIXES = (
+    "/grpc.health.v1.Health/",
+    "/grpc.reflection.v1alpha.ServerReflection/",
+    "/grpc.reflection.v1.ServerReflection/",
+)
+_REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+Around = Callable[[str, grpc.ServicerContext, bool], AbstractContextManager[None]]
+
+
+def _wrap_handler(handler: grpc.RpcMethodHandler, method: str, around: Around) -> Any:
+    """The same handler with every call run inside ``around(method, context, streaming)``."""
+
+    def unary_response(behavior: Callable[..., Any]) -> Callable[..., Any]:
+        def call(request: Any, context: grpc.ServicerContext) -> Any:
+            with around(method, context, False):
+                return behavior(request, context)
+
+        return call
+
+    def stream_response(behavior: Callable[..., Any]) -> Callable[..., Any]:
+        def call(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+            with around(method, context, True):
+                yield from behavior(request, context)
+
+        return call
+
+    codec = {
+        "request_deserializer": handler.request_deserializer,
+        "response_serializer": handler.response_serializer,
+    }
+    if handler.unary_unary:
+        return grpc.unary_unary_rpc_method_handler(unary_response(handler.unary_unary), **codec)
+    if handler.stream_unary:
+        return grpc.stream_unary_rpc_method_handler(unary_response(handler.stream_unary), **codec)
+    if handler.unary_stream:
+        return grpc.unary_stream_rpc_method_handler(stream_response(handler.unary_stream), **codec)
+    return grpc.stream_stream_rpc_method_handler(stream_response(handler.stream_stream), **codec)
+
+
+class _AroundInterceptor(grpc.ServerInterceptor):
+    def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler | None:
+        handler = continuation(handler_call_details)
+        method = handler_call_details.method  # type: ignore[attr-defined]
+        if handler is None or not self.applies_to(method):
+            return handler
+        return _wrap_handler(handler, method, self.around)
+
+    def applies_to(self, method: str) -> bool:
+        return True
+
+    def around(
+        self, method: str, context: grpc.ServicerContext, streaming: bool
+    ) -> AbstractContextManager[None]:
+        raise NotImplementedError
+
+
+class InFlightCalls:
+    """Counts calls in progress, so shutdown can wait for unary calls to drain."""
+
+    def __init__(self) -> None:
+        self._unary = 0
+        self._streams = 0
+        self._changed = threading.Condition()
+
+    def enter(self, streaming: bool) -> None:
+        with self._changed:
+            if streaming:
+                self._streams += 1
+            else:
+                self._unary += 1
+
+    def leave(self, streaming: bool) -> None:
+        with self._changed:
+            if streaming:
+                self._streams -= 1
+            else:
+                self._unary -= 1
+            self._changed.notify_all()
+
+    @property
+    def unary(self) -> int:
+        return self._unary
+
+    @property
+    def streams(self) -> int:
+        return self._streams
+
+    def wait_for_unary_drain(self, timeout: float) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: self._unary == 0, timeout=timeout)
+
+
+def _metadata_value(context: grpc.ServicerContext, key: str) -> str:
+    for name, value in context.invocation_metadata() or ():
+        if name == key and isinstance(value, str):
+            return value
+    return ""
+
+
+def _add_trailing_metadata(context: grpc.ServicerContext, extra: tuple[Any, ...]) -> None:
+    existing = tuple(context.trailing_metadata() or ())  # type: ignore[attr-defined]
+    context.set_trailing_metadata(existing + extra)
+
+
+class CallScopeInterceptor(_AroundInterceptor):
+    """Binds the call's request id and deadline, counts it in flight, and logs it once."""
+
+    def __init__(self, in_flight: InFlightCalls):
+        self._in_flight = in_flight
+
+    @contextmanager
+    def around(
+        self, method: str, context: grpc.ServicerContext, streaming: bool
+    ) -> Iterator[None]:
+        offered = _metadata_value(context, REQUEST_ID_HEADER)
+        request_id = offered if _REQUEST_ID_PATTERN.match(offered) else new_request_id()
+        call = CallContext(request_id, method, deadline_from_remaining(context.time_remaining()))
+        token = bind_call(call)
+        self._in_flight.enter(streaming)
+        started = time.perf_counter()
+        try:
+            yield
+            # The request id rides in the trailers: sending headers early would commit the
+            # call and stop clients from transparently retrying an UNAVAILABLE answer.
+            _add_trailing_metadata(context, ((REQUEST_ID_HEADER, request_id),))
+        finally:
+            self._in_flight.leave(streaming)
+            unbind_call(token)
+            code = context.code() if hasattr(context, "code") else None  # type: ignore[attr-defined]
+            log.info(
+                "rpc",
+                extra={
+                    "method": method,
+                    "code": (code or grpc.StatusCode.OK).name,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "request_id": request_id,
+                },
+            )
+
+
+class _StatusWithMetadata(grpc.Status):  # type: ignore[misc]
+    def __init__(self, code: grpc.StatusCode, details: str, trailing_metadata: tuple[Any, ...]):
+        self.code = code
+        self.details = details
+        self.trailing_metadata = trailing_metadata
+
+
+def abort_with_error(context: grpc.ServicerContext, error: DomainError) -> None:
+    """End the call with ``error`` as a rich status; the request id rides in the trailers."""
+    status = rpc_status.to_status(status_for(error))
+    call = current_call()
+    trailers = tuple(status.trailing_metadata)
+    if call is not None:
+        trailers += ((REQUEST_ID_HEADER, call.request_id),)
+    context.abort_with_status(_StatusWithMetadata(status.code, status.details, trailers))
+
+
+class ErrorMappingInterceptor(_AroundInterceptor):
+    @contextmanager
+    def around(
+        self, method: str, context: grpc.ServicerContext, streaming: bool
+    ) -> Iterator[None]:
+        try:
+            yield
+        except DomainError as error:
+            abort_with_error(context, error)
+        except NotImplementedError:
+            abort_with_error(
+                context,
+                Unimplemented(Reason.NOT_IMPLEMENTED, f"{method} is not implemented yet."),
+            )
+        except Exception:
+            code = context.code() if hasattr(context, "code") else None  # type: ignore[attr-defined]
+            if code not in (None, grpc.StatusCode.OK):
+                raise  # the servicer already ended the call with a status of its own
+            call = current_call()
+            request_id = call.request_id if call else "-"
+            log.exception("unexpected error", extra={"method": method, "request_id": request_id})
+            abort_with_error(
+                context,
+                Internal(
+                    Reason.INTERNAL_ERROR,
+                    f"An internal error occurred; quote request id {request_id} when reporting it.",
+                ),
+            )
+
+
+class AuthenticationInterceptor(_AroundInterceptor):
+    """Every call but health and reflection carries ``authorization: Bearer <JWT>``."""
+
+    def __init__(self, verifier: TokenVerifier):
+        self._verifier = verifier
+
+    def applies_to(self, method: str) -> bool:
+        return not method.startswith(PUBLIC_METHOD_PREFIXES)
+
+    @contextmanager
+    def around(
+        self, method: str, context: grpc.ServicerContext, streaming: bool
+    ) -> Iterator[None]:
+        header = _metadata_value(context, "authorization")
+        scheme, _, token = header.partition(" ")
+        if not header:
+            raise Unauthenticated(Reason.TOKEN_MISSING, "A bearer token is required.")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated(
+                Reason.TOKEN_MALFORMED, "The authorization header must be 'Bearer <token>'."
+            )
+        principal = self._verifier.verify(token.strip())
+        binding = bind_principal(principal)
+        try:
+            yield
+        finally:
+            unbind_principal(binding)
+
+
+def server_interceptors(
+    verifier: TokenVerifier, in_flight: InFlightCalls
+) -> list[grpc.ServerInterceptor]:
+    return [
+        CallScopeInterceptor(in_flight),
+        ErrorMappingInterceptor(),
+        AuthenticationInterceptor(verifier),
+    ]

@@ -1,0 +1,145 @@
+"""Server bootstrap shared by the three services.
+
+``start_server`` builds a gRPC server with the interceptors, ``grpc.health.v1``, reflection,
+keepalive and message-size limits, and binds it. ``GrpcServer.shutdown`` stops it gracefully:
+health goes NOT_SERVING, new calls are refused, unary calls in flight get the grace period to
+finish, then open streams are cancelled. ``run_until_signalled`` ties that to SIGTERM/SIGINT.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable, Sequence
+from concurrent import futures
+from dataclasses import dataclass, field
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from shared.config import Settings
+from shared.interceptors import InFlightCalls, server_interceptors
+from shared.tokens import TokenVerifier
+
+log = logging.getLogger("connectability.server")
+
+
+@dataclass
+class ServiceDefinition:
+    """What a service plugs into the shared server."""
+
+    # Short name: "connection", "drawing" or "notification".
+    name: str
+    # Fully qualified gRPC service names it serves, for health and reflection.
+    grpc_service_names: Sequence[str]
+    # Adds the servicer(s) to the server.
+    register: Callable[[grpc.Server], None]
+    # Called after the server stopped: stop workers, dispose engines.
+    on_stop: list[Callable[[], None]] = field(default_factory=list)
+
+
+class GrpcServer:
+    def __init__(
+        self,
+        server: grpc.Server,
+        port: int,
+        health_servicer: health.HealthServicer,
+        in_flight: InFlightCalls,
+        definition: ServiceDefinition,
+    ):
+        self.server = server
+        self.port = port
+        self.health = health_servicer
+        self.in_flight = in_flight
+        self.definition = definition
+        # Set when shutdown begins: long-lived streams watch it to end promptly.
+        self.stopping = threading.Event()
+        self._stopped = threading.Event()
+
+    def shutdown(self, grace_seconds: float) -> None:
+        if self.stopping.is_set():
+            self._stopped.wait()
+            return
+        self.stopping.set()
+        log.info("shutting down", extra={"grace_seconds": grace_seconds})
+        self.health.enter_graceful_shutdown()
+        # Refuse new calls; calls in flight keep running until the grace period ends.
+        self.server.stop(grace_seconds)
+        drained = self.in_flight.wait_for_unary_drain(grace_seconds)
+        # Unary calls are done (or out of time): cancel the streams that remain now.
+        self.server.stop(None).wait()
+        for hook in self.definition.on_stop:
+            try:
+                hook()
+            except Exception:  # one failing hook must not keep the others from running
+                log.exception("shutdown hook failed")
+        log.info("stopped", extra={"unary_drained": drained})
+        self._stopped.set()
+
+    def wait(self) -> None:
+        self.server.wait_for_termination()
+
+
+def start_server(
+    definition: ServiceDefinition,
+    settings: Settings,
+    verifier: TokenVerifier,
+    port: int | None = None,
+) -> GrpcServer:
+    in_flight = InFlightCalls()
+    options = [
+        ("grpc.keepalive_time_ms", settings.keepalive_time_ms),
+        ("grpc.keepalive_timeout_ms", settings.keepalive_timeout_ms),
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+        ("grpc.max_receive_message_length", settings.max_message_bytes),
+        ("grpc.max_send_message_length", settings.max_message_bytes),
+        ("grpc.so_reuseport", 0),
+    ]
+    server = grpc.server(
+        futures.ThreadPoolExecutor(
+            max_workers=settings.worker_threads, thread_name_prefix=definition.name
+        ),
+        interceptors=server_interceptors(verifier, in_flight),
+        options=options,
+        maximum_concurrent_rpcs=settings.worker_threads * 8,
+    )
+    health_servicer = health.HealthServicer(
+        experimental_non_blocking=True,
+        experimental_thread_pool=futures.ThreadPoolExecutor(max_workers=2),
+    )
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    definition.register(server)
+    reflection.enable_server_reflection(
+        (
+            *definition.grpc_service_names,
+            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+            reflection.SERVICE_NAME,
+        ),
+        server,
+    )
+    wanted_port = settings.port_of(definition.name) if port is None else port
+    bound_port = server.add_insecure_port(f"{settings.host}:{wanted_port}")
+    if bound_port == 0:
+        raise OSError(f"could not listen on {settings.host}:{wanted_port}")
+    server.start()
+    for name in ("", *definition.grpc_service_names):
+        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    log.info("serving", extra={"address": f"{settings.host}:{bound_port}"})
+    return GrpcServer(server, bound_port, health_servicer, in_flight, definition)
+
+
+def run_until_signalled(running: GrpcServer, grace_seconds: float) -> None:
+    """Serve until SIGTERM or SIGINT, then shut down gracefully."""
+    asked_to_stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.info("signal received", extra={"signal": signal.Signals(signum).name})
+        asked_to_stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    asked_to_stop.wait()
+    running.shutdown(grace_seconds)
