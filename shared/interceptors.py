@@ -165,6 +165,10 @@ class CallScopeInterceptor(_AroundInterceptor):
         call = CallContext(request_id, method, deadline_from_remaining(context.time_remaining()))
         token = bind_call(call)
         self._in_flight.enter(streaming)
+        # Count the call out only once gRPC has sent its status: leaving when the handler
+        # returns would let shutdown cancel a finished call whose answer is not yet sent.
+        if not context.add_callback(lambda: self._in_flight.leave(streaming)):
+            self._in_flight.leave(streaming)
         started = time.perf_counter()
         try:
             yield
@@ -172,7 +176,6 @@ class CallScopeInterceptor(_AroundInterceptor):
             # call and stop clients from transparently retrying an UNAVAILABLE answer.
             _add_trailing_metadata(context, ((REQUEST_ID_HEADER, request_id),))
         finally:
-            self._in_flight.leave(streaming)
             unbind_call(token)
             code = context.code() if hasattr(context, "code") else None  # type: ignore[attr-defined]
             log.info(

@@ -149,6 +149,6 @@ def test_the_caller_deadline_is_visible_to_the_servicer(
     echo_channel: grpc.Channel, test_keys: SigningKeys
 ) -> None:
     answer = unary_call(echo_channel, {}, metadata=bearer(test_keys.platform_token()), timeout=3)
-    assert 0 < answer["remaining"] <= 3
+    assert 0 < answer["remaining"] <= 3.1  # the wire encoding of the timeout rounds up
     without = unary_call(echo_channel, {}, metadata=bearer(test_keys.platform_token()))
     assert without["remaining"] is None
