@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.fixtures.identity"]
+pytest_plugins = ["tests.fixtures.identity", "tests.fixtures.databases"]

@@ -1,0 +1,295 @@
+"""The directory the connection service owns: companies, projects, users and Connection
+Manager grants (SQLAlchemy only; the servicer maps the exceptions to statuses).
+
+Returned rows are detached snapshots: read them freely, change them only through here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.connection.models import (
+    APPROVAL_PREFERENCES,
+    COMPANY_ROLES,
+    Base,
+    Company,
+    ConnectionManagerGrant,
+    Project,
+    User,
+)
+from shared.db import (
+    FieldNotUpdatable,
+    InvalidFieldValue,
+    RecordConflict,
+    RecordNotFound,
+    new_id,
+    utcnow,
+)
+from shared.paging import fetch_page
+from shared.permission_grants import PermissionGrants
+
+COMPANY_UPDATABLE_FIELDS = frozenset(
+    {
+        "name",
+        "file_storage_location",
+        "govcloud",
+        "approval_preference",
+        "outside_applications_allowed",
+    }
+)
+PROJECT_UPDATABLE_FIELDS = frozenset({"name", "active"})
+USER_UPDATABLE_FIELDS = frozenset({"email", "display_name", "company_role"})
+# Fields whose values come from a fixed set (the tables' CHECK constraints say the same).
+ALLOWED_VALUES: dict[str, tuple[str, ...]] = {
+    "approval_preference": APPROVAL_PREFERENCES,
+    "company_role": COMPANY_ROLES,
+}
+RowT = TypeVar("RowT", bound=Base)
+
+
+class Directory:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+        self._connection_manager_grants = PermissionGrants(ConnectionManagerGrant)
+
+    # Companies
+
+    def create_company(
+        self,
+        *,
+        name: str,
+        file_storage_location: str,
+        govcloud: bool = False,
+        approval_preference: str = "review_required",
+        outside_applications_allowed: bool = True,
+        company_id: str = "",
+    ) -> Company:
+        """A new company; ``company_id`` empty means a generated one."""
+        _require_allowed_values("company", {"approval_preference": approval_preference})
+        company = Company(
+            id=company_id or new_id(),
+            name=name,
+            file_storage_location=file_storage_location,
+            govcloud=govcloud,
+            approval_preference=approval_preference,
+            outside_applications_allowed=outside_applications_allowed,
+            **_creation_times(),
+        )
+        with self._session_factory.begin() as session:
+            _add_new(session, company, "company")
+        return company
+
+    def get_company(self, company_id: str) -> Company:
+        with self._session_factory() as session:
+            return _existing(session, Company, "company", company_id)
+
+    def list_companies(self, page_size: int = 0, page_token: str = "") -> tuple[list[Company], str]:
+        with self._session_factory() as session:
+            return fetch_page(
+                session,
+                select(Company),
+                Company.id,
+                page_size=page_size,
+                page_token=page_token,
+                filters={},
+            )
+
+    def update_company(self, company_id: str, changes: Mapping[str, object]) -> Company:
+        _require_updatable("company", changes, COMPANY_UPDATABLE_FIELDS)
+        _require_allowed_values("company", changes)
+        with self._session_factory.begin() as session:
+            company = _existing(session, Company, "company", company_id)
+            _apply(session, company, changes, "company")
+        return company
+
+    # Projects
+
+    def create_project(
+        self, *, company_id: str, name: str, active: bool = True, project_id: str = ""
+    ) -> Project:
+        """A new project of an existing company; ``project_id`` empty means a generated one."""
+        project = Project(
+            id=project_id or new_id(),
+            company_id=company_id,
+            name=name,
+            active=active,
+            **_creation_times(),
+        )
+        with self._session_factory.begin() as session:
+            _existing(session, Company, "company", company_id)
+            _add_new(session, project, "project")
+        return project
+
+    def get_project(self, project_id: str) -> Project:
+        with self._session_factory() as session:
+            return _existing(session, Project, "project", project_id)
+
+    def list_projects(
+        self, company_id: str, page_size: int = 0, page_token: str = ""
+    ) -> tuple[list[Project], str]:
+        """The company's projects in id order; ``company_id`` empty lists every company's."""
+        with self._session_factory() as session:
+            statement = select(Project)
+            if company_id:
+                _existing(session, Company, "company", company_id)
+                statement = statement.where(Project.company_id == company_id)
+            return fetch_page(
+                session,
+                statement,
+                Project.id,
+                page_size=page_size,
+                page_token=page_token,
+                filters={"company_id": company_id},
+            )
+
+    def update_project(self, project_id: str, changes: Mapping[str, object]) -> Project:
+        _require_updatable("project", changes, PROJECT_UPDATABLE_FIELDS)
+        with self._session_factory.begin() as session:
+            project = _existing(session, Project, "project", project_id)
+            _apply(session, project, changes, "project")
+        return project
+
+    # Users
+
+    def create_user(
+        self,
+        *,
+        company_id: str,
+        email: str,
+        display_name: str,
+        company_role: str = "member",
+        user_id: str = "",
+    ) -> User:
+        """A new user of an existing company; the email must be unused."""
+        _require_allowed_values("user", {"company_role": company_role})
+        user = User(
+            id=user_id or new_id(),
+            company_id=company_id,
+            email=email,
+            display_name=display_name,
+            company_role=company_role,
+            **_creation_times(),
+        )
+        with self._session_factory.begin() as session:
+            _existing(session, Company, "company", company_id)
+            _require_unused_email(session, email)
+            _add_new(session, user, "user")
+        return user
+
+    def get_user(self, user_id: str) -> User:
+        with self._session_factory() as session:
+            return _existing(session, User, "user", user_id)
+
+    def list_users(
+        self, company_id: str, page_size: int = 0, page_token: str = ""
+    ) -> tuple[list[User], str]:
+        """The company's users in id order; ``company_id`` empty lists every company's."""
+        with self._session_factory() as session:
+            statement = select(User)
+            if company_id:
+                _existing(session, Company, "company", company_id)
+                statement = statement.where(User.company_id == company_id)
+            return fetch_page(
+                session,
+                statement,
+                User.id,
+                page_size=page_size,
+                page_token=page_token,
+                filters={"company_id": company_id},
+            )
+
+    def update_user(self, user_id: str, changes: Mapping[str, object]) -> User:
+        _require_updatable("user", changes, USER_UPDATABLE_FIELDS)
+        _require_allowed_values("user", changes)
+        with self._session_factory.begin() as session:
+            user = _existing(session, User, "user", user_id)
+            if "email" in changes and changes["email"] != user.email:
+                _require_unused_email(session, str(changes["email"]))
+            _apply(session, user, changes, "user")
+        return user
+
+    # Connection Manager grants
+
+    def set_connection_manager_level(self, project_id: str, user_id: str, level: str) -> None:
+        """Grant ``level`` (``none`` revokes) to a user, of any company, on a project."""
+        with self._session_factory.begin() as session:
+            _existing(session, Project, "project", project_id)
+            _existing(session, User, "user", user_id)
+            self._connection_manager_grants.set_level(session, project_id, user_id, level)
+
+    def connection_manager_level(self, project_id: str, user_id: str) -> str:
+        """The user's level, ``none`` when nothing was granted (or either is unknown)."""
+        with self._session_factory() as session:
+            return self._connection_manager_grants.level_of(session, project_id, user_id)
+
+    def list_connection_manager_grants(
+        self, project_id: str, page_size: int = 0, page_token: str = ""
+    ) -> tuple[list[ConnectionManagerGrant], str]:
+        """Who holds a level on the project, in user id order."""
+        with self._session_factory() as session:
+            _existing(session, Project, "project", project_id)
+            return self._connection_manager_grants.list_levels(
+                session, project_id, page_size, page_token
+            )
+
+
+def _existing(session: Session, model: type[RowT], kind: str, record_id: str) -> RowT:
+    row = session.get(model, record_id)
+    if row is None:
+        raise RecordNotFound(kind, record_id)
+    return row
+
+
+def _creation_times() -> dict[str, datetime]:
+    # One clock reading: a record that was never updated has updated_at == created_at.
+    now = utcnow()
+    return {"created_at": now, "updated_at": now}
+
+
+def _add_new(session: Session, row: Company | Project | User, kind: str) -> None:
+    if session.get(type(row), row.id) is not None:
+        raise RecordConflict(kind, row.id)
+    session.add(row)
+    _flush_or_conflict(session, kind, row)
+
+
+def _apply(
+    session: Session, row: Company | Project | User, changes: Mapping[str, object], kind: str
+) -> None:
+    for field, value in changes.items():
+        setattr(row, field, value)
+    _flush_or_conflict(session, kind, row)
+
+
+def _flush_or_conflict(session: Session, kind: str, row: Company | Project | User) -> None:
+    # The checks above run first; this catches a concurrent twin that committed meanwhile.
+    try:
+        session.flush()
+    except IntegrityError as error:
+        if isinstance(row, User) and "email" in str(error.orig):
+            raise RecordConflict(kind, row.email, "email") from error
+        raise RecordConflict(kind, row.id) from error
+
+
+def _require_unused_email(session: Session, email: str) -> None:
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise RecordConflict("user", email, "email")
+
+
+def _require_updatable(kind: str, changes: Mapping[str, object], allowed: frozenset[str]) -> None:
+    refused = [field for field in changes if field not in allowed]
+    if refused:
+        raise FieldNotUpdatable(kind, refused)
+
+
+def _require_allowed_values(kind: str, values: Mapping[str, object]) -> None:
+    for field, value in values.items():
+        allowed = ALLOWED_VALUES.get(field)
+        if allowed is not None and value not in allowed:
+            raise InvalidFieldValue(kind, field, value, allowed)

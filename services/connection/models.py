@@ -1,0 +1,85 @@
+"""The connection service's tables: the directory (companies, projects, users, Connection
+Manager grants) and its AIP-155 replay store."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.db import UtcDateTime, utcnow
+from shared.db_mixins import (
+    NAMING_CONVENTION,
+    IdempotentRequestColumns,
+    Timestamps,
+    sql_one_of,
+)
+from shared.permission_levels import PERMISSION_LEVELS
+
+APPROVAL_PREFERENCES: tuple[str, ...] = ("auto_approve", "review_required")
+COMPANY_ROLES: tuple[str, ...] = ("member", "company_admin")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Company(Timestamps, Base):
+    __tablename__ = "companies"
+    __table_args__ = (
+        CheckConstraint(
+            sql_one_of("approval_preference", APPROVAL_PREFERENCES), name="approval_preference"
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+    # File storage location, e.g. "us", "eu", "au": connected companies must share it (R11).
+    file_storage_location: Mapped[str] = mapped_column(String)
+    govcloud: Mapped[bool] = mapped_column(Boolean, default=False)
+    approval_preference: Mapped[str] = mapped_column(String, default="review_required")
+    outside_applications_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Project(Timestamps, Base):
+    __tablename__ = "projects"
+    # Serves "projects of a company, in id order" (keyset paging).
+    __table_args__ = (Index("ix_projects_company_id_id", "company_id", "id"),)
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id"))
+    name: Mapped[str] = mapped_column(String)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class User(Timestamps, Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        Index("ix_users_company_id_id", "company_id", "id"),
+        CheckConstraint(sql_one_of("company_role", COMPANY_ROLES), name="company_role"),
+    )
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id"))
+    # Unique as given (no case folding): the platform owns the address's canonical form.
+    email: Mapped[str] = mapped_column(String, unique=True)
+    display_name: Mapped[str] = mapped_column(String)
+    company_role: Mapped[str] = mapped_column(String, default="member")
+
+
+class ConnectionManagerGrant(Base):
+    """A user's Connection Manager level on one project; no row means ``none``."""
+
+    __tablename__ = "connection_manager_grants"
+    __table_args__ = (CheckConstraint(sql_one_of("level", PERMISSION_LEVELS), name="level"),)
+
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), primary_key=True)
+    # Indexed for "the projects this user holds a level on".
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    level: Mapped[str] = mapped_column(String)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class IdempotentRequest(IdempotentRequestColumns, Base):
+    __tablename__ = "idempotent_requests"

@@ -1,0 +1,39 @@
+"""Drawings tool permission levels per project per user (R26), kept by the drawing service.
+
+Users live in the connection service's database, so only the project is checked here.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.drawing.models import DrawingsGrant, ProjectFacts
+from shared.db import RecordNotFound
+from shared.permission_grants import PermissionGrants
+
+
+class DrawingsPermissions:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+        self._grants = PermissionGrants(DrawingsGrant)
+
+    def set_level(self, project_id: str, user_id: str, level: str) -> None:
+        """Grant ``level`` (``none`` revokes); ``RecordNotFound`` for an unknown project."""
+        with self._session_factory.begin() as session:
+            if session.get(ProjectFacts, project_id) is None:
+                raise RecordNotFound("project", project_id)
+            self._grants.set_level(session, project_id, user_id, level)
+
+    def level_of(self, project_id: str, user_id: str) -> str:
+        """The user's level, ``none`` when nothing was granted (or the project is unknown)."""
+        with self._session_factory() as session:
+            return self._grants.level_of(session, project_id, user_id)
+
+    def list_levels(
+        self, project_id: str, page_size: int = 0, page_token: str = ""
+    ) -> tuple[list[DrawingsGrant], str]:
+        """Who holds a level on the project, in user id order; ``RecordNotFound`` if unknown."""
+        with self._session_factory() as session:
+            if session.get(ProjectFacts, project_id) is None:
+                raise RecordNotFound("project", project_id)
+            return self._grants.list_levels(session, project_id, page_size, page_token)

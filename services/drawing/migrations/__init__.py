@@ -1,0 +1,5 @@
+"""Alembic migrations of the drawing service's database."""
+
+from pathlib import Path
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent

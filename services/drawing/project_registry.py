@@ -1,0 +1,15 @@
+"""The projects the drawing service knows, as told by the connection service."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.drawing.models import ProjectFacts as ProjectFactsRow
+from shared.project_facts_registry import ProjectFacts, ProjectFactsRegistry
+
+__all__ = ["ProjectFacts", "ProjectRegistry"]
+
+
+class ProjectRegistry(ProjectFactsRegistry):
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        super().__init__(session_factory, ProjectFactsRow)

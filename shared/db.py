@@ -1,0 +1,170 @@
+"""Database plumbing every service shares: engines, sessions, migrations, time and ids.
+
+SQLite is the embedded default and PostgreSQL the production store; the same code runs on
+both. Repositories raise ``RecordNotFound``, ``RecordConflict``, ``FieldNotUpdatable`` and
+``InvalidFieldValue``, which the servicers map to gRPC statuses.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import DateTime, Engine, create_engine, event, make_url
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+
+def sqlite_pragmas(foreign_keys: bool = True) -> tuple[str, ...]:
+    """What every SQLite connection runs first.
+
+    WAL lets readers run beside the writer; NORMAL is durable in WAL mode except for the
+    last commits on power loss; SQLite leaves foreign keys off unless asked.
+    """
+    return (
+        "PRAGMA journal_mode=WAL",
+        f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}",
+        "PRAGMA busy_timeout=10000",
+        "PRAGMA synchronous=NORMAL",
+    )
+
+
+class RecordError(Exception):
+    """A repository refusal about one record of one kind."""
+
+    def __init__(self, kind: str, record_id: str, field: str = "id") -> None:
+        super().__init__(f"{kind} with {field} {record_id!r}")
+        self.kind = kind
+        self.record_id = record_id
+        self.field = field
+
+
+class RecordNotFound(RecordError, LookupError):
+    """No record of this kind has this id."""
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.record_id!r} not found"
+
+
+class RecordConflict(RecordError):
+    """A record of this kind already holds this id (or other unique value, see ``field``)."""
+
+    def __str__(self) -> str:
+        return f"{self.kind} with {self.field} {self.record_id!r} already exists"
+
+
+class FieldNotUpdatable(ValueError):
+    """An update named fields that the caller may not change."""
+
+    def __init__(self, kind: str, fields: list[str]) -> None:
+        super().__init__(f"{kind} fields not updatable: {', '.join(sorted(fields))}")
+        self.kind = kind
+        self.fields = sorted(fields)
+
+
+class InvalidFieldValue(ValueError):
+    """A field was given a value outside its allowed set."""
+
+    def __init__(self, kind: str, field: str, value: object, allowed: tuple[str, ...]) -> None:
+        super().__init__(f"{kind} {field} must be one of {allowed}, got {value!r}")
+        self.kind = kind
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime on every backend.
+
+    SQLite stores no time zone, so values go in as naive UTC and come back tagged UTC;
+    PostgreSQL stores ``timestamptz`` and answers in the session zone, so we convert.
+    Naive input is refused: guessing its zone would silently shift times.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware datetime")
+        in_utc = value.astimezone(UTC)
+        return in_utc.replace(tzinfo=None) if dialect.name == "sqlite" else in_utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def make_engine(url: str, *, sqlite_foreign_keys: bool = True) -> Engine:
+    """An engine for a ``sqlite:///…`` or ``postgresql+psycopg://…`` URL.
+
+    ``sqlite_foreign_keys=False`` is for migrations only: SQLite rebuilds a table to alter
+    it, and dropping the old copy must not trip the references to it.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    database = parsed.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False})
+    event.listen(engine, "connect", _sqlite_on_connect(sqlite_pragmas(sqlite_foreign_keys)))
+    event.listen(engine, "begin", _sqlite_begin_immediate)
+    return engine
+
+
+def _sqlite_on_connect(pragmas: tuple[str, ...]) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, _connection_record: Any) -> None:
+        # Take BEGIN away from the sqlite3 driver (it skips it before SELECTs); we emit it.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in pragmas:
+                cursor.execute(pragma)
+        finally:
+            cursor.close()
+
+    return on_connect
+
+
+def _sqlite_begin_immediate(connection: Connection) -> None:
+    # IMMEDIATE takes the write lock up front: a read-then-write transaction can then never
+    # fail to upgrade its lock (SQLITE_BUSY, which busy_timeout cannot wait out); it waits.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    # Repositories hand out objects after commit; they must stay readable without a session.
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def alembic_config(url: str, migrations_dir: Path) -> Config:
+    """An Alembic configuration built in code: no alembic.ini needed at runtime."""
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir))
+    # The option parser interpolates "%": escape it (URL-encoded passwords contain it).
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade_to_head(url: str, migrations_dir: Path) -> None:
+    command.upgrade(alembic_config(url, migrations_dir), "head")

@@ -1,0 +1,61 @@
+"""The projects a service has been told about by the connection service (or the platform).
+
+The drawing and notification services keep the same facts, each in its own table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.db import RecordNotFound, utcnow
+from shared.db_mixins import ProjectFactsColumns
+from shared.upsert import upsert_row
+
+
+@dataclass(frozen=True)
+class ProjectFacts:
+    project_id: str
+    company_id: str
+    name: str
+    active: bool
+    outside_applications_allowed: bool
+
+
+class ProjectFactsRegistry:
+    def __init__(
+        self, session_factory: sessionmaker[Session], model: type[ProjectFactsColumns]
+    ) -> None:
+        self._session_factory = session_factory
+        self._model = model
+
+    def register_project(self, facts: ProjectFacts) -> None:
+        """Record the facts, replacing what was known about the project before."""
+        with self._session_factory.begin() as session:
+            upsert_row(
+                session,
+                self._model,
+                {
+                    "project_id": facts.project_id,
+                    "company_id": facts.company_id,
+                    "name": facts.name,
+                    "active": facts.active,
+                    "outside_applications_allowed": facts.outside_applications_allowed,
+                    "updated_at": utcnow(),
+                },
+                key_columns=("project_id",),
+            )
+
+    def get_project(self, project_id: str) -> ProjectFacts:
+        with self._session_factory() as session:
+            known = session.get(self._model, project_id)
+            if known is None:
+                raise RecordNotFound("project", project_id)
+            return ProjectFacts(
+                project_id=known.project_id,
+                company_id=known.company_id,
+                name=known.name,
+                active=known.active,
+                outside_applications_allowed=known.outside_applications_allowed,
+            )

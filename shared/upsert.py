@@ -1,0 +1,29 @@
+"""Insert-or-update of one row, atomic on SQLite and PostgreSQL (``ON CONFLICT DO UPDATE``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+# Both dialects spell the statement alike; each needs its own construct.
+INSERT_BY_DIALECT: dict[str, Any] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+def upsert_row(
+    session: Session, model: type[Any], values: Mapping[str, object], key_columns: Sequence[str]
+) -> None:
+    """Insert ``values`` into ``model``'s table, or update the row with the same key.
+
+    Python-side ``onupdate`` functions do not run for the update branch: pass every column
+    that must change (``updated_at`` included) in ``values``.
+    """
+    dialect_name = session.get_bind().dialect.name
+    insert = INSERT_BY_DIALECT.get(dialect_name)
+    if insert is None:
+        raise NotImplementedError(f"upsert on {dialect_name} is not supported")
+    statement = insert(model).values(dict(values))
+    changed = {name: statement.excluded[name] for name in values if name not in key_columns}
+    session.execute(statement.on_conflict_do_update(index_elements=list(key_columns), set_=changed))

@@ -1,0 +1,55 @@
+"""Project facts kept by the drawing and notification services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from services.drawing.project_registry import ProjectRegistry as DrawingProjects
+from services.notification.project_registry import ProjectRegistry as NotificationProjects
+from shared.db import RecordNotFound
+from shared.project_facts_registry import ProjectFacts, ProjectFactsRegistry
+from tests.persistence.service_databases import migrated_sessions
+
+REGISTRIES = {
+    "drawing": ("drawing", DrawingProjects),
+    "notification": ("notification", NotificationProjects),
+}
+
+
+@pytest.fixture(params=list(REGISTRIES))
+def registry(request: pytest.FixtureRequest, database_url: str) -> Iterator[ProjectFactsRegistry]:
+    service, registry_class = REGISTRIES[request.param]
+    with migrated_sessions(database_url, service) as sessions:
+        yield registry_class(sessions)
+
+
+def test_registered_facts_read_back(registry: ProjectFactsRegistry) -> None:
+    tower = ProjectFacts(
+        project_id="tower",
+        company_id="acme",
+        name="Tower",
+        active=True,
+        outside_applications_allowed=False,
+    )
+
+    registry.register_project(tower)
+
+    assert registry.get_project("tower") == tower
+
+
+def test_registering_again_replaces_the_facts(registry: ProjectFactsRegistry) -> None:
+    registry.register_project(ProjectFacts("tower", "acme", "Tower", True, True))
+    registry.register_project(ProjectFacts("bridge", "acme", "Bridge", True, True))
+
+    registry.register_project(ProjectFacts("tower", "acme", "Tower B", False, False))
+
+    assert registry.get_project("tower") == ProjectFacts("tower", "acme", "Tower B", False, False)
+    assert registry.get_project("bridge").name == "Bridge"
+
+
+def test_unknown_project_is_not_found(registry: ProjectFactsRegistry) -> None:
+    with pytest.raises(RecordNotFound) as raised:
+        registry.get_project("nope")
+    assert (raised.value.kind, raised.value.record_id) == ("project", "nope")
