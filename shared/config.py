@@ -57,6 +57,14 @@ class Settings(BaseSettings):
     max_message_bytes: int = 4 * 1024 * 1024
     worker_threads: int = 32
 
+    # Outgoing mail (notification service). Empty host: write to a Maildir under data_dir.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: str = ""
+    mail_from: str = "Drawing Connectability <no-reply@connectability.local>"
+
     log_level: str = "INFO"
     # "json" for one JSON object per line (default), "text" for people at a terminal.
     log_format: Literal["json", "text"] = "json"

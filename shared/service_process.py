@@ -1,0 +1,39 @@
+"""Running one service as a process: settings, logging, keys, server, signals."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from shared.client import ServiceTokenSource
+from shared.config import Settings
+from shared.server import ServiceDefinition, run_until_signalled, start_server
+from shared.structured_logging import configure_logging
+from shared.tokens import TokenIssuer, TokenVerifier, ensure_local_keys
+
+log = logging.getLogger("connectability.process")
+
+
+def ensure_default_keys(settings: Settings) -> None:
+    """With no keys configured, create the local development pair (embedded default)."""
+    if not settings.jwt_public_keys and not settings.jwt_signing_key:
+        ensure_local_keys(settings.keys_dir)
+
+
+def service_token_source(settings: Settings, service_name: str) -> ServiceTokenSource:
+    issuer = TokenIssuer(settings.signing_key_source, settings.jwt_audience, settings.jwt_issuer)
+    return ServiceTokenSource(issuer, service_name, settings.service_token_ttl_seconds)
+
+
+def run_service(
+    name: str,
+    build_definition: Callable[[Settings], ServiceDefinition],
+    settings: Settings | None = None,
+) -> None:
+    settings = settings or Settings()
+    configure_logging(name, settings.log_level, settings.log_format)
+    ensure_default_keys(settings)
+    verifier = TokenVerifier(settings.public_keys_source, settings.jwt_audience)
+    definition = build_definition(settings)
+    running = start_server(definition, settings, verifier)
+    run_until_signalled(running, settings.shutdown_grace_seconds)
