@@ -34,6 +34,7 @@ from shared.call_context import (
     new_request_id,
     unbind_call,
 )
+from shared.error_translation import domain_error_for
 from shared.errors import DomainError, Internal, Reason, Unauthenticated, Unimplemented, status_for
 from shared.identity import bind_principal, unbind_principal
 from shared.tokens import TokenVerifier
@@ -220,10 +221,13 @@ class ErrorMappingInterceptor(_AroundInterceptor):
                 context,
                 Unimplemented(Reason.NOT_IMPLEMENTED, f"{method} is not implemented yet."),
             )
-        except Exception:
+        except Exception as error:
             code = context.code() if hasattr(context, "code") else None  # type: ignore[attr-defined]
             if code not in (None, grpc.StatusCode.OK):
                 raise  # the servicer already ended the call with a status of its own
+            expected = domain_error_for(error)
+            if expected is not None:
+                abort_with_error(context, expected)
             call = current_call()
             request_id = call.request_id if call else "-"
             log.exception("unexpected error", extra={"method": method, "request_id": request_id})

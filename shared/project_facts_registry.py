@@ -5,7 +5,8 @@ The drawing and notification services keep the same facts, each in its own table
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,6 +22,8 @@ class ProjectFacts:
     name: str
     active: bool
     outside_applications_allowed: bool
+    # When the source last changed these facts; None means now. Not part of equality.
+    update_time: datetime | None = field(default=None, compare=False)
 
 
 class ProjectFactsRegistry:
@@ -30,8 +33,8 @@ class ProjectFactsRegistry:
         self._session_factory = session_factory
         self._model = model
 
-    def register_project(self, facts: ProjectFacts) -> None:
-        """Record the facts, replacing what was known about the project before."""
+    def register_project(self, facts: ProjectFacts) -> ProjectFacts:
+        """Record the facts unless newer ones are known; returns what is now known."""
         with self._session_factory.begin() as session:
             upsert_row(
                 session,
@@ -42,10 +45,12 @@ class ProjectFactsRegistry:
                     "name": facts.name,
                     "active": facts.active,
                     "outside_applications_allowed": facts.outside_applications_allowed,
-                    "updated_at": utcnow(),
+                    "updated_at": facts.update_time or utcnow(),
                 },
                 key_columns=("project_id",),
+                unless_newer="updated_at",
             )
+        return self.get_project(facts.project_id)
 
     def get_project(self, project_id: str) -> ProjectFacts:
         with self._session_factory() as session:
@@ -58,4 +63,5 @@ class ProjectFactsRegistry:
                 name=known.name,
                 active=known.active,
                 outside_applications_allowed=known.outside_applications_allowed,
+                update_time=known.updated_at,
             )

@@ -13,12 +13,18 @@ INSERT_BY_DIALECT: dict[str, Any] = {"sqlite": sqlite.insert, "postgresql": post
 
 
 def upsert_row(
-    session: Session, model: type[Any], values: Mapping[str, object], key_columns: Sequence[str]
+    session: Session,
+    model: type[Any],
+    values: Mapping[str, object],
+    key_columns: Sequence[str],
+    unless_newer: str = "",
 ) -> None:
     """Insert ``values`` into ``model``'s table, or update the row with the same key.
 
     Python-side ``onupdate`` functions do not run for the update branch: pass every column
-    that must change (``updated_at`` included) in ``values``.
+    that must change (``updated_at`` included) in ``values``. With ``unless_newer`` naming a
+    timestamp column, a stored row whose value there is newer than the incoming one is kept
+    (messages that arrive out of order cannot roll facts back).
     """
     dialect_name = session.get_bind().dialect.name
     insert = INSERT_BY_DIALECT.get(dialect_name)
@@ -26,4 +32,11 @@ def upsert_row(
         raise NotImplementedError(f"upsert on {dialect_name} is not supported")
     statement = insert(model).values(dict(values))
     changed = {name: statement.excluded[name] for name in values if name not in key_columns}
-    session.execute(statement.on_conflict_do_update(index_elements=list(key_columns), set_=changed))
+    newer_kept = None
+    if unless_newer:
+        newer_kept = getattr(model, unless_newer) <= statement.excluded[unless_newer]
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(key_columns), set_=changed, where=newer_kept
+        )
+    )

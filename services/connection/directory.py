@@ -6,11 +6,12 @@ Returned rows are detached snapshots: read them freely, change them only through
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,14 +35,10 @@ from shared.db import (
 from shared.paging import fetch_page
 from shared.permission_grants import PermissionGrants
 
+# The file storage location and the GovCloud flag are fixed at creation: changing them
+# would silently break the R11 guarantee of connections that already exist.
 COMPANY_UPDATABLE_FIELDS = frozenset(
-    {
-        "name",
-        "file_storage_location",
-        "govcloud",
-        "approval_preference",
-        "outside_applications_allowed",
-    }
+    {"name", "approval_preference", "outside_applications_allowed"}
 )
 PROJECT_UPDATABLE_FIELDS = frozenset({"name", "active"})
 USER_UPDATABLE_FIELDS = frozenset({"email", "display_name", "company_role"})
@@ -58,6 +55,15 @@ class Directory:
         self._session_factory = session_factory
         self._connection_manager_grants = PermissionGrants(ConnectionManagerGrant)
 
+    @contextmanager
+    def _transaction(self, session: Session | None) -> Iterator[Session]:
+        """The caller's transaction when given (the caller commits), else a new one."""
+        if session is not None:
+            yield session
+            return
+        with self._session_factory.begin() as own_session:
+            yield own_session
+
     # Companies
 
     def create_company(
@@ -69,6 +75,7 @@ class Directory:
         approval_preference: str = "review_required",
         outside_applications_allowed: bool = True,
         company_id: str = "",
+        session: Session | None = None,
     ) -> Company:
         """A new company; ``company_id`` empty means a generated one."""
         _require_allowed_values("company", {"approval_preference": approval_preference})
@@ -81,7 +88,7 @@ class Directory:
             outside_applications_allowed=outside_applications_allowed,
             **_creation_times(),
         )
-        with self._session_factory.begin() as session:
+        with self._transaction(session) as session:
             _add_new(session, company, "company")
         return company
 
@@ -100,10 +107,12 @@ class Directory:
                 filters={},
             )
 
-    def update_company(self, company_id: str, changes: Mapping[str, object]) -> Company:
+    def update_company(
+        self, company_id: str, changes: Mapping[str, object], session: Session | None = None
+    ) -> Company:
         _require_updatable("company", changes, COMPANY_UPDATABLE_FIELDS)
         _require_allowed_values("company", changes)
-        with self._session_factory.begin() as session:
+        with self._transaction(session) as session:
             company = _existing(session, Company, "company", company_id)
             _apply(session, company, changes, "company")
         return company
@@ -111,7 +120,13 @@ class Directory:
     # Projects
 
     def create_project(
-        self, *, company_id: str, name: str, active: bool = True, project_id: str = ""
+        self,
+        *,
+        company_id: str,
+        name: str,
+        active: bool = True,
+        project_id: str = "",
+        session: Session | None = None,
     ) -> Project:
         """A new project of an existing company; ``project_id`` empty means a generated one."""
         project = Project(
@@ -121,7 +136,7 @@ class Directory:
             active=active,
             **_creation_times(),
         )
-        with self._session_factory.begin() as session:
+        with self._transaction(session) as session:
             _existing(session, Company, "company", company_id)
             _add_new(session, project, "project")
         return project
@@ -148,9 +163,11 @@ class Directory:
                 filters={"company_id": company_id},
             )
 
-    def update_project(self, project_id: str, changes: Mapping[str, object]) -> Project:
+    def update_project(
+        self, project_id: str, changes: Mapping[str, object], session: Session | None = None
+    ) -> Project:
         _require_updatable("project", changes, PROJECT_UPDATABLE_FIELDS)
-        with self._session_factory.begin() as session:
+        with self._transaction(session) as session:
             project = _existing(session, Project, "project", project_id)
             _apply(session, project, changes, "project")
         return project
@@ -165,6 +182,7 @@ class Directory:
         display_name: str,
         company_role: str = "member",
         user_id: str = "",
+        session: Session | None = None,
     ) -> User:
         """A new user of an existing company; the email must be unused."""
         _require_allowed_values("user", {"company_role": company_role})
@@ -176,7 +194,7 @@ class Directory:
             company_role=company_role,
             **_creation_times(),
         )
-        with self._session_factory.begin() as session:
+        with self._transaction(session) as session:
             _existing(session, Company, "company", company_id)
             _require_unused_email(session, email)
             _add_new(session, user, "user")
@@ -204,21 +222,25 @@ class Directory:
                 filters={"company_id": company_id},
             )
 
-    def update_user(self, user_id: str, changes: Mapping[str, object]) -> User:
+    def update_user(
+        self, user_id: str, changes: Mapping[str, object], session: Session | None = None
+    ) -> User:
         _require_updatable("user", changes, USER_UPDATABLE_FIELDS)
         _require_allowed_values("user", changes)
-        with self._session_factory.begin() as session:
+        with self._transaction(session) as session:
             user = _existing(session, User, "user", user_id)
-            if "email" in changes and changes["email"] != user.email:
+            if "email" in changes and str(changes["email"]).lower() != user.email.lower():
                 _require_unused_email(session, str(changes["email"]))
             _apply(session, user, changes, "user")
         return user
 
     # Connection Manager grants
 
-    def set_connection_manager_level(self, project_id: str, user_id: str, level: str) -> None:
+    def set_connection_manager_level(
+        self, project_id: str, user_id: str, level: str, session: Session | None = None
+    ) -> None:
         """Grant ``level`` (``none`` revokes) to a user, of any company, on a project."""
-        with self._session_factory.begin() as session:
+        with self._transaction(session) as session:
             _existing(session, Project, "project", project_id)
             _existing(session, User, "user", user_id)
             self._connection_manager_grants.set_level(session, project_id, user_id, level)
@@ -278,7 +300,8 @@ def _flush_or_conflict(session: Session, kind: str, row: Company | Project | Use
 
 
 def _require_unused_email(session: Session, email: str) -> None:
-    if session.scalar(select(User.id).where(User.email == email)) is not None:
+    taken = select(User.id).where(func.lower(User.email) == email.lower())
+    if session.scalar(taken) is not None:
         raise RecordConflict("user", email, "email")
 
 

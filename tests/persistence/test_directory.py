@@ -73,15 +73,20 @@ def test_unknown_company_is_not_found(directory: Directory) -> None:
 
 def test_company_update_changes_allowed_fields_only(directory: Directory, acme: Company) -> None:
     updated = directory.update_company(
-        "acme", {"approval_preference": "auto_approve", "govcloud": True, "name": "Acme Ltd"}
+        "acme", {"approval_preference": "auto_approve", "name": "Acme Ltd"}
     )
 
     assert directory.get_company("acme").approval_preference == "auto_approve"
-    assert (updated.name, updated.govcloud) == ("Acme Ltd", True)
+    assert updated.name == "Acme Ltd"
     assert updated.updated_at >= acme.updated_at
     with pytest.raises(FieldNotUpdatable) as refused:
         directory.update_company("acme", {"id": "other", "name": "X"})
     assert refused.value.fields == ["id"]
+    # Fixed at creation: changing them would break R11 for existing connections.
+    for fixed in ({"govcloud": True}, {"file_storage_location": "eu"}):
+        with pytest.raises(FieldNotUpdatable):
+            directory.update_company("acme", fixed)
+    assert (directory.get_company("acme").govcloud, acme.file_storage_location) == (False, "us")
     with pytest.raises(InvalidFieldValue):
         directory.update_company("acme", {"approval_preference": "whenever"})
     assert directory.get_company("acme").name == "Acme Ltd"

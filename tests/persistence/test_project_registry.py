@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
@@ -53,3 +54,19 @@ def test_unknown_project_is_not_found(registry: ProjectFactsRegistry) -> None:
     with pytest.raises(RecordNotFound) as raised:
         registry.get_project("nope")
     assert (raised.value.kind, raised.value.record_id) == ("project", "nope")
+
+
+def test_older_facts_do_not_roll_newer_ones_back(registry: ProjectFactsRegistry) -> None:
+    newer = datetime(2026, 5, 2, tzinfo=UTC)
+    older = datetime(2026, 5, 1, tzinfo=UTC)
+    registry.register_project(ProjectFacts("tower", "acme", "Tower B", False, True, newer))
+
+    kept = registry.register_project(ProjectFacts("tower", "acme", "Tower", True, True, older))
+
+    assert kept == ProjectFacts("tower", "acme", "Tower B", False, True)
+    assert kept.update_time == newer
+    later = datetime(2026, 5, 3, tzinfo=UTC)
+    moved_on = registry.register_project(
+        ProjectFacts("tower", "acme", "Tower C", True, True, later)
+    )
+    assert (moved_on.name, moved_on.active, moved_on.update_time) == ("Tower C", True, later)
