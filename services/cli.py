@@ -61,7 +61,9 @@ def migrate(name: str) -> None:
 @click.option("--service", "service_name", type=click.Choice(SERVICE_NAMES), help="A service.")
 @click.option("--user", "user_id", default="", help="A user id (with --company).")
 @click.option("--company", "company_id", default="", help="The user's company id.")
-@click.option("--integrator", "client_id", default="", help="An integrator client id (with --user).")
+@click.option(
+    "--integrator", "client_id", default="", help="An integrator client id (with --user)."
+)
 @click.option(
     "--service-account", is_flag=True, help="With --integrator: acts as a service account user."
 )
@@ -103,7 +105,9 @@ def _principal_from_options(
     if not company_id:
         raise click.UsageError("--user needs --company")
     if client_id:
-        mode = IntegratorMode.SERVICE_ACCOUNT if service_account else IntegratorMode.ON_BEHALF_OF_USER
+        mode = IntegratorMode.ON_BEHALF_OF_USER
+        if service_account:
+            mode = IntegratorMode.SERVICE_ACCOUNT
         return Principal(PrincipalKind.INTEGRATOR, user_id, company_id, client_id, mode)
     return Principal(PrincipalKind.USER, user_id, company_id)
 

@@ -60,3 +60,16 @@ class PermissionGrants:
             page_token=page_token,
             filters={"project_id": project_id},
         )
+
+    def list_levels_of_user(
+        self, session: Session, user_id: str, page_size: int, page_token: str
+    ) -> tuple[list[Any], str]:
+        """The user's grants on every project, in project id order, one page at a time."""
+        return fetch_page(
+            session,
+            select(self._model).where(self._model.user_id == user_id),
+            self._model.project_id,
+            page_size=page_size,
+            page_token=page_token,
+            filters={"user_id": user_id},
+        )

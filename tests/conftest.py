@@ -1,1 +1,5 @@
-pytest_plugins = ["tests.fixtures.identity", "tests.fixtures.databases"]
+pytest_plugins = [
+    "tests.fixtures.identity",
+    "tests.fixtures.databases",
+    "tests.fixtures.stack",
+]

@@ -1,11 +1,11 @@
 """The connection service's tables: the directory (companies, projects, users, Connection
-Manager grants) and its AIP-155 replay store."""
+Manager grants), its AIP-155 replay store, and the outbox of project facts to pass down."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, MetaData, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import UtcDateTime, utcnow
@@ -83,3 +83,30 @@ class ConnectionManagerGrant(Base):
 
 class IdempotentRequest(IdempotentRequestColumns, Base):
     __tablename__ = "idempotent_requests"
+
+
+FACTS_TARGETS: tuple[str, ...] = ("drawing", "notification")
+
+
+class ProjectFactsDelivery(Base):
+    """A project whose facts one service below must be told (again).
+
+    Written in the same transaction as the change, so a service that is down delays the
+    news but never loses it. The facts themselves are read when delivering: the newest
+    state is sent, and older deliveries of the same project are folded into it.
+    """
+
+    __tablename__ = "project_facts_deliveries"
+    __table_args__ = (
+        CheckConstraint(sql_one_of("target", FACTS_TARGETS), name="target"),
+        Index("ix_project_facts_deliveries_pending", "delivered_at", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), index=True)
+    target: Mapped[str] = mapped_column(String)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_error: Mapped[str] = mapped_column(String, default="")

@@ -1,0 +1,81 @@
+"""Wiring of the connection service: database, clients of the services below, servicer."""
+
+from __future__ import annotations
+
+from connectability.v1 import (
+    connection_service_pb2,
+    connection_service_pb2_grpc,
+    drawing_service_pb2,
+    drawing_service_pb2_grpc,
+    notification_service_pb2,
+    notification_service_pb2_grpc,
+)
+from services.connection.directory import Directory
+from services.connection.migrations import MIGRATIONS_DIR
+from services.connection.models import IdempotentRequest
+from services.connection.project_facts_publisher import ProjectFactsPublisher
+from services.connection.servicer import ConnectionServicer
+from shared.client import open_channel
+from shared.config import Settings
+from shared.db import make_engine, make_session_factory, upgrade_to_head
+from shared.idempotent_calls import IdempotentCalls
+from shared.server import ServiceDefinition
+from shared.service_process import service_token_source
+
+SERVICE_NAME = "connection"
+GRPC_SERVICE = connection_service_pb2.DESCRIPTOR.services_by_name["ConnectionService"].full_name
+DRAWING_SERVICE = drawing_service_pb2.DESCRIPTOR.services_by_name["DrawingService"].full_name
+NOTIFICATION_SERVICE = notification_service_pb2.DESCRIPTOR.services_by_name[
+    "NotificationService"
+].full_name
+
+
+def migrate_database(url: str) -> None:
+    upgrade_to_head(url, MIGRATIONS_DIR)
+
+
+def build_definition(settings: Settings) -> ServiceDefinition:
+    url = settings.database_url_of(SERVICE_NAME)
+    migrate_database(url)
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    tokens = service_token_source(settings, SERVICE_NAME)
+    drawing_channel = open_channel(
+        settings.address_of("drawing"),
+        [DRAWING_SERVICE],
+        tokens.token,
+        settings.outgoing_deadline_seconds,
+        settings.max_message_bytes,
+    )
+    notification_channel = open_channel(
+        settings.address_of("notification"),
+        [NOTIFICATION_SERVICE],
+        tokens.token,
+        settings.outgoing_deadline_seconds,
+        settings.max_message_bytes,
+    )
+    drawing = drawing_service_pb2_grpc.DrawingServiceStub(drawing_channel)
+    notification = notification_service_pb2_grpc.NotificationServiceStub(notification_channel)
+    facts = ProjectFactsPublisher(
+        sessions,
+        {
+            "drawing": lambda project: drawing.RegisterProject(
+                drawing_service_pb2.DrawingServiceRegisterProjectRequest(project=project)
+            ),
+            "notification": lambda project: notification.RegisterProject(
+                notification_service_pb2.NotificationServiceRegisterProjectRequest(project=project)
+            ),
+        },
+    )
+    servicer = ConnectionServicer(
+        Directory(sessions), IdempotentCalls(sessions, IdempotentRequest), facts
+    )
+    facts.start()
+    return ServiceDefinition(
+        name=SERVICE_NAME,
+        grpc_service_names=[GRPC_SERVICE],
+        register=lambda server: connection_service_pb2_grpc.add_ConnectionServiceServicer_to_server(
+            servicer, server
+        ),
+        on_stop=[facts.stop, drawing_channel.close, notification_channel.close, engine.dispose],
+    )

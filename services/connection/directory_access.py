@@ -1,0 +1,93 @@
+"""Who may see and change what in the directory.
+
+- The platform identity manages everything; our own services may read everything.
+- People (and integrators acting as a user) see their own company, its projects and its
+  users, and projects where they hold a Connection Manager grant. Anything else answers
+  NOT_FOUND with the same reason as a record that does not exist (R27).
+- A company admin may change their company's approval preference and whether outside
+  applications are allowed; nothing else.
+"""
+
+from __future__ import annotations
+
+from services.connection.directory import Directory
+from shared.db import RecordNotFound
+from shared.errors import PermissionDenied
+from shared.identity import Principal, PrincipalKind
+
+# What a company admin may change about their own company.
+COMPANY_ADMIN_FIELDS = frozenset({"approval_preference", "outside_applications_allowed"})
+
+
+def sees_everything(caller: Principal) -> bool:
+    return caller.kind in (PrincipalKind.PLATFORM, PrincipalKind.SERVICE)
+
+
+class DirectoryAccess:
+    def __init__(self, directory: Directory):
+        self._directory = directory
+
+    def require_company_visible(self, caller: Principal, company_id: str) -> None:
+        if sees_everything(caller) or caller.company_id == company_id:
+            return
+        raise RecordNotFound("company", company_id)
+
+    def company_filter_for(self, caller: Principal, requested: str) -> str:
+        """The company whose projects or users a caller lists: a person, only their own."""
+        if sees_everything(caller):
+            return requested
+        self.require_company_visible(caller, requested or caller.company_id)
+        return caller.company_id
+
+    def require_project_visible(self, caller: Principal, project_id: str) -> None:
+        if sees_everything(caller):
+            return
+        project = self._directory.get_project(project_id)
+        if project.company_id == caller.company_id:
+            return
+        if self._directory.connection_manager_level(project_id, caller.user_id) != "none":
+            return
+        raise RecordNotFound("project", project_id)
+
+    def require_user_visible(self, caller: Principal, user_id: str) -> None:
+        if sees_everything(caller) or caller.user_id == user_id:
+            return
+        if self._directory.get_user(user_id).company_id == caller.company_id:
+            return
+        raise RecordNotFound("user", user_id)
+
+    def require_may_update_company(
+        self, caller: Principal, company_id: str, fields: set[str]
+    ) -> None:
+        if caller.kind is PrincipalKind.PLATFORM:
+            return
+        self.require_company_visible(caller, company_id)
+        if not self._is_company_admin(caller, company_id):
+            raise PermissionDenied(
+                "COMPANY_ADMIN_REQUIRED", "Only a company admin may change company settings."
+            )
+        beyond = sorted(fields - COMPANY_ADMIN_FIELDS)
+        if beyond:
+            raise PermissionDenied(
+                "PLATFORM_ONLY_FIELD",
+                f"Only the platform may change these company fields: {', '.join(beyond)}.",
+            )
+
+    def require_may_list_grants(self, caller: Principal, project_id: str) -> None:
+        if sees_everything(caller):
+            return
+        self.require_project_visible(caller, project_id)
+        if self._directory.connection_manager_level(project_id, caller.user_id) != "admin":
+            raise PermissionDenied(
+                "CONNECTION_MANAGER_ADMIN_REQUIRED",
+                "Listing who holds Connection Manager permissions needs the admin level.",
+            )
+
+    def _is_company_admin(self, caller: Principal, company_id: str) -> bool:
+        if not caller.user_id:
+            return False
+        try:
+            user = self._directory.get_user(caller.user_id)
+        except RecordNotFound:
+            return False
+        return user.company_id == company_id and user.company_role == "company_admin"

@@ -1,0 +1,193 @@
+"""The directory between the wire (``connectability.v1``) and the database rows.
+
+Incoming messages are validated here: a bad field refuses the whole request with
+INVALID_ARGUMENT and a reason code before anything is written.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from connectability.v1 import connection_service_pb2 as pb
+from services.connection.models import Company, ConnectionManagerGrant, Project, User
+from shared.errors import InvalidArgument
+from shared.permission_messages import level_to_message
+
+# Caller-assigned ids (the platform's own) are kept to a safe, printable alphabet.
+_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_FILE_STORAGE_LOCATION_PATTERN = re.compile(r"^[a-z]{2,16}$")
+MAX_NAME_LENGTH = 255
+
+_APPROVAL_PREFERENCES = {
+    pb.APPROVAL_PREFERENCE_AUTO_APPROVE: "auto_approve",
+    pb.APPROVAL_PREFERENCE_REVIEW_REQUIRED: "review_required",
+}
+_COMPANY_ROLES = {pb.COMPANY_ROLE_MEMBER: "member", pb.COMPANY_ROLE_COMPANY_ADMIN: "company_admin"}
+
+
+def _stamp(moment: datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp
+
+
+def _reverse(mapping: dict[Any, str]) -> dict[str, Any]:
+    return {value: key for key, value in mapping.items()}
+
+
+# Outgoing
+
+
+def company_message(company: Company) -> pb.Company:
+    return pb.Company(
+        id=company.id,
+        name=company.name,
+        file_storage_location=company.file_storage_location,
+        govcloud=company.govcloud,
+        approval_preference=_reverse(_APPROVAL_PREFERENCES)[company.approval_preference],
+        outside_applications_allowed=company.outside_applications_allowed,
+        create_time=_stamp(company.created_at),
+        update_time=_stamp(company.updated_at),
+    )
+
+
+def project_message(project: Project) -> pb.Project:
+    return pb.Project(
+        id=project.id,
+        company_id=project.company_id,
+        name=project.name,
+        state=pb.PROJECT_STATE_ACTIVE if project.active else pb.PROJECT_STATE_INACTIVE,
+        create_time=_stamp(project.created_at),
+        update_time=_stamp(project.updated_at),
+    )
+
+
+def user_message(user: User) -> pb.User:
+    return pb.User(
+        id=user.id,
+        company_id=user.company_id,
+        email=user.email,
+        display_name=user.display_name,
+        company_role=_reverse(_COMPANY_ROLES)[user.company_role],
+        create_time=_stamp(user.created_at),
+        update_time=_stamp(user.updated_at),
+    )
+
+
+def grant_message(grant: ConnectionManagerGrant) -> pb.ConnectionManagerPermission:
+    return pb.ConnectionManagerPermission(
+        project_id=grant.project_id,
+        user_id=grant.user_id,
+        level=level_to_message(grant.level),
+        update_time=_stamp(grant.updated_at),
+    )
+
+
+# Incoming
+
+
+def caller_assigned_id(value: str, field: str) -> str:
+    if value and not _ID_PATTERN.match(value):
+        raise InvalidArgument(
+            "INVALID_ID", f"{field} may hold 1 to 64 letters, digits, '.', '_' or '-'."
+        )
+    return value
+
+
+def required_name(value: str, field: str) -> str:
+    name = value.strip()
+    if not name:
+        raise InvalidArgument("MISSING_FIELD", f"{field} is required.")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidArgument("FIELD_TOO_LONG", f"{field} is longer than {MAX_NAME_LENGTH}.")
+    return name
+
+
+def file_storage_location(value: str) -> str:
+    if not _FILE_STORAGE_LOCATION_PATTERN.match(value):
+        raise InvalidArgument(
+            "INVALID_FILE_STORAGE_LOCATION",
+            "company.file_storage_location must be a lower-case region code such as 'us'.",
+        )
+    return value
+
+
+def approval_preference(value: int) -> str:
+    if value == pb.APPROVAL_PREFERENCE_UNSPECIFIED:
+        return "review_required"
+    if value not in _APPROVAL_PREFERENCES:
+        raise InvalidArgument("INVALID_FIELD_VALUE", "Unknown company.approval_preference.")
+    return _APPROVAL_PREFERENCES[value]
+
+
+def company_role(value: int) -> str:
+    if value == pb.COMPANY_ROLE_UNSPECIFIED:
+        return "member"
+    if value not in _COMPANY_ROLES:
+        raise InvalidArgument("INVALID_FIELD_VALUE", "Unknown user.company_role.")
+    return _COMPANY_ROLES[value]
+
+
+def project_active(state: int) -> bool:
+    if state in (pb.PROJECT_STATE_UNSPECIFIED, pb.PROJECT_STATE_ACTIVE):
+        return True
+    if state == pb.PROJECT_STATE_INACTIVE:
+        return False
+    raise InvalidArgument("INVALID_FIELD_VALUE", "Unknown project.state.")
+
+
+def email_address(value: str) -> str:
+    try:
+        return str(validate_email(value, check_deliverability=False).normalized)
+    except EmailNotValidError as error:
+        raise InvalidArgument("INVALID_EMAIL", f"user.email is not valid: {error}") from error
+
+
+def company_changes(company: pb.Company, paths: list[str]) -> dict[str, object]:
+    readers = {
+        "name": lambda: required_name(company.name, "company.name"),
+        "approval_preference": lambda: approval_preference(company.approval_preference),
+        "outside_applications_allowed": lambda: company.outside_applications_allowed,
+    }
+    return _changes("company", paths, readers, fixed=("file_storage_location", "govcloud"))
+
+
+def project_changes(project: pb.Project, paths: list[str]) -> dict[str, object]:
+    readers = {
+        "name": lambda: required_name(project.name, "project.name"),
+        "state": lambda: project_active(project.state),
+    }
+    changes = _changes("project", paths, readers, fixed=("company_id",))
+    if "state" in changes:
+        changes["active"] = changes.pop("state")
+    return changes
+
+
+def user_changes(user: pb.User, paths: list[str]) -> dict[str, object]:
+    readers = {
+        "email": lambda: email_address(user.email),
+        "display_name": lambda: required_name(user.display_name, "user.display_name"),
+        "company_role": lambda: company_role(user.company_role),
+    }
+    return _changes("user", paths, readers, fixed=("company_id",))
+
+
+def _changes(
+    kind: str, paths: list[str], readers: dict[str, Any], fixed: tuple[str, ...]
+) -> dict[str, object]:
+    if not paths:
+        raise InvalidArgument("INVALID_UPDATE_MASK", "update_mask must name the fields to change.")
+    refused = sorted(path for path in paths if path not in readers)
+    if refused:
+        fixed_ones = [path for path in refused if path in fixed or path == "id"]
+        why = " (fixed at creation)" if fixed_ones else ""
+        raise InvalidArgument(
+            "INVALID_UPDATE_MASK",
+            f"These {kind} fields cannot be changed{why}: {', '.join(refused)}.",
+        )
+    return {path: readers[path]() for path in paths}

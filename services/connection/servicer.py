@@ -1,0 +1,292 @@
+"""The ConnectionService gRPC servicer: translation between the wire and the domain.
+
+Built so far: the directory (companies, projects, users, Connection Manager grants), which
+the platform identity manages, with project facts passed down to the drawing and
+notification services. The connection lifecycle, sync and settings RPCs answer
+UNIMPLEMENTED (inherited) until their issues land.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+import grpc
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connectability.v1 import connection_service_pb2 as pb
+from connectability.v1 import connection_service_pb2_grpc as pb_grpc
+from services.connection import directory_messages as messages
+from services.connection.directory import Directory
+from services.connection.directory_access import DirectoryAccess, sees_everything
+from services.connection.models import ConnectionManagerGrant, Project
+from services.connection.project_facts_publisher import ProjectFactsPublisher
+from shared.caller_checks import require_platform
+from shared.errors import InvalidArgument
+from shared.idempotent_calls import IdempotentCalls
+from shared.identity import current_principal
+from shared.permission_messages import level_from_message, level_to_message
+
+log = logging.getLogger("connectability.connection")
+
+
+def _require(value: str, field: str) -> str:
+    if not value:
+        raise InvalidArgument("MISSING_FIELD", f"{field} is required.")
+    return value
+
+
+class ConnectionServicer(pb_grpc.ConnectionServiceServicer):
+    def __init__(
+        self,
+        directory: Directory,
+        idempotent: IdempotentCalls,
+        facts: ProjectFactsPublisher,
+    ):
+        self._directory = directory
+        self._access = DirectoryAccess(directory)
+        self._idempotent = idempotent
+        self._facts = facts
+
+    # Passing facts down
+
+    def _pass_facts_down(self, project_ids: Iterable[str]) -> None:
+        """Tell the services below at once; whatever fails, the worker retries later."""
+        wanted = list(project_ids)
+        if not wanted:
+            return
+        try:
+            self._facts.deliver_pending(wanted)
+        except Exception:  # committed already: the outbox keeps the news for the worker
+            log.warning("passing project facts down failed; will retry", exc_info=True)
+        self._facts.poke()
+
+    # Companies
+
+    def CreateCompany(
+        self, request: pb.CreateCompanyRequest, context: grpc.ServicerContext
+    ) -> pb.CreateCompanyResponse:
+        require_platform()
+        company = request.company
+        fields = {
+            "company_id": messages.caller_assigned_id(request.company_id, "company_id"),
+            "name": messages.required_name(company.name, "company.name"),
+            "file_storage_location": messages.file_storage_location(company.file_storage_location),
+            "govcloud": company.govcloud,
+            "approval_preference": messages.approval_preference(company.approval_preference),
+            "outside_applications_allowed": (
+                company.outside_applications_allowed
+                if company.HasField("outside_applications_allowed")
+                else True
+            ),
+        }
+
+        def create(session: Session) -> pb.CreateCompanyResponse:
+            created = self._directory.create_company(**fields, session=session)  # type: ignore[arg-type]
+            return pb.CreateCompanyResponse(company=messages.company_message(created))
+
+        return self._idempotent.run("CreateCompany", request, pb.CreateCompanyResponse, create)
+
+    def GetCompany(
+        self, request: pb.GetCompanyRequest, context: grpc.ServicerContext
+    ) -> pb.GetCompanyResponse:
+        company_id = _require(request.company_id, "company_id")
+        self._access.require_company_visible(current_principal(), company_id)
+        company = self._directory.get_company(company_id)
+        return pb.GetCompanyResponse(company=messages.company_message(company))
+
+    def ListCompanies(
+        self, request: pb.ListCompaniesRequest, context: grpc.ServicerContext
+    ) -> pb.ListCompaniesResponse:
+        caller = current_principal()
+        if not sees_everything(caller):  # a person sees their own company only
+            own = self._directory.get_company(caller.company_id)
+            return pb.ListCompaniesResponse(companies=[messages.company_message(own)])
+        companies, next_token = self._directory.list_companies(
+            request.page_size, request.page_token
+        )
+        return pb.ListCompaniesResponse(
+            companies=[messages.company_message(company) for company in companies],
+            next_page_token=next_token,
+        )
+
+    def UpdateCompany(
+        self, request: pb.UpdateCompanyRequest, context: grpc.ServicerContext
+    ) -> pb.UpdateCompanyResponse:
+        company_id = _require(request.company.id, "company.id")
+        changes = messages.company_changes(request.company, list(request.update_mask.paths))
+        self._access.require_may_update_company(current_principal(), company_id, set(changes))
+        affected: list[str] = []
+
+        def update(session: Session) -> pb.UpdateCompanyResponse:
+            updated = self._directory.update_company(company_id, changes, session)
+            if "outside_applications_allowed" in changes:  # a fact the services below hold
+                affected.extend(
+                    session.scalars(select(Project.id).where(Project.company_id == company_id))
+                )
+                self._facts.enqueue(session, affected)
+            return pb.UpdateCompanyResponse(company=messages.company_message(updated))
+
+        response = self._idempotent.run("UpdateCompany", request, pb.UpdateCompanyResponse, update)
+        self._pass_facts_down(affected)
+        return response
+
+    # Projects
+
+    def CreateProject(
+        self, request: pb.CreateProjectRequest, context: grpc.ServicerContext
+    ) -> pb.CreateProjectResponse:
+        require_platform()
+        project = request.project
+        project_id = messages.caller_assigned_id(request.project_id, "project_id")
+        company_id = _require(project.company_id, "project.company_id")
+        name = messages.required_name(project.name, "project.name")
+        active = messages.project_active(project.state)
+        created_ids: list[str] = []
+
+        def create(session: Session) -> pb.CreateProjectResponse:
+            created = self._directory.create_project(
+                company_id=company_id,
+                name=name,
+                active=active,
+                project_id=project_id,
+                session=session,
+            )
+            created_ids.append(created.id)
+            self._facts.enqueue(session, created_ids)
+            return pb.CreateProjectResponse(project=messages.project_message(created))
+
+        response = self._idempotent.run("CreateProject", request, pb.CreateProjectResponse, create)
+        self._pass_facts_down(created_ids)
+        return response
+
+    def GetProject(
+        self, request: pb.GetProjectRequest, context: grpc.ServicerContext
+    ) -> pb.GetProjectResponse:
+        project_id = _require(request.project_id, "project_id")
+        self._access.require_project_visible(current_principal(), project_id)
+        project = self._directory.get_project(project_id)
+        return pb.GetProjectResponse(project=messages.project_message(project))
+
+    def ListProjects(
+        self, request: pb.ListProjectsRequest, context: grpc.ServicerContext
+    ) -> pb.ListProjectsResponse:
+        company_id = self._access.company_filter_for(current_principal(), request.company_id)
+        projects, next_token = self._directory.list_projects(
+            company_id, request.page_size, request.page_token
+        )
+        return pb.ListProjectsResponse(
+            projects=[messages.project_message(project) for project in projects],
+            next_page_token=next_token,
+        )
+
+    def UpdateProject(
+        self, request: pb.UpdateProjectRequest, context: grpc.ServicerContext
+    ) -> pb.UpdateProjectResponse:
+        require_platform()
+        project_id = _require(request.project.id, "project.id")
+        changes = messages.project_changes(request.project, list(request.update_mask.paths))
+
+        def update(session: Session) -> pb.UpdateProjectResponse:
+            updated = self._directory.update_project(project_id, changes, session)
+            self._facts.enqueue(session, [project_id])
+            return pb.UpdateProjectResponse(project=messages.project_message(updated))
+
+        response = self._idempotent.run("UpdateProject", request, pb.UpdateProjectResponse, update)
+        self._pass_facts_down([project_id])
+        return response
+
+    # Users
+
+    def CreateUser(
+        self, request: pb.CreateUserRequest, context: grpc.ServicerContext
+    ) -> pb.CreateUserResponse:
+        require_platform()
+        user = request.user
+        fields = {
+            "user_id": messages.caller_assigned_id(request.user_id, "user_id"),
+            "company_id": _require(user.company_id, "user.company_id"),
+            "email": messages.email_address(user.email),
+            "display_name": messages.required_name(user.display_name, "user.display_name"),
+            "company_role": messages.company_role(user.company_role),
+        }
+
+        def create(session: Session) -> pb.CreateUserResponse:
+            created = self._directory.create_user(**fields, session=session)
+            return pb.CreateUserResponse(user=messages.user_message(created))
+
+        return self._idempotent.run("CreateUser", request, pb.CreateUserResponse, create)
+
+    def GetUser(
+        self, request: pb.GetUserRequest, context: grpc.ServicerContext
+    ) -> pb.GetUserResponse:
+        user_id = _require(request.user_id, "user_id")
+        self._access.require_user_visible(current_principal(), user_id)
+        return pb.GetUserResponse(user=messages.user_message(self._directory.get_user(user_id)))
+
+    def ListUsers(
+        self, request: pb.ListUsersRequest, context: grpc.ServicerContext
+    ) -> pb.ListUsersResponse:
+        company_id = self._access.company_filter_for(current_principal(), request.company_id)
+        users, next_token = self._directory.list_users(
+            company_id, request.page_size, request.page_token
+        )
+        return pb.ListUsersResponse(
+            users=[messages.user_message(user) for user in users], next_page_token=next_token
+        )
+
+    def UpdateUser(
+        self, request: pb.UpdateUserRequest, context: grpc.ServicerContext
+    ) -> pb.UpdateUserResponse:
+        require_platform()
+        user_id = _require(request.user.id, "user.id")
+        changes = messages.user_changes(request.user, list(request.update_mask.paths))
+
+        def update(session: Session) -> pb.UpdateUserResponse:
+            updated = self._directory.update_user(user_id, changes, session)
+            return pb.UpdateUserResponse(user=messages.user_message(updated))
+
+        return self._idempotent.run("UpdateUser", request, pb.UpdateUserResponse, update)
+
+    # Connection Manager grants
+
+    def SetConnectionManagerPermission(
+        self, request: pb.SetConnectionManagerPermissionRequest, context: grpc.ServicerContext
+    ) -> pb.SetConnectionManagerPermissionResponse:
+        require_platform()
+        project_id = _require(request.project_id, "project_id")
+        user_id = _require(request.user_id, "user_id")
+        level = level_from_message(request.level)
+
+        def grant(session: Session) -> pb.SetConnectionManagerPermissionResponse:
+            self._directory.set_connection_manager_level(project_id, user_id, level, session)
+            stored = session.get(ConnectionManagerGrant, (project_id, user_id))
+            permission = (
+                messages.grant_message(stored)
+                if stored is not None
+                else pb.ConnectionManagerPermission(
+                    project_id=project_id, user_id=user_id, level=level_to_message("none")
+                )
+            )
+            return pb.SetConnectionManagerPermissionResponse(permission=permission)
+
+        return self._idempotent.run(
+            "SetConnectionManagerPermission",
+            request,
+            pb.SetConnectionManagerPermissionResponse,
+            grant,
+        )
+
+    def ListConnectionManagerPermissions(
+        self, request: pb.ListConnectionManagerPermissionsRequest, context: grpc.ServicerContext
+    ) -> pb.ListConnectionManagerPermissionsResponse:
+        project_id = _require(request.project_id, "project_id")
+        self._access.require_may_list_grants(current_principal(), project_id)
+        grants, next_token = self._directory.list_connection_manager_grants(
+            project_id, request.page_size, request.page_token
+        )
+        return pb.ListConnectionManagerPermissionsResponse(
+            permissions=[messages.grant_message(grant) for grant in grants],
+            next_page_token=next_token,
+        )

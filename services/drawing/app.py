@@ -1,0 +1,41 @@
+"""Wiring of the drawing service: database, repositories, servicer, server definition."""
+
+from __future__ import annotations
+
+from connectability.v1 import drawing_service_pb2, drawing_service_pb2_grpc
+from services.drawing.drawings_permissions import DrawingsPermissions
+from services.drawing.migrations import MIGRATIONS_DIR
+from services.drawing.models import IdempotentRequest
+from services.drawing.project_registry import ProjectRegistry
+from services.drawing.servicer import DrawingServicer
+from shared.config import Settings
+from shared.db import make_engine, make_session_factory, upgrade_to_head
+from shared.idempotent_calls import IdempotentCalls
+from shared.server import ServiceDefinition
+
+SERVICE_NAME = "drawing"
+GRPC_SERVICE = drawing_service_pb2.DESCRIPTOR.services_by_name["DrawingService"].full_name
+
+
+def migrate_database(url: str) -> None:
+    upgrade_to_head(url, MIGRATIONS_DIR)
+
+
+def build_definition(settings: Settings) -> ServiceDefinition:
+    url = settings.database_url_of(SERVICE_NAME)
+    migrate_database(url)
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    servicer = DrawingServicer(
+        ProjectRegistry(sessions),
+        DrawingsPermissions(sessions),
+        IdempotentCalls(sessions, IdempotentRequest),
+    )
+    return ServiceDefinition(
+        name=SERVICE_NAME,
+        grpc_service_names=[GRPC_SERVICE],
+        register=lambda server: drawing_service_pb2_grpc.add_DrawingServiceServicer_to_server(
+            servicer, server
+        ),
+        on_stop=[engine.dispose],
+    )

@@ -1,0 +1,32 @@
+"""Checks on who is calling, for RPCs that only some kinds of caller may use.
+
+Refusals here depend only on the caller, never on the resource asked about, so they
+reveal nothing about what exists (R27).
+"""
+
+from __future__ import annotations
+
+from shared.errors import PermissionDenied, Reason
+from shared.identity import Principal, PrincipalKind, current_principal
+
+
+def require_platform_or_service(*services: str) -> Principal:
+    """The platform identity, or one of our own ``services`` (any service when none named)."""
+    caller = current_principal()
+    if caller.kind is PrincipalKind.PLATFORM:
+        return caller
+    if caller.kind is PrincipalKind.SERVICE and (not services or caller.subject in services):
+        return caller
+    raise PermissionDenied(
+        Reason.PERMISSION_DENIED,
+        "Only the platform or the connectability services may call this method.",
+    )
+
+
+def require_platform() -> Principal:
+    caller = current_principal()
+    if caller.kind is not PrincipalKind.PLATFORM:
+        raise PermissionDenied(
+            Reason.PERMISSION_DENIED, "Only the platform identity may call this method."
+        )
+    return caller

@@ -1,0 +1,39 @@
+"""Small helpers for talking to the running services as a client would."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import grpc
+import pytest
+
+from shared.errors import error_info_of
+
+T = TypeVar("T")
+
+
+def bearer(token: str) -> list[tuple[str, str]]:
+    return [("authorization", f"Bearer {token}")]
+
+
+def refusal(call: Callable[..., Any], request: Any, token: str | None) -> tuple[str, str]:
+    """(status code name, ErrorInfo reason) of a call that must fail."""
+    metadata = bearer(token) if token is not None else []
+    with pytest.raises(grpc.RpcError) as caught:
+        call(request, metadata=metadata, timeout=10)
+    info = error_info_of(caught.value)
+    return caught.value.code().name, info.reason if info else ""
+
+
+def eventually(probe: Callable[[], T], timeout_seconds: float = 10.0) -> T:
+    """``probe()`` once it stops raising (or its last error when time runs out)."""
+    deadline = time.monotonic() + timeout_seconds
+    while True:
+        try:
+            return probe()
+        except (AssertionError, grpc.RpcError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
