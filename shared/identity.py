@@ -69,7 +69,7 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     if not isinstance(subject, str) or not subject:
         raise ClaimsError("the token has no subject")
     try:
-        kind = PrincipalKind(claims.get("kind"))
+        kind = PrincipalKind(str(claims.get("kind")))
     except ValueError as exc:
         raise ClaimsError(f"unknown caller kind {claims.get('kind')!r}") from exc
     company_id = str(claims.get("company_id") or "")
@@ -81,7 +81,7 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
         if not client_id:
             raise ClaimsError("an integrator token must name its client application")
         try:
-            mode = IntegratorMode(claims.get("integrator_mode"))
+            mode = IntegratorMode(str(claims.get("integrator_mode")))
         except ValueError as exc:
             raise ClaimsError("an integrator token must say how it acts") from exc
     return Principal(kind, subject, company_id, client_id, mode)

@@ -21,5 +21,5 @@ def level_from_message(value: int) -> str:
     return level
 
 
-def level_to_message(level: str) -> int:
-    return int(common_pb2.PermissionLevel.Value(_ENUM_PREFIX + level.upper()))
+def level_to_message(level: str) -> common_pb2.PermissionLevel:
+    return common_pb2.PermissionLevel.Value(_ENUM_PREFIX + level.upper())

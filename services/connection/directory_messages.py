@@ -23,11 +23,14 @@ _ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _FILE_STORAGE_LOCATION_PATTERN = re.compile(r"^[a-z]{2,16}$")
 MAX_NAME_LENGTH = 255
 
-_APPROVAL_PREFERENCES = {
+_APPROVAL_PREFERENCES: dict[int, str] = {
     pb.APPROVAL_PREFERENCE_AUTO_APPROVE: "auto_approve",
     pb.APPROVAL_PREFERENCE_REVIEW_REQUIRED: "review_required",
 }
-_COMPANY_ROLES = {pb.COMPANY_ROLE_MEMBER: "member", pb.COMPANY_ROLE_COMPANY_ADMIN: "company_admin"}
+_COMPANY_ROLES: dict[int, str] = {
+    pb.COMPANY_ROLE_MEMBER: "member",
+    pb.COMPANY_ROLE_COMPANY_ADMIN: "company_admin",
+}
 
 
 def _stamp(moment: datetime) -> Timestamp:
