@@ -17,9 +17,10 @@ from services.connection.project_facts_publisher import ProjectFactsPublisher
 from services.connection.servicer import ConnectionServicer
 from shared.client import open_channel
 from shared.config import Settings
-from shared.db import make_engine, make_session_factory, upgrade_to_head
+from shared.db import upgrade_to_head
 from shared.idempotent_calls import IdempotentCalls
 from shared.server import ServiceDefinition
+from shared.service_database import open_service_database
 from shared.service_process import service_token_source
 
 SERVICE_NAME = "connection"
@@ -35,10 +36,8 @@ def migrate_database(url: str) -> None:
 
 
 def build_definition(settings: Settings) -> ServiceDefinition:
-    url = settings.database_url_of(SERVICE_NAME)
-    migrate_database(url)
-    engine = make_engine(url)
-    sessions = make_session_factory(engine)
+    database = open_service_database(settings.database_url_of(SERVICE_NAME), MIGRATIONS_DIR)
+    sessions = database.sessions
     tokens = service_token_source(settings, SERVICE_NAME)
     drawing_channel = open_channel(
         settings.address_of("drawing"),
@@ -77,5 +76,10 @@ def build_definition(settings: Settings) -> ServiceDefinition:
         register=lambda server: connection_service_pb2_grpc.add_ConnectionServiceServicer_to_server(
             servicer, server
         ),
-        on_stop=[facts.stop, drawing_channel.close, notification_channel.close, engine.dispose],
+        on_stop=[
+            facts.stop,
+            drawing_channel.close,
+            notification_channel.close,
+            database.engine.dispose,
+        ],
     )

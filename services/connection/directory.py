@@ -48,6 +48,8 @@ ALLOWED_VALUES: dict[str, tuple[str, ...]] = {
     "company_role": COMPANY_ROLES,
 }
 RowT = TypeVar("RowT", bound=Base)
+# Rows that belong to one company and are listed per company.
+CompanyRowT = TypeVar("CompanyRowT", Project, User)
 
 
 class Directory:
@@ -149,19 +151,7 @@ class Directory:
         self, company_id: str, page_size: int = 0, page_token: str = ""
     ) -> tuple[list[Project], str]:
         """The company's projects in id order; ``company_id`` empty lists every company's."""
-        with self._session_factory() as session:
-            statement = select(Project)
-            if company_id:
-                _existing(session, Company, "company", company_id)
-                statement = statement.where(Project.company_id == company_id)
-            return fetch_page(
-                session,
-                statement,
-                Project.id,
-                page_size=page_size,
-                page_token=page_token,
-                filters={"company_id": company_id},
-            )
+        return self._list_of_company(Project, company_id, page_size, page_token)
 
     def update_project(
         self, project_id: str, changes: Mapping[str, object], session: Session | None = None
@@ -208,19 +198,7 @@ class Directory:
         self, company_id: str, page_size: int = 0, page_token: str = ""
     ) -> tuple[list[User], str]:
         """The company's users in id order; ``company_id`` empty lists every company's."""
-        with self._session_factory() as session:
-            statement = select(User)
-            if company_id:
-                _existing(session, Company, "company", company_id)
-                statement = statement.where(User.company_id == company_id)
-            return fetch_page(
-                session,
-                statement,
-                User.id,
-                page_size=page_size,
-                page_token=page_token,
-                filters={"company_id": company_id},
-            )
+        return self._list_of_company(User, company_id, page_size, page_token)
 
     def update_user(
         self, user_id: str, changes: Mapping[str, object], session: Session | None = None
@@ -233,6 +211,23 @@ class Directory:
                 _require_unused_email(session, str(changes["email"]))
             _apply(session, user, changes, "user")
         return user
+
+    def _list_of_company(
+        self, model: type[CompanyRowT], company_id: str, page_size: int, page_token: str
+    ) -> tuple[list[CompanyRowT], str]:
+        with self._session_factory() as session:
+            statement = select(model)
+            if company_id:
+                _existing(session, Company, "company", company_id)
+                statement = statement.where(model.company_id == company_id)
+            return fetch_page(
+                session,
+                statement,
+                model.id,
+                page_size=page_size,
+                page_token=page_token,
+                filters={"company_id": company_id},
+            )
 
     # Connection Manager grants
 

@@ -9,9 +9,10 @@ from services.drawing.models import IdempotentRequest
 from services.drawing.project_registry import ProjectRegistry
 from services.drawing.servicer import DrawingServicer
 from shared.config import Settings
-from shared.db import make_engine, make_session_factory, upgrade_to_head
+from shared.db import upgrade_to_head
 from shared.idempotent_calls import IdempotentCalls
 from shared.server import ServiceDefinition
+from shared.service_database import open_service_database
 
 SERVICE_NAME = "drawing"
 GRPC_SERVICE = drawing_service_pb2.DESCRIPTOR.services_by_name["DrawingService"].full_name
@@ -22,10 +23,8 @@ def migrate_database(url: str) -> None:
 
 
 def build_definition(settings: Settings) -> ServiceDefinition:
-    url = settings.database_url_of(SERVICE_NAME)
-    migrate_database(url)
-    engine = make_engine(url)
-    sessions = make_session_factory(engine)
+    database = open_service_database(settings.database_url_of(SERVICE_NAME), MIGRATIONS_DIR)
+    sessions = database.sessions
     servicer = DrawingServicer(
         ProjectRegistry(sessions),
         DrawingsPermissions(sessions),
@@ -37,5 +36,5 @@ def build_definition(settings: Settings) -> ServiceDefinition:
         register=lambda server: drawing_service_pb2_grpc.add_DrawingServiceServicer_to_server(
             servicer, server
         ),
-        on_stop=[engine.dispose],
+        on_stop=[database.engine.dispose],
     )

@@ -7,8 +7,9 @@ from services.notification.migrations import MIGRATIONS_DIR
 from services.notification.project_registry import ProjectRegistry
 from services.notification.servicer import NotificationServicer
 from shared.config import Settings
-from shared.db import make_engine, make_session_factory, upgrade_to_head
+from shared.db import upgrade_to_head
 from shared.server import ServiceDefinition
+from shared.service_database import open_service_database
 
 SERVICE_NAME = "notification"
 GRPC_SERVICE = notification_service_pb2.DESCRIPTOR.services_by_name["NotificationService"].full_name
@@ -19,10 +20,8 @@ def migrate_database(url: str) -> None:
 
 
 def build_definition(settings: Settings) -> ServiceDefinition:
-    url = settings.database_url_of(SERVICE_NAME)
-    migrate_database(url)
-    engine = make_engine(url)
-    servicer = NotificationServicer(ProjectRegistry(make_session_factory(engine)))
+    database = open_service_database(settings.database_url_of(SERVICE_NAME), MIGRATIONS_DIR)
+    servicer = NotificationServicer(ProjectRegistry(database.sessions))
     return ServiceDefinition(
         name=SERVICE_NAME,
         grpc_service_names=[GRPC_SERVICE],
@@ -31,5 +30,5 @@ def build_definition(settings: Settings) -> ServiceDefinition:
                 servicer, server
             )
         ),
-        on_stop=[engine.dispose],
+        on_stop=[database.engine.dispose],
     )
