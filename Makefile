@@ -1,0 +1,45 @@
+# The two commands a newcomer types:  `make run`  and  `make test`.
+# Both create the virtual environment (.venv) on first use and keep it in step with
+# pyproject.toml; nothing else needs to be installed by hand but Python 3.11+, Node.js/npm
+# (for the cross-language client test) and, for the tests, PostgreSQL (see README).
+
+PYTHON_BOOTSTRAP ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+NODE_DIR := tests/node
+NODE_INSTALLED := $(NODE_DIR)/node_modules/.installed
+
+.PHONY: run test test-fast generate check-generated lint bench clean
+
+$(INSTALLED): pyproject.toml
+	test -x $(PY) || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(NODE_INSTALLED): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## Start all three services with embedded defaults (SQLite, local files); Ctrl-C stops them.
+run: $(INSTALLED)
+	$(VENV)/bin/connectability serve
+
+## The whole test suite, on SQLite and PostgreSQL, with the Node client.
+test: $(INSTALLED) $(NODE_INSTALLED)
+	$(PY) -m pytest
+
+## Regenerate Python code from protos/ (commit the result).
+generate: $(INSTALLED)
+	$(PY) scripts/generate_protos.py
+
+check-generated: $(INSTALLED)
+	$(PY) scripts/generate_protos.py --check
+
+lint: $(INSTALLED)
+	$(PY) -m ruff check .
+	cd protos && ../$(VENV)/bin/buf lint
+
+clean:
+	rm -rf $(VENV) $(NODE_DIR)/node_modules .connectability

@@ -1,0 +1,124 @@
+// A client in another language: drives each service's health check and real RPCs from
+// Node.js with @grpc/grpc-js and @grpc/proto-loader, straight from the .proto files.
+//
+// Inputs (environment): CONNECTION_ADDRESS, DRAWING_ADDRESS, NOTIFICATION_ADDRESS,
+// PLATFORM_TOKEN, PROTOS_DIR. Output: one JSON object on stdout with what it saw; exit 1
+// with a message on stderr when a call fails unexpectedly.
+"use strict";
+
+const path = require("path");
+const grpc = require("@grpc/grpc-js");
+const protoLoader = require("@grpc/proto-loader");
+
+const LOAD_OPTIONS = {
+  keepCase: true,
+  longs: String,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+};
+const DEADLINE_MS = 10000;
+
+function env(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}
+
+function load(file, includeDirs) {
+  return grpc.loadPackageDefinition(protoLoader.loadSync(file, { ...LOAD_OPTIONS, includeDirs }));
+}
+
+function call(client, method, request, token) {
+  const metadata = new grpc.Metadata();
+  if (token) metadata.set("authorization", `Bearer ${token}`);
+  const deadline = new Date(Date.now() + DEADLINE_MS);
+  return new Promise((resolve, reject) => {
+    client[method](request, metadata, { deadline }, (error, response) =>
+      error ? reject(error) : resolve(response),
+    );
+  });
+}
+
+async function eventually(probe, timeoutMs) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await probe();
+    } catch (error) {
+      if (Date.now() > until) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+async function main() {
+  const protos = env("PROTOS_DIR");
+  const token = env("PLATFORM_TOKEN");
+  const addresses = {
+    connection: env("CONNECTION_ADDRESS"),
+    drawing: env("DRAWING_ADDRESS"),
+    notification: env("NOTIFICATION_ADDRESS"),
+  };
+  const api = load(
+    ["connection_service.proto", "drawing_service.proto", "notification_service.proto"].map(
+      (file) => path.join(protos, "connectability", "v1", file),
+    ),
+    [protos],
+  ).connectability.v1;
+  const health = load(path.join(__dirname, "health.proto"), [__dirname]).grpc.health.v1;
+  const credentials = grpc.credentials.createInsecure();
+  const services = {
+    connection: new api.ConnectionService(addresses.connection, credentials),
+    drawing: new api.DrawingService(addresses.drawing, credentials),
+    notification: new api.NotificationService(addresses.notification, credentials),
+  };
+
+  const seen = { health: {}, project_name: {} };
+  for (const [name, address] of Object.entries(addresses)) {
+    const checker = new health.Health(address, credentials);
+    seen.health[name] = (await call(checker, "Check", { service: "" })).status;
+  }
+
+  const { company } = await call(
+    services.connection,
+    "CreateCompany",
+    { company: { name: "Node Builders", file_storage_location: "us" } },
+    token,
+  );
+  seen.company_id = company.id;
+  const { project } = await call(
+    services.connection,
+    "CreateProject",
+    { project: { company_id: company.id, name: "Node Tower" } },
+    token,
+  );
+  seen.project_id = project.id;
+  seen.project_state = project.state;
+  seen.project_name.connection = (
+    await call(services.connection, "GetProject", { project_id: project.id }, token)
+  ).project.name;
+  for (const name of ["drawing", "notification"]) {
+    // Facts reach the services below right after the connection service commits.
+    const answer = await eventually(
+      () => call(services[name], "GetProject", { project_id: project.id }, token),
+      10000,
+    );
+    seen.project_name[name] = answer.project.name;
+  }
+
+  try {
+    await call(services.connection, "GetProject", { project_id: project.id }, null);
+    seen.unauthenticated = { code: 0 };
+  } catch (error) {
+    const details = error.metadata.get("grpc-status-details-bin");
+    seen.unauthenticated = { code: error.code, has_status_details: details.length > 0 };
+  }
+  for (const client of Object.values(services)) client.close();
+  process.stdout.write(JSON.stringify(seen) + "\n");
+}
+
+main().catch((error) => {
+  process.stderr.write(`node client failed: ${error.stack || error}\n`);
+  process.exit(1);
+});
