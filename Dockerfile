@@ -1,0 +1,16 @@
+# One image for all three services; each container runs one of them:
+#   connectability run-service connection|drawing|notification
+FROM python:3.11-slim
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY connectability ./connectability
+COPY shared ./shared
+COPY services ./services
+RUN pip install --no-cache-dir .
+
+ENV CONNECTABILITY_HOST=0.0.0.0 \
+    CONNECTABILITY_DATA_DIR=/var/lib/connectability
+# connection, drawing, notification (gRPC)
+EXPOSE 50051 50052 50053
+CMD ["connectability", "--help"]
