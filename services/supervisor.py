@@ -8,6 +8,7 @@ SIGTERM) asks each to stop gracefully. If one dies, the others are stopped too.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -115,7 +116,17 @@ def serve_all(settings: Settings, startup_timeout_seconds: float = 60.0) -> int:
     return exit_status
 
 
+def command_name() -> str:
+    """How the person who started us can call the command line again."""
+    if shutil.which("connectability"):
+        return "connectability"
+    if sys.argv[0].endswith("connectability"):
+        return sys.argv[0]  # e.g. .venv/bin/connectability, as `make run` starts it
+    return f"{sys.executable} -m services.cli"
+
+
 def print_banner(settings: Settings, services: Sequence[ServiceProcess]) -> None:
+    command = command_name()
     lines = ["", "Drawing Connectability is running:"]
     for service in services:
         lines.append(f"  {service.name:<13} gRPC on {service.address}")
@@ -123,8 +134,8 @@ def print_banner(settings: Settings, services: Sequence[ServiceProcess]) -> None
         f"  data           {settings.data_dir.resolve()}",
         "",
         "Get a token for local use (platform identity, then a user):",
-        "  connectability token --platform",
-        "  connectability token --user <user-id> --company <company-id>",
+        f"  {command} token --platform",
+        f"  {command} token --user <user-id> --company <company-id>",
         "Call with metadata 'authorization: Bearer <token>'; reflection is on, e.g.",
         f"  grpcurl -plaintext {services[0].address} list",
         "",

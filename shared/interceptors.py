@@ -179,7 +179,10 @@ class CallScopeInterceptor(_AroundInterceptor):
         finally:
             unbind_call(token)
             code = context.code() if hasattr(context, "code") else None  # type: ignore[attr-defined]
-            log.info(
+            # Health probes arrive every few seconds from every orchestrator: keep them quiet.
+            level = logging.DEBUG if method.startswith(PUBLIC_METHOD_PREFIXES) else logging.INFO
+            log.log(
+                level,
                 "rpc",
                 extra={
                     "method": method,
