@@ -57,6 +57,19 @@ class Settings(BaseSettings):
     max_message_bytes: int = 4 * 1024 * 1024
     worker_threads: int = 32
 
+    # The drawing service's storage endpoint (direct uploads and downloads over HTTP).
+    drawing_storage_port: int = 50080
+    # The URL clients are given for it; empty means http://host:drawing_storage_port.
+    drawing_storage_public_url: str = ""
+    # HMAC key for upload policies and download links; empty means a local file under
+    # data_dir/keys (created on first use).
+    storage_signing_secret: str = ""
+    # Content-addressed file store; empty means data_dir/files.
+    file_store_dir: str = ""
+    upload_max_bytes: int = 100 * 1024 * 1024
+    upload_policy_ttl_seconds: int = 900
+    download_url_ttl_seconds: int = 300
+
     # Outgoing mail (notification service). Empty host: write to a Maildir under data_dir.
     smtp_host: str = ""
     smtp_port: int = 25
@@ -83,6 +96,17 @@ class Settings(BaseSettings):
         if configured:
             return configured
         return f"{self.host if self.host != '0.0.0.0' else '127.0.0.1'}:{self.port_of(service)}"
+
+    @property
+    def storage_public_url(self) -> str:
+        if self.drawing_storage_public_url:
+            return self.drawing_storage_public_url.rstrip("/")
+        host = self.host if self.host != "0.0.0.0" else "127.0.0.1"
+        return f"http://{host}:{self.drawing_storage_port}"
+
+    @property
+    def file_store_path(self) -> Path:
+        return Path(self.file_store_dir) if self.file_store_dir else self.data_dir / "files"
 
     @property
     def keys_dir(self) -> Path:
