@@ -9,8 +9,10 @@ COPY shared ./shared
 COPY services ./services
 RUN pip install --no-cache-dir .
 
+# Listen on every interface (other containers call in); log lines go out as written.
 ENV CONNECTABILITY_HOST=0.0.0.0 \
-    CONNECTABILITY_DATA_DIR=/var/lib/connectability
+    CONNECTABILITY_DATA_DIR=/var/lib/connectability \
+    PYTHONUNBUFFERED=1
 # connection, drawing, notification (gRPC)
 EXPOSE 50051 50052 50053
 CMD ["connectability", "--help"]

@@ -7,6 +7,8 @@ and address the one the services use, every database one that the init script cr
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -18,64 +20,113 @@ from services.cli import main as cli
 from shared.config import SERVICE_NAMES, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+DOCKERFILE = ROOT / "Dockerfile"
+POSTGRES_INIT = ROOT / "deploy" / "postgres-init.sql"
+KEYS_README = ROOT / "deploy" / "keys" / "README.md"
 ENV_PREFIX = "CONNECTABILITY_"
+DATABASE_SERVICE = "postgres"
+MAIL_SERVICE = "smtp"
+MAIL_CATCHER_SMTP_PORT = "1025"  # the SMTP port the mail catcher image listens on
+KEYS_MOUNT = "./deploy/keys:/run/keys:ro"
 
 
 @pytest.fixture(scope="module")
 def compose() -> dict[str, Any]:
-    return dict(yaml.safe_load((ROOT / "docker-compose.yml").read_text()))
+    return dict(yaml.safe_load(COMPOSE_FILE.read_text()))
 
 
 def environment(service: dict[str, Any]) -> dict[str, str]:
-    return {key: str(value) for key, value in (service.get("environment") or {}).items()}
+    """A service's environment, whether written as a mapping or as a list of KEY=value."""
+    raw = service.get("environment") or {}
+    if isinstance(raw, list):
+        raw = dict(entry.split("=", 1) for entry in raw)
+    return {key: str(value) for key, value in raw.items()}
 
 
 def port_of(service_name: str, service: dict[str, Any]) -> int:
+    """The port the service listens on: set in the compose file, else the Settings default."""
     configured = environment(service).get(f"{ENV_PREFIX}{service_name.upper()}_PORT")
     default = Settings.model_fields[f"{service_name}_port"].default
     return int(configured or default)
+
+
+def published_ports(service: dict[str, Any]) -> list[tuple[int, int]]:
+    """(published, container) pairs, from the short ("H:C") or the long syntax."""
+    pairs = []
+    for entry in service.get("ports") or []:
+        if isinstance(entry, dict):
+            pairs.append((int(entry["published"]), int(entry["target"])))
+        else:
+            *_, published, target = str(entry).split(":")
+            pairs.append((int(published), int(target.split("/")[0])))
+    return pairs
+
+
+def depends_on(service: dict[str, Any]) -> dict[str, str]:
+    """Each service depended on, with its condition (a plain list means service_started)."""
+    raw = service.get("depends_on") or {}
+    if isinstance(raw, list):
+        return {name: "service_started" for name in raw}
+    return {name: (spec or {}).get("condition", "service_started") for name, spec in raw.items()}
 
 
 def test_it_has_the_database_the_mail_catcher_and_the_three_services(
     compose: dict[str, Any],
 ) -> None:
     services = compose["services"]
-    assert set(services) == {"postgres", "smtp", *SERVICE_NAMES}
+    assert set(services) == {DATABASE_SERVICE, MAIL_SERVICE, *SERVICE_NAMES}
     for name, service in services.items():
         assert "image" in service or "build" in service, name
-        for needed in service.get("depends_on") or {}:
+        for needed, condition in depends_on(service).items():
             assert needed in services, f"{name} depends on unknown {needed}"
+            if condition == "service_healthy":
+                assert "healthcheck" in services[needed], f"{needed} has no health check"
 
 
-def test_every_variable_is_a_real_setting(compose: dict[str, Any]) -> None:
+def test_every_variable_is_a_real_setting() -> None:
+    """Anywhere in the deployment files, comments included: a stale name misleads there too."""
     settings = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
     used = {
-        key
-        for service in compose["services"].values()
-        for key in environment(service)
-        if key.startswith(ENV_PREFIX)
+        variable
+        for path in (COMPOSE_FILE, DOCKERFILE, KEYS_README)
+        for variable in re.findall(rf"\b{ENV_PREFIX}[A-Z0-9_]+", path.read_text())
     }
-    assert used, "the services set no configuration at all"
+    assert used, "the deployment sets no configuration at all"
     assert used <= settings, f"unknown settings: {sorted(used - settings)}"
 
 
+def test_every_command_is_a_real_cli_command(compose: dict[str, Any]) -> None:
+    commands = [
+        service["command"]
+        for service in compose["services"].values()
+        if service.get("command") and service["command"][0] == "connectability"
+    ]
+    assert len(commands) == len(SERVICE_NAMES)
+    for command in commands:
+        result = CliRunner().invoke(cli, [command[1], "--help"])
+        assert result.exit_code == 0, f"{command}: {result.output}"
+
+
 @pytest.mark.parametrize("name", SERVICE_NAMES)
-def test_each_service_runs_a_real_command(compose: dict[str, Any], name: str) -> None:
+def test_each_service_runs_itself(compose: dict[str, Any], name: str) -> None:
     command = compose["services"][name]["command"]
-    assert command[:2] == ["connectability", "run-service"] and command[2] == name
-    result = CliRunner().invoke(cli, [command[1], "--help"])
+    assert command == ["connectability", "run-service", name]
+    assert command[2] in SERVICE_NAMES
+    result = CliRunner().invoke(cli, ["run-service", "--help"])
     assert result.exit_code == 0, result.output
-    assert name in result.output  # the argument is one the command accepts
+    assert name in result.output  # among the choices the command accepts
 
 
 @pytest.mark.parametrize("name", SERVICE_NAMES)
 def test_ports_and_health_checks_match_the_service(compose: dict[str, Any], name: str) -> None:
     service = compose["services"][name]
     port = port_of(name, service)
-    assert f"{port}:{port}" in service["ports"]
-    health_command = " ".join(service["healthcheck"]["test"])
-    assert f"127.0.0.1:{port}" in health_command
+    assert published_ports(service) == [(port, port)]
     assert environment(service)[f"{ENV_PREFIX}HOST"] == "0.0.0.0"
+    health_command = " ".join(service["healthcheck"]["test"])
+    assert "grpc_health" in health_command
+    assert {int(p) for p in re.findall(r"127\.0\.0\.1:(\d+)", health_command)} == {port}
 
 
 def test_the_connection_service_reaches_the_services_below(compose: dict[str, Any]) -> None:
@@ -85,37 +136,90 @@ def test_the_connection_service_reaches_the_services_below(compose: dict[str, An
         assert env[f"{ENV_PREFIX}{below.upper()}_ADDRESS"] == (
             f"{below}:{port_of(below, services[below])}"
         )
-        assert below in services["connection"]["depends_on"]
+        assert depends_on(services["connection"]).get(below) == "service_healthy"
 
 
 @pytest.mark.parametrize("name", SERVICE_NAMES)
 def test_each_service_has_its_own_postgresql_database(compose: dict[str, Any], name: str) -> None:
-    url = environment(compose["services"][name])[f"{ENV_PREFIX}{name.upper()}_DATABASE_URL"]
-    match = re.fullmatch(r"postgresql\+psycopg://[^@]+@postgres:5432/(\w+)", url)
+    service = compose["services"][name]
+    url = environment(service)[f"{ENV_PREFIX}{name.upper()}_DATABASE_URL"]
+    assert url.startswith("postgresql+psycopg://"), url
+    match = re.fullmatch(r"postgresql\+psycopg://[^@/]+@([\w-]+):(\d+)/(\w+)", url)
     assert match, url
-    created = re.findall(r"CREATE DATABASE (\w+);", (ROOT / "deploy/postgres-init.sql").read_text())
-    assert match.group(1) == name and name in created
+    host, port, database = match.groups()
+    assert (host, port) == (DATABASE_SERVICE, "5432")
+    assert depends_on(service).get(DATABASE_SERVICE) == "service_healthy"
+    created = re.findall(r"CREATE DATABASE (\w+);", POSTGRES_INIT.read_text(), re.IGNORECASE)
+    assert database == name, f"{name} uses the database of {database}"
+    assert database in created, f"{POSTGRES_INIT.name} does not create {database}"
+
+
+def test_the_init_script_is_mounted_and_postgres_is_checked_over_tcp(
+    compose: dict[str, Any],
+) -> None:
+    postgres = compose["services"][DATABASE_SERVICE]
+    mounts = [str(volume).split(":")[:2] for volume in postgres["volumes"]]
+    init_mounts = [target for source, target in mounts if source == "./deploy/postgres-init.sql"]
+    assert len(init_mounts) == 1 and init_mounts[0].startswith("/docker-entrypoint-initdb.d/")
+    # The image's init phase runs a socket-only server: only a TCP check waits it out.
+    check = postgres["healthcheck"]["test"]
+    assert "pg_isready" in check and "127.0.0.1" in check
 
 
 def test_mail_goes_to_the_catcher(compose: dict[str, Any]) -> None:
     env = environment(compose["services"]["notification"])
-    assert env[f"{ENV_PREFIX}SMTP_HOST"] == "smtp"
-    assert env[f"{ENV_PREFIX}SMTP_PORT"] == "1025"  # the catcher's SMTP port
-
-
-def test_the_image_installs_the_project_and_exposes_the_ports(compose: dict[str, Any]) -> None:
-    dockerfile = (ROOT / "Dockerfile").read_text()
-    assert "pip install" in dockerfile and "COPY pyproject.toml" in dockerfile
-    exposed = {int(port) for port in re.findall(r"\b(\d{4,5})\b", dockerfile.split("EXPOSE")[1])}
-    assert exposed == {port_of(name, compose["services"][name]) for name in SERVICE_NAMES}
-    for package in ("connectability", "shared", "services"):
-        assert f"COPY {package} ./{package}" in dockerfile
+    assert env[f"{ENV_PREFIX}SMTP_HOST"] == MAIL_SERVICE
+    assert env[f"{ENV_PREFIX}SMTP_PORT"] == MAIL_CATCHER_SMTP_PORT
 
 
 def test_keys_are_mounted_where_the_settings_point(compose: dict[str, Any]) -> None:
     for name in SERVICE_NAMES:
         service = compose["services"][name]
         env = environment(service)
-        assert "./deploy/keys:/run/keys:ro" in service["volumes"]
-        assert env[f"{ENV_PREFIX}JWT_PUBLIC_KEYS"].startswith("/run/keys/")
-        assert env[f"{ENV_PREFIX}JWT_SIGNING_KEY"].startswith("/run/keys/")
+        assert KEYS_MOUNT in service["volumes"]
+        assert env[f"{ENV_PREFIX}JWT_PUBLIC_KEYS"] == "/run/keys/jwks.json"
+        assert env[f"{ENV_PREFIX}JWT_SIGNING_KEY"] == "/run/keys/signing-key.jwk"
+
+
+def test_the_image_installs_the_project_and_exposes_the_ports(compose: dict[str, Any]) -> None:
+    dockerfile = DOCKERFILE.read_text()
+    assert re.search(r"^RUN pip install [^\n]*\s\.$", dockerfile, re.MULTILINE)
+    assert "COPY pyproject.toml" in dockerfile
+    for package in ("connectability", "shared", "services"):
+        assert f"COPY {package} ./{package}" in dockerfile
+    expose_lines = re.findall(r"^EXPOSE (.+)$", dockerfile, re.MULTILINE)
+    exposed = {int(port) for line in expose_lines for port in line.split()}
+    assert exposed == {port_of(name, compose["services"][name]) for name in SERVICE_NAMES}
+    assert re.search(r'^CMD \["connectability", "--help"\]$', dockerfile, re.MULTILINE)
+    assert CliRunner().invoke(cli, ["--help"]).exit_code == 0
+
+
+def compose_command() -> list[str] | None:
+    """`docker compose` (the CLI plugin), else the standalone `docker-compose`, else None."""
+    if shutil.which("docker"):
+        probe = subprocess.run(
+            ["docker", "compose", "version"], capture_output=True, timeout=30, check=False
+        )
+        if probe.returncode == 0:
+            return ["docker", "compose"]
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    return None
+
+
+def test_docker_compose_accepts_the_file() -> None:
+    """Compose's own validation; `config` needs no running Docker engine."""
+    command = compose_command()
+    if command is None:
+        pytest.skip(
+            "no Docker Compose here: neither the `docker compose` plugin nor `docker-compose`"
+        )
+    result = subprocess.run(
+        [*command, "-f", str(COMPOSE_FILE), "config", "-q"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
