@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from connectability.v1 import drawing_service_pb2, drawing_service_pb2_grpc
+from services.drawing.change_feed import ChangeFeed
 from services.drawing.drawings_permissions import DrawingsPermissions
 from services.drawing.migrations import MIGRATIONS_DIR
 from services.drawing.models import IdempotentRequest
@@ -26,9 +27,11 @@ def build_definition(settings: Settings) -> ServiceDefinition:
     database = open_service_database(settings.database_url_of(SERVICE_NAME), MIGRATIONS_DIR)
     sessions = database.sessions
     servicer = DrawingServicer(
+        sessions,
         ProjectRegistry(sessions),
         DrawingsPermissions(sessions),
         IdempotentCalls(sessions, IdempotentRequest),
+        ChangeFeed(sessions),
     )
     return ServiceDefinition(
         name=SERVICE_NAME,

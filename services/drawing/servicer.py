@@ -1,24 +1,33 @@
 """The DrawingService gRPC servicer: translation between the wire and the drawing domain.
 
-Built so far: the projects it serves (told from above) and Drawings permissions. Every
-other RPC of the contract answers UNIMPLEMENTED (inherited) until its issue lands.
+Built so far: the projects it serves (told from above), Drawings permissions, drawing
+areas, sets and drawings, and the change feed. Every other RPC of the contract answers
+UNIMPLEMENTED (inherited) until its issue lands.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.v1 import drawing_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2_grpc as pb_grpc
+from services.drawing import drawing_messages as messages
+from services.drawing.catalog import Catalog, existing
+from services.drawing.change_feed import ChangeFeed
+from services.drawing.drawings_access import ADMIN, READ_ONLY, DrawingsAccess, hidden
 from services.drawing.drawings_permissions import DrawingsPermissions
-from services.drawing.models import DrawingsGrant
+from services.drawing.models import Drawing, DrawingArea, DrawingRevision, DrawingSet, DrawingsGrant
 from services.drawing.project_registry import ProjectRegistry
 from shared.caller_checks import require_platform_or_service
 from shared.errors import InvalidArgument
 from shared.idempotent_calls import IdempotentCalls
+from shared.identity import current_principal
 from shared.permission_messages import level_from_message, level_to_message
 from shared.project_facts_messages import facts_from_message, facts_to_message
 
@@ -52,13 +61,28 @@ def _require(request: Any, *fields: str) -> None:
 class DrawingServicer(pb_grpc.DrawingServiceServicer):
     def __init__(
         self,
+        sessions: sessionmaker[Session],
         projects: ProjectRegistry,
         permissions: DrawingsPermissions,
         idempotent: IdempotentCalls,
+        feed: ChangeFeed,
     ):
+        self._sessions = sessions
         self._projects = projects
         self._permissions = permissions
         self._idempotent = idempotent
+        self._feed = feed
+        self._access = DrawingsAccess(projects, permissions)
+        self._catalog = Catalog(feed)
+
+    def _visible(self, model: type[Any], kind: str, record_id: str) -> Any:
+        """A record the caller may read; NOT_FOUND alike for missing and hidden ones."""
+        with self._sessions() as session:
+            row = session.get(model, record_id) if record_id else None
+        if row is None:
+            raise hidden(kind, record_id)
+        self._access.require(current_principal(), row.project_id, READ_ONLY, (kind, record_id))
+        return row
 
     def RegisterProject(
         self, request: pb.DrawingServiceRegisterProjectRequest, context: grpc.ServicerContext
@@ -123,3 +147,260 @@ class DrawingServicer(pb_grpc.DrawingServiceServicer):
         return pb.ListDrawingsPermissionsResponse(
             permissions=[_grant_message(grant) for grant in grants], next_page_token=next_token
         )
+
+    # Areas
+
+    def CreateDrawingArea(
+        self, request: pb.CreateDrawingAreaRequest, context: grpc.ServicerContext
+    ) -> pb.CreateDrawingAreaResponse:
+        area = request.drawing_area
+        _require(area, "project_id")
+        self._access.require_to_change(current_principal(), area.project_id, ADMIN)
+        name = messages.required_text(area.name, "drawing_area.name")
+        description = messages.bounded_text(area.description, "drawing_area.description", 4000)
+
+        def create(session: Session) -> pb.CreateDrawingAreaResponse:
+            created = self._catalog.create_area(session, area.project_id, name, description)
+            return pb.CreateDrawingAreaResponse(drawing_area=messages.area_message(created))
+
+        return self._idempotent.run(
+            "CreateDrawingArea", request, pb.CreateDrawingAreaResponse, create
+        )
+
+    def GetDrawingArea(
+        self, request: pb.GetDrawingAreaRequest, context: grpc.ServicerContext
+    ) -> pb.GetDrawingAreaResponse:
+        area = self._visible(DrawingArea, "drawing_area", request.drawing_area_id)
+        return pb.GetDrawingAreaResponse(drawing_area=messages.area_message(area))
+
+    def ListDrawingAreas(
+        self, request: pb.ListDrawingAreasRequest, context: grpc.ServicerContext
+    ) -> pb.ListDrawingAreasResponse:
+        self._access.require(current_principal(), request.project_id, READ_ONLY)
+        with self._sessions() as session:
+            areas, token = self._catalog.list_areas(
+                session, request.project_id, request.page_size, request.page_token
+            )
+            return pb.ListDrawingAreasResponse(
+                drawing_areas=[messages.area_message(area) for area in areas],
+                next_page_token=token,
+            )
+
+    def UpdateDrawingArea(
+        self, request: pb.UpdateDrawingAreaRequest, context: grpc.ServicerContext
+    ) -> pb.UpdateDrawingAreaResponse:
+        wanted = request.drawing_area
+        known = self._visible(DrawingArea, "drawing_area", wanted.id)
+        self._access.require_to_change(
+            current_principal(), known.project_id, ADMIN, ("drawing_area", wanted.id)
+        )
+        changes = _changes(
+            "drawing_area",
+            request.update_mask.paths,
+            {
+                "name": lambda: messages.required_text(wanted.name, "drawing_area.name"),
+                "description": lambda: messages.bounded_text(
+                    wanted.description, "drawing_area.description", 4000
+                ),
+            },
+        )
+
+        def update(session: Session) -> pb.UpdateDrawingAreaResponse:
+            area = existing(session, DrawingArea, "drawing_area", wanted.id)
+            updated = self._catalog.update_area(session, area, changes)
+            return pb.UpdateDrawingAreaResponse(drawing_area=messages.area_message(updated))
+
+        return self._idempotent.run(
+            "UpdateDrawingArea", request, pb.UpdateDrawingAreaResponse, update
+        )
+
+    # Sets
+
+    def CreateDrawingSet(
+        self, request: pb.CreateDrawingSetRequest, context: grpc.ServicerContext
+    ) -> pb.CreateDrawingSetResponse:
+        wanted = request.drawing_set
+        _require(wanted, "project_id")
+        self._access.require_to_change(current_principal(), wanted.project_id, ADMIN)
+        name = messages.required_text(wanted.name, "drawing_set.name")
+        set_date = messages.parse_date(wanted.set_date, "drawing_set.set_date")
+
+        def create(session: Session) -> pb.CreateDrawingSetResponse:
+            created = self._catalog.create_set(session, wanted.project_id, name, set_date)
+            return pb.CreateDrawingSetResponse(drawing_set=messages.set_message(created))
+
+        return self._idempotent.run(
+            "CreateDrawingSet", request, pb.CreateDrawingSetResponse, create
+        )
+
+    def ListDrawingSets(
+        self, request: pb.ListDrawingSetsRequest, context: grpc.ServicerContext
+    ) -> pb.ListDrawingSetsResponse:
+        self._access.require(current_principal(), request.project_id, READ_ONLY)
+        with self._sessions() as session:
+            sets, token = self._catalog.list_sets(
+                session, request.project_id, request.page_size, request.page_token
+            )
+            return pb.ListDrawingSetsResponse(
+                drawing_sets=[messages.set_message(drawing_set) for drawing_set in sets],
+                next_page_token=token,
+            )
+
+    def UpdateDrawingSet(
+        self, request: pb.UpdateDrawingSetRequest, context: grpc.ServicerContext
+    ) -> pb.UpdateDrawingSetResponse:
+        wanted = request.drawing_set
+        known = self._visible(DrawingSet, "drawing_set", wanted.id)
+        self._access.require_to_change(
+            current_principal(), known.project_id, ADMIN, ("drawing_set", wanted.id)
+        )
+        changes = _changes(
+            "drawing_set",
+            request.update_mask.paths,
+            {
+                "name": lambda: messages.required_text(wanted.name, "drawing_set.name"),
+                "set_date": lambda: messages.parse_date(wanted.set_date, "drawing_set.set_date"),
+            },
+        )
+
+        def update(session: Session) -> pb.UpdateDrawingSetResponse:
+            drawing_set = existing(session, DrawingSet, "drawing_set", wanted.id)
+            updated = self._catalog.update_set(session, drawing_set, changes)
+            return pb.UpdateDrawingSetResponse(drawing_set=messages.set_message(updated))
+
+        return self._idempotent.run(
+            "UpdateDrawingSet", request, pb.UpdateDrawingSetResponse, update
+        )
+
+    # Drawings
+
+    def CreateDrawing(
+        self, request: pb.CreateDrawingRequest, context: grpc.ServicerContext
+    ) -> pb.CreateDrawingResponse:
+        wanted = request.drawing
+        area = self._visible(DrawingArea, "drawing_area", wanted.area_id)
+        if wanted.project_id and wanted.project_id != area.project_id:
+            raise hidden("drawing_area", wanted.area_id)  # an area of another project
+        self._access.require_to_change(
+            current_principal(), area.project_id, ADMIN, ("drawing_area", area.id)
+        )
+        number = messages.required_text(wanted.number, "drawing.number")
+        discipline = messages.required_text(wanted.discipline, "drawing.discipline")
+        title = messages.bounded_text(wanted.title, "drawing.title")
+
+        def create(session: Session) -> pb.CreateDrawingResponse:
+            in_session = existing(session, DrawingArea, "drawing_area", area.id)
+            created = self._catalog.create_drawing(session, in_session, number, title, discipline)
+            return pb.CreateDrawingResponse(drawing=messages.drawing_message(created))
+
+        return self._idempotent.run("CreateDrawing", request, pb.CreateDrawingResponse, create)
+
+    def GetDrawing(
+        self, request: pb.GetDrawingRequest, context: grpc.ServicerContext
+    ) -> pb.GetDrawingResponse:
+        drawing = self._visible(Drawing, "drawing", request.drawing_id)
+        return pb.GetDrawingResponse(drawing=messages.drawing_message(drawing))
+
+    def ListDrawings(
+        self, request: pb.ListDrawingsRequest, context: grpc.ServicerContext
+    ) -> pb.ListDrawingsResponse:
+        area = self._visible(DrawingArea, "drawing_area", request.area_id)
+        with self._sessions() as session:
+            drawings, token = self._catalog.list_drawings(
+                session, area.id, request.page_size, request.page_token
+            )
+            return pb.ListDrawingsResponse(
+                drawings=[messages.drawing_message(drawing) for drawing in drawings],
+                next_page_token=token,
+            )
+
+    def UpdateDrawing(
+        self, request: pb.UpdateDrawingRequest, context: grpc.ServicerContext
+    ) -> pb.UpdateDrawingResponse:
+        wanted = request.drawing
+        known = self._visible(Drawing, "drawing", wanted.id)
+        self._access.require_to_change(
+            current_principal(), known.project_id, ADMIN, ("drawing", wanted.id)
+        )
+        changes = _changes(
+            "drawing",
+            request.update_mask.paths,
+            {
+                "number": lambda: messages.required_text(wanted.number, "drawing.number"),
+                "title": lambda: messages.bounded_text(wanted.title, "drawing.title"),
+                "discipline": lambda: messages.required_text(
+                    wanted.discipline, "drawing.discipline"
+                ),
+            },
+        )
+
+        def update(session: Session) -> pb.UpdateDrawingResponse:
+            drawing = existing(session, Drawing, "drawing", wanted.id)
+            updated = self._catalog.update_drawing(session, drawing, changes)
+            return pb.UpdateDrawingResponse(drawing=messages.drawing_message(updated))
+
+        return self._idempotent.run("UpdateDrawing", request, pb.UpdateDrawingResponse, update)
+
+    # The change feed and counts (service-only)
+
+    def CountProjectRevisions(
+        self, request: pb.CountProjectRevisionsRequest, context: grpc.ServicerContext
+    ) -> pb.CountProjectRevisionsResponse:
+        require_platform_or_service()
+        self._projects.get_project(_required_id(request.project_id, "project_id"))
+        with self._sessions() as session:
+            count = session.scalar(
+                select(func.count())
+                .select_from(DrawingRevision)
+                .where(DrawingRevision.project_id == request.project_id)
+            )
+        return pb.CountProjectRevisionsResponse(revision_count=int(count or 0))
+
+    def ListProjectChanges(
+        self, request: pb.ListProjectChangesRequest, context: grpc.ServicerContext
+    ) -> pb.ListProjectChangesResponse:
+        require_platform_or_service()
+        self._projects.get_project(_required_id(request.project_id, "project_id"))
+        changes, token = self._feed.page(
+            request.project_id, request.after_sequence, request.page_size, request.page_token
+        )
+        return pb.ListProjectChangesResponse(changes=changes, next_page_token=token)
+
+    def WatchProjectChanges(
+        self, request: pb.WatchProjectChangesRequest, context: grpc.ServicerContext
+    ) -> Iterator[pb.WatchProjectChangesResponse]:
+        require_platform_or_service()
+        self._projects.get_project(_required_id(request.project_id, "project_id"))
+        last = request.after_sequence
+        while context.is_active():
+            generation = self._feed.generation
+            batch = self._feed.changes_after(request.project_id, last, WATCH_BATCH)
+            for change in batch:
+                yield pb.WatchProjectChangesResponse(change=change)
+                last = change.sequence
+            if len(batch) < WATCH_BATCH:
+                # Woken by a commit in this process; the timeout catches other processes'.
+                self._feed.wait_for_news(generation, WATCH_FALLBACK_SECONDS)
+
+
+WATCH_BATCH = 500
+WATCH_FALLBACK_SECONDS = 1.0
+
+
+def _required_id(value: str, field: str) -> str:
+    if not value:
+        raise InvalidArgument("MISSING_FIELD", f"{field} is required.")
+    return value
+
+
+def _changes(kind: str, paths: Any, readers: dict[str, Any]) -> dict[str, object]:
+    """The fields an update mask names, each read and checked; refuses unknown fields."""
+    named = list(paths)
+    if not named:
+        raise InvalidArgument("INVALID_UPDATE_MASK", "update_mask must name the fields to change.")
+    unknown = sorted(path for path in named if path not in readers)
+    if unknown:
+        raise InvalidArgument(
+            "INVALID_UPDATE_MASK", f"These {kind} fields cannot be changed: {', '.join(unknown)}."
+        )
+    return {path: readers[path]() for path in named}

@@ -1,0 +1,138 @@
+"""The Drawings tool between the wire (``connectability.v1``) and the database rows."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from connectability.v1 import drawing_service_pb2 as pb
+from services.drawing.models import (
+    Drawing,
+    DrawingArea,
+    DrawingRevision,
+    DrawingSet,
+    StoredFile,
+)
+from shared.errors import InvalidArgument
+
+MAX_TEXT_LENGTH = 255
+_SET_STATES = {
+    "not_connected": pb.DRAWING_SET_CONNECTION_STATE_NOT_CONNECTED,
+    "connected": pb.DRAWING_SET_CONNECTION_STATE_CONNECTED,
+    "disconnected": pb.DRAWING_SET_CONNECTION_STATE_DISCONNECTED,
+}
+
+
+def _stamp(moment: datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp
+
+
+def date_text(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def parse_date(value: str, field: str, required: bool = False) -> date | None:
+    """A "YYYY-MM-DD" date, None when empty and optional."""
+    if not value:
+        if required:
+            raise InvalidArgument("MISSING_FIELD", f"{field} is required (YYYY-MM-DD).")
+        return None
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    if parsed is None or len(value) != 10:
+        raise InvalidArgument("INVALID_DATE", f"{field} must be a date written YYYY-MM-DD.")
+    return parsed
+
+
+def required_text(value: str, field: str) -> str:
+    text = value.strip()
+    if not text:
+        raise InvalidArgument("MISSING_FIELD", f"{field} is required.")
+    return bounded_text(text, field)
+
+
+def bounded_text(value: str, field: str, limit: int = MAX_TEXT_LENGTH) -> str:
+    if len(value) > limit:
+        raise InvalidArgument("FIELD_TOO_LONG", f"{field} is longer than {limit} characters.")
+    return value
+
+
+def area_message(area: DrawingArea) -> pb.DrawingArea:
+    return pb.DrawingArea(
+        id=area.id,
+        project_id=area.project_id,
+        name=area.name,
+        description=area.description,
+        connected=area.connection_id is not None,
+        connection_id=area.connection_id or "",
+        create_time=_stamp(area.created_at),
+        update_time=_stamp(area.updated_at),
+    )
+
+
+def set_message(drawing_set: DrawingSet) -> pb.DrawingSet:
+    return pb.DrawingSet(
+        id=drawing_set.id,
+        project_id=drawing_set.project_id,
+        name=drawing_set.name,
+        set_date=date_text(drawing_set.set_date),
+        connected=drawing_set.connection_state != "not_connected",
+        connection_state=_SET_STATES[drawing_set.connection_state],
+        connection_id=drawing_set.connection_id or "",
+        create_time=_stamp(drawing_set.created_at),
+        update_time=_stamp(drawing_set.updated_at),
+    )
+
+
+def drawing_message(drawing: Drawing) -> pb.Drawing:
+    return pb.Drawing(
+        id=drawing.id,
+        project_id=drawing.project_id,
+        area_id=drawing.area_id,
+        number=drawing.number,
+        title=drawing.title,
+        discipline=drawing.discipline,
+        connected=drawing.connection_id is not None,
+        connection_id=drawing.connection_id or "",
+        create_time=_stamp(drawing.created_at),
+        update_time=_stamp(drawing.updated_at),
+    )
+
+
+def revision_message(
+    revision: DrawingRevision, area_id: str, stored: StoredFile | None
+) -> pb.DrawingRevision:
+    if revision.current:
+        currency = pb.REVISION_CURRENCY_CURRENT
+    else:
+        currency = pb.REVISION_CURRENCY_OBSOLETE
+    return pb.DrawingRevision(
+        id=revision.id,
+        project_id=revision.project_id,
+        drawing_id=revision.drawing_id,
+        area_id=area_id,
+        set_id=revision.set_id,
+        revision_number=revision.revision_number,
+        drawing_date=date_text(revision.drawing_date),
+        received_date=date_text(revision.received_date),
+        status=(
+            pb.REVISION_STATUS_PUBLISHED
+            if revision.status == "published"
+            else pb.REVISION_STATUS_UNPUBLISHED
+        ),
+        reviewed=revision.reviewed,
+        currency=currency,
+        withdrawn=revision.withdrawn,
+        file_sha256=revision.file_sha256,
+        file_size_bytes=stored.size_bytes if stored else 0,
+        file_name=revision.file_name,
+        upstream_revision_id=revision.upstream_revision_id or "",
+        connection_id=revision.connection_id or "",
+        create_time=_stamp(revision.created_at),
+        update_time=_stamp(revision.updated_at),
+    )

@@ -1,0 +1,86 @@
+"""Who may do what in a project's Drawings tool (R26), and what others may not even see (R27).
+
+Levels, lowest first: none, read_only (sees published revisions), standard (also uploads
+and adds markups), admin (also reviews, publishes, edits metadata, manages areas and sets).
+The platform and our own services act with admin rights. Someone with no level on a
+project learns nothing about it: every answer is the NOT_FOUND a missing record gets.
+"""
+
+from __future__ import annotations
+
+from services.drawing.drawings_permissions import DrawingsPermissions
+from services.drawing.project_registry import ProjectRegistry
+from shared.db import RecordNotFound
+from shared.errors import FailedPrecondition, NotFound, PermissionDenied
+from shared.identity import Principal, PrincipalKind
+from shared.permission_levels import PERMISSION_LEVELS
+from shared.project_facts_registry import ProjectFacts
+
+READ_ONLY, STANDARD, ADMIN = "read_only", "standard", "admin"
+
+
+def _rank(level: str) -> int:
+    return PERMISSION_LEVELS.index(level)
+
+
+def hidden(kind: str, record_id: str) -> NotFound:
+    """The answer for a record that does not exist, or that the caller may not see."""
+    return NotFound(
+        f"{kind.upper()}_NOT_FOUND", f"No {kind.replace('_', ' ')} {record_id!r} was found."
+    )
+
+
+class DrawingsAccess:
+    def __init__(self, projects: ProjectRegistry, permissions: DrawingsPermissions):
+        self._projects = projects
+        self._permissions = permissions
+
+    def level_of(self, caller: Principal, project_id: str) -> str:
+        if caller.kind in (PrincipalKind.PLATFORM, PrincipalKind.SERVICE):
+            return ADMIN
+        return self._permissions.level_of(project_id, caller.user_id)
+
+    def require(
+        self,
+        caller: Principal,
+        project_id: str,
+        needed: str,
+        shown_as: tuple[str, str] | None = None,
+    ) -> ProjectFacts:
+        """The project's facts if ``caller`` holds ``needed``; else the right refusal.
+
+        ``shown_as`` is the (kind, id) the caller asked about, so that a record in a
+        project they cannot see answers exactly like a record that does not exist.
+        """
+        kind, record_id = shown_as or ("project", project_id)
+        try:
+            facts = self._projects.get_project(project_id)
+        except RecordNotFound:
+            raise hidden(kind, record_id) from None
+        level = self.level_of(caller, project_id)
+        if level == "none":
+            raise hidden(kind, record_id)
+        if _rank(level) < _rank(needed):
+            raise PermissionDenied(
+                f"DRAWINGS_{needed.upper()}_REQUIRED",
+                f"This needs the Drawings {needed.replace('_', ' ')} level on the project.",
+            )
+        return facts
+
+    def require_to_change(
+        self,
+        caller: Principal,
+        project_id: str,
+        needed: str,
+        shown_as: tuple[str, str] | None = None,
+    ) -> ProjectFacts:
+        """As ``require``, and the project must be active to be changed."""
+        facts = self.require(caller, project_id, needed, shown_as)
+        if not facts.active:
+            raise FailedPrecondition(
+                "PROJECT_INACTIVE", "The project is inactive; its drawings cannot be changed."
+            )
+        return facts
+
+    def sees_unpublished(self, caller: Principal, project_id: str) -> bool:
+        return _rank(self.level_of(caller, project_id)) >= _rank(STANDARD)
