@@ -13,20 +13,19 @@ from typing import Any
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from connectability.v1 import drawing_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2_grpc as pb_grpc
 from services.drawing import drawing_messages as messages
-from services.drawing.catalog import Catalog, existing
-from services.drawing.change_feed import ChangeFeed
-from services.drawing.drawings_access import ADMIN, READ_ONLY, DrawingsAccess, hidden
-from services.drawing.drawings_permissions import DrawingsPermissions
+from services.drawing.catalog import existing
+from services.drawing.drawings_access import ADMIN, READ_ONLY, hidden
 from services.drawing.models import Drawing, DrawingArea, DrawingRevision, DrawingSet, DrawingsGrant
-from services.drawing.project_registry import ProjectRegistry
+from services.drawing.request_checks import masked_changes, require_fields, required_id
+from services.drawing.revision_rpcs import RevisionRpcs
+from services.drawing.servicer_state import DrawingServicerState
 from shared.caller_checks import require_platform_or_service
 from shared.errors import InvalidArgument
-from shared.idempotent_calls import IdempotentCalls
 from shared.identity import current_principal
 from shared.permission_messages import level_from_message, level_to_message
 from shared.project_facts_messages import facts_from_message, facts_to_message
@@ -52,38 +51,7 @@ def _grant_message(grant: DrawingsGrant) -> pb.DrawingsPermission:
     return _permission_message(grant.project_id, grant.user_id, grant.level, grant)
 
 
-def _require(request: Any, *fields: str) -> None:
-    missing = [name for name in fields if not getattr(request, name)]
-    if missing:
-        raise InvalidArgument("MISSING_FIELD", f"{', '.join(missing)} is required.")
-
-
-class DrawingServicer(pb_grpc.DrawingServiceServicer):
-    def __init__(
-        self,
-        sessions: sessionmaker[Session],
-        projects: ProjectRegistry,
-        permissions: DrawingsPermissions,
-        idempotent: IdempotentCalls,
-        feed: ChangeFeed,
-    ):
-        self._sessions = sessions
-        self._projects = projects
-        self._permissions = permissions
-        self._idempotent = idempotent
-        self._feed = feed
-        self._access = DrawingsAccess(projects, permissions)
-        self._catalog = Catalog(feed)
-
-    def _visible(self, model: type[Any], kind: str, record_id: str) -> Any:
-        """A record the caller may read; NOT_FOUND alike for missing and hidden ones."""
-        with self._sessions() as session:
-            row = session.get(model, record_id) if record_id else None
-        if row is None:
-            raise hidden(kind, record_id)
-        self._access.require(current_principal(), row.project_id, READ_ONLY, (kind, record_id))
-        return row
-
+class DrawingServicer(RevisionRpcs, DrawingServicerState, pb_grpc.DrawingServiceServicer):
     def RegisterProject(
         self, request: pb.DrawingServiceRegisterProjectRequest, context: grpc.ServicerContext
     ) -> pb.DrawingServiceRegisterProjectResponse:
@@ -95,7 +63,7 @@ class DrawingServicer(pb_grpc.DrawingServiceServicer):
         self, request: pb.DrawingServiceGetProjectRequest, context: grpc.ServicerContext
     ) -> pb.DrawingServiceGetProjectResponse:
         require_platform_or_service()
-        _require(request, "project_id")
+        require_fields(request, "project_id")
         facts = self._projects.get_project(request.project_id)
         return pb.DrawingServiceGetProjectResponse(project=facts_to_message(facts))
 
@@ -103,7 +71,7 @@ class DrawingServicer(pb_grpc.DrawingServiceServicer):
         self, request: pb.SetDrawingsPermissionRequest, context: grpc.ServicerContext
     ) -> pb.SetDrawingsPermissionResponse:
         require_platform_or_service(*DIRECTORY_SERVICES)
-        _require(request, "project_id", "user_id")
+        require_fields(request, "project_id", "user_id")
         level = level_from_message(request.level)
 
         def grant(session: Any) -> pb.SetDrawingsPermissionResponse:
@@ -121,7 +89,7 @@ class DrawingServicer(pb_grpc.DrawingServiceServicer):
         self, request: pb.GetDrawingsPermissionRequest, context: grpc.ServicerContext
     ) -> pb.GetDrawingsPermissionResponse:
         require_platform_or_service()
-        _require(request, "project_id", "user_id")
+        require_fields(request, "project_id", "user_id")
         level = self._permissions.level_of(request.project_id, request.user_id)
         return pb.GetDrawingsPermissionResponse(
             permission=_permission_message(request.project_id, request.user_id, level, None)
@@ -154,7 +122,7 @@ class DrawingServicer(pb_grpc.DrawingServiceServicer):
         self, request: pb.CreateDrawingAreaRequest, context: grpc.ServicerContext
     ) -> pb.CreateDrawingAreaResponse:
         area = request.drawing_area
-        _require(area, "project_id")
+        require_fields(area, "project_id")
         self._access.require_to_change(current_principal(), area.project_id, ADMIN)
         name = messages.required_text(area.name, "drawing_area.name")
         description = messages.bounded_text(area.description, "drawing_area.description", 4000)
@@ -194,7 +162,7 @@ class DrawingServicer(pb_grpc.DrawingServiceServicer):
         self._access.require_to_change(
             current_principal(), known.project_id, ADMIN, ("drawing_area", wanted.id)
         )
-        changes = _changes(
+        changes = masked_changes(
             "drawing_area",
             request.update_mask.paths,
             {
@@ -220,7 +188,7 @@ class DrawingServicer(pb_grpc.DrawingServiceServicer):
         self, request: pb.CreateDrawingSetRequest, context: grpc.ServicerContext
     ) -> pb.CreateDrawingSetResponse:
         wanted = request.drawing_set
-        _require(wanted, "project_id")
+        require_fields(wanted, "project_id")
         self._access.require_to_change(current_principal(), wanted.project_id, ADMIN)
         name = messages.required_text(wanted.name, "drawing_set.name")
         set_date = messages.parse_date(wanted.set_date, "drawing_set.set_date")
@@ -254,7 +222,7 @@ class DrawingServicer(pb_grpc.DrawingServiceServicer):
         self._access.require_to_change(
             current_principal(), known.project_id, ADMIN, ("drawing_set", wanted.id)
         )
-        changes = _changes(
+        changes = masked_changes(
             "drawing_set",
             request.update_mask.paths,
             {
@@ -322,7 +290,7 @@ class DrawingServicer(pb_grpc.DrawingServiceServicer):
         self._access.require_to_change(
             current_principal(), known.project_id, ADMIN, ("drawing", wanted.id)
         )
-        changes = _changes(
+        changes = masked_changes(
             "drawing",
             request.update_mask.paths,
             {
@@ -347,7 +315,7 @@ class DrawingServicer(pb_grpc.DrawingServiceServicer):
         self, request: pb.CountProjectRevisionsRequest, context: grpc.ServicerContext
     ) -> pb.CountProjectRevisionsResponse:
         require_platform_or_service()
-        self._projects.get_project(_required_id(request.project_id, "project_id"))
+        self._projects.get_project(required_id(request.project_id, "project_id"))
         with self._sessions() as session:
             count = session.scalar(
                 select(func.count())
@@ -360,7 +328,7 @@ class DrawingServicer(pb_grpc.DrawingServiceServicer):
         self, request: pb.ListProjectChangesRequest, context: grpc.ServicerContext
     ) -> pb.ListProjectChangesResponse:
         require_platform_or_service()
-        self._projects.get_project(_required_id(request.project_id, "project_id"))
+        self._projects.get_project(required_id(request.project_id, "project_id"))
         changes, token = self._feed.page(
             request.project_id, request.after_sequence, request.page_size, request.page_token
         )
@@ -370,7 +338,7 @@ class DrawingServicer(pb_grpc.DrawingServiceServicer):
         self, request: pb.WatchProjectChangesRequest, context: grpc.ServicerContext
     ) -> Iterator[pb.WatchProjectChangesResponse]:
         require_platform_or_service()
-        self._projects.get_project(_required_id(request.project_id, "project_id"))
+        self._projects.get_project(required_id(request.project_id, "project_id"))
         last = request.after_sequence
         while context.is_active():
             generation = self._feed.generation
@@ -385,22 +353,3 @@ class DrawingServicer(pb_grpc.DrawingServiceServicer):
 
 WATCH_BATCH = 500
 WATCH_FALLBACK_SECONDS = 1.0
-
-
-def _required_id(value: str, field: str) -> str:
-    if not value:
-        raise InvalidArgument("MISSING_FIELD", f"{field} is required.")
-    return value
-
-
-def _changes(kind: str, paths: Any, readers: dict[str, Any]) -> dict[str, object]:
-    """The fields an update mask names, each read and checked; refuses unknown fields."""
-    named = list(paths)
-    if not named:
-        raise InvalidArgument("INVALID_UPDATE_MASK", "update_mask must name the fields to change.")
-    unknown = sorted(path for path in named if path not in readers)
-    if unknown:
-        raise InvalidArgument(
-            "INVALID_UPDATE_MASK", f"These {kind} fields cannot be changed: {', '.join(unknown)}."
-        )
-    return {path: readers[path]() for path in named}

@@ -76,7 +76,10 @@ def test_rpcs_not_built_yet_answer_unimplemented(stack: Stack) -> None:
     notification = notification_grpc.NotificationServiceStub(stack.channel("notification"))
     not_built = [
         (connection.ListConnections, connection_pb.ListConnectionsRequest(project_id="p")),
-        (drawing.ListDrawingAreas, drawing_pb.ListDrawingAreasRequest(project_id="p")),
+        (
+            drawing.CopyPublishedRevisions,
+            drawing_pb.CopyPublishedRevisionsRequest(connection_id="c"),
+        ),
         (notification.Notify, notification_pb.NotifyRequest(idempotency_key="k")),
     ]
     for call, request in not_built:

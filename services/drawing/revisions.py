@@ -1,0 +1,344 @@
+"""Drawing revisions: import from uploads, review, publish, current/obsolete, withdraw, delete.
+
+Everything runs inside the caller's transaction. What a connection must carry (a revision
+published; metadata of a published revision edited; a published revision withdrawn or
+deleted) is appended to the project's change feed in that same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from connectability.v1 import drawing_service_pb2 as pb
+from services.drawing import drawing_messages as messages
+from services.drawing.catalog import existing
+from services.drawing.change_feed import ChangeFeed
+from services.drawing.models import (
+    CustomField,
+    Drawing,
+    DrawingArea,
+    DrawingRevision,
+    DrawingSet,
+    DrawingUpload,
+    Markup,
+    StoredFile,
+    Upload,
+)
+from shared.db import new_id, utcnow
+from shared.errors import FailedPrecondition, InvalidArgument, NotFound
+
+MAX_IMPORTS = 100
+
+
+@dataclass(frozen=True)
+class RevisionImport:
+    """One checked entry of a drawing upload's ``drawing_log_imports``."""
+
+    upload_uuid: str
+    drawing_id: str
+    drawing_date: date
+    received_date: date | None
+    revision_number: str
+
+
+def _refuse(reason: str, message: str, revision_id: str = "", **extra: str) -> FailedPrecondition:
+    metadata = {"revision_id": revision_id, **extra} if revision_id else dict(extra)
+    return FailedPrecondition(reason, message, metadata)
+
+
+def refuse_if_copy(revision: DrawingRevision) -> None:
+    if revision.connection_id is not None:
+        raise _refuse(
+            "CONNECTED_CONTENT_READ_ONLY",
+            "This revision is a connected copy: it follows its upstream project.",
+            revision.id,
+        )
+
+
+class Revisions:
+    def __init__(self, feed: ChangeFeed):
+        self._feed = feed
+
+    # Reading
+
+    def message(self, session: Session, revision: DrawingRevision) -> pb.DrawingRevision:
+        drawing = session.get(Drawing, revision.drawing_id)
+        stored = session.get(StoredFile, revision.file_sha256)
+        return messages.revision_message(revision, drawing.area_id if drawing else "", stored)
+
+    def messages(
+        self, session: Session, revisions: Iterable[DrawingRevision]
+    ) -> list[pb.DrawingRevision]:
+        return [self.message(session, revision) for revision in revisions]
+
+    # Importing uploaded files (R28)
+
+    def import_uploads(
+        self,
+        session: Session,
+        project_id: str,
+        area: DrawingArea,
+        drawing_set: DrawingSet,
+        imports: Sequence[RevisionImport],
+        created_by: str,
+    ) -> tuple[DrawingUpload, list[DrawingRevision]]:
+        """All the imports as unpublished revisions, or none of them."""
+        if drawing_set.connection_state != "not_connected":
+            raise _refuse(
+                "CONNECTED_CONTENT_READ_ONLY",
+                "Files cannot be uploaded into a connected drawing set.",
+            )
+        now = utcnow()
+        batch = DrawingUpload(
+            id=new_id(),
+            project_id=project_id,
+            area_id=area.id,
+            set_id=drawing_set.id,
+            status="ready_for_review",
+            created_by=created_by,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(batch)
+        session.flush()
+        created = []
+        for wanted in imports:
+            upload = self._usable_upload(session, project_id, wanted.upload_uuid)
+            drawing = session.get(Drawing, wanted.drawing_id)
+            if drawing is None or drawing.project_id != project_id:
+                raise NotFound("DRAWING_NOT_FOUND", f"No drawing {wanted.drawing_id!r} was found.")
+            if drawing.area_id != area.id:
+                raise InvalidArgument(
+                    "DRAWING_NOT_IN_AREA",
+                    f"Drawing {drawing.number} is not in the drawing area of this upload.",
+                    {"drawing_id": drawing.id},
+                )
+            revision = DrawingRevision(
+                id=new_id(),
+                project_id=project_id,
+                drawing_id=drawing.id,
+                set_id=drawing_set.id,
+                revision_number=wanted.revision_number,
+                drawing_date=wanted.drawing_date,
+                received_date=wanted.received_date,
+                file_sha256=upload.file_sha256,
+                file_name=upload.response_filename,
+                status="unpublished",
+                reviewed=False,
+                current=False,
+                withdrawn=False,
+                drawing_upload_id=batch.id,
+                created_at=now,
+                updated_at=now,
+            )
+            upload.drawing_upload_id = batch.id  # an upload becomes one revision, once
+            session.add(revision)
+            created.append(revision)
+        session.flush()
+        return batch, created
+
+    @staticmethod
+    def _usable_upload(session: Session, project_id: str, uuid: str) -> Upload:
+        upload = session.get(Upload, uuid)
+        if upload is None or upload.project_id != project_id:
+            raise NotFound("UPLOAD_NOT_FOUND", f"No upload {uuid!r} was found.")
+        if upload.drawing_upload_id is not None:
+            raise _refuse(
+                "UPLOAD_ALREADY_USED",
+                "This upload was already imported as a revision.",
+                upload_uuid=uuid,
+            )
+        if upload.file_sha256 is None:
+            if upload.expires_at <= utcnow():
+                raise _refuse(
+                    "UPLOAD_EXPIRED",
+                    "The upload expired before its file arrived.",
+                    upload_uuid=uuid,
+                )
+            raise _refuse(
+                "UPLOAD_NOT_RECEIVED",
+                "The file of this upload was not POSTed to the storage endpoint yet.",
+                upload_uuid=uuid,
+            )
+        return upload
+
+    # Review and publish
+
+    def confirm(
+        self, session: Session, project_id: str, revision_ids: Sequence[str]
+    ) -> list[DrawingRevision]:
+        revisions = self._of_project(session, project_id, revision_ids)
+        for revision in revisions:
+            if revision.status == "unpublished" and not revision.reviewed:
+                revision.reviewed = True
+                revision.updated_at = utcnow()
+        session.flush()
+        return revisions
+
+    def publish(
+        self, session: Session, drawing_set: DrawingSet, revision_ids: Sequence[str]
+    ) -> list[DrawingRevision]:
+        if revision_ids:
+            chosen = [existing(session, DrawingRevision, "revision", rid) for rid in revision_ids]
+            for revision in chosen:
+                if revision.set_id != drawing_set.id:
+                    raise InvalidArgument(
+                        "REVISION_NOT_IN_SET",
+                        "Only revisions of the named set can be published with it.",
+                        {"revision_id": revision.id},
+                    )
+        else:
+            chosen = list(
+                session.scalars(
+                    select(DrawingRevision).where(
+                        DrawingRevision.set_id == drawing_set.id,
+                        DrawingRevision.status == "unpublished",
+                        DrawingRevision.reviewed.is_(True),
+                        DrawingRevision.withdrawn.is_(False),
+                    )
+                )
+            )
+        to_publish = [revision for revision in chosen if revision.status == "unpublished"]
+        for revision in to_publish:
+            if revision.withdrawn:
+                raise _refuse(
+                    "REVISION_WITHDRAWN", "A withdrawn revision cannot be published.", revision.id
+                )
+            if not revision.reviewed:
+                raise _refuse(
+                    "REVISION_NOT_REVIEWED",
+                    "Review (confirm) a revision before publishing it.",
+                    revision.id,
+                )
+        now = utcnow()
+        for revision in to_publish:
+            revision.status = "published"
+            revision.published_at = now
+            revision.updated_at = now
+        session.flush()
+        for drawing_id in {revision.drawing_id for revision in to_publish}:
+            self._make_newest_current(session, drawing_id)
+        for revision in sorted(to_publish, key=lambda r: (r.drawing_date, r.created_at)):
+            self._record(session, revision, pb.PROJECT_CHANGE_KIND_REVISION_PUBLISHED, full=True)
+        return chosen
+
+    def set_current(self, session: Session, revision: DrawingRevision) -> DrawingRevision:
+        self._require_published(revision)
+        if revision.withdrawn:
+            raise _refuse(
+                "REVISION_WITHDRAWN", "A withdrawn revision cannot be current.", revision.id
+            )
+        for sibling in self._published_of(session, revision.drawing_id):
+            sibling.current = sibling.id == revision.id
+        revision.updated_at = utcnow()
+        session.flush()
+        return revision
+
+    # Editing, withdrawing, deleting
+
+    def update(
+        self, session: Session, revision: DrawingRevision, changes: Mapping[str, object]
+    ) -> DrawingRevision:
+        refuse_if_copy(revision)
+        changed = False
+        for field, value in changes.items():
+            if getattr(revision, field) != value:
+                setattr(revision, field, value)
+                changed = True
+        if changed:
+            revision.updated_at = utcnow()
+            session.flush()
+            if revision.status == "published":
+                self._make_newest_current(session, revision.drawing_id)
+                self._record(session, revision, pb.PROJECT_CHANGE_KIND_REVISION_METADATA_EDITED)
+        return revision
+
+    def withdraw(self, session: Session, revision: DrawingRevision) -> DrawingRevision:
+        refuse_if_copy(revision)
+        self._require_published(revision)
+        if revision.withdrawn:
+            return revision
+        revision.withdrawn = True
+        revision.current = False
+        revision.updated_at = utcnow()
+        session.flush()
+        self._make_newest_current(session, revision.drawing_id)
+        self._record(session, revision, pb.PROJECT_CHANGE_KIND_REVISION_WITHDRAWN)
+        return revision
+
+    def delete(self, session: Session, revision: DrawingRevision) -> None:
+        refuse_if_copy(revision)
+        if revision.status == "published":
+            self._record(session, revision, pb.PROJECT_CHANGE_KIND_REVISION_DELETED)
+        session.execute(delete(Markup).where(Markup.revision_id == revision.id))
+        session.execute(delete(CustomField).where(CustomField.revision_id == revision.id))
+        drawing_id = revision.drawing_id
+        session.delete(revision)
+        session.flush()
+        self._make_newest_current(session, drawing_id)
+
+    # Helpers
+
+    def _record(
+        self, session: Session, revision: DrawingRevision, kind: int, full: bool = False
+    ) -> None:
+        """Append a feed entry; a publication carries its drawing, set and area too."""
+        change = pb.ProjectChange(kind=kind, revision=self.message(session, revision))  # type: ignore[arg-type]
+        if full:
+            drawing = session.get(Drawing, revision.drawing_id)
+            drawing_set = session.get(DrawingSet, revision.set_id)
+            assert drawing is not None and drawing_set is not None
+            area = session.get(DrawingArea, drawing.area_id)
+            assert area is not None
+            change.drawing.CopyFrom(messages.drawing_message(drawing))
+            change.drawing_set.CopyFrom(messages.set_message(drawing_set))
+            change.drawing_area.CopyFrom(messages.area_message(area))
+        self._feed.append(session, revision.project_id, change)
+
+    @staticmethod
+    def _require_published(revision: DrawingRevision) -> None:
+        if revision.status != "published":
+            raise _refuse(
+                "REVISION_NOT_PUBLISHED", "Only a published revision can be that.", revision.id
+            )
+
+    @staticmethod
+    def _published_of(session: Session, drawing_id: str) -> list[DrawingRevision]:
+        return list(
+            session.scalars(
+                select(DrawingRevision).where(
+                    DrawingRevision.drawing_id == drawing_id,
+                    DrawingRevision.status == "published",
+                )
+            )
+        )
+
+    def _make_newest_current(self, session: Session, drawing_id: str) -> None:
+        """The drawing's newest published, not withdrawn revision is current (R15)."""
+        published = self._published_of(session, drawing_id)
+        candidates = [revision for revision in published if not revision.withdrawn]
+        newest = max(candidates, key=lambda r: (r.drawing_date, r.created_at), default=None)
+        for revision in published:
+            revision.current = newest is not None and revision.id == newest.id
+        session.flush()
+
+    @staticmethod
+    def _of_project(
+        session: Session, project_id: str, revision_ids: Sequence[str]
+    ) -> list[DrawingRevision]:
+        found = []
+        for revision_id in revision_ids:
+            revision = session.get(DrawingRevision, revision_id)
+            if revision is None or revision.project_id != project_id:
+                raise InvalidArgument(
+                    "REVISION_NOT_IN_PROJECT",
+                    f"Revision {revision_id!r} is not a revision of this project.",
+                    {"revision_id": revision_id},
+                )
+            found.append(revision)
+        return found
