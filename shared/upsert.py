@@ -1,4 +1,5 @@
-"""Insert-or-update of one row, atomic on SQLite and PostgreSQL (``ON CONFLICT DO UPDATE``)."""
+"""Insert-or-update and insert-or-keep of one row, atomic on SQLite and PostgreSQL
+(``ON CONFLICT DO UPDATE`` / ``ON CONFLICT DO NOTHING``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,14 @@ from sqlalchemy.orm import Session
 
 # Both dialects spell the statement alike; each needs its own construct.
 INSERT_BY_DIALECT: dict[str, Any] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+def _insert_for(session: Session) -> Any:
+    dialect_name = session.get_bind().dialect.name
+    insert = INSERT_BY_DIALECT.get(dialect_name)
+    if insert is None:
+        raise NotImplementedError(f"upsert on {dialect_name} is not supported")
+    return insert
 
 
 def upsert_row(
@@ -26,11 +35,7 @@ def upsert_row(
     timestamp column, a stored row whose value there is newer than the incoming one is kept
     (messages that arrive out of order cannot roll facts back).
     """
-    dialect_name = session.get_bind().dialect.name
-    insert = INSERT_BY_DIALECT.get(dialect_name)
-    if insert is None:
-        raise NotImplementedError(f"upsert on {dialect_name} is not supported")
-    statement = insert(model).values(dict(values))
+    statement = _insert_for(session)(model).values(dict(values))
     changed = {name: statement.excluded[name] for name in values if name not in key_columns}
     newer_kept = None
     if unless_newer:
@@ -40,3 +45,19 @@ def upsert_row(
             index_elements=list(key_columns), set_=changed, where=newer_kept
         )
     )
+
+
+def insert_or_keep_row(
+    session: Session,
+    model: type[Any],
+    values: Mapping[str, object],
+    key_columns: Sequence[str],
+) -> bool:
+    """Insert ``values`` into ``model``'s table unless a row with the same key exists.
+
+    An existing row is left as it is. Safe against a concurrent insert of the same key
+    (no unique-violation error, no lost row). True if this call inserted the row.
+    """
+    statement = _insert_for(session)(model).values(dict(values))
+    result = session.execute(statement.on_conflict_do_nothing(index_elements=list(key_columns)))
+    return bool(getattr(result, "rowcount", 0) == 1)

@@ -1,0 +1,25 @@
+"""The storage endpoint as ``Settings`` describe it: what the drawing service starts."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.drawing.storage.file_store import LocalFileStore
+from services.drawing.storage.http_endpoint import StorageEndpoint, start_storage_endpoint
+from services.drawing.storage.signing import load_signing_secret
+from shared.config import Settings
+
+
+def start_configured_storage_endpoint(
+    settings: Settings, sessions: sessionmaker[Session]
+) -> StorageEndpoint:
+    """Serve on ``host:drawing_storage_port``, storing under ``file_store_path``."""
+    return start_storage_endpoint(
+        settings.host,
+        settings.drawing_storage_port,
+        sessions=sessions,
+        file_store=LocalFileStore(settings.file_store_path),
+        secret=load_signing_secret(settings),
+        public_url=settings.storage_public_url,
+        max_upload_bytes=settings.upload_max_bytes,
+    )

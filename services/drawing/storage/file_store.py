@@ -1,0 +1,174 @@
+"""The local, content-addressed file store: ``root/ab/cd/<sha256>``, each file kept once (R18).
+
+Writing is two steps, so that a caller can check the bytes (and its database) between
+them: ``stage`` streams to a temporary file under ``root/.staging`` while hashing, and
+``StagedFile.commit`` moves it into place. Both live on one file system, so the move is
+atomic: a stored path holds either nothing or all of its bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO, NamedTuple
+
+STAGING_DIR_NAME = ".staging"
+SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
+# Stored bytes never change (their name is their hash): read-only says so to any tool.
+STORED_FILE_MODE = 0o444
+
+
+class FileTooLarge(Exception):
+    """The stream went past ``max_bytes``; nothing was stored."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(f"the file is larger than {max_bytes} bytes")
+        self.max_bytes = max_bytes
+
+
+class StoredBytes(NamedTuple):
+    sha256: str
+    size: int
+
+
+def is_sha256(text: str) -> bool:
+    return SHA256_PATTERN.fullmatch(text) is not None
+
+
+class StagedFile:
+    """Hashed bytes waiting in the staging area: ``commit`` them into the store or ``discard``.
+
+    As a context manager it discards whatever was not committed, whatever happened.
+    """
+
+    def __init__(self, store: LocalFileStore, temporary: Path, stored: StoredBytes) -> None:
+        self._store = store
+        self._temporary: Path | None = temporary
+        self.sha256 = stored.sha256
+        self.size = stored.size
+
+    def commit(self) -> bool:
+        """Move the bytes into place; True if they are new to the store.
+
+        A hard link never replaces an existing file: if the same bytes are stored already
+        (another upload, perhaps at this very moment), that copy is kept and ours dropped.
+        """
+        if self._temporary is None:
+            raise RuntimeError("this staged file was committed or discarded already")
+        final = self._store.path_of(self.sha256)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(self._temporary, final)
+            created = True
+        except FileExistsError:
+            created = False
+        self.discard()
+        if created:
+            _fsync_directory(final.parent)
+        return created
+
+    def discard(self) -> None:
+        if self._temporary is not None:
+            self._temporary.unlink(missing_ok=True)
+            self._temporary = None
+
+    def __enter__(self) -> StagedFile:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.discard()
+
+
+class LocalFileStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._staging = root / STAGING_DIR_NAME
+
+    def path_of(self, sha256: str) -> Path:
+        # Checked, because the hash comes from URLs: it must never walk out of the root.
+        if not is_sha256(sha256):
+            raise ValueError(f"not a lowercase hex SHA-256: {sha256!r}")
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def exists(self, sha256: str) -> bool:
+        return is_sha256(sha256) and self.path_of(sha256).is_file()
+
+    def open(self, sha256: str) -> BinaryIO:
+        """The stored bytes for reading; ``FileNotFoundError`` if there are none."""
+        return self.path_of(sha256).open("rb")
+
+    def stage(self, chunks: Iterable[bytes], max_bytes: int) -> StagedFile:
+        """Stream ``chunks`` into the staging area, hashing them; at most ``max_bytes``.
+
+        Raises ``FileTooLarge`` as soon as the limit is passed (the rest is not read), and
+        re-raises whatever the chunks raise; either way the temporary file is gone.
+        """
+        self._staging.mkdir(parents=True, exist_ok=True)
+        descriptor, name = tempfile.mkstemp(dir=self._staging, prefix="upload-")
+        temporary = Path(name)
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                stored = _copy_hashing(chunks, handle, max_bytes)
+                handle.flush()
+                # On disk before it can be linked into place and referenced by the database.
+                os.fsync(handle.fileno())
+            os.chmod(temporary, STORED_FILE_MODE)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+        return StagedFile(self, temporary, stored)
+
+    def put_stream(self, chunks: Iterable[bytes], max_bytes: int) -> StoredBytes:
+        """Stage and commit in one step: the bytes' (sha256, size)."""
+        with self.stage(chunks, max_bytes) as staged:
+            staged.commit()
+            return StoredBytes(staged.sha256, staged.size)
+
+    def discard_stale_staging(self, older_than_seconds: float = 3600.0) -> int:
+        """Remove temporary files a crashed process left behind; how many were removed.
+
+        Age-based, because other processes may share this store and stage right now.
+        """
+        if not self._staging.is_dir():
+            return 0
+        cutoff = time.time() - older_than_seconds
+        removed = 0
+        for leftover in self._staging.iterdir():
+            with contextlib.suppress(FileNotFoundError):
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
+                    removed += 1
+        return removed
+
+
+def _copy_hashing(chunks: Iterable[bytes], handle: BinaryIO, max_bytes: int) -> StoredBytes:
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > max_bytes:
+            raise FileTooLarge(max_bytes)
+        digest.update(chunk)
+        handle.write(chunk)
+    return StoredBytes(digest.hexdigest(), size)
+
+
+def _fsync_directory(directory: Path) -> None:
+    # The new directory entry must survive a crash as well as the bytes it names.
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
