@@ -130,6 +130,7 @@ def print_banner(settings: Settings, services: Sequence[ServiceProcess]) -> None
     lines = ["", "Drawing Connectability is running:"]
     for service in services:
         lines.append(f"  {service.name:<13} gRPC on {service.address}")
+    lines.append(f"  {'file uploads':<13} HTTP on {settings.storage_public_url}")
     lines += [
         f"  data           {settings.data_dir.resolve()}",
         "",

@@ -9,6 +9,8 @@ from services.drawing.migrations import MIGRATIONS_DIR
 from services.drawing.models import IdempotentRequest
 from services.drawing.project_registry import ProjectRegistry
 from services.drawing.servicer import DrawingServicer
+from services.drawing.storage.configured import start_configured_storage_endpoint
+from services.drawing.storage.file_access import file_access_from
 from shared.config import Settings
 from shared.db import upgrade_to_head
 from shared.idempotent_calls import IdempotentCalls
@@ -32,12 +34,15 @@ def build_definition(settings: Settings) -> ServiceDefinition:
         DrawingsPermissions(sessions),
         IdempotentCalls(sessions, IdempotentRequest),
         ChangeFeed(sessions),
+        file_access_from(settings),
     )
+    # The storage endpoint shares the store, the secret and the database with the servicer.
+    storage = start_configured_storage_endpoint(settings, sessions)
     return ServiceDefinition(
         name=SERVICE_NAME,
         grpc_service_names=[GRPC_SERVICE],
         register=lambda server: drawing_service_pb2_grpc.add_DrawingServiceServicer_to_server(
             servicer, server
         ),
-        on_stop=[database.engine.dispose],
+        on_stop=[storage.stop, database.engine.dispose],
     )

@@ -19,10 +19,10 @@ from connectability.v1 import drawing_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2_grpc as pb_grpc
 from services.drawing import drawing_messages as messages
 from services.drawing.catalog import existing
-from services.drawing.drawings_access import ADMIN, READ_ONLY, hidden
+from services.drawing.drawings_access import ADMIN, READ_ONLY, STANDARD, hidden
+from services.drawing.file_rpcs import FileRpcs
 from services.drawing.models import Drawing, DrawingArea, DrawingRevision, DrawingSet, DrawingsGrant
 from services.drawing.request_checks import masked_changes, require_fields, required_id
-from services.drawing.revision_rpcs import RevisionRpcs
 from services.drawing.servicer_state import DrawingServicerState
 from shared.caller_checks import require_platform_or_service
 from shared.errors import InvalidArgument
@@ -51,7 +51,7 @@ def _grant_message(grant: DrawingsGrant) -> pb.DrawingsPermission:
     return _permission_message(grant.project_id, grant.user_id, grant.level, grant)
 
 
-class DrawingServicer(RevisionRpcs, DrawingServicerState, pb_grpc.DrawingServiceServicer):
+class DrawingServicer(FileRpcs, DrawingServicerState, pb_grpc.DrawingServiceServicer):
     def RegisterProject(
         self, request: pb.DrawingServiceRegisterProjectRequest, context: grpc.ServicerContext
     ) -> pb.DrawingServiceRegisterProjectResponse:
@@ -249,8 +249,9 @@ class DrawingServicer(RevisionRpcs, DrawingServicerState, pb_grpc.DrawingService
         area = self._visible(DrawingArea, "drawing_area", wanted.area_id)
         if wanted.project_id and wanted.project_id != area.project_id:
             raise hidden("drawing_area", wanted.area_id)  # an area of another project
+        # Creating a drawing is the first step of uploading one (seed 002): standard may.
         self._access.require_to_change(
-            current_principal(), area.project_id, ADMIN, ("drawing_area", area.id)
+            current_principal(), area.project_id, STANDARD, ("drawing_area", area.id)
         )
         number = messages.required_text(wanted.number, "drawing.number")
         discipline = messages.required_text(wanted.discipline, "drawing.discipline")

@@ -12,6 +12,7 @@ from services.drawing.drawings_access import READ_ONLY, DrawingsAccess, hidden
 from services.drawing.drawings_permissions import DrawingsPermissions
 from services.drawing.project_registry import ProjectRegistry
 from services.drawing.revisions import Revisions
+from services.drawing.storage.file_access import FileAccess
 from shared.idempotent_calls import IdempotentCalls
 from shared.identity import current_principal
 
@@ -26,12 +27,14 @@ class DrawingServicerState:
         permissions: DrawingsPermissions,
         idempotent: IdempotentCalls,
         feed: ChangeFeed,
+        files: FileAccess,
     ):
         self._sessions = sessions
         self._projects = projects
         self._permissions = permissions
         self._idempotent = idempotent
         self._feed = feed
+        self._files = files
         self._access = DrawingsAccess(projects, permissions)
         self._catalog = Catalog(feed)
         self._revisions = Revisions(feed)

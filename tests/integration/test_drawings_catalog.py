@@ -126,7 +126,7 @@ def test_admins_build_the_catalog_and_read_only_users_read_it(
 
 
 @pytest.mark.parametrize("who", ["standard", "read_only"])
-def test_only_admins_manage_areas_sets_and_drawings(
+def test_only_admins_manage_areas_sets_and_drawing_metadata(
     drawing: pb_grpc.DrawingServiceStub, project: Project, who: str
 ) -> None:
     area, drawing_set, sheet = make_area_set_drawing(drawing, project)
@@ -146,12 +146,6 @@ def test_only_admins_manage_areas_sets_and_drawings(
             ),
         ),
         (
-            drawing.CreateDrawing,
-            pb.CreateDrawingRequest(
-                drawing=pb.Drawing(area_id=area.id, number="A-102", discipline="Arch")
-            ),
-        ),
-        (
             drawing.UpdateDrawing,
             pb.UpdateDrawingRequest(
                 drawing=pb.Drawing(id=sheet.id, title="Changed"),
@@ -161,6 +155,16 @@ def test_only_admins_manage_areas_sets_and_drawings(
     ]
     for call, request in attempts:
         assert refusal(call, request, token) == ("PERMISSION_DENIED", "DRAWINGS_ADMIN_REQUIRED")
+    create = pb.CreateDrawingRequest(
+        drawing=pb.Drawing(area_id=area.id, number="A-102", discipline="Arch")
+    )
+    if who == "read_only":  # creating a drawing starts an upload: standard may
+        assert refusal(drawing.CreateDrawing, create, token) == (
+            "PERMISSION_DENIED",
+            "DRAWINGS_STANDARD_REQUIRED",
+        )
+    else:
+        drawing.CreateDrawing(create, metadata=bearer(token), timeout=10)
     unchanged = drawing.GetDrawing(
         pb.GetDrawingRequest(drawing_id=sheet.id), metadata=as_user(project, "admin"), timeout=10
     )

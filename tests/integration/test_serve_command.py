@@ -33,6 +33,7 @@ def fresh_environment(data_dir: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("CONNECTABILITY_")}
     env["CONNECTABILITY_DATA_DIR"] = str(data_dir)
     env["CONNECTABILITY_LOG_LEVEL"] = "WARNING"
+    env["CONNECTABILITY_DRAWING_STORAGE_PORT"] = str(free_port())
     for name in SERVICE_NAMES:
         env[f"CONNECTABILITY_{name.upper()}_PORT"] = str(free_port())
     return env
