@@ -13,6 +13,6 @@ RUN pip install --no-cache-dir .
 ENV CONNECTABILITY_HOST=0.0.0.0 \
     CONNECTABILITY_DATA_DIR=/var/lib/connectability \
     PYTHONUNBUFFERED=1
-# connection, drawing, notification (gRPC)
-EXPOSE 50051 50052 50053
+# connection, drawing, notification (gRPC); the drawing service's file uploads (HTTP)
+EXPOSE 50051 50052 50053 50080
 CMD ["connectability", "--help"]

@@ -122,7 +122,10 @@ def test_each_service_runs_itself(compose: dict[str, Any], name: str) -> None:
 def test_ports_and_health_checks_match_the_service(compose: dict[str, Any], name: str) -> None:
     service = compose["services"][name]
     port = port_of(name, service)
-    assert published_ports(service) == [(port, port)]
+    env = environment(service)
+    extra = {f"{ENV_PREFIX}DRAWING_STORAGE_PORT"} if name == "drawing" else set()
+    expected = [port] + [int(env[key]) for key in sorted(extra)]
+    assert published_ports(service) == [(p, p) for p in expected]
     assert environment(service)[f"{ENV_PREFIX}HOST"] == "0.0.0.0"
     health_command = " ".join(service["healthcheck"]["test"])
     assert "grpc_health" in health_command
@@ -189,7 +192,11 @@ def test_the_image_installs_the_project_and_exposes_the_ports(compose: dict[str,
         assert f"COPY {package} ./{package}" in dockerfile
     expose_lines = re.findall(r"^EXPOSE (.+)$", dockerfile, re.MULTILINE)
     exposed = {int(port) for line in expose_lines for port in line.split()}
-    assert exposed == {port_of(name, compose["services"][name]) for name in SERVICE_NAMES}
+    grpc_ports = {port_of(name, compose["services"][name]) for name in SERVICE_NAMES}
+    storage_port = int(
+        environment(compose["services"]["drawing"])[f"{ENV_PREFIX}DRAWING_STORAGE_PORT"]
+    )
+    assert exposed == grpc_ports | {storage_port}
     assert re.search(r'^CMD \["connectability", "--help"\]$', dockerfile, re.MULTILINE)
     assert CliRunner().invoke(cli, ["--help"]).exit_code == 0
 
@@ -223,3 +230,16 @@ def test_docker_compose_accepts_the_file() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_drawing_storage_endpoint_is_published_and_keeps_its_files(
+    compose: dict[str, Any],
+) -> None:
+    drawing = compose["services"]["drawing"]
+    env = environment(drawing)
+    port = int(env[f"{ENV_PREFIX}DRAWING_STORAGE_PORT"])
+    assert f"{port}:{port}" in drawing["ports"]
+    assert env[f"{ENV_PREFIX}DRAWING_STORAGE_PUBLIC_URL"].endswith(f":{port}")
+    store = env[f"{ENV_PREFIX}FILE_STORE_DIR"]
+    assert any(str(volume).endswith(f":{store}") for volume in drawing["volumes"])
+    assert "./deploy/keys:/run/keys:ro" in drawing["volumes"]  # still has its keys
