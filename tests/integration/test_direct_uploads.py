@@ -329,3 +329,24 @@ def test_outsiders_and_readers_cannot_upload(
         "NOT_FOUND",
         "PROJECT_NOT_FOUND",
     )
+
+
+def test_a_retried_drawing_upload_creates_its_revisions_once(
+    drawing: pb_grpc.DrawingServiceStub, stack: Stack
+) -> None:
+    project = register_project(stack)
+    area, drawing_set, sheet = make_area_set_drawing(drawing, project)
+    request = import_request(
+        project, area.id, drawing_set.id, sheet.id, upload_file(drawing, project, a_pdf())
+    )
+    request.request_id = uuid.uuid4().hex
+    token = bearer(project.tokens["standard"])
+
+    first = drawing.CreateDrawingUpload(request, metadata=token, timeout=10).drawing_upload
+    again = drawing.CreateDrawingUpload(request, metadata=token, timeout=10).drawing_upload
+
+    assert (again.id, list(again.revision_ids)) == (first.id, list(first.revision_ids))
+    revisions = drawing.ListDrawingRevisions(
+        pb.ListDrawingRevisionsRequest(project_id=project.id), metadata=token, timeout=10
+    ).revisions
+    assert [r.id for r in revisions] == list(first.revision_ids)
