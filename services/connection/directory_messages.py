@@ -7,16 +7,15 @@ INVALID_ARGUMENT and a reason code before anything is written.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from connectability.v1 import connection_service_pb2 as pb
 from services.connection.models import Company, ConnectionManagerGrant, Project, User
 from shared.errors import InvalidArgument
 from shared.permission_messages import level_to_message
+from shared.timestamps import timestamp_of
 
 # Caller-assigned ids (the platform's own) are kept to a safe, printable alphabet.
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -31,12 +30,6 @@ _COMPANY_ROLES: dict[int, str] = {
     pb.COMPANY_ROLE_MEMBER: "member",
     pb.COMPANY_ROLE_COMPANY_ADMIN: "company_admin",
 }
-
-
-def _stamp(moment: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
 
 
 def _reverse(mapping: dict[Any, str]) -> dict[str, Any]:
@@ -54,8 +47,8 @@ def company_message(company: Company) -> pb.Company:
         govcloud=company.govcloud,
         approval_preference=_reverse(_APPROVAL_PREFERENCES)[company.approval_preference],
         outside_applications_allowed=company.outside_applications_allowed,
-        create_time=_stamp(company.created_at),
-        update_time=_stamp(company.updated_at),
+        create_time=timestamp_of(company.created_at),
+        update_time=timestamp_of(company.updated_at),
     )
 
 
@@ -65,8 +58,8 @@ def project_message(project: Project) -> pb.Project:
         company_id=project.company_id,
         name=project.name,
         state=pb.PROJECT_STATE_ACTIVE if project.active else pb.PROJECT_STATE_INACTIVE,
-        create_time=_stamp(project.created_at),
-        update_time=_stamp(project.updated_at),
+        create_time=timestamp_of(project.created_at),
+        update_time=timestamp_of(project.updated_at),
     )
 
 
@@ -77,8 +70,8 @@ def user_message(user: User) -> pb.User:
         email=user.email,
         display_name=user.display_name,
         company_role=_reverse(_COMPANY_ROLES)[user.company_role],
-        create_time=_stamp(user.created_at),
-        update_time=_stamp(user.updated_at),
+        create_time=timestamp_of(user.created_at),
+        update_time=timestamp_of(user.updated_at),
     )
 
 
@@ -87,7 +80,7 @@ def grant_message(grant: ConnectionManagerGrant) -> pb.ConnectionManagerPermissi
         project_id=grant.project_id,
         user_id=grant.user_id,
         level=level_to_message(grant.level),
-        update_time=_stamp(grant.updated_at),
+        update_time=timestamp_of(grant.updated_at),
     )
 
 

@@ -41,7 +41,7 @@ def _refuse_if_connected(connected: bool, what: str) -> None:
         )
 
 
-def _apply(row: Any, changes: Mapping[str, object]) -> bool:
+def apply_changes(row: Any, changes: Mapping[str, object]) -> bool:
     """Set the changed fields; True when anything actually changed."""
     changed = False
     for field, value in changes.items():
@@ -51,6 +51,22 @@ def _apply(row: Any, changes: Mapping[str, object]) -> bool:
     if changed:
         row.updated_at = utcnow()
     return changed
+
+
+ProjectRowT = TypeVar("ProjectRowT", DrawingArea, DrawingSet)
+
+
+def _list_of_project(
+    session: Session, model: type[ProjectRowT], project_id: str, page_size: int, page_token: str
+) -> tuple[list[ProjectRowT], str]:
+    return fetch_page(
+        session,
+        select(model).where(model.project_id == project_id),
+        model.id,
+        page_size=page_size,
+        page_token=page_token,
+        filters={"project_id": project_id},
+    )
 
 
 class Catalog:
@@ -78,20 +94,13 @@ class Catalog:
     def list_areas(
         self, session: Session, project_id: str, page_size: int, page_token: str
     ) -> tuple[list[DrawingArea], str]:
-        return fetch_page(
-            session,
-            select(DrawingArea).where(DrawingArea.project_id == project_id),
-            DrawingArea.id,
-            page_size=page_size,
-            page_token=page_token,
-            filters={"project_id": project_id},
-        )
+        return _list_of_project(session, DrawingArea, project_id, page_size, page_token)
 
     def update_area(
         self, session: Session, area: DrawingArea, changes: Mapping[str, object]
     ) -> DrawingArea:
         _refuse_if_connected(area.connection_id is not None, "drawing area")
-        if _apply(area, changes):
+        if apply_changes(area, changes):
             session.flush()
             self._feed.append(
                 session,
@@ -125,20 +134,13 @@ class Catalog:
     def list_sets(
         self, session: Session, project_id: str, page_size: int, page_token: str
     ) -> tuple[list[DrawingSet], str]:
-        return fetch_page(
-            session,
-            select(DrawingSet).where(DrawingSet.project_id == project_id),
-            DrawingSet.id,
-            page_size=page_size,
-            page_token=page_token,
-            filters={"project_id": project_id},
-        )
+        return _list_of_project(session, DrawingSet, project_id, page_size, page_token)
 
     def update_set(
         self, session: Session, drawing_set: DrawingSet, changes: Mapping[str, object]
     ) -> DrawingSet:
         _refuse_if_connected(drawing_set.connection_state != "not_connected", "drawing set")
-        if _apply(drawing_set, changes):
+        if apply_changes(drawing_set, changes):
             session.flush()
             self._feed.append(
                 session,
@@ -190,7 +192,7 @@ class Catalog:
         _refuse_if_connected(drawing.connection_id is not None, "drawing")
         if "number" in changes and changes["number"] != drawing.number:
             self._require_unused_number(session, drawing.area_id, str(changes["number"]))
-        if _apply(drawing, changes):
+        if apply_changes(drawing, changes):
             self._flush_or_number_taken(session, drawing.number)
             self._feed.append(
                 session,

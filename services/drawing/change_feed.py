@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 
-from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,6 +24,7 @@ from shared.paging import (
     decode_page_token,
     encode_page_token,
 )
+from shared.timestamps import timestamp_of
 
 _PENDING_KEY = "changed_feed_projects"
 
@@ -46,10 +46,8 @@ class ChangeFeed:
             .returning(ProjectFacts.last_change_sequence)
         ).scalar_one()
         now = utcnow()
-        stamp = Timestamp()
-        stamp.FromDatetime(now)
         change.sequence = sequence
-        change.create_time.CopyFrom(stamp)
+        change.create_time.CopyFrom(timestamp_of(now))
         session.add(
             ProjectChange(
                 project_id=project_id,

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from google.protobuf.timestamp_pb2 import Timestamp
+from datetime import date
 
 from connectability.v1 import drawing_service_pb2 as pb
 from services.drawing.models import (
@@ -15,6 +13,7 @@ from services.drawing.models import (
     StoredFile,
 )
 from shared.errors import InvalidArgument
+from shared.timestamps import timestamp_of
 
 MAX_TEXT_LENGTH = 255
 _SET_STATES = {
@@ -22,12 +21,6 @@ _SET_STATES = {
     "connected": pb.DRAWING_SET_CONNECTION_STATE_CONNECTED,
     "disconnected": pb.DRAWING_SET_CONNECTION_STATE_DISCONNECTED,
 }
-
-
-def _stamp(moment: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
 
 
 def date_text(value: date | None) -> str:
@@ -70,8 +63,8 @@ def area_message(area: DrawingArea) -> pb.DrawingArea:
         description=area.description,
         connected=area.connection_id is not None,
         connection_id=area.connection_id or "",
-        create_time=_stamp(area.created_at),
-        update_time=_stamp(area.updated_at),
+        create_time=timestamp_of(area.created_at),
+        update_time=timestamp_of(area.updated_at),
     )
 
 
@@ -84,8 +77,8 @@ def set_message(drawing_set: DrawingSet) -> pb.DrawingSet:
         connected=drawing_set.connection_state != "not_connected",
         connection_state=_SET_STATES[drawing_set.connection_state],
         connection_id=drawing_set.connection_id or "",
-        create_time=_stamp(drawing_set.created_at),
-        update_time=_stamp(drawing_set.updated_at),
+        create_time=timestamp_of(drawing_set.created_at),
+        update_time=timestamp_of(drawing_set.updated_at),
     )
 
 
@@ -99,8 +92,8 @@ def drawing_message(drawing: Drawing) -> pb.Drawing:
         discipline=drawing.discipline,
         connected=drawing.connection_id is not None,
         connection_id=drawing.connection_id or "",
-        create_time=_stamp(drawing.created_at),
-        update_time=_stamp(drawing.updated_at),
+        create_time=timestamp_of(drawing.created_at),
+        update_time=timestamp_of(drawing.updated_at),
     )
 
 
@@ -133,6 +126,6 @@ def revision_message(
         file_name=revision.file_name,
         upstream_revision_id=revision.upstream_revision_id or "",
         connection_id=revision.connection_id or "",
-        create_time=_stamp(revision.created_at),
-        update_time=_stamp(revision.updated_at),
+        create_time=timestamp_of(revision.created_at),
+        update_time=timestamp_of(revision.updated_at),
     )

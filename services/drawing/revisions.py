@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from connectability.v1 import drawing_service_pb2 as pb
 from services.drawing import drawing_messages as messages
-from services.drawing.catalog import existing
+from services.drawing.catalog import apply_changes, existing
 from services.drawing.change_feed import ChangeFeed
 from services.drawing.models import (
     CustomField,
@@ -245,13 +245,7 @@ class Revisions:
         self, session: Session, revision: DrawingRevision, changes: Mapping[str, object]
     ) -> DrawingRevision:
         refuse_if_copy(revision)
-        changed = False
-        for field, value in changes.items():
-            if getattr(revision, field) != value:
-                setattr(revision, field, value)
-                changed = True
-        if changed:
-            revision.updated_at = utcnow()
+        if apply_changes(revision, changes):
             session.flush()
             if revision.status == "published":
                 self._make_newest_current(session, revision.drawing_id)

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -29,6 +28,7 @@ from shared.errors import InvalidArgument
 from shared.identity import current_principal
 from shared.permission_messages import level_from_message, level_to_message
 from shared.project_facts_messages import facts_from_message, facts_to_message
+from shared.timestamps import timestamp_of
 
 # Who tells this service about projects and grants (until project admins can, issue 3).
 DIRECTORY_SERVICES = ("connection",)
@@ -41,9 +41,7 @@ def _permission_message(
         project_id=project_id, user_id=user_id, level=level_to_message(level)
     )
     if grant is not None:
-        stamp = Timestamp()
-        stamp.FromDatetime(grant.updated_at)
-        message.update_time.CopyFrom(stamp)
+        message.update_time.CopyFrom(timestamp_of(grant.updated_at))
     return message
 
 
