@@ -59,7 +59,7 @@ def effective_timeout(explicit: float | None, default_seconds: float) -> float:
     timeout = min(candidates)
     if timeout < MIN_USEFUL_SECONDS:
         raise _DeadlineAlreadyPassed(
-            Reason.INTERNAL_ERROR, "The caller's deadline passed before a dependency was called."
+            Reason.DEADLINE_EXCEEDED, "The caller's deadline passed before a dependency was called."
         )
     return timeout
 
