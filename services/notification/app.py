@@ -1,11 +1,14 @@
-"""Wiring of the notification service: database, repositories, servicer, server definition."""
+"""Wiring of the notification service: database, repositories, servicer, delivery worker,
+server definition."""
 
 from __future__ import annotations
 
 from connectability.v1 import notification_service_pb2, notification_service_pb2_grpc
+from services.notification.delivery_worker import DeliveryWorker, RetryPolicy
 from services.notification.migrations import MIGRATIONS_DIR
 from services.notification.project_registry import ProjectRegistry
 from services.notification.servicer import NotificationServicer
+from services.notification.transports import MaildirTransport, SmtpTransport, Transport
 from shared.config import Settings
 from shared.db import upgrade_to_head
 from shared.server import ServiceDefinition
@@ -19,9 +22,28 @@ def migrate_database(url: str) -> None:
     upgrade_to_head(url, MIGRATIONS_DIR)
 
 
-def build_definition(settings: Settings) -> ServiceDefinition:
+def transport_for(settings: Settings) -> Transport:
+    """SMTP when a host is configured; otherwise a Maildir under data_dir (development)."""
+    if not settings.smtp_host:
+        return MaildirTransport(settings.data_dir / "maildir")
+    return SmtpTransport(
+        settings.smtp_host,
+        settings.smtp_port,
+        starttls=settings.smtp_starttls,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+    )
+
+
+def build_definition(
+    settings: Settings, retry_policy: RetryPolicy | None = None
+) -> ServiceDefinition:
     database = open_service_database(settings.database_url_of(SERVICE_NAME), MIGRATIONS_DIR)
-    servicer = NotificationServicer(ProjectRegistry(database.sessions))
+    servicer = NotificationServicer(ProjectRegistry(database.sessions), database.sessions)
+    worker = DeliveryWorker(
+        database.sessions, transport_for(settings), settings.mail_from, retry_policy
+    )
+    worker.start()
     return ServiceDefinition(
         name=SERVICE_NAME,
         grpc_service_names=[GRPC_SERVICE],
@@ -30,5 +52,6 @@ def build_definition(settings: Settings) -> ServiceDefinition:
                 servicer, server
             )
         ),
-        on_stop=[database.engine.dispose],
+        # The worker goes first: it must not find the engine disposed under it.
+        on_stop=[worker.stop, database.engine.dispose],
     )

@@ -1,16 +1,39 @@
-"""The notification service's tables: the project facts it is told and its AIP-155 replay
-store. (Distribution lists, events and deliveries join them later.)"""
+"""The notification service's tables: the project facts it is told, its AIP-155 replay
+store, distribution lists, the events it was told and one delivery per (event, recipient)."""
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from datetime import datetime
 
-from shared.db_mixins import NAMING_CONVENTION, IdempotentRequestColumns, ProjectFactsColumns
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.db import UtcDateTime, utcnow
+from shared.db_mixins import (
+    NAMING_CONVENTION,
+    IdempotentRequestColumns,
+    ProjectFactsColumns,
+    Timestamps,
+    sql_one_of,
+)
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+TOOLS: tuple[str, ...] = ("drawings", "connection_manager")
+# "retrying" is "queued" after a failed attempt; both are answered as QUEUED on the wire.
+DELIVERY_STATUSES: tuple[str, ...] = ("queued", "retrying", "sending", "sent", "failed")
 
 
 class ProjectFacts(ProjectFactsColumns, Base):
@@ -19,3 +42,57 @@ class ProjectFacts(ProjectFactsColumns, Base):
 
 class IdempotentRequest(IdempotentRequestColumns, Base):
     __tablename__ = "idempotent_requests"
+
+
+class DistributionList(Base):
+    """One tool's list of one project; no row means an empty list that was never stored."""
+
+    __tablename__ = "distribution_lists"
+    __table_args__ = (CheckConstraint(sql_one_of("tool", TOOLS), name="tool"),)
+
+    project_id: Mapped[str] = mapped_column(
+        ForeignKey("project_facts.project_id"), primary_key=True
+    )
+    tool: Mapped[str] = mapped_column(String, primary_key=True)
+    # A JSON array of at most 100 addresses, in the order given: small, always read whole.
+    emails: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class NotificationEvent(Base):
+    """An event as Notify was told it; the idempotency key makes a retry answer the first."""
+
+    __tablename__ = "notification_events"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("project_facts.project_id"), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # A hash of the event's bytes: the same key with a different event is refused.
+    fingerprint: Mapped[str] = mapped_column(String)
+    kind: Mapped[str] = mapped_column(String)
+    # The serialized NotificationEvent (event_time filled in): messages render from it.
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Delivery(Timestamps, Base):
+    """The email of one event to one recipient, and where its sending stands (R25)."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        CheckConstraint(sql_one_of("status", DELIVERY_STATUSES), name="status"),
+        # The worker's question: which messages are due now?
+        Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    # A surrogate that grows with insertion order: ListDeliveries pages newest first by it.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(String, unique=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("notification_events.id"), index=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("project_facts.project_id"), index=True)
+    recipient: Mapped[str] = mapped_column(String)
+    status: Mapped[str] = mapped_column(String, default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

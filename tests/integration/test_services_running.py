@@ -73,14 +73,12 @@ def test_rpcs_not_built_yet_answer_unimplemented(stack: Stack) -> None:
     token = stack.keys.platform_token()
     connection = connection_grpc.ConnectionServiceStub(stack.channel("connection"))
     drawing = drawing_grpc.DrawingServiceStub(stack.channel("drawing"))
-    notification = notification_grpc.NotificationServiceStub(stack.channel("notification"))
     not_built = [
         (connection.ListConnections, connection_pb.ListConnectionsRequest(project_id="p")),
         (
             drawing.CopyPublishedRevisions,
             drawing_pb.CopyPublishedRevisionsRequest(connection_id="c"),
         ),
-        (notification.Notify, notification_pb.NotifyRequest(idempotency_key="k")),
     ]
     for call, request in not_built:
         assert refusal(call, request, token) == ("UNIMPLEMENTED", "NOT_IMPLEMENTED")

@@ -1,0 +1,203 @@
+"""Delivery: one message per recipient through a real SMTP server, retried with back-off,
+failed on refusal, resent with the same Message-ID after a crash, or written to a Maildir
+(R25)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from connectability.v1 import notification_service_pb2 as pb
+from services.notification.delivery_worker import RetryPolicy
+from services.notification.models import Delivery
+from shared.db import make_engine, make_session_factory
+from tests.integration.calls import eventually
+from tests.notification.conftest import (
+    SmtpServer,
+    StartNotification,
+    connection_event,
+)
+
+
+def _settled(service: object, project_id: str, count: int) -> list[pb.Delivery]:
+    def probe() -> list[pb.Delivery]:
+        found = service.deliveries(project_id)  # type: ignore[attr-defined]
+        assert len(found) == count
+        assert all(d.status in (pb.DELIVERY_STATUS_SENT, pb.DELIVERY_STATUS_FAILED) for d in found)
+        return found
+
+    return eventually(probe, timeout_seconds=10)
+
+
+def test_each_recipient_gets_one_message_with_headers_and_both_bodies(
+    start_notification: StartNotification, smtp: SmtpServer
+) -> None:
+    smtp.start()
+    service = start_notification(smtp)
+    service.register("p1")
+    service.set_list("p1", ["ann@example.com", "Bob@Example.com", "bob@example.com"])
+    event = connection_event(
+        "p1",
+        pb.NOTIFICATION_EVENT_KIND_CONNECTION_DISCONNECTED,
+        actor_name="Dana <Admin>",
+        reason="Project closed",
+    )
+
+    answer = service.notify(event, "connection/conn-1/disconnected")
+    deliveries = _settled(service, "p1", 2)
+
+    assert {d.status for d in deliveries} == {pb.DELIVERY_STATUS_SENT}
+    assert all(d.attempts == 1 and d.HasField("sent_time") for d in deliveries)
+    received = {str(m["To"]): m for m in smtp.handler.received}
+    assert sorted(received) == ["Bob@Example.com", "ann@example.com"]
+    ids = {d.recipient: d.message_id for d in deliveries}
+    for recipient, message in received.items():
+        assert message["From"] == "Connectability <no-reply@example.com>"
+        assert message["Message-ID"] == ids[recipient]
+        assert "disconnected" in str(message["Subject"])
+        assert message.get_content_type() == "multipart/alternative"
+        text = message.get_body(("plain",))
+        page = message.get_body(("html",))
+        assert text is not None and page is not None
+        assert "Dana <Admin>" in text.get_content() and "Project closed" in text.get_content()
+        assert "Dana &lt;Admin&gt;" in page.get_content()
+        assert "Tower Design" in text.get_content() and "Acme Builders" in text.get_content()
+    assert all(d.event_id == answer.event_id for d in deliveries)
+    assert len(set(ids.values())) == 2
+
+
+def test_temporary_refusals_are_retried_until_accepted(
+    start_notification: StartNotification, smtp: SmtpServer
+) -> None:
+    smtp.handler.replies = ["451 Try again later", "421 Busy"]
+    smtp.start()
+    service = start_notification(smtp)
+    service.register("p1")
+    service.set_list("p1", ["ann@example.com"])
+
+    service.notify(connection_event("p1"), "k1")
+    (delivery,) = _settled(service, "p1", 1)
+
+    assert delivery.status == pb.DELIVERY_STATUS_SENT
+    assert delivery.attempts == 3
+    assert len(smtp.handler.received) == 1
+
+
+def test_a_permanent_refusal_fails_at_once_with_the_reason(
+    start_notification: StartNotification, smtp: SmtpServer
+) -> None:
+    smtp.handler.replies = ["550 Mailbox unavailable"]
+    smtp.start()
+    service = start_notification(smtp)
+    service.register("p1")
+    service.set_list("p1", ["ann@example.com"])
+
+    service.notify(connection_event("p1"), "k1")
+    (delivery,) = _settled(service, "p1", 1)
+
+    assert delivery.status == pb.DELIVERY_STATUS_FAILED
+    assert delivery.attempts == 1
+    assert "550" in delivery.last_error and "Mailbox unavailable" in delivery.last_error
+    assert smtp.handler.received == []
+
+
+def test_temporary_failures_give_up_after_the_last_attempt(
+    start_notification: StartNotification, smtp: SmtpServer
+) -> None:
+    smtp.handler.replies = ["451 Later"] * 3
+    smtp.start()
+    service = start_notification(
+        smtp, RetryPolicy(max_attempts=3, base_delay_seconds=0.02, poll_interval_seconds=0.02)
+    )
+    service.register("p1")
+    service.set_list("p1", ["ann@example.com"])
+
+    service.notify(connection_event("p1"), "k1")
+    (delivery,) = _settled(service, "p1", 1)
+
+    assert (delivery.status, delivery.attempts) == (pb.DELIVERY_STATUS_FAILED, 3)
+    assert "451 Later" in delivery.last_error
+
+
+def test_mail_sent_while_the_server_is_down_arrives_once_it_is_up(
+    start_notification: StartNotification, smtp: SmtpServer
+) -> None:
+    service = start_notification(
+        smtp, RetryPolicy(max_attempts=10, base_delay_seconds=0.05, poll_interval_seconds=0.05)
+    )
+    service.register("p1")
+    service.set_list("p1", ["ann@example.com", "bob@example.com"])
+    service.notify(connection_event("p1"), "k1")
+
+    def retried() -> None:
+        found = service.deliveries("p1")
+        assert len(found) == 2
+        assert all(d.attempts >= 1 and d.status == pb.DELIVERY_STATUS_QUEUED for d in found)
+        assert all(d.last_error for d in found)
+
+    eventually(retried)
+    smtp.start()
+    deliveries = _settled(service, "p1", 2)
+
+    assert {d.status for d in deliveries} == {pb.DELIVERY_STATUS_SENT}
+    assert sorted(str(m["To"]) for m in smtp.handler.received) == [
+        "ann@example.com",
+        "bob@example.com",
+    ]
+
+
+def test_a_message_left_sending_by_a_crash_is_resent_with_the_same_message_id(
+    start_notification: StartNotification, smtp: SmtpServer, database_url: str
+) -> None:
+    smtp.start()
+    first = start_notification(smtp)
+    first.register("p1")
+    first.set_list("p1", ["ann@example.com"])
+    first.notify(connection_event("p1"), "k1")
+    (delivery,) = _settled(first, "p1", 1)
+    first.close()
+    # The crash window: the server accepted the message, our record of it was lost.
+    engine = make_engine(database_url)
+    try:
+        with make_session_factory(engine).begin() as session:
+            session.execute(update(Delivery).values(status="sending", sent_at=None))
+    finally:
+        engine.dispose()
+
+    second = start_notification(smtp)
+    (resent,) = _settled(second, "p1", 1)
+
+    assert resent.status == pb.DELIVERY_STATUS_SENT and resent.attempts == 2
+    assert [m["Message-ID"] for m in smtp.handler.received] == [delivery.message_id] * 2
+
+
+@pytest.mark.parametrize("kind", [pb.NOTIFICATION_EVENT_KIND_NEW_REVISIONS_READY])
+def test_maildir_mode_writes_exactly_one_file_per_message(
+    start_notification: StartNotification, tmp_path: Path, kind: pb.NotificationEventKind
+) -> None:
+    service = start_notification()
+    service.register("p1")
+    service.set_list("p1", ["ann@example.com", "bob@example.com"])
+    event = connection_event(
+        "p1",
+        kind,
+        count=2,
+        items=[
+            pb.NotificationItem(drawing_number="A-101", title="Plan", revision_number="2"),
+            pb.NotificationItem(drawing_number="A-102", title="Section", revision_number="1"),
+        ],
+    )
+
+    service.notify(event, "k1")
+    service.notify(event, "k1")
+    deliveries = _settled(service, "p1", 2)
+
+    assert {d.status for d in deliveries} == {pb.DELIVERY_STATUS_SENT}
+    files = sorted((tmp_path / "data" / "maildir" / "new").iterdir())
+    assert len(files) == 2
+    contents = b"".join(path.read_bytes() for path in files)
+    assert b"A-101" in contents and b"A-102" in contents
+    for delivery in deliveries:
+        assert delivery.message_id.encode() in contents
