@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     mail_from: str = "Drawing Connectability <no-reply@connectability.local>"
 
+    # New-revision notices of one connection are gathered into at most one email per window.
+    notification_digest_window_seconds: float = 300.0
+
     log_level: str = "INFO"
     # "json" for one JSON object per line (default), "text" for people at a terminal.
     log_format: Literal["json", "text"] = "json"

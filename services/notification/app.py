@@ -3,8 +3,12 @@ server definition."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from connectability.v1 import notification_service_pb2, notification_service_pb2_grpc
 from services.notification.delivery_worker import DeliveryWorker, RetryPolicy
+from services.notification.digests import flush_due_digests
+from services.notification.events import queue_event
 from services.notification.migrations import MIGRATIONS_DIR
 from services.notification.project_registry import ProjectRegistry
 from services.notification.servicer import NotificationServicer
@@ -39,9 +43,17 @@ def build_definition(
     settings: Settings, retry_policy: RetryPolicy | None = None
 ) -> ServiceDefinition:
     database = open_service_database(settings.database_url_of(SERVICE_NAME), MIGRATIONS_DIR)
-    servicer = NotificationServicer(ProjectRegistry(database.sessions), database.sessions)
+    servicer = NotificationServicer(
+        ProjectRegistry(database.sessions),
+        database.sessions,
+        timedelta(seconds=settings.notification_digest_window_seconds),
+    )
     worker = DeliveryWorker(
-        database.sessions, transport_for(settings), settings.mail_from, retry_policy
+        database.sessions,
+        transport_for(settings),
+        settings.mail_from,
+        retry_policy,
+        flush_digests=lambda: flush_due_digests(database.sessions, queue_event),
     )
     worker.start()
     return ServiceDefinition(

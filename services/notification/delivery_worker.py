@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -50,8 +51,11 @@ class DeliveryWorker:
         transport: Transport,
         mail_from: str,
         policy: RetryPolicy | None = None,
+        flush_digests: Callable[[], int] | None = None,
     ) -> None:
         self._sessions = sessions
+        # Digests whose window closed become queued messages at the start of each round.
+        self._flush_digests = flush_digests
         self._transport = transport
         self._mail_from = mail_from
         self._policy = policy or RetryPolicy()
@@ -81,6 +85,8 @@ class DeliveryWorker:
 
     def run_once(self) -> int:
         """Attempt every message due now; how many were attempted."""
+        if self._flush_digests is not None:
+            self._flush_digests()
         attempted = 0
         while not self._stopping.is_set():
             claimed = self._claim_due()

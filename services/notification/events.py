@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connectability.v1 import notification_service_pb2 as pb
+from services.notification.digests import join_open_digest
 from services.notification.distribution_lists import CONNECTION_MANAGER, load_list
 from services.notification.mail_messages import message_id_for
 from services.notification.models import Delivery, NotificationEvent
@@ -52,14 +54,14 @@ def check_notify(request: pb.NotifyRequest) -> None:
         )
 
 
-def _fingerprint(event: pb.NotificationEvent) -> str:
-    return hashlib.sha256(event.SerializeToString(deterministic=True)).hexdigest()
+def record_event(session: Session, request: pb.NotifyRequest, digest_window: timedelta) -> Recorded:
+    """Store the event and one queued delivery per Connection Manager recipient.
 
-
-def record_event(session: Session, request: pb.NotifyRequest) -> Recorded:
-    """Store the event and one queued delivery per Connection Manager recipient."""
+    A new-revision notice instead joins its connection's open digest (R24): it is sent,
+    with everything else that arrived in the window, when the window closes.
+    """
     event, key = request.event, request.idempotency_key
-    fingerprint = _fingerprint(event)
+    fingerprint = fingerprint_of(event)
     seen = session.scalars(
         select(NotificationEvent).where(NotificationEvent.idempotency_key == key)
     ).one_or_none()
@@ -70,29 +72,50 @@ def record_event(session: Session, request: pb.NotifyRequest) -> Recorded:
                 f"idempotency_key {key!r} was already used for a different event.",
             )
         return Recorded(seen.id, 0, True)
-    recipients = load_list(session, event.project_id, CONNECTION_MANAGER).emails
+    load_list(session, event.project_id, CONNECTION_MANAGER)  # an unknown project: NOT_FOUND
     now = utcnow()
     stored = pb.NotificationEvent()
     stored.CopyFrom(event)
     if not stored.HasField("event_time"):
         stored.event_time.CopyFrom(timestamp_of(now))
+    row = store_event(session, stored, key, fingerprint, now)
+    if event.kind == pb.NOTIFICATION_EVENT_KIND_NEW_REVISIONS_READY and digest_window:
+        join_open_digest(session, row, event.connection_id, digest_window, now)
+        return Recorded(row.id, 0, False)
+    # A twin racing on the same key loses on the unique key here; its retry sees ours.
+    return Recorded(row.id, queue_deliveries(session, row, now), False)
+
+
+def fingerprint_of(event: pb.NotificationEvent) -> str:
+    return hashlib.sha256(event.SerializeToString(deterministic=True)).hexdigest()
+
+
+def store_event(
+    session: Session, event: pb.NotificationEvent, key: str, fingerprint: str, now: datetime
+) -> NotificationEvent:
     row = NotificationEvent(
         id=new_id(),
         project_id=event.project_id,
         idempotency_key=key,
         fingerprint=fingerprint,
         kind=KIND_NAMES[event.kind],
-        payload=stored.SerializeToString(deterministic=True),
+        payload=event.SerializeToString(deterministic=True),
         created_at=now,
     )
     session.add(row)
     session.flush()
+    return row
+
+
+def queue_deliveries(session: Session, row: NotificationEvent, now: datetime) -> int:
+    """One queued message per recipient of the project's Connection Manager list."""
+    recipients = load_list(session, row.project_id, CONNECTION_MANAGER).emails
     for recipient in recipients:
         session.add(
             Delivery(
                 message_id=message_id_for(row.id, recipient),
                 event_id=row.id,
-                project_id=event.project_id,
+                project_id=row.project_id,
                 recipient=recipient,
                 status="queued",
                 attempts=0,
@@ -102,6 +125,12 @@ def record_event(session: Session, request: pb.NotifyRequest) -> Recorded:
                 updated_at=now,
             )
         )
-    # A twin racing on the same key loses on the unique key here; its retry sees ours.
     session.flush()
-    return Recorded(row.id, len(recipients), False)
+    return len(recipients)
+
+
+def queue_event(session: Session, event: pb.NotificationEvent, key: str, now: datetime) -> str:
+    """Store an event made here (a digest) and queue its messages; its id."""
+    row = store_event(session, event, key, fingerprint_of(event), now)
+    queue_deliveries(session, row, now)
+    return row.id

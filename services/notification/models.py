@@ -59,6 +59,25 @@ class DistributionList(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
+class Digest(Base):
+    """New-revision notices of one connection gathered for one email (R24).
+
+    Open while ``flushed_event_id`` is empty; when its window ends the worker turns the
+    events gathered in it into one event with one message per recipient.
+    """
+
+    __tablename__ = "digests"
+    __table_args__ = (Index("ix_digests_open", "flushed_event_id", "window_ends_at"),)
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("project_facts.project_id"))
+    connection_id: Mapped[str] = mapped_column(String)
+    window_ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The event that was sent for this digest; set once, when the window closes.
+    flushed_event_id: Mapped[str | None] = mapped_column(String, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class NotificationEvent(Base):
     """An event as Notify was told it; the idempotency key makes a retry answer the first."""
 
@@ -73,6 +92,10 @@ class NotificationEvent(Base):
     # The serialized NotificationEvent (event_time filled in): messages render from it.
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Set for a new-revision notice waiting in a digest instead of being sent on its own.
+    digest_id: Mapped[str | None] = mapped_column(
+        ForeignKey("digests.id"), nullable=True, index=True
+    )
 
 
 class Delivery(Timestamps, Base):

@@ -1,11 +1,14 @@
 """The NotificationService gRPC servicer: translation between the wire and the domain.
 
 Built so far: the projects it serves (told from above), distribution lists, Notify (one
-email per event and recipient; NEW_REVISIONS_READY digests come later) and ListDeliveries.
+email per event and recipient; new-revision notices gathered into one digest per
+connection per window, R24) and ListDeliveries.
 Every caller is one of our services or the platform.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import grpc
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +33,7 @@ from shared.idempotent_calls import IdempotentCalls
 from shared.project_facts_messages import facts_from_message, facts_to_message
 from shared.timestamps import timestamp_of
 
+DEFAULT_DIGEST_WINDOW = timedelta(minutes=5)
 _TOOLS: dict[int, str] = {
     common_pb2.TOOL_DRAWINGS: "drawings",
     common_pb2.TOOL_CONNECTION_MANAGER: "connection_manager",
@@ -62,9 +66,15 @@ def _list_message(stored: StoredList) -> common_pb2.DistributionList:
 
 
 class NotificationServicer(pb_grpc.NotificationServiceServicer):
-    def __init__(self, projects: ProjectRegistry, sessions: sessionmaker[Session]):
+    def __init__(
+        self,
+        projects: ProjectRegistry,
+        sessions: sessionmaker[Session],
+        digest_window: timedelta = DEFAULT_DIGEST_WINDOW,
+    ):
         self._projects = projects
         self._sessions = sessions
+        self._digest_window = digest_window
         self._idempotent = IdempotentCalls(sessions, IdempotentRequest)
 
     def RegisterProject(
@@ -123,7 +133,7 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
         for attempt in range(2):
             try:
                 with self._sessions.begin() as session:
-                    recorded = record_event(session, request)
+                    recorded = record_event(session, request, self._digest_window)
                 break
             except IntegrityError:
                 # A twin with the same key committed first; the second pass answers its event.

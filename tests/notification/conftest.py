@@ -133,9 +133,14 @@ def start_notification(
     """Starts the service on ``database_url``; ``smtp`` None means Maildir mode."""
     started: list[Notification] = []
 
-    def start(smtp: SmtpServer | None = None, retries: RetryPolicy = FAST_RETRIES) -> Notification:
+    def start(
+        smtp: SmtpServer | None = None,
+        retries: RetryPolicy = FAST_RETRIES,
+        digest_window: float = 300.0,
+    ) -> Notification:
         settings = Settings(
             notification_database_url=database_url,
+            notification_digest_window_seconds=digest_window,
             data_dir=tmp_path / "data",
             smtp_host="127.0.0.1" if smtp else "",
             smtp_port=smtp.port if smtp else 25,

@@ -177,7 +177,7 @@ def test_a_message_left_sending_by_a_crash_is_resent_with_the_same_message_id(
 def test_maildir_mode_writes_exactly_one_file_per_message(
     start_notification: StartNotification, tmp_path: Path, kind: pb.NotificationEventKind
 ) -> None:
-    service = start_notification()
+    service = start_notification(digest_window=0.2)  # new revisions come as a digest
     service.register("p1")
     service.set_list("p1", ["ann@example.com", "bob@example.com"])
     event = connection_event(
