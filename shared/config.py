@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     mail_from: str = "Drawing Connectability <no-reply@connectability.local>"
 
+    # Connection rules: the most drawing revisions either project may hold (R7), and
+    # whether two projects of one company may connect (R8; the beta said no).
+    revision_limit: int = 50_000
+    same_company_connections_allowed: bool = True
+
     # New-revision notices of one connection are gathered into at most one email per window.
     notification_digest_window_seconds: float = 300.0
 

@@ -110,3 +110,45 @@ class ProjectFactsDelivery(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_error: Mapped[str] = mapped_column(String, default="")
+
+
+CONNECTION_STATES: tuple[str, ...] = ("pending", "active", "rejected", "withdrawn", "disconnected")
+
+
+class Connection(Base):
+    """One upstream project joined to one downstream project (R5 states)."""
+
+    __tablename__ = "connections"
+    __table_args__ = (
+        CheckConstraint(sql_one_of("state", CONNECTION_STATES), name="state"),
+        Index("ix_connections_downstream", "downstream_project_id", "state"),
+        Index("ix_connections_upstream", "upstream_project_id", "state"),
+    )
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    upstream_project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"))
+    upstream_company_id: Mapped[str] = mapped_column(ForeignKey("companies.id"))
+    downstream_project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"))
+    downstream_company_id: Mapped[str] = mapped_column(ForeignKey("companies.id"))
+    state: Mapped[str] = mapped_column(String)
+    requested_by_user_id: Mapped[str] = mapped_column(String)
+    state_reason: Mapped[str] = mapped_column(String, default="")
+    state_changed_by_user_id: Mapped[str] = mapped_column(String)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    state_changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ConnectionEvent(Base):
+    """The audit trail: every transition, who made it, when and why (R5)."""
+
+    __tablename__ = "connection_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id"), index=True)
+    from_state: Mapped[str] = mapped_column(String, default="")
+    to_state: Mapped[str] = mapped_column(String)
+    actor_user_id: Mapped[str] = mapped_column(String)
+    actor_company_id: Mapped[str] = mapped_column(String)
+    reason: Mapped[str] = mapped_column(String, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
