@@ -10,7 +10,9 @@ from connectability.v1 import (
     notification_service_pb2,
     notification_service_pb2_grpc,
 )
+from services.connection.connection_rules import ConnectionRuleSettings
 from services.connection.directory import Directory
+from services.connection.drawing_facts import DrawingFacts
 from services.connection.migrations import MIGRATIONS_DIR
 from services.connection.models import IdempotentRequest
 from services.connection.project_facts_publisher import ProjectFactsPublisher
@@ -67,7 +69,12 @@ def build_definition(settings: Settings) -> ServiceDefinition:
         },
     )
     servicer = ConnectionServicer(
-        Directory(sessions), IdempotentCalls(sessions, IdempotentRequest), facts
+        sessions,
+        Directory(sessions),
+        IdempotentCalls(sessions, IdempotentRequest),
+        facts,
+        DrawingFacts(drawing),
+        ConnectionRuleSettings(settings.revision_limit, settings.same_company_connections_allowed),
     )
     facts.start()
     return ServiceDefinition(

@@ -11,6 +11,14 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class ConnectionRuleSettings:
+    """The two rules that are settings: the revision limit (R7) and same-company (R8)."""
+
+    revision_limit: int = 50_000
+    same_company_allowed: bool = True
+
+
+@dataclass(frozen=True)
 class ProjectSide:
     """What the rules need to know about one end of a connection."""
 

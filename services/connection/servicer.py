@@ -2,7 +2,8 @@
 
 Built so far: the directory (companies, projects, users, Connection Manager grants), which
 the platform identity manages, with project facts passed down to the drawing and
-notification services. The connection lifecycle, sync and settings RPCs answer
+notification services. The connection lifecycle (request or preview, approve, reject, withdraw,
+disconnect, the audit trail) is in connection_rpcs. Sync and settings RPCs answer
 UNIMPLEMENTED (inherited) until their issues land.
 """
 
@@ -13,13 +14,16 @@ from collections.abc import Iterable
 
 import grpc
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import connection_service_pb2_grpc as pb_grpc
 from services.connection import directory_messages as messages
+from services.connection.connection_rpcs import ConnectionRpcs
+from services.connection.connection_rules import ConnectionRuleSettings
 from services.connection.directory import Directory
 from services.connection.directory_access import DirectoryAccess, sees_everything
+from services.connection.drawing_facts import DrawingFacts
 from services.connection.models import ConnectionManagerGrant, Project
 from services.connection.project_facts_publisher import ProjectFactsPublisher
 from shared.caller_checks import require_platform
@@ -37,17 +41,24 @@ def _require(value: str, field: str) -> str:
     return value
 
 
-class ConnectionServicer(pb_grpc.ConnectionServiceServicer):
+class ConnectionServicer(ConnectionRpcs, pb_grpc.ConnectionServiceServicer):
     def __init__(
         self,
+        sessions: sessionmaker[Session],
         directory: Directory,
         idempotent: IdempotentCalls,
         facts: ProjectFactsPublisher,
+        drawing_facts: DrawingFacts,
+        rules: ConnectionRuleSettings,
     ):
+        self._sessions = sessions
         self._directory = directory
         self._access = DirectoryAccess(directory)
         self._idempotent = idempotent
         self._facts = facts
+        self._drawing_facts = drawing_facts
+        self._revision_limit = rules.revision_limit
+        self._same_company_allowed = rules.same_company_allowed
 
     # Passing facts down
 

@@ -74,7 +74,7 @@ def test_rpcs_not_built_yet_answer_unimplemented(stack: Stack) -> None:
     connection = connection_grpc.ConnectionServiceStub(stack.channel("connection"))
     drawing = drawing_grpc.DrawingServiceStub(stack.channel("drawing"))
     not_built = [
-        (connection.ListConnections, connection_pb.ListConnectionsRequest(project_id="p")),
+        (connection.GetSyncState, connection_pb.GetSyncStateRequest(connection_id="c")),
         (
             drawing.CopyPublishedRevisions,
             drawing_pb.CopyPublishedRevisionsRequest(connection_id="c"),

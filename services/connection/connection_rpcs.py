@@ -1,0 +1,371 @@
+"""ConnectionService RPCs of the connection lifecycle (R1–R13): request (or preview),
+approve, reject, withdraw, disconnect; get, list and the audit trail.
+
+Who may: the downstream's Connection Manager admin requests and withdraws (and needs
+Drawings read_only on both projects); the upstream's admin approves and rejects; either
+side's admin disconnects; read_only and up on either side reads. Someone who may not see
+a connection or an upstream project gets NOT_FOUND, exactly as if it did not exist (R13,
+R27).
+"""
+
+from __future__ import annotations
+
+import grpc
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from connectability.v1 import connection_service_pb2 as pb
+from services.connection import connections
+from services.connection.connection_rules import Verdict, evaluate, first_refusal
+from services.connection.directory import Directory
+from services.connection.drawing_facts import DrawingFacts
+from services.connection.models import Company, Connection, ConnectionEvent, Project
+from shared.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from shared.idempotent_calls import IdempotentCalls
+from shared.identity import Principal, PrincipalKind, current_principal
+from shared.paging import fetch_page
+from shared.timestamps import timestamp_of
+
+_STATES = {
+    "pending": pb.CONNECTION_STATE_PENDING,
+    "active": pb.CONNECTION_STATE_ACTIVE,
+    "rejected": pb.CONNECTION_STATE_REJECTED,
+    "withdrawn": pb.CONNECTION_STATE_WITHDRAWN,
+    "disconnected": pb.CONNECTION_STATE_DISCONNECTED,
+}
+_ROLES = {pb.CONNECTION_ROLE_UPSTREAM: "upstream", pb.CONNECTION_ROLE_DOWNSTREAM: "downstream"}
+MAX_REASON_LENGTH = 2000
+
+
+def connection_message(connection: Connection) -> pb.Connection:
+    return pb.Connection(
+        id=connection.id,
+        upstream_project_id=connection.upstream_project_id,
+        upstream_company_id=connection.upstream_company_id,
+        downstream_project_id=connection.downstream_project_id,
+        downstream_company_id=connection.downstream_company_id,
+        state=_STATES[connection.state],
+        requested_by_user_id=connection.requested_by_user_id,
+        state_reason=connection.state_reason,
+        state_changed_by_user_id=connection.state_changed_by_user_id,
+        create_time=timestamp_of(connection.created_at),
+        update_time=timestamp_of(connection.updated_at),
+        state_change_time=timestamp_of(connection.state_changed_at),
+    )
+
+
+def _event_message(event: ConnectionEvent) -> pb.ConnectionEvent:
+    return pb.ConnectionEvent(
+        id=str(event.id),
+        connection_id=event.connection_id,
+        from_state=_STATES.get(event.from_state, pb.CONNECTION_STATE_UNSPECIFIED),
+        to_state=_STATES[event.to_state],
+        actor_user_id=event.actor_user_id,
+        actor_company_id=event.actor_company_id,
+        reason=event.reason,
+        create_time=timestamp_of(event.created_at),
+    )
+
+
+def _verdict_messages(verdicts: list[Verdict]) -> list[pb.RuleVerdict]:
+    return [
+        pb.RuleVerdict(rule=v.rule, reason=v.reason, passed=v.passed, message=v.message)
+        for v in verdicts
+    ]
+
+
+def _required(value: str, field: str) -> str:
+    if not value:
+        raise InvalidArgument("MISSING_FIELD", f"{field} is required.")
+    return value
+
+
+def _connection_hidden(connection_id: str) -> NotFound:
+    return NotFound("CONNECTION_NOT_FOUND", f"No connection {connection_id!r} was found.")
+
+
+def _project_hidden(project_id: str) -> NotFound:
+    return NotFound("PROJECT_NOT_FOUND", f"No project {project_id!r} was found.")
+
+
+def _require_person(caller: Principal) -> None:
+    if not caller.user_id:
+        raise PermissionDenied(
+            "PERSON_REQUIRED", "Connections are requested and decided by people, not systems."
+        )
+
+
+class ConnectionRpcs:
+    _directory: Directory
+    _idempotent: IdempotentCalls
+    _sessions: sessionmaker[Session]
+    _drawing_facts: DrawingFacts
+    _revision_limit: int
+    _same_company_allowed: bool
+
+    # Levels
+
+    def _cm_level(self, caller: Principal, project_id: str) -> str:
+        if caller.kind in (PrincipalKind.PLATFORM, PrincipalKind.SERVICE):
+            return "read_only"  # systems read; only people decide
+        return self._directory.connection_manager_level(project_id, caller.user_id)
+
+    def _visible_connection(self, caller: Principal, connection_id: str) -> Connection:
+        with self._sessions() as session:
+            connection = session.get(Connection, connection_id) if connection_id else None
+        if connection is None:
+            raise _connection_hidden(connection_id)
+        sides = (connection.upstream_project_id, connection.downstream_project_id)
+        if all(self._cm_level(caller, side) == "none" for side in sides):
+            raise _connection_hidden(connection_id)
+        return connection
+
+    def _require_admin(self, caller: Principal, project_id: str, side: str) -> None:
+        _require_person(caller)
+        if self._cm_level(caller, project_id) != "admin":
+            raise PermissionDenied(
+                "CONNECTION_MANAGER_ADMIN_REQUIRED",
+                f"This needs the Connection Manager admin level on the {side} project.",
+            )
+
+    # Requesting (R1) and previewing
+
+    def RequestConnection(
+        self, request: pb.RequestConnectionRequest, context: grpc.ServicerContext
+    ) -> pb.RequestConnectionResponse:
+        caller = current_principal()
+        _require_person(caller)
+        down_id = _required(request.downstream_project_id, "downstream_project_id")
+        up_id = _required(request.upstream_project_id, "upstream_project_id")
+        if down_id == up_id:
+            raise InvalidArgument("SAME_PROJECT", "A project cannot connect to itself (R8).")
+        self._require_upstream_visible(caller, up_id)
+        self._require_downstream_initiator(caller, down_id)
+        counts = {pid: self._drawing_facts.revision_count(pid) for pid in (down_id, up_id)}
+
+        def decide(session: Session) -> pb.RequestConnectionResponse:
+            locked = connections.lock_projects(session, down_id, up_id)
+            verdicts = evaluate(
+                connections.rule_facts(
+                    session,
+                    locked[down_id],
+                    locked[up_id],
+                    counts.__getitem__,
+                    self._revision_limit,
+                    self._same_company_allowed,
+                )
+            )
+            if request.validate_only:
+                return pb.RequestConnectionResponse(verdicts=_verdict_messages(verdicts))
+            _refuse_if_any(verdicts)
+            upstream_company = session.get(Company, locked[up_id].company_id)
+            assert upstream_company is not None
+            created = connections.create_connection(
+                session,
+                locked[down_id],
+                locked[up_id],
+                caller.user_id,
+                caller.company_id,
+                active_at_once=upstream_company.approval_preference == "auto_approve",
+            )
+            return pb.RequestConnectionResponse(
+                connection=connection_message(created), verdicts=_verdict_messages(verdicts)
+            )
+
+        if request.validate_only:  # a preview changes nothing and needs no replay record
+            with self._sessions.begin() as session:
+                return decide(session)
+        return self._idempotent.run(
+            "RequestConnection", request, pb.RequestConnectionResponse, decide
+        )
+
+    def _require_upstream_visible(self, caller: Principal, up_id: str) -> None:
+        """R13: without Drawings access to the upstream, it does not exist for the caller."""
+        with self._sessions() as session:
+            exists = session.get(Project, up_id) is not None
+        if not exists or self._drawing_facts.drawings_level(up_id, caller.user_id) == "none":
+            raise _project_hidden(up_id)
+
+    def _require_downstream_initiator(self, caller: Principal, down_id: str) -> None:
+        with self._sessions() as session:
+            downstream = session.get(Project, down_id)
+        level = self._cm_level(caller, down_id)
+        if downstream is None or (level == "none" and downstream.company_id != caller.company_id):
+            raise _project_hidden(down_id)
+        self._require_admin(caller, down_id, "downstream")
+        if self._drawing_facts.drawings_level(down_id, caller.user_id) == "none":
+            raise PermissionDenied(
+                "DRAWINGS_READ_ONLY_REQUIRED",
+                "Connecting needs the Drawings read-only level on both projects.",
+            )
+
+    # Deciding
+
+    def _decide(
+        self,
+        request: object,
+        method: str,
+        response_type: type,
+        connection_id: str,
+        verb: str,
+        side: str,
+        reason: str = "",
+    ) -> object:
+        caller = current_principal()
+        known = self._visible_connection(caller, connection_id)
+        if side == "either":
+            _require_person(caller)
+            sides = (known.upstream_project_id, known.downstream_project_id)
+            if all(self._cm_level(caller, project) != "admin" for project in sides):
+                raise PermissionDenied(
+                    "CONNECTION_MANAGER_ADMIN_REQUIRED",
+                    "This needs the Connection Manager admin level on either project.",
+                )
+        else:
+            project = (
+                known.upstream_project_id if side == "upstream" else known.downstream_project_id
+            )
+            self._require_admin(caller, project, side)
+        counts = {}
+        if verb == "approve":  # the rules are checked again at approval
+            for pid in (known.downstream_project_id, known.upstream_project_id):
+                counts[pid] = self._drawing_facts.revision_count(pid)
+
+        def apply(session: Session) -> object:
+            locked = connections.lock_projects(
+                session, known.downstream_project_id, known.upstream_project_id
+            )
+            connection = session.get(Connection, known.id)
+            assert connection is not None
+            if verb == "approve" and connection.state == "pending":
+                _refuse_if_any(
+                    evaluate(
+                        connections.rule_facts(
+                            session,
+                            locked[known.downstream_project_id],
+                            locked[known.upstream_project_id],
+                            counts.__getitem__,
+                            self._revision_limit,
+                            self._same_company_allowed,
+                            excluding_connection=connection.id,
+                        )
+                    )
+                )
+            changed = connections.transition(
+                session, connection, verb, caller.user_id, caller.company_id, reason
+            )
+            return response_type(connection=connection_message(changed))
+
+        return self._idempotent.run(method, request, response_type, apply)  # type: ignore[arg-type]
+
+    def ApproveConnection(
+        self, request: pb.ApproveConnectionRequest, context: grpc.ServicerContext
+    ) -> pb.ApproveConnectionResponse:
+        return self._decide(  # type: ignore[return-value]
+            request,
+            "ApproveConnection",
+            pb.ApproveConnectionResponse,
+            request.connection_id,
+            "approve",
+            "upstream",
+        )
+
+    def RejectConnection(
+        self, request: pb.RejectConnectionRequest, context: grpc.ServicerContext
+    ) -> pb.RejectConnectionResponse:
+        reason = _bounded_reason(request.reason)
+        return self._decide(  # type: ignore[return-value]
+            request,
+            "RejectConnection",
+            pb.RejectConnectionResponse,
+            request.connection_id,
+            "reject",
+            "upstream",
+            reason,
+        )
+
+    def WithdrawConnection(
+        self, request: pb.WithdrawConnectionRequest, context: grpc.ServicerContext
+    ) -> pb.WithdrawConnectionResponse:
+        return self._decide(  # type: ignore[return-value]
+            request,
+            "WithdrawConnection",
+            pb.WithdrawConnectionResponse,
+            request.connection_id,
+            "withdraw",
+            "downstream",
+        )
+
+    def DisconnectConnection(
+        self, request: pb.DisconnectConnectionRequest, context: grpc.ServicerContext
+    ) -> pb.DisconnectConnectionResponse:
+        reason = _bounded_reason(request.reason)
+        if not reason.strip():
+            raise InvalidArgument("REASON_REQUIRED", "Say why the projects are disconnected (R4).")
+        return self._decide(  # type: ignore[return-value]
+            request,
+            "DisconnectConnection",
+            pb.DisconnectConnectionResponse,
+            request.connection_id,
+            "disconnect",
+            "either",
+            reason,
+        )
+
+    # Reading
+
+    def GetConnection(
+        self, request: pb.GetConnectionRequest, context: grpc.ServicerContext
+    ) -> pb.GetConnectionResponse:
+        connection = self._visible_connection(current_principal(), request.connection_id)
+        return pb.GetConnectionResponse(connection=connection_message(connection))
+
+    def ListConnections(
+        self, request: pb.ListConnectionsRequest, context: grpc.ServicerContext
+    ) -> pb.ListConnectionsResponse:
+        caller = current_principal()
+        project_id = _required(request.project_id, "project_id")
+        if self._cm_level(caller, project_id) == "none":
+            raise _project_hidden(project_id)
+        role = _ROLES.get(request.role, "both")
+        with self._sessions() as session:
+            found, token = fetch_page(
+                session,
+                select(Connection).where(connections.of_project(project_id, role)),
+                Connection.id,
+                page_size=request.page_size,
+                page_token=request.page_token,
+                filters={"project_id": project_id, "role": role},
+            )
+            return pb.ListConnectionsResponse(
+                connections=[connection_message(c) for c in found], next_page_token=token
+            )
+
+    def ListConnectionEvents(
+        self, request: pb.ListConnectionEventsRequest, context: grpc.ServicerContext
+    ) -> pb.ListConnectionEventsResponse:
+        connection = self._visible_connection(current_principal(), request.connection_id)
+        with self._sessions() as session:
+            events, token = fetch_page(
+                session,
+                select(ConnectionEvent).where(ConnectionEvent.connection_id == connection.id),
+                ConnectionEvent.id,
+                page_size=request.page_size,
+                page_token=request.page_token,
+                filters={"connection_id": connection.id},
+            )
+            return pb.ListConnectionEventsResponse(
+                events=[_event_message(event) for event in events], next_page_token=token
+            )
+
+
+def _bounded_reason(reason: str) -> str:
+    if len(reason) > MAX_REASON_LENGTH:
+        raise InvalidArgument("FIELD_TOO_LONG", f"reason is longer than {MAX_REASON_LENGTH}.")
+    return reason
+
+
+def _refuse_if_any(verdicts: list[Verdict]) -> None:
+    refused = first_refusal(verdicts)
+    if refused is not None:
+        raise FailedPrecondition(refused.reason, refused.message, {"rule": refused.rule})

@@ -1,0 +1,54 @@
+"""What the connection service asks the drawing service: Drawings levels and revision counts.
+
+The drawing service owns Drawings permissions and revisions; this is the one place that
+asks it, so a drawing service that cannot be reached is one clear error here.
+"""
+
+from __future__ import annotations
+
+import grpc
+
+from connectability.v1 import common_pb2
+from connectability.v1 import drawing_service_pb2 as drawing_pb
+from connectability.v1 import drawing_service_pb2_grpc as drawing_grpc
+from shared.errors import Unavailable
+
+_LEVELS = {
+    common_pb2.PERMISSION_LEVEL_NONE: "none",
+    common_pb2.PERMISSION_LEVEL_READ_ONLY: "read_only",
+    common_pb2.PERMISSION_LEVEL_STANDARD: "standard",
+    common_pb2.PERMISSION_LEVEL_ADMIN: "admin",
+}
+
+
+def _unavailable(error: grpc.RpcError) -> Unavailable:
+    return Unavailable(
+        "DRAWING_SERVICE_UNAVAILABLE",
+        "The drawing service could not be asked; try again shortly.",
+        {"code": error.code().name},  # type: ignore[attr-defined]
+    )
+
+
+class DrawingFacts:
+    def __init__(self, drawing: drawing_grpc.DrawingServiceStub):
+        self._drawing = drawing
+
+    def drawings_level(self, project_id: str, user_id: str) -> str:
+        try:
+            answer = self._drawing.GetDrawingsPermission(
+                drawing_pb.GetDrawingsPermissionRequest(project_id=project_id, user_id=user_id)
+            )
+        except grpc.RpcError as error:
+            raise _unavailable(error) from error
+        return _LEVELS.get(answer.permission.level, "none")
+
+    def revision_count(self, project_id: str) -> int:
+        try:
+            answer = self._drawing.CountProjectRevisions(
+                drawing_pb.CountProjectRevisionsRequest(project_id=project_id)
+            )
+        except grpc.RpcError as error:
+            if error.code() == grpc.StatusCode.NOT_FOUND:  # type: ignore[attr-defined]
+                return 0  # not told about the project yet: it holds nothing there
+            raise _unavailable(error) from error
+        return int(answer.revision_count)

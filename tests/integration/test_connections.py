@@ -1,0 +1,293 @@
+"""The connection lifecycle through the running services: request, preview, approval,
+rejection, withdrawal, disconnection, the rules and who may see what (R1–R13)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from google.protobuf.field_mask_pb2 import FieldMask
+
+from connectability.v1 import common_pb2
+from connectability.v1 import connection_service_pb2 as pb
+from connectability.v1 import drawing_service_pb2 as drawing_pb
+from tests.fixtures.stack import Stack
+from tests.integration.calls import bearer, eventually, refusal
+from tests.integration.test_directory import Platform
+
+
+@dataclass
+class Pair:
+    """A downstream and an upstream project, each with a Connection Manager admin."""
+
+    platform: Platform
+    downstream: pb.Project
+    upstream: pb.Project
+    down_admin: str  # tokens
+    up_admin: str
+    down_admin_id: str
+
+    def request(
+        self, validate_only: bool = False, upstream_id: str = ""
+    ) -> pb.RequestConnectionResponse:
+        return self.platform.connection.RequestConnection(
+            pb.RequestConnectionRequest(
+                downstream_project_id=self.downstream.id,
+                upstream_project_id=upstream_id or self.upstream.id,
+                validate_only=validate_only,
+            ),
+            metadata=bearer(self.down_admin),
+            timeout=15,
+        )
+
+
+def grant(platform: Platform, project_id: str, user_id: str, cm: bool, drawings: bool) -> None:
+    if cm:
+        platform.connection.SetConnectionManagerPermission(
+            pb.SetConnectionManagerPermissionRequest(
+                project_id=project_id, user_id=user_id, level=common_pb2.PERMISSION_LEVEL_ADMIN
+            ),
+            metadata=platform.auth,
+            timeout=10,
+        )
+    if drawings:
+        request = drawing_pb.SetDrawingsPermissionRequest(
+            project_id=project_id, user_id=user_id, level=common_pb2.PERMISSION_LEVEL_READ_ONLY
+        )
+        eventually(
+            lambda: platform.drawing.SetDrawingsPermission(
+                request, metadata=platform.auth, timeout=10
+            )
+        )
+
+
+def make_pair(
+    platform: Platform,
+    preference: int = pb.APPROVAL_PREFERENCE_REVIEW_REQUIRED,
+    upstream_location: str = "us",
+) -> Pair:
+    down_company = platform.company()
+    up_company = platform.company(approval_preference=preference)
+    if upstream_location != "us":
+        up_company = platform.connection.CreateCompany(
+            pb.CreateCompanyRequest(
+                company=pb.Company(name="Far Away", file_storage_location=upstream_location)
+            ),
+            metadata=platform.auth,
+            timeout=10,
+        ).company
+    downstream, upstream = platform.project(down_company.id), platform.project(up_company.id)
+    down_admin, up_admin = platform.user(down_company.id), platform.user(up_company.id)
+    grant(platform, downstream.id, down_admin.id, cm=True, drawings=True)
+    grant(platform, upstream.id, down_admin.id, cm=False, drawings=True)
+    grant(platform, upstream.id, up_admin.id, cm=True, drawings=True)
+    keys = platform.stack.keys
+    return Pair(
+        platform,
+        downstream,
+        upstream,
+        keys.user_token(down_admin.id, down_company.id),
+        keys.user_token(up_admin.id, up_company.id),
+        down_admin.id,
+    )
+
+
+@pytest.fixture
+def platform(stack: Stack) -> Platform:
+    return Platform(stack)
+
+
+def decide(
+    pair: Pair, verb: str, connection_id: str, token: str, reason: str = ""
+) -> pb.Connection:
+    call = getattr(pair.platform.connection, f"{verb}Connection")
+    request_type = getattr(pb, f"{verb}ConnectionRequest")
+    fields = {"connection_id": connection_id}
+    if verb in ("Reject", "Disconnect"):
+        fields["reason"] = reason
+    return call(request_type(**fields), metadata=bearer(token), timeout=15).connection
+
+
+def test_a_request_waits_for_review_then_the_upstream_admin_approves(platform: Platform) -> None:
+    pair = make_pair(platform)
+    requested = pair.request().connection
+    assert requested.state == pb.CONNECTION_STATE_PENDING
+
+    approved = decide(pair, "Approve", requested.id, pair.up_admin)
+    assert approved.state == pb.CONNECTION_STATE_ACTIVE
+
+    events = platform.connection.ListConnectionEvents(
+        pb.ListConnectionEventsRequest(connection_id=requested.id),
+        metadata=bearer(pair.down_admin),
+        timeout=10,
+    ).events
+    assert [(e.from_state, e.to_state) for e in events] == [
+        (pb.CONNECTION_STATE_UNSPECIFIED, pb.CONNECTION_STATE_PENDING),
+        (pb.CONNECTION_STATE_PENDING, pb.CONNECTION_STATE_ACTIVE),
+    ]
+    as_upstream = platform.connection.ListConnections(
+        pb.ListConnectionsRequest(project_id=pair.upstream.id, role=pb.CONNECTION_ROLE_UPSTREAM),
+        metadata=bearer(pair.up_admin),
+        timeout=10,
+    ).connections
+    assert [c.id for c in as_upstream] == [requested.id]
+
+
+def test_auto_approve_connects_at_once(platform: Platform) -> None:
+    pair = make_pair(platform, preference=pb.APPROVAL_PREFERENCE_AUTO_APPROVE)
+    assert pair.request().connection.state == pb.CONNECTION_STATE_ACTIVE
+
+
+def test_a_preview_gives_every_verdict_and_changes_nothing(platform: Platform) -> None:
+    pair = make_pair(platform)
+    preview = pair.request(validate_only=True)
+    assert not preview.HasField("connection")
+    assert [v.rule for v in preview.verdicts] == [
+        "R6",
+        "R7",
+        "R8",
+        "R9",
+        "R10",
+        "R11",
+        "R11",
+        "R12",
+    ]
+    assert all(v.passed for v in preview.verdicts)
+    listed = platform.connection.ListConnections(
+        pb.ListConnectionsRequest(project_id=pair.downstream.id),
+        metadata=bearer(pair.down_admin),
+        timeout=10,
+    ).connections
+    assert list(listed) == []
+
+
+def test_without_drawings_access_the_upstream_does_not_exist(platform: Platform) -> None:
+    pair = make_pair(platform)
+    stranger_project = platform.project(platform.company().id)
+    hidden = refusal(
+        platform.connection.RequestConnection,
+        pb.RequestConnectionRequest(
+            downstream_project_id=pair.downstream.id, upstream_project_id=stranger_project.id
+        ),
+        pair.down_admin,
+    )
+    missing = refusal(
+        platform.connection.RequestConnection,
+        pb.RequestConnectionRequest(
+            downstream_project_id=pair.downstream.id, upstream_project_id="no-such"
+        ),
+        pair.down_admin,
+    )
+    assert hidden == missing == ("NOT_FOUND", "PROJECT_NOT_FOUND")
+
+
+def test_rules_refuse_with_their_reason_and_change_nothing(platform: Platform) -> None:
+    pair = make_pair(platform, preference=pb.APPROVAL_PREFERENCE_AUTO_APPROVE)
+    first = pair.request().connection
+    # R9: a second upstream for the same downstream.
+    other = make_pair(platform)
+    grant(platform, other.upstream.id, pair.down_admin_id, cm=False, drawings=True)
+    second = pb.RequestConnectionRequest(
+        downstream_project_id=pair.downstream.id, upstream_project_id=other.upstream.id
+    )
+    assert refusal(platform.connection.RequestConnection, second, pair.down_admin) == (
+        "FAILED_PRECONDITION",
+        "DOWNSTREAM_ALREADY_CONNECTED",
+    )
+    # R11: another file storage location.
+    far = make_pair(platform, upstream_location="eu")
+    assert refusal(
+        platform.connection.RequestConnection,
+        pb.RequestConnectionRequest(
+            downstream_project_id=far.downstream.id, upstream_project_id=far.upstream.id
+        ),
+        far.down_admin,
+    ) == ("FAILED_PRECONDITION", "FILE_STORAGE_LOCATION_MISMATCH")
+    # R6: an inactive upstream.
+    inactive = make_pair(platform)
+    platform.connection.UpdateProject(
+        pb.UpdateProjectRequest(
+            project=pb.Project(id=inactive.upstream.id, state=pb.PROJECT_STATE_INACTIVE),
+            update_mask=FieldMask(paths=["state"]),
+        ),
+        metadata=platform.auth,
+        timeout=10,
+    )
+    assert refusal(
+        platform.connection.RequestConnection,
+        pb.RequestConnectionRequest(
+            downstream_project_id=inactive.downstream.id,
+            upstream_project_id=inactive.upstream.id,
+        ),
+        inactive.down_admin,
+    ) == ("FAILED_PRECONDITION", "PROJECT_INACTIVE")
+    # Nothing changed: the downstream still has exactly its first connection.
+    listed = platform.connection.ListConnections(
+        pb.ListConnectionsRequest(project_id=pair.downstream.id),
+        metadata=bearer(pair.down_admin),
+        timeout=10,
+    ).connections
+    assert [c.id for c in listed] == [first.id]
+
+
+def test_rejection_is_not_final_but_disconnection_is(platform: Platform) -> None:
+    pair = make_pair(platform)
+    rejected = decide(pair, "Reject", pair.request().connection.id, pair.up_admin, "Not yet")
+    assert (rejected.state, rejected.state_reason) == (pb.CONNECTION_STATE_REJECTED, "Not yet")
+    withdrawn = decide(pair, "Withdraw", pair.request().connection.id, pair.down_admin)
+    assert withdrawn.state == pb.CONNECTION_STATE_WITHDRAWN
+
+    again = pair.request().connection  # R3: the downstream may ask again
+    active = decide(pair, "Approve", again.id, pair.up_admin)
+    no_reason = pb.DisconnectConnectionRequest(connection_id=active.id)
+    assert refusal(platform.connection.DisconnectConnection, no_reason, pair.up_admin) == (
+        "INVALID_ARGUMENT",
+        "REASON_REQUIRED",
+    )
+    gone = decide(pair, "Disconnect", active.id, pair.up_admin, "Project closed")
+    assert gone.state == pb.CONNECTION_STATE_DISCONNECTED
+    # Final (R4, R12): no transition back, and the downstream can never connect again.
+    assert refusal(
+        platform.connection.ApproveConnection,
+        pb.ApproveConnectionRequest(connection_id=active.id),
+        pair.up_admin,
+    ) == ("FAILED_PRECONDITION", "CONNECTION_NOT_PENDING")
+    assert refusal(
+        platform.connection.RequestConnection,
+        pb.RequestConnectionRequest(
+            downstream_project_id=pair.downstream.id, upstream_project_id=pair.upstream.id
+        ),
+        pair.down_admin,
+    ) == ("FAILED_PRECONDITION", "DOWNSTREAM_PREVIOUSLY_DISCONNECTED")
+
+
+def test_only_the_right_side_decides_and_strangers_see_nothing(platform: Platform) -> None:
+    pair = make_pair(platform)
+    pending = pair.request().connection
+    # The downstream cannot approve its own request; the upstream cannot withdraw it.
+    assert refusal(
+        platform.connection.ApproveConnection,
+        pb.ApproveConnectionRequest(connection_id=pending.id),
+        pair.down_admin,
+    ) == ("PERMISSION_DENIED", "CONNECTION_MANAGER_ADMIN_REQUIRED")
+    assert refusal(
+        platform.connection.WithdrawConnection,
+        pb.WithdrawConnectionRequest(connection_id=pending.id),
+        pair.up_admin,
+    ) == ("PERMISSION_DENIED", "CONNECTION_MANAGER_ADMIN_REQUIRED")
+    stranger_company = platform.company()
+    stranger = platform.user(stranger_company.id)
+    token = platform.stack.keys.user_token(stranger.id, stranger_company.id)
+    seen = refusal(
+        platform.connection.GetConnection, pb.GetConnectionRequest(connection_id=pending.id), token
+    )
+    missing = refusal(
+        platform.connection.GetConnection, pb.GetConnectionRequest(connection_id="nope"), token
+    )
+    assert seen == missing == ("NOT_FOUND", "CONNECTION_NOT_FOUND")
+    state = platform.connection.GetConnection(
+        pb.GetConnectionRequest(connection_id=pending.id),
+        metadata=bearer(pair.up_admin),
+        timeout=10,
+    ).connection.state
+    assert state == pb.CONNECTION_STATE_PENDING
