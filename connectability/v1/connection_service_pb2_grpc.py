@@ -545,8 +545,8 @@ class ConnectionServiceServicer:
 
     def GetDistributionList(self, request, context):
         """Returns the distribution list of a project's Connection Manager (R23, an advanced
-        setting). Caller: Connection Manager admin on the project. The list is stored by the
-        notification service.
+        setting). Caller: Connection Manager read_only or higher on the project. The list is
+        stored by the notification service.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

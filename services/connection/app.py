@@ -15,6 +15,7 @@ from services.connection.directory import Directory
 from services.connection.drawing_facts import DrawingFacts
 from services.connection.migrations import MIGRATIONS_DIR
 from services.connection.models import IdempotentRequest
+from services.connection.notification_lists import NotificationLists
 from services.connection.project_facts_publisher import ProjectFactsPublisher
 from services.connection.servicer import ConnectionServicer
 from shared.client import open_channel
@@ -74,6 +75,7 @@ def build_definition(settings: Settings) -> ServiceDefinition:
         IdempotentCalls(sessions, IdempotentRequest),
         facts,
         DrawingFacts(drawing),
+        NotificationLists(notification),
         ConnectionRuleSettings(settings.revision_limit, settings.same_company_connections_allowed),
     )
     facts.start()

@@ -52,3 +52,21 @@ class DrawingFacts:
                 return 0  # not told about the project yet: it holds nothing there
             raise _unavailable(error) from error
         return int(answer.revision_count)
+
+    def projects_readable_by(self, user_id: str) -> list[str]:
+        """Every project where the user holds Drawings read_only or higher."""
+        found: list[str] = []
+        token = ""
+        while True:
+            try:
+                page = self._drawing.ListDrawingsPermissions(
+                    drawing_pb.ListDrawingsPermissionsRequest(
+                        user_id=user_id, page_size=500, page_token=token
+                    )
+                )
+            except grpc.RpcError as error:
+                raise _unavailable(error) from error
+            found += [p.project_id for p in page.permissions if _LEVELS.get(p.level) != "none"]
+            token = page.next_page_token
+            if not token:
+                return found

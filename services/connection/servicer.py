@@ -25,7 +25,9 @@ from services.connection.directory import Directory
 from services.connection.directory_access import DirectoryAccess, sees_everything
 from services.connection.drawing_facts import DrawingFacts
 from services.connection.models import ConnectionManagerGrant, Project
+from services.connection.notification_lists import NotificationLists
 from services.connection.project_facts_publisher import ProjectFactsPublisher
+from services.connection.settings_rpcs import SettingsRpcs
 from shared.caller_checks import require_platform
 from shared.errors import InvalidArgument
 from shared.idempotent_calls import IdempotentCalls
@@ -41,7 +43,7 @@ def _require(value: str, field: str) -> str:
     return value
 
 
-class ConnectionServicer(ConnectionRpcs, pb_grpc.ConnectionServiceServicer):
+class ConnectionServicer(ConnectionRpcs, SettingsRpcs, pb_grpc.ConnectionServiceServicer):
     def __init__(
         self,
         sessions: sessionmaker[Session],
@@ -49,6 +51,7 @@ class ConnectionServicer(ConnectionRpcs, pb_grpc.ConnectionServiceServicer):
         idempotent: IdempotentCalls,
         facts: ProjectFactsPublisher,
         drawing_facts: DrawingFacts,
+        lists: NotificationLists,
         rules: ConnectionRuleSettings,
     ):
         self._sessions = sessions
@@ -57,6 +60,7 @@ class ConnectionServicer(ConnectionRpcs, pb_grpc.ConnectionServiceServicer):
         self._idempotent = idempotent
         self._facts = facts
         self._drawing_facts = drawing_facts
+        self._lists = lists
         self._revision_limit = rules.revision_limit
         self._same_company_allowed = rules.same_company_allowed
 

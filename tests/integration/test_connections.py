@@ -291,3 +291,66 @@ def test_only_the_right_side_decides_and_strangers_see_nothing(platform: Platfor
         timeout=10,
     ).connection.state
     assert state == pb.CONNECTION_STATE_PENDING
+
+
+def test_the_distribution_list_is_read_by_viewers_and_edited_by_admins(platform: Platform) -> None:
+    pair = make_pair(platform)
+    connection = platform.connection
+    update = pb.UpdateDistributionListRequest(
+        project_id=pair.downstream.id,
+        emails=["pm@example.com", "PM@example.com", "site@example.com"],
+    )
+    stored = connection.UpdateDistributionList(
+        update, metadata=bearer(pair.down_admin), timeout=15
+    ).distribution_list
+    assert list(stored.emails) == ["pm@example.com", "site@example.com"]
+
+    company_id = pair.downstream.company_id
+    viewer = platform.user(company_id)
+    platform.connection.SetConnectionManagerPermission(
+        pb.SetConnectionManagerPermissionRequest(
+            project_id=pair.downstream.id,
+            user_id=viewer.id,
+            level=common_pb2.PERMISSION_LEVEL_READ_ONLY,
+        ),
+        metadata=platform.auth,
+        timeout=10,
+    )
+    viewer_token = platform.stack.keys.user_token(viewer.id, company_id)
+    read = connection.GetDistributionList(
+        pb.GetDistributionListRequest(project_id=pair.downstream.id),
+        metadata=bearer(viewer_token),
+        timeout=15,
+    ).distribution_list
+    assert list(read.emails) == ["pm@example.com", "site@example.com"]
+    assert refusal(connection.UpdateDistributionList, update, viewer_token) == (
+        "PERMISSION_DENIED",
+        "CONNECTION_MANAGER_ADMIN_REQUIRED",
+    )
+    bad = pb.UpdateDistributionListRequest(project_id=pair.downstream.id, emails=["not an address"])
+    assert refusal(connection.UpdateDistributionList, bad, pair.down_admin) == (
+        "INVALID_ARGUMENT",
+        "INVALID_EMAIL_ADDRESS",
+    )
+    assert refusal(
+        connection.GetDistributionList,
+        pb.GetDistributionListRequest(project_id=pair.downstream.id),
+        pair.up_admin,
+    ) == ("NOT_FOUND", "PROJECT_NOT_FOUND")
+
+
+def test_connectable_projects_are_those_with_drawings_access(platform: Platform) -> None:
+    pair = make_pair(platform)
+    platform.project(platform.company().id, name="Hidden Tower")  # no access: not offered
+    own = platform.project(pair.downstream.company_id, name="Own Annex")
+    grant(platform, own.id, pair.down_admin_id, cm=False, drawings=True)
+
+    offered = platform.connection.ListConnectableProjects(
+        pb.ListConnectableProjectsRequest(downstream_project_id=pair.downstream.id),
+        metadata=bearer(pair.down_admin),
+        timeout=15,
+    ).projects
+    assert [(p.project_id, p.same_company) for p in offered] == [
+        (own.id, True),
+        (pair.upstream.id, False),
+    ]

@@ -1,0 +1,114 @@
+"""ConnectionService RPCs of a project's Connection Manager settings and of choosing an
+upstream: the distribution list (R23) and the projects one may connect to (R1).
+
+This service checks the caller's Connection Manager level; the notification service
+stores the list and the drawing service knows the Drawings grants (facts flow down).
+"""
+
+from __future__ import annotations
+
+import grpc
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from connectability.v1 import connection_service_pb2 as pb
+from services.connection.directory import Directory
+from services.connection.drawing_facts import DrawingFacts
+from services.connection.models import Company, Project
+from services.connection.notification_lists import NotificationLists
+from shared.errors import InvalidArgument, NotFound, PermissionDenied
+from shared.identity import Principal, PrincipalKind, current_principal
+from shared.paging import (
+    InvalidPageRequest,
+    clamp_page_size,
+    decode_page_token,
+    encode_page_token,
+    filter_digest,
+)
+
+
+class SettingsRpcs:
+    _directory: Directory
+    _sessions: sessionmaker[Session]
+    _drawing_facts: DrawingFacts
+    _lists: NotificationLists
+
+    def _level_on(self, caller: Principal, project_id: str) -> str:
+        if caller.kind in (PrincipalKind.PLATFORM, PrincipalKind.SERVICE):
+            return "admin"
+        level = self._directory.connection_manager_level(project_id, caller.user_id)
+        if level == "none":
+            raise NotFound("PROJECT_NOT_FOUND", f"No project {project_id!r} was found.")
+        return level
+
+    def GetDistributionList(
+        self, request: pb.GetDistributionListRequest, context: grpc.ServicerContext
+    ) -> pb.GetDistributionListResponse:
+        self._level_on(current_principal(), _required(request.project_id))
+        return pb.GetDistributionListResponse(distribution_list=self._lists.get(request.project_id))
+
+    def UpdateDistributionList(
+        self, request: pb.UpdateDistributionListRequest, context: grpc.ServicerContext
+    ) -> pb.UpdateDistributionListResponse:
+        caller = current_principal()
+        if self._level_on(caller, _required(request.project_id)) != "admin":
+            raise PermissionDenied(
+                "CONNECTION_MANAGER_ADMIN_REQUIRED",
+                "Changing the distribution list needs the Connection Manager admin level.",
+            )
+        # Scoped to the caller, so two people's request ids never meet downstream.
+        request_id = f"{caller.describe()}:{request.request_id}" if request.request_id else ""
+        stored = self._lists.replace(request.project_id, list(request.emails), request_id)
+        return pb.UpdateDistributionListResponse(distribution_list=stored)
+
+    def ListConnectableProjects(
+        self, request: pb.ListConnectableProjectsRequest, context: grpc.ServicerContext
+    ) -> pb.ListConnectableProjectsResponse:
+        caller = current_principal()
+        down_id = _required(request.downstream_project_id)
+        if not caller.user_id:
+            raise PermissionDenied("PERSON_REQUIRED", "Only people choose an upstream project.")
+        if self._level_on(caller, down_id) != "admin":
+            raise PermissionDenied(
+                "CONNECTION_MANAGER_ADMIN_REQUIRED",
+                "Choosing an upstream needs the Connection Manager admin level.",
+            )
+        readable = set(self._drawing_facts.projects_readable_by(caller.user_id)) - {down_id}
+        with self._sessions() as session:
+            downstream = session.get(Project, down_id)
+            assert downstream is not None  # the level check found it
+            rows = session.execute(
+                select(Project, Company)
+                .join(Company, Company.id == Project.company_id)
+                .where(Project.id.in_(readable))
+                .order_by(Project.name, Project.id)
+            ).all()
+        choices = [
+            pb.ConnectableProject(
+                project_id=project.id,
+                project_name=project.name,
+                company_id=company.id,
+                company_name=company.name,
+                same_company=company.id == downstream.company_id,
+            )
+            for project, company in rows
+        ]
+        filters = {"downstream": down_id}
+        offset = 0
+        if request.page_token:
+            position = decode_page_token(request.page_token)
+            if position.get("filter") != filter_digest(filters):
+                raise InvalidPageRequest("page_token was issued for a different request")
+            offset = int(position.get("offset", 0))
+        size = clamp_page_size(request.page_size)
+        page = choices[offset : offset + size]
+        token = ""
+        if offset + size < len(choices):
+            token = encode_page_token({"offset": offset + size, "filter": filter_digest(filters)})
+        return pb.ListConnectableProjectsResponse(projects=page, next_page_token=token)
+
+
+def _required(value: str) -> str:
+    if not value:
+        raise InvalidArgument("MISSING_FIELD", "project_id is required.")
+    return value
