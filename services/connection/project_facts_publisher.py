@@ -12,7 +12,6 @@ reordering are harmless.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.v1 import common_pb2
 from services.connection.models import FACTS_TARGETS, Company, Project, ProjectFactsDelivery
+from shared.background_rounds import BackgroundRounds, backoff_seconds
 from shared.db import utcnow
 
 log = logging.getLogger("connectability.connection.facts")
@@ -29,13 +29,7 @@ log = logging.getLogger("connectability.connection.facts")
 # Send the facts to one service; raises grpc.RpcError when it cannot be reached.
 FactsSender = Callable[[common_pb2.ProjectFacts], None]
 
-MAX_BACKOFF_SECONDS = 60.0
-WORKER_IDLE_SECONDS = 1.0
 BATCH_SIZE = 100
-
-
-def backoff_seconds(attempts: int) -> float:
-    return float(min(MAX_BACKOFF_SECONDS, 0.5 * 2 ** max(0, attempts - 1)))
 
 
 def current_facts(session: Session, project_id: str) -> common_pb2.ProjectFacts:
@@ -59,9 +53,7 @@ class ProjectFactsPublisher:
     def __init__(self, session_factory: sessionmaker[Session], senders: Mapping[str, FactsSender]):
         self._session_factory = session_factory
         self._senders = dict(senders)
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._worker: threading.Thread | None = None
+        self._rounds = BackgroundRounds("facts-publisher", self.deliver_pending)
 
     @staticmethod
     def enqueue(session: Session, project_ids: Iterable[str]) -> None:
@@ -122,23 +114,10 @@ class ProjectFactsPublisher:
         return 1
 
     def poke(self) -> None:
-        self._wake.set()
+        self._rounds.poke()
 
     def start(self) -> None:
-        self._worker = threading.Thread(target=self._run, name="facts-publisher", daemon=True)
-        self._worker.start()
+        self._rounds.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._worker is not None:
-            self._worker.join(timeout=10)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.deliver_pending()
-            except Exception:  # keep the worker alive; the next round retries
-                log.exception("facts delivery round failed")
-            self._wake.wait(WORKER_IDLE_SECONDS)
-            self._wake.clear()
+        self._rounds.stop()
