@@ -16,6 +16,7 @@ from services.connection.drawing_facts import DrawingFacts
 from services.connection.migrations import MIGRATIONS_DIR
 from services.connection.models import IdempotentRequest
 from services.connection.notification_lists import NotificationLists
+from services.connection.notification_outbox import NotificationOutbox
 from services.connection.project_facts_publisher import ProjectFactsPublisher
 from services.connection.servicer import ConnectionServicer
 from shared.client import open_channel
@@ -69,6 +70,12 @@ def build_definition(settings: Settings) -> ServiceDefinition:
             ),
         },
     )
+    notices = NotificationOutbox(
+        sessions,
+        lambda event, key: notification.Notify(
+            notification_service_pb2.NotifyRequest(event=event, idempotency_key=key)
+        ),
+    )
     servicer = ConnectionServicer(
         sessions,
         Directory(sessions),
@@ -76,9 +83,11 @@ def build_definition(settings: Settings) -> ServiceDefinition:
         facts,
         DrawingFacts(drawing),
         NotificationLists(notification),
+        notices,
         ConnectionRuleSettings(settings.revision_limit, settings.same_company_connections_allowed),
     )
     facts.start()
+    notices.start()
     return ServiceDefinition(
         name=SERVICE_NAME,
         grpc_service_names=[GRPC_SERVICE],
@@ -87,6 +96,7 @@ def build_definition(settings: Settings) -> ServiceDefinition:
         ),
         on_stop=[
             facts.stop,
+            notices.stop,
             drawing_channel.close,
             notification_channel.close,
             database.engine.dispose,

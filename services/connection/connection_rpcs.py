@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.v1 import connection_service_pb2 as pb
 from services.connection import connections
+from services.connection.connection_notices import notices_for
 from services.connection.connection_rules import Verdict, evaluate, first_refusal
 from services.connection.directory import Directory
 from services.connection.drawing_facts import DrawingFacts
 from services.connection.models import Company, Connection, ConnectionEvent, Project
+from services.connection.notification_outbox import NotificationOutbox
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from shared.idempotent_calls import IdempotentCalls
 from shared.identity import Principal, PrincipalKind, current_principal
@@ -102,6 +104,7 @@ class ConnectionRpcs:
     _drawing_facts: DrawingFacts
     _revision_limit: int
     _same_company_allowed: bool
+    _outbox: NotificationOutbox
 
     # Levels
 
@@ -168,6 +171,7 @@ class ConnectionRpcs:
                 caller.company_id,
                 active_at_once=upstream_company.approval_preference == "auto_approve",
             )
+            NotificationOutbox.add(session, notices_for(session, created, caller.user_id))
             return pb.RequestConnectionResponse(
                 connection=connection_message(created), verdicts=_verdict_messages(verdicts)
             )
@@ -175,9 +179,11 @@ class ConnectionRpcs:
         if request.validate_only:  # a preview changes nothing and needs no replay record
             with self._sessions.begin() as session:
                 return decide(session)
-        return self._idempotent.run(
+        response = self._idempotent.run(
             "RequestConnection", request, pb.RequestConnectionResponse, decide
         )
+        self._outbox.poke()  # committed: tell the lists now rather than at the next round
+        return response
 
     def _require_upstream_visible(self, caller: Principal, up_id: str) -> None:
         """R13: without Drawings access to the upstream, it does not exist for the caller."""
@@ -254,9 +260,12 @@ class ConnectionRpcs:
             changed = connections.transition(
                 session, connection, verb, caller.user_id, caller.company_id, reason
             )
+            NotificationOutbox.add(session, notices_for(session, changed, caller.user_id))
             return response_type(connection=connection_message(changed))
 
-        return self._idempotent.run(method, request, response_type, apply)  # type: ignore[arg-type]
+        response = self._idempotent.run(method, request, response_type, apply)  # type: ignore[arg-type]
+        self._outbox.poke()
+        return response
 
     def ApproveConnection(
         self, request: pb.ApproveConnectionRequest, context: grpc.ServicerContext

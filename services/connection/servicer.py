@@ -26,6 +26,7 @@ from services.connection.directory_access import DirectoryAccess, sees_everythin
 from services.connection.drawing_facts import DrawingFacts
 from services.connection.models import ConnectionManagerGrant, Project
 from services.connection.notification_lists import NotificationLists
+from services.connection.notification_outbox import NotificationOutbox
 from services.connection.project_facts_publisher import ProjectFactsPublisher
 from services.connection.settings_rpcs import SettingsRpcs
 from shared.caller_checks import require_platform
@@ -52,6 +53,7 @@ class ConnectionServicer(ConnectionRpcs, SettingsRpcs, pb_grpc.ConnectionService
         facts: ProjectFactsPublisher,
         drawing_facts: DrawingFacts,
         lists: NotificationLists,
+        outbox: NotificationOutbox,
         rules: ConnectionRuleSettings,
     ):
         self._sessions = sessions
@@ -61,6 +63,7 @@ class ConnectionServicer(ConnectionRpcs, SettingsRpcs, pb_grpc.ConnectionService
         self._facts = facts
         self._drawing_facts = drawing_facts
         self._lists = lists
+        self._outbox = outbox
         self._revision_limit = rules.revision_limit
         self._same_company_allowed = rules.same_company_allowed
 

@@ -11,6 +11,7 @@ from google.protobuf.field_mask_pb2 import FieldMask
 from connectability.v1 import common_pb2
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2 as drawing_pb
+from connectability.v1 import notification_service_pb2 as notification_pb
 from tests.fixtures.stack import Stack
 from tests.integration.calls import bearer, eventually, refusal
 from tests.integration.test_directory import Platform
@@ -354,3 +355,34 @@ def test_connectable_projects_are_those_with_drawings_access(platform: Platform)
         (own.id, True),
         (pair.upstream.id, False),
     ]
+
+
+def test_each_transition_tells_the_right_lists(platform: Platform) -> None:
+    pair = make_pair(platform)
+    for project, address in (
+        (pair.downstream, "down@example.com"),
+        (pair.upstream, "up@example.com"),
+    ):
+        admin = pair.down_admin if project is pair.downstream else pair.up_admin
+        platform.connection.UpdateDistributionList(
+            pb.UpdateDistributionListRequest(project_id=project.id, emails=[address]),
+            metadata=bearer(admin),
+            timeout=15,
+        )
+    pending = pair.request().connection
+    decide(pair, "Approve", pending.id, pair.up_admin)
+    decide(pair, "Disconnect", pending.id, pair.down_admin, "Job finished")
+
+    def deliveries_to(project_id: str, expected: int) -> list[str]:
+        deliveries = platform.notification.ListDeliveries(
+            notification_pb.ListDeliveriesRequest(project_id=project_id),
+            metadata=platform.auth,
+            timeout=10,
+        ).deliveries
+        assert len(deliveries) == expected
+        return sorted(d.event_id for d in deliveries)
+
+    # Upstream: request needing review, new connection, disconnection; downstream: the
+    # last two (R23). Each reaches its list once.
+    eventually(lambda: deliveries_to(pair.upstream.id, 3), timeout_seconds=15)
+    eventually(lambda: deliveries_to(pair.downstream.id, 2), timeout_seconds=15)
