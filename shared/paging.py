@@ -110,3 +110,18 @@ def _canonical_json(value: object) -> str:
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def offset_from_token(page_token: str, filters: Mapping[str, object]) -> int:
+    """Where an offset-paged listing resumes; the token must be for the same filter."""
+    if not page_token:
+        return 0
+    position = decode_page_token(page_token)
+    if position.get("filter") != filter_digest(filters):
+        raise InvalidPageRequest("page_token was issued for a different request")
+    return int(position.get("offset", 0))
+
+
+def offset_page_token(offset: int, filters: Mapping[str, object]) -> str:
+    """The token that resumes an offset-paged listing at ``offset``."""
+    return encode_page_token({"offset": offset, "filter": filter_digest(filters)})

@@ -18,13 +18,7 @@ from services.connection.models import Company, Project
 from services.connection.notification_lists import NotificationLists
 from shared.errors import InvalidArgument, NotFound, PermissionDenied
 from shared.identity import Principal, PrincipalKind, current_principal
-from shared.paging import (
-    InvalidPageRequest,
-    clamp_page_size,
-    decode_page_token,
-    encode_page_token,
-    filter_digest,
-)
+from shared.paging import clamp_page_size, offset_from_token, offset_page_token
 
 
 class SettingsRpcs:
@@ -94,17 +88,10 @@ class SettingsRpcs:
             for project, company in rows
         ]
         filters = {"downstream": down_id}
-        offset = 0
-        if request.page_token:
-            position = decode_page_token(request.page_token)
-            if position.get("filter") != filter_digest(filters):
-                raise InvalidPageRequest("page_token was issued for a different request")
-            offset = int(position.get("offset", 0))
+        offset = offset_from_token(request.page_token, filters)
         size = clamp_page_size(request.page_size)
         page = choices[offset : offset + size]
-        token = ""
-        if offset + size < len(choices):
-            token = encode_page_token({"offset": offset + size, "filter": filter_digest(filters)})
+        token = offset_page_token(offset + size, filters) if offset + size < len(choices) else ""
         return pb.ListConnectableProjectsResponse(projects=page, next_page_token=token)
 
 

@@ -27,13 +27,7 @@ from services.drawing.revisions import MAX_IMPORTS, RevisionImport
 from services.drawing.servicer_state import DrawingServicerState
 from shared.errors import InvalidArgument
 from shared.identity import current_principal
-from shared.paging import (
-    InvalidPageRequest,
-    clamp_page_size,
-    decode_page_token,
-    encode_page_token,
-    filter_digest,
-)
+from shared.paging import clamp_page_size, offset_from_token, offset_page_token
 
 _STATUS_NAMES = {
     pb.REVISION_STATUS_PUBLISHED: "published",
@@ -201,16 +195,14 @@ class RevisionRpcs(DrawingServicerState):
             "drawing": request.drawing_id,
             "status": status or "",
         }
-        offset = _offset_from(request.page_token, filters)
+        offset = offset_from_token(request.page_token, filters)
         size = clamp_page_size(request.page_size)
         with self._sessions() as session:
             rows = list(session.scalars(query.offset(offset).limit(size + 1)))
             token = ""
             if len(rows) > size:
                 rows = rows[:size]
-                token = encode_page_token(
-                    {"offset": offset + size, "filter": filter_digest(filters)}
-                )
+                token = offset_page_token(offset + size, filters)
             return pb.ListDrawingRevisionsResponse(
                 revisions=self._revisions.messages(session, rows), next_page_token=token
             )
@@ -333,12 +325,3 @@ class RevisionRpcs(DrawingServicerState):
         return self._idempotent.run(
             "DeleteDrawingRevision", request, pb.DeleteDrawingRevisionResponse, remove
         )
-
-
-def _offset_from(page_token: str, filters: dict[str, str]) -> int:
-    if not page_token:
-        return 0
-    position = decode_page_token(page_token)
-    if position.get("filter") != filter_digest(filters):
-        raise InvalidPageRequest("page_token was issued for a different request")
-    return int(position.get("offset", 0))
