@@ -76,8 +76,8 @@ def test_rpcs_not_built_yet_answer_unimplemented(stack: Stack) -> None:
     not_built = [
         (connection.GetSyncState, connection_pb.GetSyncStateRequest(connection_id="c")),
         (
-            drawing.CopyPublishedRevisions,
-            drawing_pb.CopyPublishedRevisionsRequest(connection_id="c"),
+            drawing.ApplyProjectChanges,
+            drawing_pb.ApplyProjectChangesRequest(connection_id="c"),
         ),
     ]
     for call, request in not_built:

@@ -1,0 +1,103 @@
+"""The drawing service's initial copy (R14, R16, R18, R19): published upstream revisions
+arrive unpublished in connected mirrors downstream, sharing their files, exactly once."""
+
+from __future__ import annotations
+
+import uuid
+
+from google.protobuf.field_mask_pb2 import FieldMask
+
+from connectability.v1 import drawing_service_pb2 as pb
+from connectability.v1 import drawing_service_pb2_grpc as pb_grpc
+from tests.fixtures.stack import Stack
+from tests.integration.calls import bearer, refusal
+from tests.integration.test_drawings_catalog import register_project
+from tests.integration.test_revision_lifecycle import publish_two_revisions
+
+
+def test_published_revisions_are_copied_once_and_unpublished(stack: Stack) -> None:
+    drawing = pb_grpc.DrawingServiceStub(stack.channel("drawing"))
+    sheet = publish_two_revisions(drawing, stack)  # upstream: two published revisions
+    upstream = sheet.project
+    admin = bearer(upstream.tokens["admin"])
+    drawing.CreateMarkup(
+        pb.CreateMarkupRequest(markup=pb.Markup(revision_id=sheet.newer, kind="cloud")),
+        metadata=admin,
+        timeout=10,
+    )
+    downstream = register_project(stack)
+    connection_id = f"conn-{uuid.uuid4().hex[:8]}"
+    copy = pb.CopyPublishedRevisionsRequest(
+        connection_id=connection_id,
+        upstream_project_id=upstream.id,
+        downstream_project_id=downstream.id,
+    )
+    service = bearer(upstream.tokens["service"])
+
+    first = drawing.CopyPublishedRevisions(copy, metadata=service, timeout=30)
+    again = drawing.CopyPublishedRevisions(copy, metadata=service, timeout=30)
+
+    assert (first.copied_count, again.copied_count) == (2, 2)  # the repeat adds nothing
+    head = (
+        drawing.ListProjectChanges(
+            pb.ListProjectChangesRequest(project_id=upstream.id, page_size=500),
+            metadata=service,
+            timeout=10,
+        )
+        .changes[-1]
+        .sequence
+    )
+    assert first.snapshot_sequence == head
+    reader = bearer(downstream.tokens["admin"])
+    copies = drawing.ListDrawingRevisions(
+        pb.ListDrawingRevisionsRequest(project_id=downstream.id), metadata=reader, timeout=10
+    ).revisions
+    originals = {
+        r.id: r
+        for r in drawing.ListDrawingRevisions(
+            pb.ListDrawingRevisionsRequest(project_id=upstream.id), metadata=admin, timeout=10
+        ).revisions
+    }
+    assert sorted(c.upstream_revision_id for c in copies) == sorted([sheet.older, sheet.newer])
+    for copied in copies:
+        original = originals[copied.upstream_revision_id]
+        assert copied.status == pb.REVISION_STATUS_UNPUBLISHED and not copied.reviewed
+        assert copied.file_sha256 == original.file_sha256  # the same bytes, not a copy
+        assert copied.connection_id == connection_id
+        markups = drawing.ListMarkups(
+            pb.ListMarkupsRequest(revision_id=copied.id), metadata=reader, timeout=10
+        ).markups
+        assert list(markups) == []  # markups never cross (R16)
+    sets = drawing.ListDrawingSets(
+        pb.ListDrawingSetsRequest(project_id=downstream.id), metadata=reader, timeout=10
+    ).drawing_sets
+    assert [(s.connected, s.connection_state) for s in sets] == [
+        (True, pb.DRAWING_SET_CONNECTION_STATE_CONNECTED)
+    ]
+    # A connected drawing is read-only downstream (R17).
+    area = drawing.ListDrawingAreas(
+        pb.ListDrawingAreasRequest(project_id=downstream.id), metadata=reader, timeout=10
+    ).drawing_areas[0]
+    assert area.connected
+    copied_sheet = drawing.ListDrawings(
+        pb.ListDrawingsRequest(area_id=area.id), metadata=reader, timeout=10
+    ).drawings[0]
+    edit = pb.UpdateDrawingRequest(
+        drawing=pb.Drawing(id=copied_sheet.id, title="Mine"), update_mask=FieldMask(paths=["title"])
+    )
+    assert refusal(drawing.UpdateDrawing, edit, downstream.tokens["admin"]) == (
+        "FAILED_PRECONDITION",
+        "CONNECTED_CONTENT_READ_ONLY",
+    )
+
+
+def test_only_the_connection_service_copies(stack: Stack) -> None:
+    drawing = pb_grpc.DrawingServiceStub(stack.channel("drawing"))
+    project = register_project(stack)
+    copy = pb.CopyPublishedRevisionsRequest(
+        connection_id="c", upstream_project_id=project.id, downstream_project_id=project.id
+    )
+    assert refusal(drawing.CopyPublishedRevisions, copy, project.tokens["admin"]) == (
+        "PERMISSION_DENIED",
+        "PERMISSION_DENIED",
+    )
