@@ -158,9 +158,7 @@ class CallScopeInterceptor(_AroundInterceptor):
         self._in_flight = in_flight
 
     @contextmanager
-    def around(
-        self, method: str, context: grpc.ServicerContext, streaming: bool
-    ) -> Iterator[None]:
+    def around(self, method: str, context: grpc.ServicerContext, streaming: bool) -> Iterator[None]:
         offered = _metadata_value(context, REQUEST_ID_HEADER)
         request_id = offered if _REQUEST_ID_PATTERN.match(offered) else new_request_id()
         call = CallContext(request_id, method, deadline_from_remaining(context.time_remaining()))
@@ -212,9 +210,7 @@ def abort_with_error(context: grpc.ServicerContext, error: DomainError) -> None:
 
 class ErrorMappingInterceptor(_AroundInterceptor):
     @contextmanager
-    def around(
-        self, method: str, context: grpc.ServicerContext, streaming: bool
-    ) -> Iterator[None]:
+    def around(self, method: str, context: grpc.ServicerContext, streaming: bool) -> Iterator[None]:
         try:
             yield
         except DomainError as error:
@@ -253,9 +249,7 @@ class AuthenticationInterceptor(_AroundInterceptor):
         return not method.startswith(PUBLIC_METHOD_PREFIXES)
 
     @contextmanager
-    def around(
-        self, method: str, context: grpc.ServicerContext, streaming: bool
-    ) -> Iterator[None]:
+    def around(self, method: str, context: grpc.ServicerContext, streaming: bool) -> Iterator[None]:
         header = _metadata_value(context, "authorization")
         scheme, _, token = header.partition(" ")
         if not header:

@@ -18,4 +18,3 @@ def require_permission_level(level: str) -> str:
     if level not in PERMISSION_LEVELS:
         raise UnknownPermissionLevel(level)
     return level
-

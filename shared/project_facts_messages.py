@@ -38,4 +38,3 @@ def facts_to_message(facts: ProjectFacts) -> common_pb2.ProjectFacts:
     if facts.update_time is not None:
         message.update_time.FromDatetime(facts.update_time)
     return message
-
