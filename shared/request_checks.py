@@ -1,4 +1,4 @@
-"""Checks of incoming requests shared by the DrawingService RPC groups."""
+"""Checks of incoming requests that every servicer makes (required fields, update masks)."""
 
 from __future__ import annotations
 

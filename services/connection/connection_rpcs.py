@@ -26,6 +26,7 @@ from shared.errors import FailedPrecondition, InvalidArgument, NotFound, Permiss
 from shared.idempotent_calls import IdempotentCalls
 from shared.identity import Principal, PrincipalKind, current_principal
 from shared.paging import fetch_page
+from shared.request_checks import required_id
 from shared.timestamps import timestamp_of
 
 _STATES = {
@@ -74,12 +75,6 @@ def _verdict_messages(verdicts: list[Verdict]) -> list[pb.RuleVerdict]:
         pb.RuleVerdict(rule=v.rule, reason=v.reason, passed=v.passed, message=v.message)
         for v in verdicts
     ]
-
-
-def _required(value: str, field: str) -> str:
-    if not value:
-        raise InvalidArgument("MISSING_FIELD", f"{field} is required.")
-    return value
 
 
 def _connection_hidden(connection_id: str) -> NotFound:
@@ -138,8 +133,8 @@ class ConnectionRpcs:
     ) -> pb.RequestConnectionResponse:
         caller = current_principal()
         _require_person(caller)
-        down_id = _required(request.downstream_project_id, "downstream_project_id")
-        up_id = _required(request.upstream_project_id, "upstream_project_id")
+        down_id = required_id(request.downstream_project_id, "downstream_project_id")
+        up_id = required_id(request.upstream_project_id, "upstream_project_id")
         if down_id == up_id:
             raise InvalidArgument("SAME_PROJECT", "A project cannot connect to itself (R8).")
         self._require_upstream_visible(caller, up_id)
@@ -333,7 +328,7 @@ class ConnectionRpcs:
         self, request: pb.ListConnectionsRequest, context: grpc.ServicerContext
     ) -> pb.ListConnectionsResponse:
         caller = current_principal()
-        project_id = _required(request.project_id, "project_id")
+        project_id = required_id(request.project_id, "project_id")
         if self._cm_level(caller, project_id) == "none":
             raise _project_hidden(project_id)
         role = _ROLES.get(request.role, "both")

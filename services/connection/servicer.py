@@ -30,18 +30,12 @@ from services.connection.notification_outbox import NotificationOutbox
 from services.connection.project_facts_publisher import ProjectFactsPublisher
 from services.connection.settings_rpcs import SettingsRpcs
 from shared.caller_checks import require_platform
-from shared.errors import InvalidArgument
 from shared.idempotent_calls import IdempotentCalls
 from shared.identity import current_principal
 from shared.permission_messages import level_from_message, level_to_message
+from shared.request_checks import required_id
 
 log = logging.getLogger("connectability.connection")
-
-
-def _require(value: str, field: str) -> str:
-    if not value:
-        raise InvalidArgument("MISSING_FIELD", f"{field} is required.")
-    return value
 
 
 class ConnectionServicer(ConnectionRpcs, SettingsRpcs, pb_grpc.ConnectionServiceServicer):
@@ -109,7 +103,7 @@ class ConnectionServicer(ConnectionRpcs, SettingsRpcs, pb_grpc.ConnectionService
     def GetCompany(
         self, request: pb.GetCompanyRequest, context: grpc.ServicerContext
     ) -> pb.GetCompanyResponse:
-        company_id = _require(request.company_id, "company_id")
+        company_id = required_id(request.company_id, "company_id")
         self._access.require_company_visible(current_principal(), company_id)
         company = self._directory.get_company(company_id)
         return pb.GetCompanyResponse(company=messages.company_message(company))
@@ -132,7 +126,7 @@ class ConnectionServicer(ConnectionRpcs, SettingsRpcs, pb_grpc.ConnectionService
     def UpdateCompany(
         self, request: pb.UpdateCompanyRequest, context: grpc.ServicerContext
     ) -> pb.UpdateCompanyResponse:
-        company_id = _require(request.company.id, "company.id")
+        company_id = required_id(request.company.id, "company.id")
         changes = messages.company_changes(request.company, list(request.update_mask.paths))
         self._access.require_may_update_company(current_principal(), company_id, set(changes))
         affected: list[str] = []
@@ -158,7 +152,7 @@ class ConnectionServicer(ConnectionRpcs, SettingsRpcs, pb_grpc.ConnectionService
         require_platform()
         project = request.project
         project_id = messages.caller_assigned_id(request.project_id, "project_id")
-        company_id = _require(project.company_id, "project.company_id")
+        company_id = required_id(project.company_id, "project.company_id")
         name = messages.required_name(project.name, "project.name")
         active = messages.project_active(project.state)
         created_ids: list[str] = []
@@ -182,7 +176,7 @@ class ConnectionServicer(ConnectionRpcs, SettingsRpcs, pb_grpc.ConnectionService
     def GetProject(
         self, request: pb.GetProjectRequest, context: grpc.ServicerContext
     ) -> pb.GetProjectResponse:
-        project_id = _require(request.project_id, "project_id")
+        project_id = required_id(request.project_id, "project_id")
         self._access.require_project_visible(current_principal(), project_id)
         project = self._directory.get_project(project_id)
         return pb.GetProjectResponse(project=messages.project_message(project))
@@ -203,7 +197,7 @@ class ConnectionServicer(ConnectionRpcs, SettingsRpcs, pb_grpc.ConnectionService
         self, request: pb.UpdateProjectRequest, context: grpc.ServicerContext
     ) -> pb.UpdateProjectResponse:
         require_platform()
-        project_id = _require(request.project.id, "project.id")
+        project_id = required_id(request.project.id, "project.id")
         changes = messages.project_changes(request.project, list(request.update_mask.paths))
 
         def update(session: Session) -> pb.UpdateProjectResponse:
@@ -224,7 +218,7 @@ class ConnectionServicer(ConnectionRpcs, SettingsRpcs, pb_grpc.ConnectionService
         user = request.user
         fields = {
             "user_id": messages.caller_assigned_id(request.user_id, "user_id"),
-            "company_id": _require(user.company_id, "user.company_id"),
+            "company_id": required_id(user.company_id, "user.company_id"),
             "email": messages.email_address(user.email),
             "display_name": messages.required_name(user.display_name, "user.display_name"),
             "company_role": messages.company_role(user.company_role),
@@ -239,7 +233,7 @@ class ConnectionServicer(ConnectionRpcs, SettingsRpcs, pb_grpc.ConnectionService
     def GetUser(
         self, request: pb.GetUserRequest, context: grpc.ServicerContext
     ) -> pb.GetUserResponse:
-        user_id = _require(request.user_id, "user_id")
+        user_id = required_id(request.user_id, "user_id")
         self._access.require_user_visible(current_principal(), user_id)
         return pb.GetUserResponse(user=messages.user_message(self._directory.get_user(user_id)))
 
@@ -258,7 +252,7 @@ class ConnectionServicer(ConnectionRpcs, SettingsRpcs, pb_grpc.ConnectionService
         self, request: pb.UpdateUserRequest, context: grpc.ServicerContext
     ) -> pb.UpdateUserResponse:
         require_platform()
-        user_id = _require(request.user.id, "user.id")
+        user_id = required_id(request.user.id, "user.id")
         changes = messages.user_changes(request.user, list(request.update_mask.paths))
 
         def update(session: Session) -> pb.UpdateUserResponse:
@@ -273,8 +267,8 @@ class ConnectionServicer(ConnectionRpcs, SettingsRpcs, pb_grpc.ConnectionService
         self, request: pb.SetConnectionManagerPermissionRequest, context: grpc.ServicerContext
     ) -> pb.SetConnectionManagerPermissionResponse:
         require_platform()
-        project_id = _require(request.project_id, "project_id")
-        user_id = _require(request.user_id, "user_id")
+        project_id = required_id(request.project_id, "project_id")
+        user_id = required_id(request.user_id, "user_id")
         level = level_from_message(request.level)
 
         def grant(session: Session) -> pb.SetConnectionManagerPermissionResponse:
@@ -299,7 +293,7 @@ class ConnectionServicer(ConnectionRpcs, SettingsRpcs, pb_grpc.ConnectionService
     def ListConnectionManagerPermissions(
         self, request: pb.ListConnectionManagerPermissionsRequest, context: grpc.ServicerContext
     ) -> pb.ListConnectionManagerPermissionsResponse:
-        project_id = _require(request.project_id, "project_id")
+        project_id = required_id(request.project_id, "project_id")
         self._access.require_may_list_grants(current_principal(), project_id)
         grants, next_token = self._directory.list_connection_manager_grants(
             project_id, request.page_size, request.page_token

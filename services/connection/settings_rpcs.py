@@ -16,9 +16,10 @@ from services.connection.directory import Directory
 from services.connection.drawing_facts import DrawingFacts
 from services.connection.models import Company, Project
 from services.connection.notification_lists import NotificationLists
-from shared.errors import InvalidArgument, NotFound, PermissionDenied
+from shared.errors import NotFound, PermissionDenied
 from shared.identity import Principal, PrincipalKind, current_principal
 from shared.paging import clamp_page_size, offset_from_token, offset_page_token
+from shared.request_checks import required_id
 
 
 class SettingsRpcs:
@@ -38,14 +39,14 @@ class SettingsRpcs:
     def GetDistributionList(
         self, request: pb.GetDistributionListRequest, context: grpc.ServicerContext
     ) -> pb.GetDistributionListResponse:
-        self._level_on(current_principal(), _required(request.project_id))
+        self._level_on(current_principal(), required_id(request.project_id, "project_id"))
         return pb.GetDistributionListResponse(distribution_list=self._lists.get(request.project_id))
 
     def UpdateDistributionList(
         self, request: pb.UpdateDistributionListRequest, context: grpc.ServicerContext
     ) -> pb.UpdateDistributionListResponse:
         caller = current_principal()
-        if self._level_on(caller, _required(request.project_id)) != "admin":
+        if self._level_on(caller, required_id(request.project_id, "project_id")) != "admin":
             raise PermissionDenied(
                 "CONNECTION_MANAGER_ADMIN_REQUIRED",
                 "Changing the distribution list needs the Connection Manager admin level.",
@@ -59,7 +60,7 @@ class SettingsRpcs:
         self, request: pb.ListConnectableProjectsRequest, context: grpc.ServicerContext
     ) -> pb.ListConnectableProjectsResponse:
         caller = current_principal()
-        down_id = _required(request.downstream_project_id)
+        down_id = required_id(request.downstream_project_id, "downstream_project_id")
         if not caller.user_id:
             raise PermissionDenied("PERSON_REQUIRED", "Only people choose an upstream project.")
         if self._level_on(caller, down_id) != "admin":
@@ -93,9 +94,3 @@ class SettingsRpcs:
         page = choices[offset : offset + size]
         token = offset_page_token(offset + size, filters) if offset + size < len(choices) else ""
         return pb.ListConnectableProjectsResponse(projects=page, next_page_token=token)
-
-
-def _required(value: str) -> str:
-    if not value:
-        raise InvalidArgument("MISSING_FIELD", "project_id is required.")
-    return value

@@ -13,11 +13,11 @@ from connectability.v1 import drawing_service_pb2 as pb
 from services.drawing import drawing_messages as messages
 from services.drawing.drawings_access import ADMIN, STANDARD
 from services.drawing.models import CustomField, Markup
-from services.drawing.request_checks import required_id
 from services.drawing.revision_rpcs import RevisionRpcs
 from shared.db import new_id, utcnow
 from shared.identity import current_principal
 from shared.paging import fetch_page
+from shared.request_checks import required_id
 
 MAX_MARKUP_BYTES = 64 * 1024
 

@@ -22,12 +22,12 @@ from services.drawing.models import (
     DrawingSet,
     DrawingUpload,
 )
-from services.drawing.request_checks import masked_changes, required_id
 from services.drawing.revisions import MAX_IMPORTS, RevisionImport
 from services.drawing.servicer_state import DrawingServicerState
 from shared.errors import InvalidArgument
 from shared.identity import current_principal
 from shared.paging import clamp_page_size, offset_from_token, offset_page_token
+from shared.request_checks import masked_changes, required_id
 
 _STATUS_NAMES = {
     pb.REVISION_STATUS_PUBLISHED: "published",

@@ -22,13 +22,13 @@ from services.drawing.copying import copy_published_revisions
 from services.drawing.drawings_access import ADMIN, READ_ONLY, STANDARD, hidden
 from services.drawing.file_rpcs import FileRpcs
 from services.drawing.models import Drawing, DrawingArea, DrawingRevision, DrawingSet, DrawingsGrant
-from services.drawing.request_checks import masked_changes, require_fields, required_id
 from services.drawing.servicer_state import DrawingServicerState
 from shared.caller_checks import require_platform_or_service
 from shared.errors import FailedPrecondition, InvalidArgument
 from shared.identity import current_principal
 from shared.permission_messages import level_from_message, level_to_message
 from shared.project_facts_messages import facts_from_message, facts_to_message
+from shared.request_checks import masked_changes, require_fields, required_id
 from shared.timestamps import timestamp_of
 
 # Who tells this service about projects and grants (until project admins can, issue 3).
