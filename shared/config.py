@@ -86,6 +86,18 @@ class Settings(BaseSettings):
     # New-revision notices of one connection are gathered into at most one email per window.
     notification_digest_window_seconds: float = 300.0
 
+    # The sync engine (connection service). A worker leases the connections it drives for
+    # this long and renews the lease while it lives; a crashed replica's connections are
+    # taken over once it runs out.
+    sync_lease_seconds: float = 15.0
+    # How long a follower waits on the upstream feed before it checks its leases and the
+    # projects' states again (news wakes it at once).
+    sync_wait_seconds: float = 2.0
+    # Downstream connections of one upstream are applied to this many at a time.
+    sync_apply_parallelism: int = 8
+    # The deadline of the initial copy, one bulk operation in the drawing service.
+    initial_copy_deadline_seconds: float = 900.0
+
     log_level: str = "INFO"
     # "json" for one JSON object per line (default), "text" for people at a terminal.
     log_format: Literal["json", "text"] = "json"

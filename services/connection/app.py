@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
+
 from connectability.v1 import (
     connection_service_pb2,
     connection_service_pb2_grpc,
@@ -19,6 +23,10 @@ from services.connection.notification_lists import NotificationLists
 from services.connection.notification_outbox import NotificationOutbox
 from services.connection.project_facts_publisher import ProjectFactsPublisher
 from services.connection.servicer import ConnectionServicer
+from services.connection.sync.drawing_calls import DrawingSyncCalls
+from services.connection.sync.engine import SyncEngine
+from services.connection.sync.progress import SyncProgress
+from services.connection.sync.records import SyncRecords
 from shared.client import open_channel
 from shared.config import Settings
 from shared.db import upgrade_to_head
@@ -33,6 +41,11 @@ DRAWING_SERVICE = drawing_service_pb2.DESCRIPTOR.services_by_name["DrawingServic
 NOTIFICATION_SERVICE = notification_service_pb2.DESCRIPTOR.services_by_name[
     "NotificationService"
 ].full_name
+
+
+def sync_owner_id() -> str:
+    """Names this process in the sync leases it holds (for people reading the table)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def migrate_database(url: str) -> None:
@@ -76,6 +89,27 @@ def build_definition(settings: Settings) -> ServiceDefinition:
             notification_service_pb2.NotifyRequest(event=event, idempotency_key=key)
         ),
     )
+    # The sync engine's own channel: its initial copy is one long bulk call, beyond the
+    # default deadline of ordinary calls.
+    sync_channel = open_channel(
+        settings.address_of("drawing"),
+        [DRAWING_SERVICE],
+        tokens.token,
+        settings.initial_copy_deadline_seconds,
+        settings.max_message_bytes,
+    )
+    sync_records = SyncRecords(sessions, sync_owner_id(), settings.sync_lease_seconds)
+    sync = SyncEngine(
+        sync_records,
+        SyncProgress(sessions, notices),
+        DrawingSyncCalls(
+            drawing_service_pb2_grpc.DrawingServiceStub(sync_channel),
+            call_seconds=settings.outgoing_deadline_seconds,
+            copy_seconds=settings.initial_copy_deadline_seconds,
+        ),
+        wait_seconds=settings.sync_wait_seconds,
+        apply_parallelism=settings.sync_apply_parallelism,
+    )
     servicer = ConnectionServicer(
         sessions,
         Directory(sessions),
@@ -85,9 +119,12 @@ def build_definition(settings: Settings) -> ServiceDefinition:
         NotificationLists(notification),
         notices,
         ConnectionRuleSettings(settings.revision_limit, settings.same_company_connections_allowed),
+        sync,
+        sync_records,
     )
     facts.start()
     notices.start()
+    sync.start()
     return ServiceDefinition(
         name=SERVICE_NAME,
         grpc_service_names=[GRPC_SERVICE],
@@ -95,6 +132,8 @@ def build_definition(settings: Settings) -> ServiceDefinition:
             servicer, server
         ),
         on_stop=[
+            sync.stop,
+            sync_channel.close,
             facts.stop,
             notices.stop,
             drawing_channel.close,

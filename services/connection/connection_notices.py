@@ -30,36 +30,40 @@ def notices_for(
     if connection.state not in NOTICES:
         return []  # a withdrawn request tells nobody
     kind, sides = NOTICES[connection.state]
-    ends = {
-        "upstream": _end(session, connection.upstream_project_id),
-        "downstream": _end(session, connection.downstream_project_id),
-    }
     actor = session.get(User, actor_user_id)
     notices = []
     for side in sides:
-        (project, company), (other_project, other_company) = (
-            ends[side],
-            ends["downstream" if side == "upstream" else "upstream"],
-        )
-        event = notification_pb.NotificationEvent(
-            kind=kind,  # type: ignore[arg-type]
-            project_id=project.id,
-            connection_id=connection.id,
-            project_name=project.name,
-            company_name=company.name,
-            other_project_id=other_project.id,
-            other_project_name=other_project.name,
-            other_company_id=other_company.id,
-            other_company_name=other_company.name,
-            actor_user_id=actor_user_id,
-            actor_name=actor.display_name if actor else actor_user_id,
-            reason=connection.state_reason,
-        )
-        notices.append((f"{connection.id}:{connection.state}:{project.id}", event))
+        event = event_for_side(session, connection, side, kind)
+        event.actor_user_id = actor_user_id
+        event.actor_name = actor.display_name if actor else actor_user_id
+        event.reason = connection.state_reason
+        notices.append((f"{connection.id}:{connection.state}:{event.project_id}", event))
     return notices
 
 
-def _end(session: Session, project_id: str) -> tuple[Project, Company]:
+def event_for_side(
+    session: Session, connection: Connection, side: str, kind: int
+) -> notification_pb.NotificationEvent:
+    """An event for the ``side`` ("upstream"/"downstream") project's list, naming both ends
+    as they are now (the email needs no further look-up)."""
+    ends = (connection.upstream_project_id, connection.downstream_project_id)
+    ours, other = ends if side == "upstream" else ends[::-1]
+    project, company = project_and_company(session, ours)
+    other_project, other_company = project_and_company(session, other)
+    return notification_pb.NotificationEvent(
+        kind=kind,  # type: ignore[arg-type]
+        project_id=project.id,
+        connection_id=connection.id,
+        project_name=project.name,
+        company_name=company.name,
+        other_project_id=other_project.id,
+        other_project_name=other_project.name,
+        other_company_id=other_company.id,
+        other_company_name=other_company.name,
+    )
+
+
+def project_and_company(session: Session, project_id: str) -> tuple[Project, Company]:
     project = session.get(Project, project_id)
     assert project is not None
     company = session.get(Company, project.company_id)

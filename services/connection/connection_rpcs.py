@@ -22,6 +22,7 @@ from services.connection.directory import Directory
 from services.connection.drawing_facts import DrawingFacts
 from services.connection.models import Company, Connection, ConnectionEvent, Project
 from services.connection.notification_outbox import NotificationOutbox
+from services.connection.sync.engine import SyncEngine
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from shared.idempotent_calls import IdempotentCalls
 from shared.identity import Principal, PrincipalKind, current_principal
@@ -100,6 +101,7 @@ class ConnectionRpcs:
     _revision_limit: int
     _same_company_allowed: bool
     _outbox: NotificationOutbox
+    _sync: SyncEngine
 
     # Levels
 
@@ -178,6 +180,7 @@ class ConnectionRpcs:
             "RequestConnection", request, pb.RequestConnectionResponse, decide
         )
         self._outbox.poke()  # committed: tell the lists now rather than at the next round
+        self._sync.poke()  # an auto-approved connection starts its initial copy now
         return response
 
     def _require_upstream_visible(self, caller: Principal, up_id: str) -> None:
@@ -260,6 +263,9 @@ class ConnectionRpcs:
 
         response = self._idempotent.run(method, request, response_type, apply)  # type: ignore[arg-type]
         self._outbox.poke()
+        if verb == "disconnect":  # stop the sync at once: the drawing service refuses more
+            self._sync.pass_disconnections_down()
+        self._sync.poke()
         return response
 
     def ApproveConnection(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from services.connection.connection_rules import ProjectSide, RuleFacts
 from services.connection.models import Company, Connection, ConnectionEvent, Project
+from services.connection.sync.records import start_sync
 from shared.db import RecordNotFound, new_id, utcnow
 from shared.errors import FailedPrecondition
 
@@ -153,6 +154,8 @@ def transition(
     connection.updated_at = now
     session.flush()
     _record(session, connection, from_state, to_state, actor_user_id, actor_company_id, reason)
+    if to_state == "active":
+        start_sync(session, connection)  # its initial copy is due from this commit on (R14)
     return connection
 
 

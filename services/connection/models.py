@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     ForeignKey,
@@ -181,3 +182,52 @@ class NotificationOutboxEntry(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_error: Mapped[str] = mapped_column(String, default="")
+
+
+INITIAL_COPY_STATES: tuple[str, ...] = ("not_started", "running", "complete", "failed")
+
+
+class ConnectionSync(Base):
+    """How far one active connection's sync has got (R22), and who is driving it.
+
+    Created in the transaction that makes the connection active. ``applied_sequence`` is
+    this service's durable cursor into the upstream feed; the drawing service keeps its own
+    (the exactly-once key, R19), so a crash between the two commits replays harmlessly.
+    Replicas share the work through the lease: a row belongs to ``lease_owner`` until
+    ``lease_expires_at``, and is claimed with a conditional UPDATE (``SKIP LOCKED`` on
+    PostgreSQL), never an in-process lock.
+    """
+
+    __tablename__ = "connection_syncs"
+    __table_args__ = (
+        CheckConstraint(
+            sql_one_of("initial_copy_state", INITIAL_COPY_STATES), name="initial_copy_state"
+        ),
+        Index("ix_connection_syncs_upstream", "upstream_project_id"),
+        Index("ix_connection_syncs_lease", "lease_expires_at"),
+    )
+
+    connection_id: Mapped[str] = mapped_column(ForeignKey("connections.id"), primary_key=True)
+    upstream_project_id: Mapped[str] = mapped_column(String)
+    downstream_project_id: Mapped[str] = mapped_column(String)
+    initial_copy_state: Mapped[str] = mapped_column(String, default="not_started")
+    # Revisions the initial copy brought (its progress bar's total once known).
+    initial_copy_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Upstream revisions copied downstream so far, the initial copy included.
+    revisions_copied: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The last upstream feed sequence applied downstream.
+    applied_sequence: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The newest upstream feed sequence seen; ahead of applied_sequence while changes wait.
+    upstream_head_sequence: Mapped[int] = mapped_column(BigInteger, default=0)
+    # When the oldest change not yet applied was recorded upstream (for the lag).
+    oldest_pending_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_synced_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_error: Mapped[str] = mapped_column(String, default="")
+    # Consecutive failures, for back-off; the next attempt waits until next_attempt_at.
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Set once the drawing service has marked the connection's sets disconnected (R4).
+    disconnect_marked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    lease_owner: Mapped[str | None] = mapped_column(String, nullable=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -3,8 +3,8 @@
 Built so far: the directory (companies, projects, users, Connection Manager grants), which
 the platform identity manages, with project facts passed down to the drawing and
 notification services. The connection lifecycle (request or preview, approve, reject, withdraw,
-disconnect, the audit trail) is in connection_rpcs. Sync and settings RPCs answer
-UNIMPLEMENTED (inherited) until their issues land.
+disconnect, the audit trail) is in connection_rpcs, the Connection Manager settings in
+settings_rpcs, and the sync state and initial-copy progress in sync_rpcs.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ from services.connection.notification_lists import NotificationLists
 from services.connection.notification_outbox import NotificationOutbox
 from services.connection.project_facts_publisher import ProjectFactsPublisher
 from services.connection.settings_rpcs import SettingsRpcs
+from services.connection.sync.engine import SyncEngine
+from services.connection.sync.records import SyncRecords
+from services.connection.sync_rpcs import SyncRpcs
 from shared.caller_checks import require_platform
 from shared.idempotent_calls import IdempotentCalls
 from shared.identity import current_principal
@@ -38,7 +41,7 @@ from shared.request_checks import required_id
 log = logging.getLogger("connectability.connection")
 
 
-class ConnectionServicer(ConnectionRpcs, SettingsRpcs, pb_grpc.ConnectionServiceServicer):
+class ConnectionServicer(ConnectionRpcs, SettingsRpcs, SyncRpcs, pb_grpc.ConnectionServiceServicer):
     def __init__(
         self,
         sessions: sessionmaker[Session],
@@ -49,6 +52,8 @@ class ConnectionServicer(ConnectionRpcs, SettingsRpcs, pb_grpc.ConnectionService
         lists: NotificationLists,
         outbox: NotificationOutbox,
         rules: ConnectionRuleSettings,
+        sync: SyncEngine,
+        sync_records: SyncRecords,
     ):
         self._sessions = sessions
         self._directory = directory
@@ -60,6 +65,8 @@ class ConnectionServicer(ConnectionRpcs, SettingsRpcs, pb_grpc.ConnectionService
         self._outbox = outbox
         self._revision_limit = rules.revision_limit
         self._same_company_allowed = rules.same_company_allowed
+        self._sync = sync
+        self._sync_records = sync_records
 
     # Passing facts down
 
@@ -207,6 +214,7 @@ class ConnectionServicer(ConnectionRpcs, SettingsRpcs, pb_grpc.ConnectionService
 
         response = self._idempotent.run("UpdateProject", request, pb.UpdateProjectResponse, update)
         self._pass_facts_down([project_id])
+        self._sync.poke()  # a paused sync resumes (or a running one pauses) at once (R21)
         return response
 
     # Users

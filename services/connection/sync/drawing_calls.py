@@ -1,0 +1,135 @@
+"""The sync engine's calls to the drawing service: copy, read and watch the upstream feed,
+apply changes, mark a disconnection. gRPC errors become ``SyncCallFailed`` with the
+reason code the drawing service gave, so the engine decides on codes, not on messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from connectability.v1 import drawing_service_pb2 as drawing_pb
+from connectability.v1 import drawing_service_pb2_grpc as drawing_grpc
+
+FEED_PAGE_SIZE = 500  # the most ApplyProjectChanges takes at once
+
+
+class SyncCallFailed(Exception):
+    def __init__(self, method: str, code: grpc.StatusCode, reason: str, details: str):
+        super().__init__(f"{method}: {code.name} {reason}: {details}".strip())
+        self.code = code
+        self.reason = reason
+
+
+def _reason_of(error: grpc.RpcError) -> str:
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    for detail in status.details if status else ():
+        info = error_details_pb2.ErrorInfo()
+        if detail.Unpack(info):
+            return info.reason
+    return ""
+
+
+def _failed(method: str, error: grpc.RpcError) -> SyncCallFailed:
+    return SyncCallFailed(
+        method,
+        error.code(),  # type: ignore[attr-defined]
+        _reason_of(error),
+        error.details() or "",  # type: ignore[attr-defined]
+    )
+
+
+@dataclass(frozen=True)
+class CopyResult:
+    snapshot_sequence: int
+    copied_count: int
+
+
+class DrawingSyncCalls:
+    def __init__(
+        self,
+        drawing: drawing_grpc.DrawingServiceStub,
+        call_seconds: float,
+        copy_seconds: float,
+    ):
+        self._drawing = drawing
+        self._call_seconds = call_seconds
+        self._copy_seconds = copy_seconds
+
+    def _call(self, method: str, request: Any, seconds: float) -> Any:
+        try:
+            return getattr(self._drawing, method)(request, timeout=seconds)
+        except grpc.RpcError as error:
+            raise _failed(method, error) from error
+
+    def copy_published(self, connection_id: str, upstream: str, downstream: str) -> CopyResult:
+        request = drawing_pb.CopyPublishedRevisionsRequest(
+            connection_id=connection_id,
+            upstream_project_id=upstream,
+            downstream_project_id=downstream,
+        )
+        answer = self._call("CopyPublishedRevisions", request, self._copy_seconds)
+        return CopyResult(int(answer.snapshot_sequence), int(answer.copied_count))
+
+    def changes_after(self, upstream: str, after_sequence: int) -> list[drawing_pb.ProjectChange]:
+        request = drawing_pb.ListProjectChangesRequest(
+            project_id=upstream, after_sequence=after_sequence, page_size=FEED_PAGE_SIZE
+        )
+        answer = self._call("ListProjectChanges", request, self._call_seconds)
+        return list(answer.changes)
+
+    def apply(
+        self,
+        connection_id: str,
+        upstream: str,
+        downstream: str,
+        changes: Sequence[drawing_pb.ProjectChange],
+    ) -> int:
+        """Applies ``changes``; returns the sequence now applied through (R19)."""
+        request = drawing_pb.ApplyProjectChangesRequest(
+            connection_id=connection_id,
+            upstream_project_id=upstream,
+            downstream_project_id=downstream,
+            changes=changes,
+        )
+        answer = self._call("ApplyProjectChanges", request, self._call_seconds)
+        return int(answer.applied_through_sequence)
+
+    def mark_disconnected(self, connection_id: str, downstream: str) -> None:
+        request = drawing_pb.MarkConnectionDisconnectedRequest(
+            connection_id=connection_id, downstream_project_id=downstream
+        )
+        self._call("MarkConnectionDisconnected", request, self._call_seconds)
+
+    def open_watch(self, upstream: str, after_sequence: int, seconds: float) -> Any:
+        """A stream of the upstream's changes after ``after_sequence``, ending after
+        ``seconds``; another thread may ``cancel()`` it to end a wait early."""
+        return self._drawing.WatchProjectChanges(
+            drawing_pb.WatchProjectChangesRequest(
+                project_id=upstream, after_sequence=after_sequence
+            ),
+            timeout=seconds,
+        )
+
+    @staticmethod
+    def first_change_arrived(stream: Any) -> bool:
+        """Blocks until the stream yields a change (True) or ends, times out or is
+        cancelled (False). The feed streams: nobody polls on a timer."""
+        try:
+            next(iter(stream))
+            return True
+        except StopIteration:
+            return False
+        except grpc.RpcError as error:
+            if error.code() in (  # type: ignore[attr-defined]
+                grpc.StatusCode.DEADLINE_EXCEEDED,
+                grpc.StatusCode.CANCELLED,
+            ):
+                return False
+            raise _failed("WatchProjectChanges", error) from error
+        finally:
+            stream.cancel()

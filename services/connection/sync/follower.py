@@ -1,0 +1,199 @@
+"""One upstream project's follower: it drives the sync of the connections of that upstream
+which this process has leased.
+
+A round: renew the leases; run the initial copy of connections that need one; read the
+upstream feed once from the lowest cursor and apply to each connection what lies beyond
+its own cursor (several downstreams at a time); then, with nothing left to do, wait on
+the feed's stream until a change arrives. One feed read serves every downstream, which is
+what fan-out (one upstream, many downstreams) needs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from connectability.v1 import drawing_service_pb2 as drawing_pb
+from services.connection.sync.drawing_calls import DrawingSyncCalls, SyncCallFailed
+from services.connection.sync.progress import SyncProgress
+from services.connection.sync.records import SyncRecords, SyncTask
+from shared.background_rounds import backoff_seconds
+
+log = logging.getLogger("connectability.connection.sync")
+
+# The drawing service refuses these until something changes elsewhere (a project becomes
+# active again, the disconnection is recorded): retried with back-off like any failure.
+DISCONNECTED = "CONNECTION_DISCONNECTED"
+
+
+@dataclass(frozen=True)
+class FollowerParts:
+    records: SyncRecords
+    progress: SyncProgress
+    drawing: DrawingSyncCalls
+    pool: ThreadPoolExecutor
+    wait_seconds: float
+
+
+class UpstreamFollower:
+    def __init__(
+        self,
+        upstream_project_id: str,
+        parts: FollowerParts,
+        retire: Callable[[UpstreamFollower], bool],
+    ):
+        self.upstream_project_id = upstream_project_id
+        self._parts = parts
+        self._retire = retire
+        self._lock = threading.Lock()
+        self._connection_ids: set[str] = set()
+        self._stopping = threading.Event()
+        self._woken = threading.Event()
+        self._watch: Any = None
+        self._thread = threading.Thread(
+            target=self._run, name=f"sync-{upstream_project_id[:12]}", daemon=True
+        )
+
+    # Control, from the engine's threads
+
+    def adopt(self, connection_ids: Sequence[str]) -> None:
+        with self._lock:
+            self._connection_ids.update(connection_ids)
+        self.wake()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wake(self) -> None:
+        with self._lock:
+            self._woken.set()
+            if self._watch is not None:
+                self._watch.cancel()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.wake()
+
+    def join(self, seconds: float) -> None:
+        self._thread.join(seconds)
+
+    @property
+    def connection_ids(self) -> set[str]:
+        with self._lock:
+            return set(self._connection_ids)
+
+    # The loop
+
+    def _run(self) -> None:
+        tasks: list[SyncTask] = []
+        while not self._stopping.is_set():
+            busy = False
+            try:
+                tasks = self._current_tasks()
+                if not tasks and self._retire(self):
+                    return
+                busy = self._round(tasks)
+            except Exception:  # a database hiccup: log it, wait, try again
+                log.exception("sync round failed", extra={"upstream": self.upstream_project_id})
+                tasks = []
+            if not busy:
+                self._wait(tasks)
+        self._parts.records.release(sorted(self.connection_ids))
+
+    def _current_tasks(self) -> list[SyncTask]:
+        records = self._parts.records
+        considered = self.connection_ids
+        kept = records.renew(sorted(considered))
+        tasks = records.tasks(sorted(kept))
+        gone = considered - {task.connection_id for task in tasks}
+        with self._lock:
+            self._connection_ids -= gone  # taken over, disconnected or otherwise ended
+        records.release(sorted(gone & kept))
+        return tasks
+
+    def _round(self, tasks: list[SyncTask]) -> bool:
+        """Does what can be done now; True if there may be more to do at once."""
+        runnable = [task for task in tasks if task.runnable]
+        to_copy = [task for task in runnable if task.initial_copy_state != "complete"]
+        for task in to_copy:
+            self._initial_copy(task)
+        following = [task for task in runnable if task.initial_copy_state == "complete"]
+        if not following:
+            return bool(to_copy)
+        start = min(task.applied_sequence for task in following)
+        try:
+            page = self._parts.drawing.changes_after(self.upstream_project_id, start)
+        except SyncCallFailed as failure:
+            for task in following:
+                self._failed(task, failure, copying=False)
+            return False
+        if not page:
+            return bool(to_copy)
+        list(self._parts.pool.map(lambda task: self._apply(task, page), following))
+        return True
+
+    def _initial_copy(self, task: SyncTask) -> None:
+        progress = self._parts.progress
+        progress.copy_started(task.connection_id)
+        try:
+            result = self._parts.drawing.copy_published(
+                task.connection_id, task.upstream_project_id, task.downstream_project_id
+            )
+        except SyncCallFailed as failure:
+            self._failed(task, failure, copying=True)
+            return
+        progress.copy_completed(task.connection_id, result)
+
+    def _apply(self, task: SyncTask, page: list[drawing_pb.ProjectChange]) -> None:
+        mine = [change for change in page if change.sequence > task.applied_sequence]
+        if not mine:
+            return
+        progress = self._parts.progress
+        progress.changes_seen(task.connection_id, mine)
+        try:
+            applied_through = self._parts.drawing.apply(
+                task.connection_id, task.upstream_project_id, task.downstream_project_id, mine
+            )
+        except SyncCallFailed as failure:
+            self._failed(task, failure, copying=False)
+            return
+        progress.changes_applied(task.connection_id, mine, applied_through)
+
+    def _failed(self, task: SyncTask, failure: SyncCallFailed, copying: bool) -> None:
+        attempts = self._parts.progress.failures_of(task.connection_id) + 1
+        log.warning(
+            "sync call failed; will retry",
+            extra={"connection_id": task.connection_id, "error": str(failure)},
+        )
+        self._parts.progress.failed(
+            task.connection_id, str(failure), backoff_seconds(attempts, first=0.2), copying
+        )
+
+    def _wait(self, tasks: list[SyncTask]) -> None:
+        """Until the upstream feed has news, a wake-up, or the wait runs out."""
+        seconds = self._parts.wait_seconds
+        following = [t for t in tasks if t.runnable and t.initial_copy_state == "complete"]
+        if not following:
+            self._woken.wait(seconds)
+            self._woken.clear()
+            return
+        head = max(task.applied_sequence for task in following)
+        with self._lock:
+            if self._woken.is_set():
+                self._woken.clear()
+                return
+            self._watch = self._parts.drawing.open_watch(self.upstream_project_id, head, seconds)
+            watch = self._watch
+        try:
+            self._parts.drawing.first_change_arrived(watch)
+        except SyncCallFailed as failure:  # the drawing service is down: wait, then retry
+            log.warning("watching the upstream feed failed", extra={"error": str(failure)})
+            self._woken.wait(seconds)
+        finally:
+            with self._lock:
+                self._watch = None
+                self._woken.clear()

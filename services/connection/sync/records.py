@@ -1,0 +1,188 @@
+"""The ``connection_syncs`` rows: created on activation, leased by sync workers, updated
+with progress and errors. SQLAlchemy inside short transactions of their own, except
+``start_sync``/``stop_sync``, which join the caller's transition."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.connection.models import Connection, ConnectionSync, Project
+from shared.db import utcnow
+
+
+def start_sync(session: Session, connection: Connection) -> None:
+    """In the activating transaction: the connection's sync exists from its first moment."""
+    if session.get(ConnectionSync, connection.id) is None:
+        session.add(
+            ConnectionSync(
+                connection_id=connection.id,
+                upstream_project_id=connection.upstream_project_id,
+                downstream_project_id=connection.downstream_project_id,
+                updated_at=utcnow(),
+            )
+        )
+        session.flush()
+
+
+@dataclass(frozen=True)
+class SyncTask:
+    """What a worker needs to drive one connection's sync."""
+
+    connection_id: str
+    upstream_project_id: str
+    downstream_project_id: str
+    initial_copy_state: str
+    applied_sequence: int
+    runnable: bool  # both projects active and not backing off
+
+
+class SyncRecords:
+    def __init__(self, sessions: sessionmaker[Session], owner: str, lease_seconds: float):
+        self._sessions = sessions
+        self.owner = owner
+        self._lease = timedelta(seconds=lease_seconds)
+
+    # Leases
+
+    def claim(self, limit: int) -> list[str]:
+        """Lease active connections that nobody else holds (or whose lease ran out).
+
+        Candidates are read with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite holds its
+        write lock instead), then taken by an UPDATE that re-checks the lease, so two
+        replicas never both win a row.
+        """
+        now = utcnow()
+        free = or_(
+            ConnectionSync.lease_owner.is_(None),
+            ConnectionSync.lease_owner == self.owner,
+            ConnectionSync.lease_expires_at < now,
+        )
+        with self._sessions.begin() as session:
+            candidates = list(
+                session.scalars(
+                    select(ConnectionSync.connection_id)
+                    .join(Connection, Connection.id == ConnectionSync.connection_id)
+                    .where(Connection.state == "active", free)
+                    .order_by(ConnectionSync.connection_id)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True, of=ConnectionSync)
+                )
+            )
+            if not candidates:
+                return []
+            taken = session.scalars(
+                update(ConnectionSync)
+                .where(ConnectionSync.connection_id.in_(candidates), free)
+                .values(lease_owner=self.owner, lease_expires_at=now + self._lease)
+                .returning(ConnectionSync.connection_id)
+            )
+            return list(taken)
+
+    def renew(self, connection_ids: Sequence[str]) -> set[str]:
+        """Extend our leases; returns the ids still ours (others were taken over)."""
+        if not connection_ids:
+            return set()
+        with self._sessions.begin() as session:
+            kept = session.scalars(
+                update(ConnectionSync)
+                .where(
+                    ConnectionSync.connection_id.in_(list(connection_ids)),
+                    ConnectionSync.lease_owner == self.owner,
+                )
+                .values(lease_expires_at=utcnow() + self._lease)
+                .returning(ConnectionSync.connection_id)
+            )
+            return set(kept)
+
+    def release(self, connection_ids: Sequence[str]) -> None:
+        if not connection_ids:
+            return
+        with self._sessions.begin() as session:
+            session.execute(
+                update(ConnectionSync)
+                .where(
+                    ConnectionSync.connection_id.in_(list(connection_ids)),
+                    ConnectionSync.lease_owner == self.owner,
+                )
+                .values(lease_owner=None, lease_expires_at=None)
+            )
+
+    # Reading
+
+    def tasks(self, connection_ids: Sequence[str]) -> list[SyncTask]:
+        """Our leased connections that are still active, with whether each may run now."""
+        if not connection_ids:
+            return []
+        now = utcnow()
+        with self._sessions() as session:
+            rows = session.execute(
+                select(ConnectionSync, Connection.state)
+                .join(Connection, Connection.id == ConnectionSync.connection_id)
+                .where(ConnectionSync.connection_id.in_(list(connection_ids)))
+            ).all()
+            project_ids = {r.upstream_project_id for r, _ in rows} | {
+                r.downstream_project_id for r, _ in rows
+            }
+            active = set(
+                session.scalars(
+                    select(Project.id).where(Project.id.in_(project_ids), Project.active)
+                )
+            )
+        return [
+            SyncTask(
+                connection_id=row.connection_id,
+                upstream_project_id=row.upstream_project_id,
+                downstream_project_id=row.downstream_project_id,
+                initial_copy_state=row.initial_copy_state,
+                applied_sequence=row.applied_sequence,
+                runnable=(
+                    row.upstream_project_id in active
+                    and row.downstream_project_id in active
+                    and row.next_attempt_at <= now
+                ),
+            )
+            for row, state in rows
+            if state == "active"
+        ]
+
+    def disconnected_unmarked(self, limit: int) -> list[tuple[str, str]]:
+        """(connection, downstream project) of disconnections not yet passed down."""
+        with self._sessions() as session:
+            rows = session.execute(
+                select(ConnectionSync.connection_id, ConnectionSync.downstream_project_id)
+                .join(Connection, Connection.id == ConnectionSync.connection_id)
+                .where(
+                    Connection.state == "disconnected",
+                    ConnectionSync.disconnect_marked_at.is_(None),
+                )
+                .limit(limit)
+            ).all()
+        return [(row[0], row[1]) for row in rows]
+
+    def get(self, connection_id: str) -> ConnectionSync | None:
+        with self._sessions() as session:
+            return session.get(ConnectionSync, connection_id)
+
+    def disconnect_marked(self, connection_id: str) -> None:
+        with self._sessions.begin() as session:
+            session.execute(
+                update(ConnectionSync)
+                .where(ConnectionSync.connection_id == connection_id)
+                .values(
+                    disconnect_marked_at=utcnow(),
+                    lease_owner=None,
+                    lease_expires_at=None,
+                    updated_at=utcnow(),
+                )
+            )
+
+
+def lag_since(oldest_pending_at: datetime | None, now: datetime) -> timedelta:
+    if oldest_pending_at is None:
+        return timedelta(0)
+    return max(timedelta(0), now - oldest_pending_at)
