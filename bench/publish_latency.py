@@ -1,0 +1,110 @@
+"""Publish to visible: one upstream connected to 10 downstreams; each publication of one
+revision upstream is timed from the publish call's answer until its copy is in all 10
+downstreams. p50 and p99 beside the raw gRPC echo round trip of the same run.
+
+    .venv/bin/python -m bench.publish_latency --backend sqlite [--publishes 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from sqlalchemy import Engine
+
+from bench.directory import Directory
+from bench.drawing_data import (
+    LoadedBatch,
+    Shape,
+    copies_in,
+    load_revisions,
+    reader_engine,
+    writer_engine,
+)
+from bench.echo import echo_round_trips
+from bench.measure import percentile, print_report, service_peak_memory, wait_until
+from bench.stack import BACKENDS, drawing_database_url, running_stack
+
+ECHO_CALLS = 1_000
+# Visibility is read from the drawing database this often: the resolution of the figure.
+POLL_INTERVAL_SECONDS = 0.002
+VISIBLE_TIMEOUT_SECONDS = 60.0
+TARGET_P50_MS, TARGET_P99_MS = 50.0, 250.0
+
+
+def publish_and_wait(
+    directory: Directory, reader: Engine, downstreams: list[str], batch: LoadedBatch
+) -> tuple[list[float], list[float]]:
+    """(publish call seconds, publish-answered-to-visible seconds), one pair per revision."""
+    calls, latencies = [], []
+    for revision_id, set_id in batch.set_of_revision.items():
+        started = time.perf_counter()
+        directory.publish(set_id, [revision_id])
+        answered = time.perf_counter()
+
+        def everywhere(revision_id: str = revision_id) -> bool:
+            return copies_in(reader, downstreams, revision_id) == len(downstreams)
+
+        wait_until(everywhere, VISIBLE_TIMEOUT_SECONDS, POLL_INTERVAL_SECONDS)
+        calls.append(answered - started)
+        latencies.append(time.perf_counter() - answered)
+    return calls, latencies
+
+
+def milliseconds(samples: list[float], fraction: float) -> float:
+    return percentile(samples, fraction) * 1000
+
+
+def run(backend: str, publishes: int, downstream_count: int, existing: int) -> None:
+    with running_stack(backend) as stack:
+        directory = Directory(stack)
+        upstream = directory.upstream_project()
+        url = drawing_database_url(stack)
+        writer, reader = writer_engine(url), reader_engine(url)
+        load_revisions(writer, upstream, existing, "pub", published=True, shape=Shape())
+        downstreams = directory.connect_downstreams(upstream, downstream_count)
+        # New drawings, one reviewed revision each, spread over 10 sets.
+        ready = Shape(revisions_per_drawing=1, sets=10)
+        batch = load_revisions(writer, upstream, publishes, "new", published=False, shape=ready)
+        echoes = echo_round_trips(stack.keys, ECHO_CALLS)
+        calls, latencies = publish_and_wait(directory, reader, downstreams, batch)
+        memory = service_peak_memory(stack)
+    p50, p99 = milliseconds(latencies, 0.50), milliseconds(latencies, 0.99)
+    echo_p50, echo_p99 = milliseconds(echoes, 0.50), milliseconds(echoes, 0.99)
+    print_report(
+        f"publish to visible in {downstream_count} downstreams, {publishes} publications, "
+        f"{backend} (upstream holds {existing:,} published revisions)",
+        [
+            ("p50 publish answered → visible", f"{p50:.1f} ms (target under {TARGET_P50_MS:g})"),
+            ("p99 publish answered → visible", f"{p99:.1f} ms (target under {TARGET_P99_MS:g})"),
+            ("max", f"{max(latencies) * 1000:.1f} ms"),
+            (
+                "p50 / p99 of the publish call itself",
+                f"{milliseconds(calls, 0.5):.1f} ms / {milliseconds(calls, 0.99):.1f} ms",
+            ),
+            (
+                f"baseline: raw gRPC echo p50 / p99 ({ECHO_CALLS} calls)",
+                f"{echo_p50:.2f} ms / {echo_p99:.2f} ms",
+            ),
+            ("ratio p50 / echo p50", f"{p50 / echo_p50:.0f}x"),
+            ("ratio p99 / echo p99", f"{p99 / echo_p99:.0f}x"),
+            ("poll resolution", f"{POLL_INTERVAL_SECONDS * 1000:g} ms (drawing DB COUNT)"),
+        ],
+        memory,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", choices=BACKENDS, required=True)
+    parser.add_argument("--publishes", type=int, default=200)
+    parser.add_argument("--downstreams", type=int, default=10)
+    parser.add_argument(
+        "--existing", type=int, default=1_000, help="published revisions upstream beforehand"
+    )
+    arguments = parser.parse_args()
+    run(arguments.backend, arguments.publishes, arguments.downstreams, arguments.existing)
+
+
+if __name__ == "__main__":
+    main()
