@@ -41,5 +41,11 @@ lint: $(INSTALLED)
 	$(PY) -m ruff check .
 	cd protos && ../$(VENV)/bin/buf lint
 
+## The benchmarks of docs/benchmarks.md (not part of `make test`); BENCH_BACKEND=postgresql too.
+bench: $(INSTALLED)
+	$(PY) -m bench.initial_copy --backend $(or $(BENCH_BACKEND),sqlite)
+	$(PY) -m bench.publish_latency --backend $(or $(BENCH_BACKEND),sqlite)
+	$(PY) -m bench.fan_out --backend $(or $(BENCH_BACKEND),sqlite)
+
 clean:
 	rm -rf $(VENV) $(NODE_DIR)/node_modules .connectability

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from functools import partial
 
 from sqlalchemy import and_
 
@@ -32,13 +33,16 @@ from tests.fixtures.stack import Stack
 
 TARGET_RATIO = 5.0
 COPY_TIMEOUT_SECONDS = 1800.0
+# The sync state is asked this often: the resolution of the figure.
+POLL_INTERVAL_SECONDS = 0.01
 
 
 def copy_through_approval(directory: Directory, downstream: str, upstream: str) -> float:
     """Seconds from RequestConnection until the sync state says the initial copy is complete."""
     started = time.perf_counter()
     connection = directory.request_connection(downstream, upstream)
-    wait_until(lambda: directory.initial_copy_complete(connection.id), COPY_TIMEOUT_SECONDS)
+    complete = partial(directory.initial_copy_complete, connection.id)
+    wait_until(complete, COPY_TIMEOUT_SECONDS, POLL_INTERVAL_SECONDS)
     return time.perf_counter() - started
 
 
