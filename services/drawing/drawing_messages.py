@@ -98,10 +98,13 @@ def drawing_message(drawing: Drawing) -> pb.Drawing:
 
 
 def revision_message(
-    revision: DrawingRevision, area_id: str, stored: StoredFile | None
+    revision: DrawingRevision, area_id: str, stored: StoredFile | None, outdated: bool = False
 ) -> pb.DrawingRevision:
-    if revision.current:
-        currency = pb.REVISION_CURRENCY_CURRENT
+    """``outdated``: current, but a newer connected copy waits to be published (R15)."""
+    if revision.status != "published":
+        currency = pb.REVISION_CURRENCY_UNSPECIFIED  # as the contract says
+    elif revision.current:
+        currency = pb.REVISION_CURRENCY_OUTDATED if outdated else pb.REVISION_CURRENCY_CURRENT
     else:
         currency = pb.REVISION_CURRENCY_OBSOLETE
     return pb.DrawingRevision(

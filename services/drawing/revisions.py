@@ -29,6 +29,7 @@ from services.drawing.models import (
     StoredFile,
     Upload,
 )
+from services.drawing.revision_currency import make_newest_current, outdated_ids, published_of
 from shared.db import new_id, utcnow
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound
 
@@ -67,14 +68,21 @@ class Revisions:
     # Reading
 
     def message(self, session: Session, revision: DrawingRevision) -> pb.DrawingRevision:
-        drawing = session.get(Drawing, revision.drawing_id)
-        stored = session.get(StoredFile, revision.file_sha256)
-        return messages.revision_message(revision, drawing.area_id if drawing else "", stored)
+        return self.messages(session, [revision])[0]
 
     def messages(
         self, session: Session, revisions: Iterable[DrawingRevision]
     ) -> list[pb.DrawingRevision]:
-        return [self.message(session, revision) for revision in revisions]
+        rows = list(revisions)
+        outdated = outdated_ids(session, rows)  # one query for the whole page
+        return [self._message(session, revision, revision.id in outdated) for revision in rows]
+
+    @staticmethod
+    def _message(session: Session, revision: DrawingRevision, outdated: bool) -> pb.DrawingRevision:
+        drawing = session.get(Drawing, revision.drawing_id)
+        stored = session.get(StoredFile, revision.file_sha256)
+        area_id = drawing.area_id if drawing else ""
+        return messages.revision_message(revision, area_id, stored, outdated)
 
     # Importing uploaded files (R28)
 
@@ -222,7 +230,7 @@ class Revisions:
             revision.updated_at = now
         session.flush()
         for drawing_id in {revision.drawing_id for revision in to_publish}:
-            self._make_newest_current(session, drawing_id)
+            make_newest_current(session, drawing_id)
         for revision in sorted(to_publish, key=lambda r: (r.drawing_date, r.created_at)):
             self._record(session, revision, pb.PROJECT_CHANGE_KIND_REVISION_PUBLISHED, full=True)
         return chosen
@@ -233,7 +241,7 @@ class Revisions:
             raise _refuse(
                 "REVISION_WITHDRAWN", "A withdrawn revision cannot be current.", revision.id
             )
-        for sibling in self._published_of(session, revision.drawing_id):
+        for sibling in published_of(session, revision.drawing_id):
             sibling.current = sibling.id == revision.id
         revision.updated_at = utcnow()
         session.flush()
@@ -248,7 +256,7 @@ class Revisions:
         if apply_changes(revision, changes):
             session.flush()
             if revision.status == "published":
-                self._make_newest_current(session, revision.drawing_id)
+                make_newest_current(session, revision.drawing_id)
                 self._record(session, revision, pb.PROJECT_CHANGE_KIND_REVISION_METADATA_EDITED)
         return revision
 
@@ -261,7 +269,7 @@ class Revisions:
         revision.current = False
         revision.updated_at = utcnow()
         session.flush()
-        self._make_newest_current(session, revision.drawing_id)
+        make_newest_current(session, revision.drawing_id)
         self._record(session, revision, pb.PROJECT_CHANGE_KIND_REVISION_WITHDRAWN)
         return revision
 
@@ -274,7 +282,7 @@ class Revisions:
         drawing_id = revision.drawing_id
         session.delete(revision)
         session.flush()
-        self._make_newest_current(session, drawing_id)
+        make_newest_current(session, drawing_id)
 
     # Helpers
 
@@ -300,26 +308,6 @@ class Revisions:
             raise _refuse(
                 "REVISION_NOT_PUBLISHED", "Only a published revision can be that.", revision.id
             )
-
-    @staticmethod
-    def _published_of(session: Session, drawing_id: str) -> list[DrawingRevision]:
-        return list(
-            session.scalars(
-                select(DrawingRevision).where(
-                    DrawingRevision.drawing_id == drawing_id,
-                    DrawingRevision.status == "published",
-                )
-            )
-        )
-
-    def _make_newest_current(self, session: Session, drawing_id: str) -> None:
-        """The drawing's newest published, not withdrawn revision is current (R15)."""
-        published = self._published_of(session, drawing_id)
-        candidates = [revision for revision in published if not revision.withdrawn]
-        newest = max(candidates, key=lambda r: (r.drawing_date, r.created_at), default=None)
-        for revision in published:
-            revision.current = newest is not None and revision.id == newest.id
-        session.flush()
 
     @staticmethod
     def _of_project(
