@@ -635,10 +635,13 @@ class DrawingServiceServicer:
         """Copies every revision published in the upstream project into the downstream project
         (the initial copy, R14): each copy arrives unpublished and unreviewed, in connected
         areas, sets and drawings that mirror the upstream's (created as needed), and shares
-        the upstream file's bytes (R18). Copies that already exist for this connection are not
-        made again, so a repeat after a crash completes the copy without duplicates (R19).
-        Service-only: called by the connection service.
-        Errors: FAILED_PRECONDITION with CONNECTION_DISCONNECTED or PROJECT_INACTIVE.
+        the upstream file's bytes (R18). The copy and the connection's cursor (the feed
+        position its copies contain) commit together, all or nothing: a repeat copies nothing
+        again and answers the cursor's position, which ApplyProjectChanges may have moved on
+        (R19). Service-only: called by the connection service.
+        Errors: FAILED_PRECONDITION with CONNECTION_DISCONNECTED or PROJECT_INACTIVE;
+        INVALID_ARGUMENT with CONNECTION_PROJECTS_MISMATCH (the connection copies between
+        other projects).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -647,11 +650,17 @@ class DrawingServiceServicer:
     def ApplyProjectChanges(self, request, context):
         """Applies upstream changes from the feed to the downstream copies of a connection,
         exactly once (R15, R19, R20): changes at or below the sequence already applied for
-        this connection are skipped. Idempotent, so it takes no request id.
-        Service-only: called by the connection service.
-        Errors: INVALID_ARGUMENT with CHANGES_OUT_OF_ORDER (sequences must ascend) or
-        TOO_MANY_CHANGES (more than 500); FAILED_PRECONDITION with CONNECTION_DISCONNECTED or
-        PROJECT_INACTIVE (sync pauses, R21).
+        this connection are skipped, and the rest must continue it without a gap. All the
+        changes and the connection's cursor commit together. Idempotent, so it takes no
+        request id. Service-only: called by the connection service.
+        Errors: INVALID_ARGUMENT with CHANGES_OUT_OF_ORDER (sequences must ascend),
+        TOO_MANY_CHANGES (more than 500), CHANGE_KIND_UNKNOWN, CHANGE_INCOMPLETE (a snapshot
+        its kind carries is missing) or CONNECTION_PROJECTS_MISMATCH (the connection copies
+        between other projects); FAILED_PRECONDITION with INITIAL_COPY_REQUIRED (no
+        CopyPublishedRevisions committed for the connection yet), CHANGES_NOT_CONTIGUOUS (the
+        first change to apply is not the one after applied_through_sequence, which the error's
+        metadata carries: nothing was applied), CONNECTION_DISCONNECTED, or PROJECT_INACTIVE
+        (sync pauses, R21).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -660,7 +669,10 @@ class DrawingServiceServicer:
     def MarkConnectionDisconnected(self, request, context):
         """Records that a connection was disconnected (R4): its connected sets in the downstream
         project show DISCONNECTED and stay read-only, and nothing more is copied or applied
-        for it. Idempotent. Service-only: called by the connection service.
+        for it, even a copy that was never made. Copies stay. Idempotent. Service-only: called
+        by the connection service.
+        Errors: INVALID_ARGUMENT with CONNECTION_PROJECTS_MISMATCH (the connection copies into
+        another project); NOT_FOUND with PROJECT_NOT_FOUND.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -4,8 +4,11 @@ drawing, set and area, copied into the downstream project in one transaction.
 It is four set-based ``INSERT … SELECT`` statements, not one round trip per revision: a
 copy's id is ``<connection id>-<upstream id>``, so each statement can map upstream rows to
 their downstream mirrors by itself, and a copy that exists already is skipped (``ON
-CONFLICT DO NOTHING``): a repeat after a crash completes the copy and duplicates nothing
-(R19). Files are shared by content (R18): a copy points at the same SHA-256.
+CONFLICT DO NOTHING``). Files are shared by content (R18): a copy points at the same SHA-256.
+
+The connection's cursor is written in the same transaction, at the snapshot's feed
+position. The copy is all or nothing, so a cursor means it committed: a repeat copies
+nothing again and answers the cursor's position (R19).
 """
 
 from __future__ import annotations
@@ -15,6 +18,12 @@ from typing import Any
 from sqlalchemy import Select, func, literal, select, true
 from sqlalchemy.orm import Session
 
+from services.drawing.connection_cursors import (
+    locked_cursor,
+    require_connected,
+    require_same_projects,
+    start_cursor,
+)
 from services.drawing.models import (
     Drawing,
     DrawingArea,
@@ -26,9 +35,14 @@ from shared.db import utcnow
 from shared.upsert import INSERT_BY_DIALECT
 
 
+def mirror_id(connection_id: str, upstream_id: str) -> str:
+    """The id of the copy of an upstream row (area, set, drawing or revision)."""
+    return f"{connection_id}-{upstream_id}"
+
+
 def copy_id(connection_id: str, upstream_column: Any) -> Any:
-    """The id of a copy, as a SQL expression over the upstream row's id."""
-    return literal(f"{connection_id}-") + upstream_column
+    """``mirror_id`` as a SQL expression over the upstream row's id."""
+    return literal(mirror_id(connection_id, "")) + upstream_column
 
 
 def _published(upstream_project_id: str) -> Select[Any]:
@@ -44,12 +58,40 @@ def copy_published_revisions(
 ) -> tuple[int, int]:
     """(the upstream feed position the copy reflects, copies the downstream now holds)."""
     # Lock the upstream's feed head: no publication can slip between the snapshot and the
-    # position returned, so following the feed from there misses nothing.
+    # position returned, so following the feed from there misses nothing. Taken before the
+    # cursor, so a twin copy waits here and then finds the cursor this one wrote.
     snapshot = session.scalars(
         select(ProjectFacts.last_change_sequence)
         .where(ProjectFacts.project_id == upstream_project_id)
         .with_for_update()
     ).one()
+    cursor = locked_cursor(session, connection_id)
+    if cursor is not None:
+        require_connected(cursor)
+        require_same_projects(cursor, upstream_project_id, downstream_project_id)
+        position = cursor.applied_through_sequence
+    else:
+        _copy(session, connection_id, upstream_project_id, downstream_project_id)
+        start_cursor(session, connection_id, upstream_project_id, downstream_project_id, snapshot)
+        position = snapshot
+    return int(position), _copies_held(session, connection_id, downstream_project_id)
+
+
+def _copies_held(session: Session, connection_id: str, downstream_project_id: str) -> int:
+    copies = session.scalar(
+        select(func.count())
+        .select_from(DrawingRevision)
+        .where(
+            DrawingRevision.project_id == downstream_project_id,
+            DrawingRevision.connection_id == connection_id,
+        )
+    )
+    return int(copies or 0)
+
+
+def _copy(
+    session: Session, connection_id: str, upstream_project_id: str, downstream_project_id: str
+) -> None:
     insert = INSERT_BY_DIALECT[session.get_bind().dialect.name]
     now = utcnow()
     published = _published(upstream_project_id).subquery()
@@ -134,12 +176,3 @@ def copy_published_revisions(
         },
         select(published).where(true()),
     )
-    copies = session.scalar(
-        select(func.count())
-        .select_from(DrawingRevision)
-        .where(
-            DrawingRevision.project_id == downstream_project_id,
-            DrawingRevision.connection_id == connection_id,
-        )
-    )
-    return int(snapshot), int(copies or 0)

@@ -1,6 +1,6 @@
 """The drawing service's tables: the project facts it is told, Drawings grants, the Drawings
 tool itself (areas, sets, drawings, revisions, markups, custom fields), files and uploads,
-the per-project change feed, and the AIP-155 replay store."""
+the per-project change feed, each connection's sync cursor, and the AIP-155 replay store."""
 
 from __future__ import annotations
 
@@ -230,3 +230,24 @@ class ProjectChange(Base):
     # The serialized connectability.v1.ProjectChange as readers receive it.
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ConnectionCursor(Timestamps, Base):
+    """How far a connection's copies follow its upstream feed: the exactly-once key (R19).
+
+    Written in the same transaction as the initial copy and as every apply, so a change is
+    applied if and only if the cursor says so. A disconnected connection keeps its row with
+    ``disconnected_at`` set, and nothing more is copied or applied for it (R21).
+    """
+
+    __tablename__ = "connection_cursors"
+
+    connection_id: Mapped[str] = mapped_column(String, primary_key=True)
+    # Unknown (None) only when the disconnect was recorded before any copy.
+    upstream_project_id: Mapped[str | None] = mapped_column(
+        ForeignKey("project_facts.project_id"), nullable=True
+    )
+    downstream_project_id: Mapped[str] = mapped_column(ForeignKey("project_facts.project_id"))
+    # The highest upstream feed sequence contained downstream.
+    applied_through_sequence: Mapped[int] = mapped_column(BigInteger, default=0)
+    disconnected_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -1,7 +1,8 @@
 """The DrawingService gRPC servicer: translation between the wire and the drawing domain.
 
 Built so far: the projects it serves (told from above), Drawings permissions, drawing
-areas, sets and drawings, and the change feed. Every other RPC of the contract answers
+areas, sets and drawings, the change feed, and (in their own modules) revisions, files and
+the sync engine's copy and apply. Every other RPC of the contract answers
 UNIMPLEMENTED (inherited) until its issue lands.
 """
 
@@ -18,13 +19,13 @@ from connectability.v1 import drawing_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2_grpc as pb_grpc
 from services.drawing import drawing_messages as messages
 from services.drawing.catalog import existing
-from services.drawing.copying import copy_published_revisions
+from services.drawing.connection_sync_rpcs import ConnectionSyncRpcs
 from services.drawing.drawings_access import ADMIN, READ_ONLY, STANDARD, hidden
 from services.drawing.file_rpcs import FileRpcs
 from services.drawing.models import Drawing, DrawingArea, DrawingRevision, DrawingSet, DrawingsGrant
 from services.drawing.servicer_state import DrawingServicerState
 from shared.caller_checks import require_platform_or_service
-from shared.errors import FailedPrecondition, InvalidArgument
+from shared.errors import InvalidArgument
 from shared.identity import current_principal
 from shared.permission_messages import level_from_message, level_to_message
 from shared.project_facts_messages import facts_from_message, facts_to_message
@@ -50,7 +51,9 @@ def _grant_message(grant: DrawingsGrant) -> pb.DrawingsPermission:
     return _permission_message(grant.project_id, grant.user_id, grant.level, grant)
 
 
-class DrawingServicer(FileRpcs, DrawingServicerState, pb_grpc.DrawingServiceServicer):
+class DrawingServicer(
+    ConnectionSyncRpcs, FileRpcs, DrawingServicerState, pb_grpc.DrawingServiceServicer
+):
     def RegisterProject(
         self, request: pb.DrawingServiceRegisterProjectRequest, context: grpc.ServicerContext
     ) -> pb.DrawingServiceRegisterProjectResponse:
@@ -310,34 +313,6 @@ class DrawingServicer(FileRpcs, DrawingServicerState, pb_grpc.DrawingServiceServ
         return self._idempotent.run("UpdateDrawing", request, pb.UpdateDrawingResponse, update)
 
     # The change feed and counts (service-only)
-
-    def CopyPublishedRevisions(
-        self, request: pb.CopyPublishedRevisionsRequest, context: grpc.ServicerContext
-    ) -> pb.CopyPublishedRevisionsResponse:
-        require_platform_or_service("connection")
-        connection_id = required_id(request.connection_id, "connection_id")
-        upstream_id = required_id(request.upstream_project_id, "upstream_project_id")
-        downstream_id = required_id(request.downstream_project_id, "downstream_project_id")
-        for facts in (
-            self._projects.get_project(upstream_id),
-            self._projects.get_project(downstream_id),
-        ):
-            if not facts.active:
-                raise FailedPrecondition(
-                    "PROJECT_INACTIVE", f"Project {facts.project_id!r} is inactive; the copy waits."
-                )
-
-        def copy(session: Session) -> pb.CopyPublishedRevisionsResponse:
-            snapshot, copies = copy_published_revisions(
-                session, connection_id, upstream_id, downstream_id
-            )
-            return pb.CopyPublishedRevisionsResponse(
-                snapshot_sequence=snapshot, copied_count=copies
-            )
-
-        return self._idempotent.run(
-            "CopyPublishedRevisions", request, pb.CopyPublishedRevisionsResponse, copy
-        )
 
     def CountProjectRevisions(
         self, request: pb.CountProjectRevisionsRequest, context: grpc.ServicerContext

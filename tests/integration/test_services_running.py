@@ -69,21 +69,6 @@ def test_every_service_refuses_missing_forged_and_expired_tokens(
         assert refusal(call, request, token) == ("UNAUTHENTICATED", reason)
 
 
-def test_rpcs_not_built_yet_answer_unimplemented(stack: Stack) -> None:
-    token = stack.keys.platform_token()
-    connection = connection_grpc.ConnectionServiceStub(stack.channel("connection"))
-    drawing = drawing_grpc.DrawingServiceStub(stack.channel("drawing"))
-    not_built = [
-        (connection.GetSyncState, connection_pb.GetSyncStateRequest(connection_id="c")),
-        (
-            drawing.ApplyProjectChanges,
-            drawing_pb.ApplyProjectChangesRequest(connection_id="c"),
-        ),
-    ]
-    for call, request in not_built:
-        assert refusal(call, request, token) == ("UNIMPLEMENTED", "NOT_IMPLEMENTED")
-
-
 def test_a_request_id_comes_back_with_every_answer(stack: Stack) -> None:
     call, request = a_call_of(stack, "connection")
     metadata = [

@@ -1,0 +1,74 @@
+"""DrawingService RPCs of the sync engine (R14–R21), called by the connection service only:
+the initial copy, applying feed changes, and recording a disconnect."""
+
+from __future__ import annotations
+
+import grpc
+from sqlalchemy.orm import Session
+
+from connectability.v1 import drawing_service_pb2 as pb
+from services.drawing.applying import apply_project_changes
+from services.drawing.connection_cursors import mark_disconnected
+from services.drawing.copying import copy_published_revisions
+from services.drawing.servicer_state import DrawingServicerState
+from shared.caller_checks import require_platform_or_service
+from shared.errors import FailedPrecondition
+from shared.request_checks import required_id
+
+SYNC_SERVICES = ("connection",)
+
+
+class ConnectionSyncRpcs(DrawingServicerState):
+    def CopyPublishedRevisions(
+        self, request: pb.CopyPublishedRevisionsRequest, context: grpc.ServicerContext
+    ) -> pb.CopyPublishedRevisionsResponse:
+        require_platform_or_service(*SYNC_SERVICES)
+        connection_id = required_id(request.connection_id, "connection_id")
+        upstream_id = required_id(request.upstream_project_id, "upstream_project_id")
+        downstream_id = required_id(request.downstream_project_id, "downstream_project_id")
+        for facts in (
+            self._projects.get_project(upstream_id),
+            self._projects.get_project(downstream_id),
+        ):
+            if not facts.active:
+                raise FailedPrecondition(
+                    "PROJECT_INACTIVE", f"Project {facts.project_id!r} is inactive; the copy waits."
+                )
+
+        def copy(session: Session) -> pb.CopyPublishedRevisionsResponse:
+            snapshot, copies = copy_published_revisions(
+                session, connection_id, upstream_id, downstream_id
+            )
+            return pb.CopyPublishedRevisionsResponse(
+                snapshot_sequence=snapshot, copied_count=copies
+            )
+
+        return self._idempotent.run(
+            "CopyPublishedRevisions", request, pb.CopyPublishedRevisionsResponse, copy
+        )
+
+    def ApplyProjectChanges(
+        self, request: pb.ApplyProjectChangesRequest, context: grpc.ServicerContext
+    ) -> pb.ApplyProjectChangesResponse:
+        require_platform_or_service(*SYNC_SERVICES)
+        connection_id = required_id(request.connection_id, "connection_id")
+        upstream_id = required_id(request.upstream_project_id, "upstream_project_id")
+        downstream_id = required_id(request.downstream_project_id, "downstream_project_id")
+        with self._sessions.begin() as session:
+            applied_through, applied = apply_project_changes(
+                session, connection_id, upstream_id, downstream_id, list(request.changes)
+            )
+        return pb.ApplyProjectChangesResponse(
+            applied_through_sequence=applied_through, applied_count=applied
+        )
+
+    def MarkConnectionDisconnected(
+        self, request: pb.MarkConnectionDisconnectedRequest, context: grpc.ServicerContext
+    ) -> pb.MarkConnectionDisconnectedResponse:
+        require_platform_or_service(*SYNC_SERVICES)
+        connection_id = required_id(request.connection_id, "connection_id")
+        downstream_id = required_id(request.downstream_project_id, "downstream_project_id")
+        self._projects.get_project(downstream_id)
+        with self._sessions.begin() as session:
+            marked = mark_disconnected(session, connection_id, downstream_id)
+        return pb.MarkConnectionDisconnectedResponse(sets_marked=marked)

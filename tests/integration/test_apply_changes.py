@@ -1,0 +1,426 @@
+"""Continuous sync in the drawing service (R15, R19, R20, R21): the upstream's real feed,
+applied to a connection's copies exactly once; refusals that change nothing; disconnect."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from google.protobuf.field_mask_pb2 import FieldMask
+
+from connectability.v1 import common_pb2
+from connectability.v1 import drawing_service_pb2 as pb
+from connectability.v1 import drawing_service_pb2_grpc as pb_grpc
+from tests.fixtures.stack import Stack
+from tests.integration.calls import bearer, refusal
+from tests.integration.test_direct_uploads import a_pdf, import_request, upload_file
+from tests.integration.test_drawings_catalog import Project, register_project
+from tests.integration.test_revision_lifecycle import Sheet, publish_two_revisions
+
+CURRENT, OBSOLETE, OUTDATED = (
+    pb.REVISION_CURRENCY_CURRENT,
+    pb.REVISION_CURRENCY_OBSOLETE,
+    pb.REVISION_CURRENCY_OUTDATED,
+)
+
+
+@dataclass
+class Link:
+    """An upstream sheet with two published revisions, copied into a downstream project."""
+
+    drawing: pb_grpc.DrawingServiceStub
+    sheet: Sheet
+    downstream: Project
+    connection_id: str
+    snapshot: int
+
+    @property
+    def upstream(self) -> Project:
+        return self.sheet.project
+
+    def upstream_admin(self) -> list[tuple[str, str]]:
+        return bearer(self.upstream.tokens["admin"])
+
+    def service(self) -> list[tuple[str, str]]:
+        return bearer(self.upstream.tokens["service"])
+
+    def copy(self) -> pb.CopyPublishedRevisionsResponse:
+        return self.drawing.CopyPublishedRevisions(
+            self.copy_request(), metadata=self.service(), timeout=30
+        )
+
+    def copy_request(self) -> pb.CopyPublishedRevisionsRequest:
+        return pb.CopyPublishedRevisionsRequest(
+            connection_id=self.connection_id,
+            upstream_project_id=self.upstream.id,
+            downstream_project_id=self.downstream.id,
+        )
+
+    def feed(self) -> list[pb.ProjectChange]:
+        """The upstream's changes after the initial copy's snapshot, read as the service."""
+        return list(
+            self.drawing.ListProjectChanges(
+                pb.ListProjectChangesRequest(
+                    project_id=self.upstream.id, after_sequence=self.snapshot, page_size=500
+                ),
+                metadata=self.service(),
+                timeout=10,
+            ).changes
+        )
+
+    def apply_request(self, changes: list[pb.ProjectChange]) -> pb.ApplyProjectChangesRequest:
+        return pb.ApplyProjectChangesRequest(
+            connection_id=self.connection_id,
+            upstream_project_id=self.upstream.id,
+            downstream_project_id=self.downstream.id,
+            changes=changes,
+        )
+
+    def apply(self, changes: list[pb.ProjectChange]) -> tuple[int, int]:
+        applied = self.drawing.ApplyProjectChanges(
+            self.apply_request(changes), metadata=self.service(), timeout=30
+        )
+        return applied.applied_through_sequence, applied.applied_count
+
+    def disconnect(self) -> int:
+        request = pb.MarkConnectionDisconnectedRequest(
+            connection_id=self.connection_id, downstream_project_id=self.downstream.id
+        )
+        answer = self.drawing.MarkConnectionDisconnected(
+            request, metadata=self.service(), timeout=10
+        )
+        return answer.sets_marked
+
+    def copies(self) -> dict[str, pb.DrawingRevision]:
+        """The downstream's revisions, by the upstream revision each copies."""
+        revisions = self.drawing.ListDrawingRevisions(
+            pb.ListDrawingRevisionsRequest(project_id=self.downstream.id),
+            metadata=bearer(self.downstream.tokens["admin"]),
+            timeout=10,
+        ).revisions
+        return {revision.upstream_revision_id: revision for revision in revisions}
+
+    def downstream_state(self) -> list[Any]:
+        """Everything the downstream admin can read of its project."""
+        reader = bearer(self.downstream.tokens["admin"])
+        project = self.downstream.id
+        areas = self.drawing.ListDrawingAreas(
+            pb.ListDrawingAreasRequest(project_id=project), metadata=reader, timeout=10
+        ).drawing_areas
+        drawings = [
+            self.drawing.ListDrawings(
+                pb.ListDrawingsRequest(area_id=area.id), metadata=reader, timeout=10
+            ).drawings
+            for area in areas
+        ]
+        sets = self.drawing.ListDrawingSets(
+            pb.ListDrawingSetsRequest(project_id=project), metadata=reader, timeout=10
+        ).drawing_sets
+        return [list(areas), [list(d) for d in drawings], list(sets), self.copies()]
+
+    def publish_upstream(self, drawing_date: str, number: str) -> str:
+        """A new published upstream revision of the sheet; returns its id."""
+        older = self.drawing.GetDrawingRevision(
+            pb.GetDrawingRevisionRequest(revision_id=self.sheet.older),
+            metadata=self.upstream_admin(),
+            timeout=10,
+        ).revision
+        upload = upload_file(self.drawing, self.upstream, a_pdf(number))
+        request = import_request(
+            self.upstream, older.area_id, self.sheet.set_id, older.drawing_id, upload
+        )
+        request.drawing_log_imports[0].drawing_date = drawing_date
+        request.drawing_log_imports[0].revision_number = number
+        batch = self.drawing.CreateDrawingUpload(
+            request, metadata=bearer(self.upstream.tokens["standard"]), timeout=10
+        ).drawing_upload
+        self.drawing.ConfirmDrawingRevisions(
+            pb.ConfirmDrawingRevisionsRequest(
+                project_id=self.upstream.id, revision_ids=batch.revision_ids
+            ),
+            metadata=self.upstream_admin(),
+            timeout=10,
+        )
+        self.drawing.PublishDrawingRevisions(
+            pb.PublishDrawingRevisionsRequest(set_id=self.sheet.set_id),
+            metadata=self.upstream_admin(),
+            timeout=10,
+        )
+        return str(batch.revision_ids[0])
+
+    def publish_downstream(self, *upstream_ids: str) -> None:
+        copies = self.copies()
+        chosen = [copies[upstream_id] for upstream_id in upstream_ids]
+        admin = bearer(self.downstream.tokens["admin"])
+        self.drawing.ConfirmDrawingRevisions(
+            pb.ConfirmDrawingRevisionsRequest(
+                project_id=self.downstream.id, revision_ids=[c.id for c in chosen]
+            ),
+            metadata=admin,
+            timeout=10,
+        )
+        self.drawing.PublishDrawingRevisions(
+            pb.PublishDrawingRevisionsRequest(
+                set_id=chosen[0].set_id, revision_ids=[c.id for c in chosen]
+            ),
+            metadata=admin,
+            timeout=10,
+        )
+
+    def currencies(self) -> dict[str, int]:
+        return {upstream_id: copy.currency for upstream_id, copy in self.copies().items()}
+
+
+@pytest.fixture
+def link(stack: Stack) -> Link:
+    drawing = pb_grpc.DrawingServiceStub(stack.channel("drawing"))
+    sheet = publish_two_revisions(drawing, stack)
+    downstream = register_project(stack)
+    made = Link(drawing, sheet, downstream, f"conn-{uuid.uuid4().hex[:8]}", 0)
+    made.snapshot = made.copy().snapshot_sequence
+    return made
+
+
+def edit_everything_upstream(link: Link) -> str:
+    """One change of every kind the feed carries; returns the newly published revision."""
+    drawing, admin = link.drawing, link.upstream_admin()
+    older = drawing.GetDrawingRevision(
+        pb.GetDrawingRevisionRequest(revision_id=link.sheet.older), metadata=admin, timeout=10
+    ).revision
+    drawing.UpdateDrawingRevision(
+        pb.UpdateDrawingRevisionRequest(
+            revision=pb.DrawingRevision(
+                id=link.sheet.older, revision_number="1A", received_date="2026-11-24"
+            ),
+            update_mask=FieldMask(paths=["revision_number", "received_date"]),
+        ),
+        metadata=admin,
+        timeout=10,
+    )
+    drawing.UpdateDrawing(
+        pb.UpdateDrawingRequest(
+            drawing=pb.Drawing(id=older.drawing_id, number="A-102", title="Plan, revised"),
+            update_mask=FieldMask(paths=["number", "title"]),
+        ),
+        metadata=admin,
+        timeout=10,
+    )
+    drawing.UpdateDrawingSet(
+        pb.UpdateDrawingSetRequest(
+            drawing_set=pb.DrawingSet(id=link.sheet.set_id, name="IFC 2", set_date="2026-11-02"),
+            update_mask=FieldMask(paths=["name", "set_date"]),
+        ),
+        metadata=admin,
+        timeout=10,
+    )
+    drawing.UpdateDrawingArea(
+        pb.UpdateDrawingAreaRequest(
+            drawing_area=pb.DrawingArea(id=older.area_id, description="Level 2"),
+            update_mask=FieldMask(paths=["description"]),
+        ),
+        metadata=admin,
+        timeout=10,
+    )
+    third = link.publish_upstream("2026-11-30", "3")
+    drawing.WithdrawDrawingRevision(
+        pb.WithdrawDrawingRevisionRequest(revision_id=link.sheet.newer), metadata=admin, timeout=10
+    )
+    drawing.DeleteDrawingRevision(
+        pb.DeleteDrawingRevisionRequest(revision_id=link.sheet.older), metadata=admin, timeout=10
+    )
+    return third
+
+
+def test_every_change_kind_reaches_the_copies_once(link: Link) -> None:
+    third = edit_everything_upstream(link)
+    changes = link.feed()
+    kinds = pb.ProjectChangeKind
+    assert [kinds.Name(c.kind).removeprefix("PROJECT_CHANGE_KIND_") for c in changes] == [
+        "REVISION_METADATA_EDITED",
+        "DRAWING_EDITED",
+        "SET_EDITED",
+        "AREA_EDITED",
+        "REVISION_PUBLISHED",
+        "REVISION_WITHDRAWN",
+        "REVISION_DELETED",
+    ]
+    head = changes[-1].sequence
+
+    # An overlapping batch and a repeat apply nothing twice (R19).
+    assert link.apply(changes[:2]) == (changes[1].sequence, 2)
+    assert link.apply(changes) == (head, len(changes) - 2)
+    after = link.downstream_state()
+    assert link.apply(changes) == (head, 0)
+    assert link.apply(changes[3:5]) == (head, 0)
+    assert link.downstream_state() == after
+
+    areas, drawings, sets, copies = after
+    assert [(a.name, a.description, a.connected) for a in areas] == [
+        ("Architectural", "Level 2", True)
+    ]
+    assert [(d.number, d.title, d.discipline) for d in drawings[0]] == [
+        ("A-102", "Plan, revised", "Arch")
+    ]
+    assert [(s.name, s.set_date, s.connection_state) for s in sets] == [
+        ("IFC 2", "2026-11-02", pb.DRAWING_SET_CONNECTION_STATE_CONNECTED)
+    ]
+    assert sorted(copies) == sorted([link.sheet.older, link.sheet.newer, third])
+    older, newer, new = copies[link.sheet.older], copies[link.sheet.newer], copies[third]
+    assert (older.revision_number, older.received_date) == ("1A", "2026-11-24")
+    # Withdrawn and deleted upstream: kept downstream, marked withdrawn (R20).
+    assert older.withdrawn and newer.withdrawn and not new.withdrawn
+    assert new.status == pb.REVISION_STATUS_UNPUBLISHED and not new.reviewed
+    assert (new.revision_number, new.drawing_date, new.connection_id) == (
+        "3",
+        "2026-11-30",
+        link.connection_id,
+    )
+    assert new.set_id == sets[0].id and new.area_id == areas[0].id
+    # A repeat of the initial copy copies nothing and answers the cursor's position.
+    assert (link.copy().snapshot_sequence, link.copy().copied_count) == (head, 3)
+
+
+def test_a_newer_copy_waiting_makes_the_downstream_current_outdated(link: Link) -> None:
+    link.publish_downstream(link.sheet.older, link.sheet.newer)
+    assert link.currencies() == {link.sheet.older: OBSOLETE, link.sheet.newer: CURRENT}
+
+    third = link.publish_upstream("2026-11-30", "3")
+    assert link.apply(link.feed())[1] == 1
+    assert link.currencies() == {
+        link.sheet.older: OBSOLETE,
+        link.sheet.newer: OUTDATED,  # R15: a newer connected revision waits
+        third: pb.REVISION_CURRENCY_UNSPECIFIED,  # unpublished: no currency
+    }
+
+    link.publish_downstream(third)
+    assert link.currencies()[link.sheet.newer] == OBSOLETE
+    assert link.currencies()[third] == CURRENT
+
+    # Withdrawn upstream: the published copy is withdrawn, the newest other one current.
+    link.drawing.WithdrawDrawingRevision(
+        pb.WithdrawDrawingRevisionRequest(revision_id=third),
+        metadata=link.upstream_admin(),
+        timeout=10,
+    )
+    assert link.apply(link.feed())[1] == 1
+    copies = link.copies()
+    assert copies[third].withdrawn and copies[third].status == pb.REVISION_STATUS_PUBLISHED
+    assert link.currencies()[link.sheet.newer] == CURRENT
+
+
+def test_bad_batches_are_refused_and_change_nothing(link: Link) -> None:
+    edit_everything_upstream(link)
+    changes = link.feed()
+    service = link.upstream.tokens["service"]
+    before = link.downstream_state()
+    too_many = [
+        pb.ProjectChange(
+            sequence=link.snapshot + n,
+            kind=pb.PROJECT_CHANGE_KIND_AREA_EDITED,
+            drawing_area=changes[3].drawing_area,
+        )
+        for n in range(1, 502)
+    ]
+    swapped = pb.ApplyProjectChangesRequest(
+        connection_id=link.connection_id,
+        upstream_project_id=link.downstream.id,
+        downstream_project_id=link.upstream.id,
+        changes=changes,
+    )
+    cases = [
+        (link.apply_request(too_many), ("INVALID_ARGUMENT", "TOO_MANY_CHANGES")),
+        (
+            link.apply_request([changes[1], changes[0]]),
+            ("INVALID_ARGUMENT", "CHANGES_OUT_OF_ORDER"),
+        ),
+        (link.apply_request(changes[1:]), ("FAILED_PRECONDITION", "CHANGES_NOT_CONTIGUOUS")),
+        (swapped, ("INVALID_ARGUMENT", "CONNECTION_PROJECTS_MISMATCH")),
+    ]
+    for request, expected in cases:
+        assert refusal(link.drawing.ApplyProjectChanges, request, service) == expected
+    # Only our connection service may apply.
+    assert refusal(
+        link.drawing.ApplyProjectChanges,
+        link.apply_request(changes),
+        link.downstream.tokens["admin"],
+    ) == ("PERMISSION_DENIED", "PERMISSION_DENIED")
+    assert link.downstream_state() == before
+
+    # A connection whose initial copy never committed gets nothing.
+    never_copied = link.apply_request(changes)
+    never_copied.connection_id = "conn-never-copied"
+    assert refusal(link.drawing.ApplyProjectChanges, never_copied, service) == (
+        "FAILED_PRECONDITION",
+        "INITIAL_COPY_REQUIRED",
+    )
+
+
+def test_sync_pauses_while_a_project_is_inactive_and_catches_up(link: Link, stack: Stack) -> None:
+    link.publish_upstream("2026-11-30", "3")
+    changes = link.feed()
+    before = link.downstream_state()
+    set_active(stack, link.downstream, False)
+    assert refusal(
+        link.drawing.ApplyProjectChanges,
+        link.apply_request(changes),
+        link.upstream.tokens["service"],
+    ) == ("FAILED_PRECONDITION", "PROJECT_INACTIVE")
+    assert link.downstream_state() == before
+
+    set_active(stack, link.downstream, True)
+    assert link.apply(changes) == (changes[-1].sequence, 1)
+
+
+def test_disconnect_marks_the_sets_keeps_the_copies_and_stops_the_sync(link: Link) -> None:
+    link.publish_upstream("2026-11-30", "3")
+    changes = link.feed()
+
+    assert link.disconnect() == 1
+    assert link.disconnect() == 0  # idempotent
+    _, _, sets, copies = link.downstream_state()
+    assert [s.connection_state for s in sets] == [pb.DRAWING_SET_CONNECTION_STATE_DISCONNECTED]
+    assert all(s.connected for s in sets)
+    assert sorted(copies) == sorted([link.sheet.older, link.sheet.newer])  # copies stay
+    service = link.upstream.tokens["service"]
+    assert refusal(link.drawing.ApplyProjectChanges, link.apply_request(changes), service) == (
+        "FAILED_PRECONDITION",
+        "CONNECTION_DISCONNECTED",
+    )
+    assert refusal(link.drawing.CopyPublishedRevisions, link.copy_request(), service) == (
+        "FAILED_PRECONDITION",
+        "CONNECTION_DISCONNECTED",
+    )
+    # A disconnected set stays read-only: nothing can be uploaded into it.
+    upload = upload_file(link.drawing, link.downstream, a_pdf("mine"))
+    area_id = link.downstream_state()[0][0].id
+    into_set = import_request(link.downstream, area_id, sets[0].id, "any", upload)
+    assert refusal(link.drawing.CreateDrawingUpload, into_set, link.downstream.tokens["admin"]) == (
+        "FAILED_PRECONDITION",
+        "CONNECTED_CONTENT_READ_ONLY",
+    )
+
+
+def test_a_connection_disconnected_before_its_copy_never_copies(stack: Stack) -> None:
+    drawing = pb_grpc.DrawingServiceStub(stack.channel("drawing"))
+    sheet = publish_two_revisions(drawing, stack)
+    link = Link(drawing, sheet, register_project(stack), f"conn-{uuid.uuid4().hex[:8]}", 0)
+
+    assert link.disconnect() == 0
+    assert refusal(
+        drawing.CopyPublishedRevisions, link.copy_request(), sheet.project.tokens["service"]
+    ) == ("FAILED_PRECONDITION", "CONNECTION_DISCONNECTED")
+    assert link.copies() == {}
+
+
+def set_active(stack: Stack, project: Project, active: bool) -> None:
+    drawing = pb_grpc.DrawingServiceStub(stack.channel("drawing"))
+    facts = common_pb2.ProjectFacts(
+        project_id=project.id, company_id=project.company_id, name="Tower", active=active
+    )
+    drawing.RegisterProject(
+        pb.DrawingServiceRegisterProjectRequest(project=facts),
+        metadata=bearer(stack.keys.platform_token()),
+        timeout=10,
+    )
