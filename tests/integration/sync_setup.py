@@ -9,6 +9,7 @@ from google.protobuf.field_mask_pb2 import FieldMask
 
 from connectability.v1 import common_pb2
 from connectability.v1 import connection_service_pb2 as pb
+from connectability.v1 import connection_service_pb2_grpc as pb_grpc
 from connectability.v1 import drawing_service_pb2 as drawing_pb
 from connectability.v1 import drawing_service_pb2_grpc as drawing_grpc
 from tests.integration.calls import bearer, eventually
@@ -40,8 +41,17 @@ class SyncPair:
     def drawing(self) -> drawing_grpc.DrawingServiceStub:
         return self.platform.drawing
 
-    def connect(self) -> pb.Connection:
-        connection = self.pair.request().connection
+    def connect(self, via: pb_grpc.ConnectionServiceStub | None = None) -> pb.Connection:
+        """Requests the connection (of ``via``, a replica, if given); it is auto-approved."""
+        request = pb.RequestConnectionRequest(
+            downstream_project_id=self.pair.downstream.id,
+            upstream_project_id=self.pair.upstream.id,
+        )
+        connection = (
+            (via or self.platform.connection)
+            .RequestConnection(request, metadata=bearer(self.pair.down_admin), timeout=15)
+            .connection
+        )
         assert connection.state == pb.CONNECTION_STATE_ACTIVE  # auto-approved
         self.connection_id = connection.id
         return connection
