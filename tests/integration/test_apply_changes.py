@@ -4,6 +4,7 @@ applied to a connection's copies exactly once; refusals that change nothing; dis
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -280,6 +281,17 @@ def test_every_change_kind_reaches_the_copies_once(link: Link) -> None:
     assert new.set_id == sets[0].id and new.area_id == areas[0].id
     # A repeat of the initial copy copies nothing and answers the cursor's position.
     assert (link.copy().snapshot_sequence, link.copy().copied_count) == (head, 3)
+
+
+def test_racing_applies_of_one_batch_apply_it_once(link: Link) -> None:
+    third = link.publish_upstream("2026-11-30", "3")
+    fourth = link.publish_upstream("2026-12-02", "4")
+    changes = link.feed()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(link.apply, [changes] * 4))
+    assert {through for through, _ in answers} == {changes[-1].sequence}
+    assert sum(applied for _, applied in answers) == len(changes)  # one winner per change
+    assert sorted(link.copies()) == sorted([link.sheet.older, link.sheet.newer, third, fourth])
 
 
 def test_a_newer_copy_waiting_makes_the_downstream_current_outdated(link: Link) -> None:
