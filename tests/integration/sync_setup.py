@@ -56,12 +56,24 @@ class SyncPair:
         self.connection_id = connection.id
         return connection
 
-    def publish(self, revision_number: str, drawing_date: str = "2026-11-20") -> str:
+    def publish(
+        self, revision_number: str, drawing_date: str = "2026-11-20", drawing_id: str = ""
+    ) -> str:
         """Uploads, confirms and publishes one revision upstream; returns its id."""
+        return self.upload(revision_number, drawing_date, drawing_id, publish=True)
+
+    def upload(
+        self,
+        revision_number: str,
+        drawing_date: str = "2026-11-20",
+        drawing_id: str = "",
+        publish: bool = False,
+    ) -> str:
+        """Uploads and confirms one revision upstream (published if asked); returns its id."""
         up = self.upstream
         project = up.project
         uuid = upload_file(self.drawing, project, a_pdf(f"{revision_number}-{drawing_date}"))
-        request = import_request(project, up.area_id, up.set_id, up.drawing_id, uuid)
+        request = import_request(project, up.area_id, up.set_id, drawing_id or up.drawing_id, uuid)
         request.drawing_log_imports[0].revision_number = revision_number
         request.drawing_log_imports[0].drawing_date = drawing_date
         admin = bearer(project.tokens["admin"])
@@ -74,12 +86,15 @@ class SyncPair:
             metadata=admin,
             timeout=10,
         )
-        self.drawing.PublishDrawingRevisions(
-            drawing_pb.PublishDrawingRevisionsRequest(set_id=up.set_id, revision_ids=revision_ids),
-            metadata=admin,
-            timeout=10,
-        )
-        up.revisions += revision_ids
+        if publish:
+            self.drawing.PublishDrawingRevisions(
+                drawing_pb.PublishDrawingRevisionsRequest(
+                    set_id=up.set_id, revision_ids=revision_ids
+                ),
+                metadata=admin,
+                timeout=10,
+            )
+            up.revisions += revision_ids
         return revision_ids[0]
 
     def copies(self) -> list[drawing_pb.DrawingRevision]:
