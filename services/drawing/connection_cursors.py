@@ -15,6 +15,17 @@ from shared.db import utcnow
 from shared.errors import FailedPrecondition, InvalidArgument
 
 
+def lock_downstream(session: Session, downstream_id: str) -> None:
+    """Serialises the first cursor of a connection: a copy and a disconnection that both
+    find none would otherwise both insert one (a key conflict on PostgreSQL). The
+    downstream is never an upstream (R10), so this lock never waits on a feed writer."""
+    session.execute(
+        select(ProjectFacts.project_id)
+        .where(ProjectFacts.project_id == downstream_id)
+        .with_for_update()
+    )
+
+
 def locked_cursor(session: Session, connection_id: str) -> ConnectionCursor | None:
     return session.scalars(
         select(ConnectionCursor)
@@ -84,6 +95,7 @@ def advance(cursor: ConnectionCursor, sequence: int) -> None:
 
 def mark_disconnected(session: Session, connection_id: str, downstream_id: str) -> int:
     """Stop the connection for good and mark its connected sets; the sets marked now."""
+    lock_downstream(session, downstream_id)
     cursor = locked_cursor(session, connection_id)
     now = utcnow()
     if cursor is None:

@@ -19,6 +19,7 @@ from sqlalchemy import Select, func, literal, select, true
 from sqlalchemy.orm import Session
 
 from services.drawing.connection_cursors import (
+    lock_downstream,
     locked_cursor,
     require_connected,
     require_same_projects,
@@ -65,6 +66,7 @@ def copy_published_revisions(
         .where(ProjectFacts.project_id == upstream_project_id)
         .with_for_update()
     ).one()
+    lock_downstream(session, downstream_project_id)
     cursor = locked_cursor(session, connection_id)
     if cursor is not None:
         require_connected(cursor)

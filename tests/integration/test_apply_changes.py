@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+import grpc
 import pytest
 from google.protobuf.field_mask_pb2 import FieldMask
 
@@ -436,3 +437,30 @@ def set_active(stack: Stack, project: Project, active: bool) -> None:
         metadata=bearer(stack.keys.platform_token()),
         timeout=10,
     )
+
+
+def test_a_disconnection_racing_the_first_copy_leaves_one_clear_outcome(stack: Stack) -> None:
+    drawing = pb_grpc.DrawingServiceStub(stack.channel("drawing"))
+    sheet = publish_two_revisions(drawing, stack)
+    service = sheet.project.tokens["service"]
+    for _ in range(6):
+        link = Link(drawing, sheet, register_project(stack), f"conn-{uuid.uuid4().hex[:8]}", 0)
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            copied = pool.submit(_outcome_of_copy, link)
+            pool.submit(link.disconnect).result()
+        # Either the copy won (its copies stay, as a record) or it is refused as
+        # disconnected; never a key conflict surfacing as INTERNAL.
+        assert copied.result() in ("OK", "FAILED_PRECONDITION")
+        assert refusal(drawing.CopyPublishedRevisions, link.copy_request(), service) == (
+            "FAILED_PRECONDITION",
+            "CONNECTION_DISCONNECTED",
+        )
+
+
+def _outcome_of_copy(link: Link) -> str:
+    try:
+        link.copy()
+        return "OK"
+    except grpc.RpcError as error:
+        return str(error.code().name)  # type: ignore[attr-defined]
