@@ -103,14 +103,15 @@ class Directory:
         state = self.sync_state(connection_id).initial_copy_state
         return bool(state == pb.INITIAL_COPY_STATE_COMPLETE)
 
-    def connect_downstreams(self, upstream_id: str, count: int) -> list[str]:
-        """``count`` new downstream projects, connected, their initial copies complete."""
+    def connect_downstreams(self, upstream_id: str, count: int) -> dict[str, str]:
+        """``count`` new downstream projects connected, their initial copies complete:
+        each downstream's id and its connection's id."""
         downstreams = [self.downstream_project(f"Downstream {n}") for n in range(count)]
-        connections = [self.request_connection(down, upstream_id) for down in downstreams]
-        for connection in connections:
-            complete = partial(self.initial_copy_complete, connection.id)
+        connections = {down: self.request_connection(down, upstream_id).id for down in downstreams}
+        for connection_id in connections.values():
+            complete = partial(self.initial_copy_complete, connection_id)
             wait_until(complete, INITIAL_COPY_TIMEOUT_SECONDS)
-        return downstreams
+        return connections
 
     def publish(self, set_id: str, revision_ids: Sequence[str] = ()) -> None:
         """Publish as the upstream admin (no ids: every reviewed revision of the set)."""

@@ -277,16 +277,22 @@ def _scratch_project(engine: Engine) -> Iterator[str]:
             connection.execute(delete(ProjectFacts).where(ProjectFacts.project_id == project_id))
 
 
-def copies_in(engine: Engine, project_ids: Sequence[str], upstream_revision_id: str = "") -> int:
-    """Connected copies the downstream projects hold (of one upstream revision, if named)."""
+def copies_in(engine: Engine, project_ids: Sequence[str]) -> int:
+    """Connected copies the downstream projects hold."""
     query = (
         select(func.count())
         .select_from(DrawingRevision)
         .where(
-            DrawingRevision.project_id.in_(project_ids), DrawingRevision.connection_id.is_not(None)
+            DrawingRevision.project_id.in_(project_ids),
+            DrawingRevision.connection_id.is_not(None),
         )
     )
-    if upstream_revision_id:
-        query = query.where(DrawingRevision.upstream_revision_id == upstream_revision_id)
+    with engine.connect() as connection:
+        return int(connection.scalar(query) or 0)
+
+
+def rows_present(engine: Engine, revision_ids: Sequence[str]) -> int:
+    """How many of these revision ids exist: a primary-key lookup, cheap to poll."""
+    query = select(func.count()).where(DrawingRevision.id.in_(revision_ids))
     with engine.connect() as connection:
         return int(connection.scalar(query) or 0)
