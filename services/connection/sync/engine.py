@@ -63,6 +63,7 @@ class SyncEngine:
             follower.wake()
 
     def claim_round(self) -> None:
+        self.renew_leases()
         self.pass_disconnections_down()
         claimed = self._records.claim(CLAIM_BATCH)
         if not claimed:
@@ -80,6 +81,16 @@ class SyncEngine:
                     follower.start()
                 else:
                     follower.adopt(connection_ids)
+
+    def renew_leases(self) -> None:
+        """Every round, here rather than in the followers: a follower busy with a long
+        initial copy must not lose its lease to another replica meanwhile."""
+        with self._lock:
+            followers = list(self._followers.values())
+        held = {cid: f for f in followers for cid in f.connection_ids}
+        kept = self._records.renew(sorted(held))
+        for connection_id in set(held) - kept:  # another replica took it over
+            held[connection_id].forget({connection_id})
 
     def pass_disconnections_down(self) -> None:
         """Tell the drawing service of disconnections (R4): it marks the connected sets

@@ -1,7 +1,7 @@
 """One upstream project's follower: it drives the sync of the connections of that upstream
 which this process has leased.
 
-A round: renew the leases; run the initial copy of connections that need one; read the
+A round: run the initial copy of connections that need one; read the
 upstream feed once from the lowest cursor and apply to each connection what lies beyond
 its own cursor (several downstreams at a time); then, with nothing left to do, wait on
 the feed's stream until a change arrives. One feed read serves every downstream, which is
@@ -65,6 +65,11 @@ class UpstreamFollower:
             self._connection_ids.update(connection_ids)
         self.wake()
 
+    def forget(self, connection_ids: set[str]) -> None:
+        """Stop driving these (their lease was lost, or they ended)."""
+        with self._lock:
+            self._connection_ids -= connection_ids
+
     def start(self) -> None:
         self._thread.start()
 
@@ -107,12 +112,10 @@ class UpstreamFollower:
     def _current_tasks(self) -> list[SyncTask]:
         records = self._parts.records
         considered = self.connection_ids
-        kept = records.renew(sorted(considered))
-        tasks = records.tasks(sorted(kept))
+        tasks = records.tasks(sorted(considered))
         gone = considered - {task.connection_id for task in tasks}
-        with self._lock:
-            self._connection_ids -= gone  # taken over, disconnected or otherwise ended
-        records.release(sorted(gone & kept))
+        self.forget(gone)  # disconnected or otherwise ended
+        records.release(sorted(gone))
         return tasks
 
     def _round(self, tasks: list[SyncTask]) -> bool:
@@ -153,12 +156,12 @@ class UpstreamFollower:
         if not mine:
             return
         progress = self._parts.progress
-        progress.changes_seen(task.connection_id, mine)
         try:
             applied_through = self._parts.drawing.apply(
                 task.connection_id, task.upstream_project_id, task.downstream_project_id, mine
             )
         except SyncCallFailed as failure:
+            progress.changes_seen(task.connection_id, mine)  # they wait: pending and lag show it
             self._failed(task, failure, copying=False)
             return
         progress.changes_applied(task.connection_id, mine, applied_through)
