@@ -21,6 +21,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from shared.config import SERVICE_NAMES, Settings
+from shared.tls import channel_credentials, grpc_channel, transport_security, uses_tls
 
 # How long a stopped child may take beyond its own grace period before it is killed.
 KILL_AFTER_EXTRA_SECONDS = 5.0
@@ -52,10 +53,15 @@ def start_services(
     return started
 
 
-def wait_until_serving(services: Sequence[ServiceProcess], timeout_seconds: float) -> None:
+def wait_until_serving(
+    services: Sequence[ServiceProcess],
+    timeout_seconds: float,
+    credentials: grpc.ChannelCredentials | None = None,
+) -> None:
+    """Wait for each service's health check (over TLS with ``credentials``)."""
     deadline = time.monotonic() + timeout_seconds
     for service in services:
-        with grpc.insecure_channel(service.address) as channel:
+        with grpc_channel(service.address, credentials) as channel:
             stub = health_pb2_grpc.HealthStub(channel)
             while True:
                 if service.process.poll() is not None:
@@ -97,7 +103,7 @@ def serve_all(settings: Settings, startup_timeout_seconds: float = 60.0) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     services = start_services(settings)
     try:
-        wait_until_serving(services, startup_timeout_seconds)
+        wait_until_serving(services, startup_timeout_seconds, channel_credentials(settings))
     except (RuntimeError, TimeoutError) as problem:
         print(f"connectability: {problem}; stopping.", file=sys.stderr)
         stop_services(services, settings.shutdown_grace_seconds)
@@ -125,11 +131,23 @@ def command_name() -> str:
     return f"{sys.executable} -m services.cli"
 
 
+def grpcurl_transport_flags(settings: Settings) -> str:
+    """grpcurl's flags (each with a trailing space) to reach the services as this process does."""
+    if not uses_tls(settings):
+        return "-plaintext "
+    flags = f"-cacert {settings.tls_ca_file} " if settings.tls_ca_file else ""
+    if settings.tls_client_cert_file:
+        flags += f"-cert {settings.tls_client_cert_file} -key {settings.tls_client_key_file} "
+    return flags
+
+
 def print_banner(settings: Settings, services: Sequence[ServiceProcess]) -> None:
     command = command_name()
     lines = ["", "Drawing Connectability is running:"]
+    # Plaintext, the embedded default, goes unsaid; TLS is named.
+    transport = "" if not uses_tls(settings) else f" ({transport_security(settings)})"
     for service in services:
-        lines.append(f"  {service.name:<13} gRPC on {service.address}")
+        lines.append(f"  {service.name:<13} gRPC on {service.address}{transport}")
     lines.append(f"  {'file uploads':<13} HTTP on {settings.storage_public_url}")
     lines += [
         f"  data           {settings.data_dir.resolve()}",
@@ -138,7 +156,7 @@ def print_banner(settings: Settings, services: Sequence[ServiceProcess]) -> None
         f"  {command} token --platform",
         f"  {command} token --user <user-id> --company <company-id>",
         "Call with metadata 'authorization: Bearer <token>'; reflection is on, e.g.",
-        f"  grpcurl -plaintext {services[0].address} list",
+        f"  grpcurl {grpcurl_transport_flags(settings)}{services[0].address} list",
         "",
         "Press Ctrl-C to stop.",
     ]

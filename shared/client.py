@@ -21,6 +21,7 @@ import grpc
 from shared.call_context import REQUEST_ID_HEADER, current_call
 from shared.errors import DomainError, Reason
 from shared.identity import Principal, PrincipalKind
+from shared.tls import grpc_channel
 from shared.tokens import TokenIssuer
 
 # Refuse to start a call with less time than this left: it could not finish anyway.
@@ -148,10 +149,15 @@ def open_channel(
     bearer_token: Callable[[], str],
     default_deadline_seconds: float = 10.0,
     max_message_bytes: int = 4 * 1024 * 1024,
+    credentials: grpc.ChannelCredentials | None = None,
 ) -> grpc.Channel:
-    """A channel to ``address`` whose calls retry UNAVAILABLE and carry identity/deadlines."""
-    channel = grpc.insecure_channel(
+    """A channel to ``address`` whose calls retry UNAVAILABLE and carry identity/deadlines.
+
+    With ``credentials`` (``shared.tls.channel_credentials``) it speaks TLS, else plaintext.
+    """
+    channel = grpc_channel(
         address,
+        credentials,
         options=[
             ("grpc.service_config", retry_service_config(grpc_service_names)),
             ("grpc.enable_retries", 1),

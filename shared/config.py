@@ -98,6 +98,18 @@ class Settings(BaseSettings):
     # The deadline of the initial copy, one bulk operation in the drawing service.
     initial_copy_deadline_seconds: float = 900.0
 
+    # TLS (shared/tls.py); all PEM file paths, all empty means plaintext (the default).
+    # The server listens with TLS given its certificate and key; with a client CA it
+    # also demands a client certificate signed by that CA (mutual TLS).
+    tls_cert_file: str = ""
+    tls_key_file: str = ""
+    tls_client_ca_file: str = ""
+    # This process's outgoing calls and health checks (TLS when any TLS setting is set):
+    # the roots it trusts (empty: the system's) and the certificate it presents.
+    tls_ca_file: str = ""
+    tls_client_cert_file: str = ""
+    tls_client_key_file: str = ""
+
     log_level: str = "INFO"
     # "json" for one JSON object per line (default), "text" for people at a terminal.
     log_format: Literal["json", "text"] = "json"

@@ -21,6 +21,7 @@ from grpc_reflection.v1alpha import reflection
 
 from shared.config import Settings
 from shared.interceptors import InFlightCalls, server_interceptors
+from shared.tls import server_credentials, transport_security
 from shared.tokens import TokenVerifier
 
 log = logging.getLogger("connectability.server")
@@ -121,13 +122,24 @@ def start_server(
         server,
     )
     wanted_port = settings.port_of(definition.name) if port is None else port
-    bound_port = server.add_insecure_port(f"{settings.host}:{wanted_port}")
+    address = f"{settings.host}:{wanted_port}"
+    credentials = server_credentials(settings)
+    if credentials is None:
+        bound_port = server.add_insecure_port(address)
+    else:
+        bound_port = server.add_secure_port(address, credentials)
     if bound_port == 0:
         raise OSError(f"could not listen on {settings.host}:{wanted_port}")
     server.start()
     for name in ("", *definition.grpc_service_names):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    log.info("serving", extra={"address": f"{settings.host}:{bound_port}"})
+    log.info(
+        "serving",
+        extra={
+            "address": f"{settings.host}:{bound_port}",
+            "transport": transport_security(settings),
+        },
+    )
     return GrpcServer(server, bound_port, health_servicer, in_flight, definition)
 
 

@@ -34,6 +34,7 @@ from shared.idempotent_calls import IdempotentCalls
 from shared.server import ServiceDefinition
 from shared.service_database import open_service_database
 from shared.service_process import service_token_source
+from shared.tls import channel_credentials
 
 SERVICE_NAME = "connection"
 GRPC_SERVICE = connection_service_pb2.DESCRIPTOR.services_by_name["ConnectionService"].full_name
@@ -56,12 +57,14 @@ def build_definition(settings: Settings) -> ServiceDefinition:
     database = open_service_database(settings.database_url_of(SERVICE_NAME), MIGRATIONS_DIR)
     sessions = database.sessions
     tokens = service_token_source(settings, SERVICE_NAME)
+    outgoing_tls = channel_credentials(settings)
     drawing_channel = open_channel(
         settings.address_of("drawing"),
         [DRAWING_SERVICE],
         tokens.token,
         settings.outgoing_deadline_seconds,
         settings.max_message_bytes,
+        outgoing_tls,
     )
     notification_channel = open_channel(
         settings.address_of("notification"),
@@ -69,6 +72,7 @@ def build_definition(settings: Settings) -> ServiceDefinition:
         tokens.token,
         settings.outgoing_deadline_seconds,
         settings.max_message_bytes,
+        outgoing_tls,
     )
     drawing = drawing_service_pb2_grpc.DrawingServiceStub(drawing_channel)
     notification = notification_service_pb2_grpc.NotificationServiceStub(notification_channel)
@@ -97,6 +101,7 @@ def build_definition(settings: Settings) -> ServiceDefinition:
         tokens.token,
         settings.initial_copy_deadline_seconds,
         settings.max_message_bytes,
+        outgoing_tls,
     )
     sync_records = SyncRecords(sessions, sync_owner_id(), settings.sync_lease_seconds)
     sync = SyncEngine(
