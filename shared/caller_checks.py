@@ -9,13 +9,17 @@ from __future__ import annotations
 from shared.errors import PermissionDenied, Reason
 from shared.identity import Principal, PrincipalKind, current_principal
 
+# Calls go down only (README, Architecture): the connection service is the one service that
+# calls the others, so it is the only service a service-only RPC admits unless told more.
+CALLING_SERVICES = ("connection",)
+
 
 def require_platform_or_service(*services: str) -> Principal:
-    """The platform identity, or one of our own ``services`` (any service when none named)."""
+    """The platform identity, or one of our own ``services`` (the calling ones by default)."""
     caller = current_principal()
     if caller.kind is PrincipalKind.PLATFORM:
         return caller
-    if caller.kind is PrincipalKind.SERVICE and (not services or caller.subject in services):
+    if caller.kind is PrincipalKind.SERVICE and caller.subject in (services or CALLING_SERVICES):
         return caller
     raise PermissionDenied(
         Reason.PERMISSION_DENIED,

@@ -29,8 +29,10 @@ class SettingsRpcs:
     _lists: NotificationLists
 
     def _level_on(self, caller: Principal, project_id: str) -> str:
-        if caller.kind in (PrincipalKind.PLATFORM, PrincipalKind.SERVICE):
+        if caller.kind is PrincipalKind.PLATFORM:
             return "admin"
+        if caller.kind is PrincipalKind.SERVICE:
+            return "read_only"  # systems read; people (and the platform) change settings
         level = self._directory.connection_manager_level(project_id, caller.user_id)
         if level == "none":
             raise NotFound("PROJECT_NOT_FOUND", f"No project {project_id!r} was found.")

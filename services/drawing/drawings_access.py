@@ -2,7 +2,8 @@
 
 Levels, lowest first: none, read_only (sees published revisions), standard (also uploads
 and adds markups), admin (also reviews, publishes, edits metadata, manages areas and sets).
-The platform and our own services act with admin rights. Someone with no level on a
+The platform and the connection service act with admin rights; any other service is
+refused before anything is looked up (calls go down only). Someone with no level on a
 project learns nothing about it: every answer is the NOT_FOUND a missing record gets.
 """
 
@@ -10,8 +11,9 @@ from __future__ import annotations
 
 from services.drawing.drawings_permissions import DrawingsPermissions
 from services.drawing.project_registry import ProjectRegistry
+from shared.caller_checks import CALLING_SERVICES
 from shared.db import RecordNotFound
-from shared.errors import FailedPrecondition, NotFound, PermissionDenied
+from shared.errors import FailedPrecondition, NotFound, PermissionDenied, Reason
 from shared.identity import Principal, PrincipalKind
 from shared.permission_levels import PERMISSION_LEVELS
 from shared.project_facts_registry import ProjectFacts
@@ -30,12 +32,21 @@ def hidden(kind: str, record_id: str) -> NotFound:
     )
 
 
+def refuse_other_services(caller: Principal) -> None:
+    """A service that does not call this one is refused whatever it asks about (R27)."""
+    if caller.kind is PrincipalKind.SERVICE and caller.subject not in CALLING_SERVICES:
+        raise PermissionDenied(
+            Reason.PERMISSION_DENIED, "This service does not call the drawing service."
+        )
+
+
 class DrawingsAccess:
     def __init__(self, projects: ProjectRegistry, permissions: DrawingsPermissions):
         self._projects = projects
         self._permissions = permissions
 
     def level_of(self, caller: Principal, project_id: str) -> str:
+        refuse_other_services(caller)
         if caller.kind in (PrincipalKind.PLATFORM, PrincipalKind.SERVICE):
             return ADMIN
         return self._permissions.level_of(project_id, caller.user_id)
@@ -53,6 +64,7 @@ class DrawingsAccess:
         project they cannot see answers exactly like a record that does not exist.
         """
         kind, record_id = shown_as or ("project", project_id)
+        refuse_other_services(caller)
         try:
             facts = self._projects.get_project(project_id)
         except RecordNotFound:

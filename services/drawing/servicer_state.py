@@ -8,7 +8,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.drawing.catalog import Catalog
 from services.drawing.change_feed import ChangeFeed
-from services.drawing.drawings_access import READ_ONLY, DrawingsAccess, hidden
+from services.drawing.drawings_access import (
+    READ_ONLY,
+    DrawingsAccess,
+    hidden,
+    refuse_other_services,
+)
 from services.drawing.drawings_permissions import DrawingsPermissions
 from services.drawing.project_registry import ProjectRegistry
 from services.drawing.revisions import Revisions
@@ -41,6 +46,7 @@ class DrawingServicerState:
 
     def _visible(self, model: type[Any], kind: str, record_id: str) -> Any:
         """A record the caller may read; NOT_FOUND alike for missing and hidden ones."""
+        refuse_other_services(current_principal())
         with self._sessions() as session:
             row = session.get(model, record_id) if record_id else None
         if row is None:
