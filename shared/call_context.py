@@ -12,6 +12,9 @@ import uuid
 from dataclasses import dataclass
 
 REQUEST_ID_HEADER = "x-request-id"
+# Who a service acts for when it calls another while serving someone's call (for the logs:
+# authorization always rests on the bearer token, never on this header).
+ACTING_FOR_HEADER = "x-acting-for"
 # grpc's time_remaining() answers ~9e18 when the caller set no deadline.
 NO_DEADLINE_THRESHOLD_SECONDS = 1e9
 

@@ -4,7 +4,8 @@
 - Deadlines: Python does not pass a caller's deadline on by itself; an outgoing call made
   while serving a call gets that call's remaining time (capped by the configured default).
 - Identity: each call carries this service's own short-lived token and the request id of
-  the call being served, so logs of both services line up.
+  the call being served, so logs of both services line up; while serving someone's call it
+  also says for whom it acts (``x-acting-for``).
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from typing import Any
 
 import grpc
 
-from shared.call_context import REQUEST_ID_HEADER, current_call
+from shared.call_context import ACTING_FOR_HEADER, REQUEST_ID_HEADER, current_call
 from shared.errors import DomainError, Reason
-from shared.identity import Principal, PrincipalKind
+from shared.identity import Principal, PrincipalKind, current_principal
 from shared.tls import grpc_channel
 from shared.tokens import TokenIssuer
 
@@ -115,12 +116,13 @@ class OutgoingCallInterceptor(
         metadata = [
             (key, value)
             for key, value in (details.metadata or ())
-            if key not in ("authorization", REQUEST_ID_HEADER)
+            if key not in ("authorization", REQUEST_ID_HEADER, ACTING_FOR_HEADER)
         ]
         metadata.append(("authorization", f"Bearer {self._bearer_token()}"))
         call = current_call()
         if call is not None:
             metadata.append((REQUEST_ID_HEADER, call.request_id))
+            metadata.append((ACTING_FOR_HEADER, _acting_for()))
         return _ClientCallDetails(
             details.method,
             effective_timeout(details.timeout, self._default_deadline),
@@ -141,6 +143,14 @@ class OutgoingCallInterceptor(
 
     def intercept_stream_stream(self, continuation: Any, details: Any, requests: Any) -> Any:
         return continuation(self._details(details), requests)
+
+
+def _acting_for() -> str:
+    """The caller of the call being served, as the logs describe it."""
+    try:
+        return current_principal().describe()
+    except RuntimeError:  # a call served without a token (health): nobody to name
+        return "-"
 
 
 def open_channel(

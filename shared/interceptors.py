@@ -26,6 +26,7 @@ import grpc
 from grpc_status import rpc_status
 
 from shared.call_context import (
+    ACTING_FOR_HEADER,
     REQUEST_ID_HEADER,
     CallContext,
     bind_call,
@@ -187,6 +188,8 @@ class CallScopeInterceptor(_AroundInterceptor):
                     "code": (code or grpc.StatusCode.OK).name,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                     "request_id": request_id,
+                    # Set by a service calling while serving someone; unverified, log only.
+                    "acting_for": _metadata_value(context, ACTING_FOR_HEADER)[:200],
                 },
             )
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import grpc
 
-from shared.call_context import current_call
+from shared.call_context import ACTING_FOR_HEADER, current_call
 from shared.errors import FailedPrecondition
 from shared.identity import current_principal
 from shared.server import ServiceDefinition
@@ -58,6 +58,7 @@ class EchoBehaviour:
             "request_id": call.request_id if call else None,
             "remaining": call.time_remaining() if call else None,
             "principal": principal.describe(),
+            "acting_for": dict(context.invocation_metadata() or ()).get(ACTING_FOR_HEADER),
         }
         if ask.get("onward") and self.onward is not None:
             answer["onward"] = self.onward(ask["onward"])
