@@ -817,6 +817,20 @@ class WatchProjectChangesResponse(_message.Message):
     change: ProjectChange
     def __init__(self, change: _Optional[_Union[ProjectChange, _Mapping]] = ...) -> None: ...
 
+class WatchFeedHeadsRequest(_message.Message):
+    __slots__ = ("project_ids",)
+    PROJECT_IDS_FIELD_NUMBER: _ClassVar[int]
+    project_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, project_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class WatchFeedHeadsResponse(_message.Message):
+    __slots__ = ("project_id", "last_sequence")
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    LAST_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    project_id: str
+    last_sequence: int
+    def __init__(self, project_id: _Optional[str] = ..., last_sequence: _Optional[int] = ...) -> None: ...
+
 class GetRevisionDownloadRequest(_message.Message):
     __slots__ = ("revision_id",)
     REVISION_ID_FIELD_NUMBER: _ClassVar[int]

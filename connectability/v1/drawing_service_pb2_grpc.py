@@ -244,6 +244,11 @@ class DrawingServiceStub:
                 request_serializer=connectability_dot_v1_dot_drawing__service__pb2.WatchProjectChangesRequest.SerializeToString,
                 response_deserializer=connectability_dot_v1_dot_drawing__service__pb2.WatchProjectChangesResponse.FromString,
                 _registered_method=True)
+        self.WatchFeedHeads = channel.unary_stream(
+                '/connectability.v1.DrawingService/WatchFeedHeads',
+                request_serializer=connectability_dot_v1_dot_drawing__service__pb2.WatchFeedHeadsRequest.SerializeToString,
+                response_deserializer=connectability_dot_v1_dot_drawing__service__pb2.WatchFeedHeadsResponse.FromString,
+                _registered_method=True)
         self.GetRevisionDownload = channel.unary_unary(
                 '/connectability.v1.DrawingService/GetRevisionDownload',
                 request_serializer=connectability_dot_v1_dot_drawing__service__pb2.GetRevisionDownloadRequest.SerializeToString,
@@ -615,6 +620,19 @@ class DrawingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchFeedHeads(self, request, context):
+        """Streams the newest feed sequence of each named project: one message per known project
+        at once, then one whenever its feed advances (several changes may fold into one
+        message). One stream follows many feeds: the connection service's sync uses it to
+        wake the follower of an upstream with news, holding one stream per process instead of
+        one per upstream. Unknown projects are skipped. The stream does not end by itself.
+        Service-only: called by the connection service.
+        Errors: INVALID_ARGUMENT (TOO_MANY_PROJECTS) beyond 1,000 projects.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetRevisionDownload(self, request, context):
         """Returns a signed, expiring URL from which a revision's file can be fetched with a
         plain HTTP GET. Caller: anyone who may see the revision.
@@ -850,6 +868,11 @@ def add_DrawingServiceServicer_to_server(servicer, server):
                     servicer.WatchProjectChanges,
                     request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.WatchProjectChangesRequest.FromString,
                     response_serializer=connectability_dot_v1_dot_drawing__service__pb2.WatchProjectChangesResponse.SerializeToString,
+            ),
+            'WatchFeedHeads': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchFeedHeads,
+                    request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.WatchFeedHeadsRequest.FromString,
+                    response_serializer=connectability_dot_v1_dot_drawing__service__pb2.WatchFeedHeadsResponse.SerializeToString,
             ),
             'GetRevisionDownload': grpc.unary_unary_rpc_method_handler(
                     servicer.GetRevisionDownload,
@@ -1835,6 +1858,33 @@ class DrawingService:
             '/connectability.v1.DrawingService/WatchProjectChanges',
             connectability_dot_v1_dot_drawing__service__pb2.WatchProjectChangesRequest.SerializeToString,
             connectability_dot_v1_dot_drawing__service__pb2.WatchProjectChangesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchFeedHeads(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/connectability.v1.DrawingService/WatchFeedHeads',
+            connectability_dot_v1_dot_drawing__service__pb2.WatchFeedHeadsRequest.SerializeToString,
+            connectability_dot_v1_dot_drawing__service__pb2.WatchFeedHeadsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -75,6 +75,16 @@ class ChangeFeed:
             )
             return [pb.ProjectChange.FromString(payload) for payload in payloads]
 
+    def heads(self, project_ids: list[str]) -> dict[str, int]:
+        """The newest sequence of each known project's feed."""
+        with self._sessions() as session:
+            rows = session.execute(
+                select(ProjectFacts.project_id, ProjectFacts.last_change_sequence).where(
+                    ProjectFacts.project_id.in_(project_ids)
+                )
+            )
+            return {project_id: int(sequence) for project_id, sequence in rows}
+
     def page(
         self, project_id: str, after_sequence: int, page_size: int, page_token: str
     ) -> tuple[list[pb.ProjectChange], str]:

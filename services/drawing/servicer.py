@@ -353,6 +353,26 @@ class DrawingServicer(
                 # Woken by a commit in this process; the timeout catches other processes'.
                 self._feed.wait_for_news(generation, WATCH_FALLBACK_SECONDS)
 
+    def WatchFeedHeads(
+        self, request: pb.WatchFeedHeadsRequest, context: grpc.ServicerContext
+    ) -> Iterator[pb.WatchFeedHeadsResponse]:
+        require_platform_or_service()
+        project_ids = list(dict.fromkeys(request.project_ids))
+        if len(project_ids) > MAX_WATCHED_HEADS:
+            raise InvalidArgument(
+                "TOO_MANY_PROJECTS", f"At most {MAX_WATCHED_HEADS} projects can be watched."
+            )
+        reported: dict[str, int] = {}
+        while context.is_active():
+            generation = self._feed.generation
+            for project_id, head in self._feed.heads(project_ids).items():
+                if reported.get(project_id) != head:
+                    reported[project_id] = head
+                    yield pb.WatchFeedHeadsResponse(project_id=project_id, last_sequence=head)
+            # Woken by a commit in this process; the timeout catches other processes'.
+            self._feed.wait_for_news(generation, WATCH_FALLBACK_SECONDS)
+
 
 WATCH_BATCH = 500
 WATCH_FALLBACK_SECONDS = 1.0
+MAX_WATCHED_HEADS = 1000

@@ -105,31 +105,9 @@ class DrawingSyncCalls:
         )
         self._call("MarkConnectionDisconnected", request, self._call_seconds)
 
-    def open_watch(self, upstream: str, after_sequence: int, seconds: float) -> Any:
-        """A stream of the upstream's changes after ``after_sequence``, ending after
-        ``seconds``; another thread may ``cancel()`` it to end a wait early."""
-        return self._drawing.WatchProjectChanges(
-            drawing_pb.WatchProjectChangesRequest(
-                project_id=upstream, after_sequence=after_sequence
-            ),
-            timeout=seconds,
+    def open_feed_heads(self, upstreams: Sequence[str], seconds: float) -> Any:
+        """A stream of the upstreams' newest feed sequences (one stream for all of them),
+        ending after ``seconds``; another thread may ``cancel()`` it."""
+        return self._drawing.WatchFeedHeads(
+            drawing_pb.WatchFeedHeadsRequest(project_ids=upstreams), timeout=seconds
         )
-
-    @staticmethod
-    def first_change_arrived(stream: Any) -> bool:
-        """Blocks until the stream yields a change (True) or ends, times out or is
-        cancelled (False). The feed streams: nobody polls on a timer."""
-        try:
-            next(iter(stream))
-            return True
-        except StopIteration:
-            return False
-        except grpc.RpcError as error:
-            if error.code() in (  # type: ignore[attr-defined]
-                grpc.StatusCode.DEADLINE_EXCEEDED,
-                grpc.StatusCode.CANCELLED,
-            ):
-                return False
-            raise _failed("WatchProjectChanges", error) from error
-        finally:
-            stream.cancel()

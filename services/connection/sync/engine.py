@@ -14,6 +14,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
 from services.connection.sync.drawing_calls import DrawingSyncCalls, SyncCallFailed
+from services.connection.sync.feed_heads import FeedHeadWatcher
 from services.connection.sync.follower import FollowerParts, UpstreamFollower
 from services.connection.sync.progress import SyncProgress
 from services.connection.sync.records import SyncRecords
@@ -40,12 +41,15 @@ class SyncEngine:
         self._lock = threading.Lock()
         self._followers: dict[str, UpstreamFollower] = {}
         self._rounds = BackgroundRounds("sync-claims", self.claim_round, idle_seconds=1.0)
+        self._feed_heads = FeedHeadWatcher(drawing, self._wake_follower, wait_seconds)
 
     def start(self) -> None:
+        self._feed_heads.start()
         self._rounds.start()
 
     def stop(self) -> None:
         self._rounds.stop()
+        self._feed_heads.stop()
         with self._lock:
             followers = list(self._followers.values())
         for follower in followers:
@@ -81,6 +85,7 @@ class SyncEngine:
                     follower.start()
                 else:
                     follower.adopt(connection_ids)
+            self._feed_heads.follow(set(self._followers))
 
     def renew_leases(self) -> None:
         """Every round, here rather than in the followers: a follower busy with a long
@@ -110,4 +115,11 @@ class SyncEngine:
                 return False
             if self._followers.get(follower.upstream_project_id) is follower:
                 del self._followers[follower.upstream_project_id]
+            self._feed_heads.follow(set(self._followers))
             return True
+
+    def _wake_follower(self, upstream_project_id: str) -> None:
+        with self._lock:
+            follower = self._followers.get(upstream_project_id)
+        if follower is not None:
+            follower.wake()

@@ -1,11 +1,11 @@
 """One upstream project's follower: it drives the sync of the connections of that upstream
 which this process has leased.
 
-A round: run the initial copy of connections that need one; read the
-upstream feed once from the lowest cursor and apply to each connection what lies beyond
-its own cursor (several downstreams at a time); then, with nothing left to do, wait on
-the feed's stream until a change arrives. One feed read serves every downstream, which is
-what fan-out (one upstream, many downstreams) needs.
+A round: run the initial copy of connections that need one; read the upstream feed once
+from the lowest cursor and apply to each connection what lies beyond its own cursor
+(several downstreams at a time); then, with nothing left to do, wait until the
+feed-head watcher (feed_heads.py) says the upstream has news. One feed read
+serves every downstream, which is what fan-out (one upstream, many downstreams) needs.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 from connectability.v1 import drawing_service_pb2 as drawing_pb
 from services.connection.sync.drawing_calls import DrawingSyncCalls, SyncCallFailed
@@ -53,7 +52,6 @@ class UpstreamFollower:
         self._connection_ids: set[str] = set()
         self._stopping = threading.Event()
         self._woken = threading.Event()
-        self._watch: Any = None
         self._thread = threading.Thread(
             target=self._run, name=f"sync-{upstream_project_id[:12]}", daemon=True
         )
@@ -74,10 +72,7 @@ class UpstreamFollower:
         self._thread.start()
 
     def wake(self) -> None:
-        with self._lock:
-            self._woken.set()
-            if self._watch is not None:
-                self._watch.cancel()
+        self._woken.set()
 
     def stop(self) -> None:
         self._stopping.set()
@@ -94,7 +89,6 @@ class UpstreamFollower:
     # The loop
 
     def _run(self) -> None:
-        tasks: list[SyncTask] = []
         while not self._stopping.is_set():
             busy = False
             try:
@@ -104,9 +98,8 @@ class UpstreamFollower:
                 busy = self._round(tasks)
             except Exception:  # a database hiccup: log it, wait, try again
                 log.exception("sync round failed", extra={"upstream": self.upstream_project_id})
-                tasks = []
             if not busy:
-                self._wait(tasks)
+                self._wait()
         self._parts.records.release(sorted(self.connection_ids))
 
     def _current_tasks(self) -> list[SyncTask]:
@@ -176,27 +169,8 @@ class UpstreamFollower:
             task.connection_id, str(failure), backoff_seconds(attempts, first=0.2), copying
         )
 
-    def _wait(self, tasks: list[SyncTask]) -> None:
-        """Until the upstream feed has news, a wake-up, or the wait runs out."""
-        seconds = self._parts.wait_seconds
-        following = [t for t in tasks if t.runnable and t.initial_copy_state == "complete"]
-        if not following:
-            self._woken.wait(seconds)
-            self._woken.clear()
-            return
-        head = max(task.applied_sequence for task in following)
-        with self._lock:
-            if self._woken.is_set():
-                self._woken.clear()
-                return
-            self._watch = self._parts.drawing.open_watch(self.upstream_project_id, head, seconds)
-            watch = self._watch
-        try:
-            self._parts.drawing.first_change_arrived(watch)
-        except SyncCallFailed as failure:  # the drawing service is down: wait, then retry
-            log.warning("watching the upstream feed failed", extra={"error": str(failure)})
-            self._woken.wait(seconds)
-        finally:
-            with self._lock:
-                self._watch = None
-                self._woken.clear()
+    def _wait(self) -> None:
+        """Until the feed-head watcher says the upstream has news, something else wakes
+        this follower, or the wait runs out (to look at leases and projects again)."""
+        self._woken.wait(self._parts.wait_seconds)
+        self._woken.clear()
