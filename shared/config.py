@@ -83,6 +83,15 @@ class Settings(BaseSettings):
     revision_limit: int = 50_000
     same_company_connections_allowed: bool = True
 
+    # Rate limits (R32, shared/rate_limits.py): calls each client application may make per
+    # window unless its token names its own limit; services and platform are never limited.
+    # The window is an hour (tests shorten it). Empty Redis URL: each process counts alone
+    # in memory; with one, every process using that Redis (and key prefix) shares a count.
+    rate_limit_per_hour: int = 3600
+    rate_limit_window_seconds: float = 3600.0
+    redis_url: str = ""
+    rate_limit_key_prefix: str = "connectability:rate-limit"
+
     # New-revision notices of one connection are gathered into at most one email per window.
     notification_digest_window_seconds: float = 300.0
 

@@ -8,10 +8,11 @@ never on the message.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import grpc
 from google.protobuf import any_pb2
+from google.protobuf.message import Message as ProtoMessage
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
 ERROR_DOMAIN = "connectability"
@@ -35,6 +36,7 @@ class Reason:
     INVALID_PAGE_SIZE = "INVALID_PAGE_SIZE"
     REQUEST_ID_REUSED = "REQUEST_ID_REUSED"
     PERMISSION_DENIED = "PERMISSION_DENIED"
+    RATE_LIMIT_EXCEEDED = "RATE_LIMIT_EXCEEDED"
 
 
 class DomainError(Exception):
@@ -42,11 +44,19 @@ class DomainError(Exception):
 
     code: grpc.StatusCode = grpc.StatusCode.UNKNOWN
 
-    def __init__(self, reason: str, message: str, metadata: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        reason: str,
+        message: str,
+        metadata: Mapping[str, str] | None = None,
+        details: Sequence[ProtoMessage] = (),
+    ):
         super().__init__(message)
         self.reason = reason
         self.message = message
         self.metadata = dict(metadata or {})
+        # More google.rpc error details after the ErrorInfo, e.g. a RetryInfo.
+        self.details = tuple(details)
 
     def __str__(self) -> str:
         return f"{self.code.name} {self.reason}: {self.message}"
@@ -108,9 +118,12 @@ def status_for(error: DomainError) -> status_pb2.Status:
     info = error_details_pb2.ErrorInfo(
         reason=error.reason, domain=ERROR_DOMAIN, metadata=error.metadata
     )
-    detail = any_pb2.Any()
-    detail.Pack(info)
-    return status_pb2.Status(code=_rpc_code(error.code), message=error.message, details=[detail])
+    details = []
+    for item in (info, *error.details):
+        detail = any_pb2.Any()
+        detail.Pack(item)
+        details.append(detail)
+    return status_pb2.Status(code=_rpc_code(error.code), message=error.message, details=details)
 
 
 def error_info_of(rpc_error: grpc.RpcError) -> error_details_pb2.ErrorInfo | None:

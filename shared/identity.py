@@ -36,6 +36,9 @@ class Principal:
     company_id: str = ""
     client_id: str = ""
     integrator_mode: IntegratorMode | None = None
+    # Calls per rate-limit window the client application may make (R32); 0 = the default.
+    # The connection service writes it into the tokens it issues to integrator clients.
+    rate_limit_per_hour: int = 0
 
     @property
     def user_id(self) -> str:
@@ -57,6 +60,8 @@ class Principal:
             claims["client_id"] = self.client_id
         if self.integrator_mode is not None:
             claims["integrator_mode"] = self.integrator_mode.value
+        if self.rate_limit_per_hour:
+            claims["rate_limit_per_hour"] = self.rate_limit_per_hour
         return claims
 
 
@@ -84,7 +89,15 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
             mode = IntegratorMode(str(claims.get("integrator_mode")))
         except ValueError as exc:
             raise ClaimsError("an integrator token must say how it acts") from exc
-    return Principal(kind, subject, company_id, client_id, mode)
+    return Principal(kind, subject, company_id, client_id, mode, _rate_limit_of(claims))
+
+
+def _rate_limit_of(claims: dict[str, Any]) -> int:
+    limit = claims.get("rate_limit_per_hour", 0)
+    # bool is an int in Python: a token saying `true` is as malformed as one saying "100".
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise ClaimsError("rate_limit_per_hour must be a whole number of calls, 0 or more")
+    return limit
 
 
 # The principal of the call being served on this thread (set by the auth interceptor).

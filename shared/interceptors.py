@@ -6,7 +6,9 @@ Order (outermost first), as ``server_interceptors`` returns them:
 2. ``ErrorMappingInterceptor``: ``DomainError`` → ``google.rpc.Status`` with ``ErrorInfo``;
    anything unexpected → ``INTERNAL`` with a request id to quote, never a stack trace;
 3. ``AuthenticationInterceptor``: a verified bearer token on every call except health and
-   reflection, bound as the current principal.
+   reflection, bound as the current principal;
+4. ``RateLimitInterceptor``: one unit of the caller's client's window per call (R32), the
+   limit, what remains and the reset in the trailers of every answer, success or error.
 
 Each one wraps the method handler's behaviour in a context manager, so unary and streaming
 methods get the same treatment.
@@ -35,9 +37,11 @@ from shared.call_context import (
     new_request_id,
     unbind_call,
 )
+from shared.config import Settings
 from shared.error_translation import domain_error_for
 from shared.errors import DomainError, Internal, Reason, Unauthenticated, Unimplemented, status_for
-from shared.identity import bind_principal, unbind_principal
+from shared.identity import bind_principal, current_principal, unbind_principal
+from shared.rate_limits import RateLimiter, rate_limiter_from_settings
 from shared.tokens import TokenVerifier
 
 log = logging.getLogger("connectability.rpc")
@@ -205,7 +209,10 @@ def abort_with_error(context: grpc.ServicerContext, error: DomainError) -> None:
     """End the call with ``error`` as a rich status; the request id rides in the trailers."""
     status = rpc_status.to_status(status_for(error))
     call = current_call()
-    trailers = tuple(status.trailing_metadata)
+    # Keep what inner interceptors already put in the trailers (the rate-limit headers):
+    # aborting with a status replaces the call's trailing metadata.
+    already_set = tuple(context.trailing_metadata() or ())  # type: ignore[attr-defined]
+    trailers = already_set + tuple(status.trailing_metadata)
     if call is not None:
         trailers += ((REQUEST_ID_HEADER, call.request_id),)
     context.abort_with_status(_StatusWithMetadata(status.code, status.details, trailers))
@@ -269,11 +276,36 @@ class AuthenticationInterceptor(_AroundInterceptor):
             unbind_principal(binding)
 
 
+class RateLimitInterceptor(_AroundInterceptor):
+    """Counts each authenticated call against its client's limit (R32).
+
+    The headers ride in the trailers, beside the request id: every gRPC client, in any
+    language, reads trailers on success and on failure alike, and sending headers early
+    would stop clients from transparently retrying an UNAVAILABLE answer.
+    """
+
+    def __init__(self, limiter: RateLimiter):
+        self._limiter = limiter
+
+    def applies_to(self, method: str) -> bool:
+        return not method.startswith(PUBLIC_METHOD_PREFIXES)
+
+    @contextmanager
+    def around(self, method: str, context: grpc.ServicerContext, streaming: bool) -> Iterator[None]:
+        decision = self._limiter.take(current_principal())
+        if decision is not None:
+            _add_trailing_metadata(context, decision.headers())
+            if not decision.allowed:
+                raise decision.refusal()
+        yield
+
+
 def server_interceptors(
-    verifier: TokenVerifier, in_flight: InFlightCalls
+    verifier: TokenVerifier, in_flight: InFlightCalls, settings: Settings
 ) -> list[grpc.ServerInterceptor]:
     return [
         CallScopeInterceptor(in_flight),
         ErrorMappingInterceptor(),
         AuthenticationInterceptor(verifier),
+        RateLimitInterceptor(rate_limiter_from_settings(settings)),
     ]

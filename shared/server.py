@@ -103,7 +103,7 @@ def start_server(
         futures.ThreadPoolExecutor(
             max_workers=settings.worker_threads, thread_name_prefix=definition.name
         ),
-        interceptors=server_interceptors(verifier, in_flight),
+        interceptors=server_interceptors(verifier, in_flight, settings),
         options=options,
         maximum_concurrent_rpcs=settings.worker_threads * 8,
     )

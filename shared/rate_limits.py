@@ -1,0 +1,237 @@
+"""Rate limits per client application (R32): a fixed window of calls per client.
+
+Who is counted, and under which key:
+- an integrator token by its client application: ``client:<client_id>``, with the limit its
+  token names (``rate_limit_per_hour``) or the default;
+- a user token (a first-party client, such as our own web app) by its user:
+  ``user:<user_id>``, with the default limit;
+- ``service`` and ``platform`` callers are never limited: they are our own systems.
+
+Each counted call takes one unit of the client's window; the window starts with the client's
+first call and lasts ``rate_limit_window_seconds`` (an hour by default). Calls over the limit
+are refused, and counted too, until the window ends.
+
+Where the counts live: in this process's memory by default (each process or replica counts
+alone), or in Redis when ``CONNECTABILITY_REDIS_URL`` is set (every process sharing that
+Redis shares one count per client). When Redis cannot be reached the limiter does not refuse
+calls for it: it logs a warning and counts in this process's memory until Redis answers
+again, trying it again every few seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from google.protobuf import duration_pb2
+from google.rpc import error_details_pb2
+
+from shared.config import Settings
+from shared.errors import Reason, ResourceExhausted
+from shared.identity import Principal, PrincipalKind
+
+log = logging.getLogger("connectability.rate_limits")
+
+LIMIT_HEADER = "x-ratelimit-limit"
+REMAINING_HEADER = "x-ratelimit-remaining"
+RESET_HEADER = "x-ratelimit-reset"
+
+# After Redis failed, calls count in memory for this long before Redis is tried again, so an
+# outage costs one connection timeout every few seconds rather than one per call.
+REDIS_RETRY_AFTER_SECONDS = 5.0
+# Redis is on the path of every call: a slow or unreachable one must not hold calls up.
+REDIS_TIMEOUT_SECONDS = 0.5
+
+# One round trip, atomic: count the call, start the window's expiry with its first call (or
+# repair a key left without one), and answer the count and the milliseconds left.
+_COUNT_SCRIPT = """
+local calls = redis.call('INCR', KEYS[1])
+local left = redis.call('PTTL', KEYS[1])
+if calls == 1 or left < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  left = tonumber(ARGV[1])
+end
+return {calls, left}
+"""
+
+
+class CallCounter(Protocol):
+    def count(self, key: str, window_seconds: float) -> tuple[int, float]:
+        """Count one call of ``key``: (calls in its window so far, seconds until it ends)."""
+        ...
+
+
+class InMemoryCallCounter:
+    """Windows kept in this process: each process (or replica) counts alone."""
+
+    # Ended windows are dropped once this many clients are held, so memory stays bounded.
+    SWEEP_ABOVE = 10_000
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self._clock = clock
+        self._windows: dict[str, tuple[float, int]] = {}  # key -> (window end, calls)
+        self._lock = threading.Lock()
+
+    def count(self, key: str, window_seconds: float) -> tuple[int, float]:
+        now = self._clock()
+        with self._lock:
+            ends, calls = self._windows.get(key, (0.0, 0))
+            if ends <= now:
+                if len(self._windows) >= self.SWEEP_ABOVE:
+                    self._sweep(now)
+                ends, calls = now + window_seconds, 0
+            calls += 1
+            self._windows[key] = (ends, calls)
+        return calls, ends - now
+
+    def _sweep(self, now: float) -> None:
+        for key in [key for key, (ends, _) in self._windows.items() if ends <= now]:
+            del self._windows[key]
+
+
+class RedisCallCounter:
+    """Windows kept in Redis, shared by every process that uses the same Redis and prefix."""
+
+    def __init__(
+        self,
+        url: str,
+        key_prefix: str,
+        fallback: CallCounter | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        import redis  # only processes configured for Redis need the package loaded
+
+        self._redis_errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
+        self._client = redis.Redis.from_url(
+            url,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_timeout=REDIS_TIMEOUT_SECONDS,
+        )
+        self._script = self._client.register_script(_COUNT_SCRIPT)
+        self._prefix = key_prefix
+        self._fallback = fallback or InMemoryCallCounter(clock)
+        self._clock = clock
+        self._down_until: float | None = None
+        self._lock = threading.Lock()
+
+    def count(self, key: str, window_seconds: float) -> tuple[int, float]:
+        if self._redis_is_resting():
+            return self._fallback.count(key, window_seconds)
+        window_ms = max(1, int(window_seconds * 1000))
+        try:
+            calls, left_ms = self._script(keys=[f"{self._prefix}:{key}"], args=[window_ms])
+        except self._redis_errors as error:
+            self._redis_failed(error)
+            return self._fallback.count(key, window_seconds)
+        self._redis_answered()
+        return int(calls), int(left_ms) / 1000
+
+    def _redis_is_resting(self) -> bool:
+        with self._lock:
+            return self._down_until is not None and self._clock() < self._down_until
+
+    def _redis_failed(self, error: BaseException) -> None:
+        with self._lock:
+            first_failure = self._down_until is None
+            self._down_until = self._clock() + REDIS_RETRY_AFTER_SECONDS
+        if first_failure:
+            log.warning(
+                "Redis is unreachable: rate limits are counted in this process alone until it "
+                "answers again",
+                extra={"error": f"{type(error).__name__}: {error}"},
+            )
+
+    def _redis_answered(self) -> None:
+        with self._lock:
+            was_down = self._down_until is not None
+            self._down_until = None
+        if was_down:
+            log.warning("Redis answers again: rate limits are shared again")
+
+    def close(self) -> None:
+        self._client.close()
+
+
+@dataclass(frozen=True)
+class RateLimitDecision:
+    """One counted call: the client's limit, what remains of it, and when the window ends."""
+
+    limit: int
+    calls: int
+    reset_seconds: float
+
+    @property
+    def allowed(self) -> bool:
+        return self.calls <= self.limit
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.calls)
+
+    def headers(self) -> tuple[tuple[str, str], ...]:
+        # Whole seconds, rounded up: a client that waits this long finds a new window.
+        reset = max(1, math.ceil(self.reset_seconds))
+        return (
+            (LIMIT_HEADER, str(self.limit)),
+            (REMAINING_HEADER, str(self.remaining)),
+            (RESET_HEADER, str(reset)),
+        )
+
+    def refusal(self) -> RateLimitExceeded:
+        return RateLimitExceeded(self)
+
+
+class RateLimitExceeded(ResourceExhausted):
+    """``RESOURCE_EXHAUSTED`` / ``RATE_LIMIT_EXCEEDED`` with a ``RetryInfo`` until the reset."""
+
+    def __init__(self, decision: RateLimitDecision):
+        delay = duration_pb2.Duration()
+        delay.FromNanoseconds(max(0, int(decision.reset_seconds * 1e9)))
+        super().__init__(
+            Reason.RATE_LIMIT_EXCEEDED,
+            f"The rate limit of {decision.limit} calls per window is used up; it resets in "
+            f"{max(1, math.ceil(decision.reset_seconds))} seconds.",
+            metadata={"limit": str(decision.limit)},
+            details=[error_details_pb2.RetryInfo(retry_delay=delay)],
+        )
+
+
+class RateLimiter:
+    """Decides, per call, whether its client has calls left in its window."""
+
+    def __init__(self, counter: CallCounter, default_limit: int, window_seconds: float):
+        self._counter = counter
+        self.default_limit = default_limit
+        self.window_seconds = window_seconds
+
+    def limited_client(self, principal: Principal) -> tuple[str, int] | None:
+        """The key a caller is counted under and its limit; None for callers never limited."""
+        if principal.kind is PrincipalKind.INTEGRATOR:
+            limit = principal.rate_limit_per_hour or self.default_limit
+            return f"client:{principal.client_id}", limit
+        if principal.kind is PrincipalKind.USER:
+            return f"user:{principal.subject}", self.default_limit
+        return None  # service and platform: our own systems (R32)
+
+    def take(self, principal: Principal) -> RateLimitDecision | None:
+        """Count one call of ``principal``'s client; None when the caller is exempt."""
+        client = self.limited_client(principal)
+        if client is None:
+            return None
+        key, limit = client
+        calls, reset_seconds = self._counter.count(key, self.window_seconds)
+        return RateLimitDecision(limit, calls, reset_seconds)
+
+
+def rate_limiter_from_settings(settings: Settings) -> RateLimiter:
+    counter: CallCounter
+    if settings.redis_url:
+        counter = RedisCallCounter(settings.redis_url, settings.rate_limit_key_prefix)
+    else:
+        counter = InMemoryCallCounter()
+    return RateLimiter(counter, settings.rate_limit_per_hour, settings.rate_limit_window_seconds)

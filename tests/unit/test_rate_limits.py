@@ -1,0 +1,144 @@
+"""The rate limiter without a gRPC server: who is counted under which key, windows, the
+refusal's details, the token claim, and the Redis counter against the real Redis."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis
+from google.rpc import code_pb2, error_details_pb2
+
+from shared.errors import status_for
+from shared.identity import (
+    ClaimsError,
+    IntegratorMode,
+    Principal,
+    PrincipalKind,
+    principal_from_claims,
+)
+from shared.rate_limits import (
+    InMemoryCallCounter,
+    RateLimitDecision,
+    RateLimiter,
+    RedisCallCounter,
+)
+
+REDIS_URL = os.environ.get("CONNECTABILITY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def integrator(client_id: str, limit: int = 0, user: str = "u-1") -> Principal:
+    mode = IntegratorMode.SERVICE_ACCOUNT
+    return Principal(PrincipalKind.INTEGRATOR, user, "c-1", client_id, mode, limit)
+
+
+def test_who_is_counted_under_which_key_with_which_limit() -> None:
+    limiter = RateLimiter(InMemoryCallCounter(), default_limit=3600, window_seconds=3600)
+    assert limiter.limited_client(integrator("app-1")) == ("client:app-1", 3600)
+    assert limiter.limited_client(integrator("app-1", 50, user="u-2")) == ("client:app-1", 50)
+    user = Principal(PrincipalKind.USER, "u-9", "c-1")
+    assert limiter.limited_client(user) == ("user:u-9", 3600)
+    assert limiter.limited_client(Principal(PrincipalKind.SERVICE, "connection")) is None
+    assert limiter.limited_client(Principal(PrincipalKind.PLATFORM, "accounts")) is None
+    assert limiter.take(Principal(PrincipalKind.SERVICE, "drawing")) is None
+
+
+def test_a_window_counts_its_calls_then_a_new_one_starts() -> None:
+    clock = Clock()
+    limiter = RateLimiter(InMemoryCallCounter(clock), default_limit=2, window_seconds=60)
+    app = integrator("app-1")
+    first = limiter.take(app)
+    clock.now += 10
+    second, third = limiter.take(app), limiter.take(app)
+    assert first and second and third
+    assert [(d.allowed, d.remaining) for d in (first, second, third)] == [
+        (True, 1),
+        (True, 0),
+        (False, 0),
+    ]
+    assert (first.reset_seconds, third.reset_seconds) == (60, 50)
+    assert limiter.take(integrator("app-2")) == RateLimitDecision(2, 1, 60)  # its own window
+    clock.now += 50
+    renewed = limiter.take(app)
+    assert renewed == RateLimitDecision(2, 1, 60)
+
+
+def test_ended_windows_are_swept_once_many_clients_are_held() -> None:
+    clock = Clock()
+    counter = InMemoryCallCounter(clock)
+    counter.SWEEP_ABOVE = 3
+    for key in ("a", "b", "c"):
+        counter.count(key, 1)
+    clock.now += 2
+    counter.count("d", 1)
+    assert set(counter._windows) == {"d"}
+
+
+def test_headers_and_the_refusal_with_its_retry_delay() -> None:
+    decision = RateLimitDecision(limit=10, calls=11, reset_seconds=41.2)
+    assert decision.headers() == (
+        ("x-ratelimit-limit", "10"),
+        ("x-ratelimit-remaining", "0"),
+        ("x-ratelimit-reset", "42"),
+    )
+    status = status_for(decision.refusal())
+    assert status.code == code_pb2.RESOURCE_EXHAUSTED
+    info, retry = error_details_pb2.ErrorInfo(), error_details_pb2.RetryInfo()
+    assert status.details[0].Unpack(info) and status.details[1].Unpack(retry)
+    assert (info.reason, info.domain, dict(info.metadata)) == (
+        "RATE_LIMIT_EXCEEDED",
+        "connectability",
+        {"limit": "10"},
+    )
+    assert retry.retry_delay.ToMilliseconds() == 41_200
+    # Less than a second left still tells the client to wait one, never zero.
+    assert dict(RateLimitDecision(1, 1, 0.2).headers())["x-ratelimit-reset"] == "1"
+
+
+def test_the_rate_limit_claim_round_trips_and_bad_values_are_refused() -> None:
+    principal = integrator("app-1", 120)
+    claims = principal.to_claims()
+    assert claims["rate_limit_per_hour"] == 120
+    assert principal_from_claims(claims) == principal
+    without = integrator("app-1")
+    assert "rate_limit_per_hour" not in without.to_claims()
+    assert principal_from_claims(without.to_claims()).rate_limit_per_hour == 0
+    for bad in (-1, "100", 1.5, True):
+        with pytest.raises(ClaimsError):
+            principal_from_claims({**claims, "rate_limit_per_hour": bad})
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    prefix = f"test-rate-limits-unit:{uuid.uuid4().hex}"
+    client = redis.Redis.from_url(REDIS_URL)
+    yield prefix
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+    client.close()
+
+
+def test_redis_counters_share_one_window_that_expires_by_itself(redis_prefix: str) -> None:
+    first = RedisCallCounter(REDIS_URL, redis_prefix)
+    second = RedisCallCounter(REDIS_URL, redis_prefix)
+    counts = [first.count("client:app", 30), second.count("client:app", 30)]
+    assert [calls for calls, _ in counts] == [1, 2]
+    assert all(29 < left <= 30 for _, left in counts)
+    client = redis.Redis.from_url(REDIS_URL)
+    assert 29_000 < client.pttl(f"{redis_prefix}:client:app") <= 30_000
+    # A key that lost its expiry (set by hand, say) gets one again rather than living forever.
+    client.set(f"{redis_prefix}:client:stuck", 5)
+    assert first.count("client:stuck", 30)[0] == 6
+    assert client.pttl(f"{redis_prefix}:client:stuck") > 0
+    first.close()
+    second.close()
