@@ -32,6 +32,12 @@ class CompanyRole(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     COMPANY_ROLE_MEMBER: _ClassVar[CompanyRole]
     COMPANY_ROLE_COMPANY_ADMIN: _ClassVar[CompanyRole]
 
+class IntegratorMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    INTEGRATOR_MODE_UNSPECIFIED: _ClassVar[IntegratorMode]
+    INTEGRATOR_MODE_ON_BEHALF_OF_USER: _ClassVar[IntegratorMode]
+    INTEGRATOR_MODE_SERVICE_ACCOUNT: _ClassVar[IntegratorMode]
+
 class ConnectionState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     CONNECTION_STATE_UNSPECIFIED: _ClassVar[ConnectionState]
@@ -63,6 +69,9 @@ PROJECT_STATE_INACTIVE: ProjectState
 COMPANY_ROLE_UNSPECIFIED: CompanyRole
 COMPANY_ROLE_MEMBER: CompanyRole
 COMPANY_ROLE_COMPANY_ADMIN: CompanyRole
+INTEGRATOR_MODE_UNSPECIFIED: IntegratorMode
+INTEGRATOR_MODE_ON_BEHALF_OF_USER: IntegratorMode
+INTEGRATOR_MODE_SERVICE_ACCOUNT: IntegratorMode
 CONNECTION_STATE_UNSPECIFIED: ConnectionState
 CONNECTION_STATE_PENDING: ConnectionState
 CONNECTION_STATE_ACTIVE: ConnectionState
@@ -115,7 +124,7 @@ class Project(_message.Message):
     def __init__(self, id: _Optional[str] = ..., company_id: _Optional[str] = ..., name: _Optional[str] = ..., state: _Optional[_Union[ProjectState, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class User(_message.Message):
-    __slots__ = ("id", "company_id", "email", "display_name", "company_role", "create_time", "update_time")
+    __slots__ = ("id", "company_id", "email", "display_name", "company_role", "create_time", "update_time", "service_account")
     ID_FIELD_NUMBER: _ClassVar[int]
     COMPANY_ID_FIELD_NUMBER: _ClassVar[int]
     EMAIL_FIELD_NUMBER: _ClassVar[int]
@@ -123,6 +132,7 @@ class User(_message.Message):
     COMPANY_ROLE_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_ACCOUNT_FIELD_NUMBER: _ClassVar[int]
     id: str
     company_id: str
     email: str
@@ -130,7 +140,30 @@ class User(_message.Message):
     company_role: CompanyRole
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., company_id: _Optional[str] = ..., email: _Optional[str] = ..., display_name: _Optional[str] = ..., company_role: _Optional[_Union[CompanyRole, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    service_account: bool
+    def __init__(self, id: _Optional[str] = ..., company_id: _Optional[str] = ..., email: _Optional[str] = ..., display_name: _Optional[str] = ..., company_role: _Optional[_Union[CompanyRole, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., service_account: _Optional[bool] = ...) -> None: ...
+
+class IntegratorClient(_message.Message):
+    __slots__ = ("id", "company_id", "display_name", "mode", "user_id", "rate_limit_per_hour", "created_by", "create_time", "revoke_time")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    COMPANY_ID_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    RATE_LIMIT_PER_HOUR_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    REVOKE_TIME_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    company_id: str
+    display_name: str
+    mode: IntegratorMode
+    user_id: str
+    rate_limit_per_hour: int
+    created_by: str
+    create_time: _timestamp_pb2.Timestamp
+    revoke_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., company_id: _Optional[str] = ..., display_name: _Optional[str] = ..., mode: _Optional[_Union[IntegratorMode, str]] = ..., user_id: _Optional[str] = ..., rate_limit_per_hour: _Optional[int] = ..., created_by: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revoke_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ConnectionManagerPermission(_message.Message):
     __slots__ = ("project_id", "user_id", "level", "update_time")
@@ -661,3 +694,63 @@ class UpdateDistributionListResponse(_message.Message):
     DISTRIBUTION_LIST_FIELD_NUMBER: _ClassVar[int]
     distribution_list: _common_pb2.DistributionList
     def __init__(self, distribution_list: _Optional[_Union[_common_pb2.DistributionList, _Mapping]] = ...) -> None: ...
+
+class CreateIntegratorClientRequest(_message.Message):
+    __slots__ = ("integrator_client", "request_id")
+    INTEGRATOR_CLIENT_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    integrator_client: IntegratorClient
+    request_id: str
+    def __init__(self, integrator_client: _Optional[_Union[IntegratorClient, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class CreateIntegratorClientResponse(_message.Message):
+    __slots__ = ("integrator_client", "client_secret")
+    INTEGRATOR_CLIENT_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_SECRET_FIELD_NUMBER: _ClassVar[int]
+    integrator_client: IntegratorClient
+    client_secret: str
+    def __init__(self, integrator_client: _Optional[_Union[IntegratorClient, _Mapping]] = ..., client_secret: _Optional[str] = ...) -> None: ...
+
+class GetIntegratorClientRequest(_message.Message):
+    __slots__ = ("client_id",)
+    CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    client_id: str
+    def __init__(self, client_id: _Optional[str] = ...) -> None: ...
+
+class GetIntegratorClientResponse(_message.Message):
+    __slots__ = ("integrator_client",)
+    INTEGRATOR_CLIENT_FIELD_NUMBER: _ClassVar[int]
+    integrator_client: IntegratorClient
+    def __init__(self, integrator_client: _Optional[_Union[IntegratorClient, _Mapping]] = ...) -> None: ...
+
+class DeleteIntegratorClientRequest(_message.Message):
+    __slots__ = ("client_id", "request_id")
+    CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    client_id: str
+    request_id: str
+    def __init__(self, client_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class DeleteIntegratorClientResponse(_message.Message):
+    __slots__ = ("integrator_client",)
+    INTEGRATOR_CLIENT_FIELD_NUMBER: _ClassVar[int]
+    integrator_client: IntegratorClient
+    def __init__(self, integrator_client: _Optional[_Union[IntegratorClient, _Mapping]] = ...) -> None: ...
+
+class CreateIntegratorTokenRequest(_message.Message):
+    __slots__ = ("client_id", "client_secret")
+    CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_SECRET_FIELD_NUMBER: _ClassVar[int]
+    client_id: str
+    client_secret: str
+    def __init__(self, client_id: _Optional[str] = ..., client_secret: _Optional[str] = ...) -> None: ...
+
+class CreateIntegratorTokenResponse(_message.Message):
+    __slots__ = ("access_token", "token_type", "expire_time")
+    ACCESS_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_TYPE_FIELD_NUMBER: _ClassVar[int]
+    EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    access_token: str
+    token_type: str
+    expire_time: _timestamp_pb2.Timestamp
+    def __init__(self, access_token: _Optional[str] = ..., token_type: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -233,6 +233,26 @@ class ConnectionServiceStub:
                 request_serializer=connectability_dot_v1_dot_connection__service__pb2.UpdateDistributionListRequest.SerializeToString,
                 response_deserializer=connectability_dot_v1_dot_connection__service__pb2.UpdateDistributionListResponse.FromString,
                 _registered_method=True)
+        self.CreateIntegratorClient = channel.unary_unary(
+                '/connectability.v1.ConnectionService/CreateIntegratorClient',
+                request_serializer=connectability_dot_v1_dot_connection__service__pb2.CreateIntegratorClientRequest.SerializeToString,
+                response_deserializer=connectability_dot_v1_dot_connection__service__pb2.CreateIntegratorClientResponse.FromString,
+                _registered_method=True)
+        self.GetIntegratorClient = channel.unary_unary(
+                '/connectability.v1.ConnectionService/GetIntegratorClient',
+                request_serializer=connectability_dot_v1_dot_connection__service__pb2.GetIntegratorClientRequest.SerializeToString,
+                response_deserializer=connectability_dot_v1_dot_connection__service__pb2.GetIntegratorClientResponse.FromString,
+                _registered_method=True)
+        self.DeleteIntegratorClient = channel.unary_unary(
+                '/connectability.v1.ConnectionService/DeleteIntegratorClient',
+                request_serializer=connectability_dot_v1_dot_connection__service__pb2.DeleteIntegratorClientRequest.SerializeToString,
+                response_deserializer=connectability_dot_v1_dot_connection__service__pb2.DeleteIntegratorClientResponse.FromString,
+                _registered_method=True)
+        self.CreateIntegratorToken = channel.unary_unary(
+                '/connectability.v1.ConnectionService/CreateIntegratorToken',
+                request_serializer=connectability_dot_v1_dot_connection__service__pb2.CreateIntegratorTokenRequest.SerializeToString,
+                response_deserializer=connectability_dot_v1_dot_connection__service__pb2.CreateIntegratorTokenResponse.FromString,
+                _registered_method=True)
 
 
 class ConnectionServiceServicer:
@@ -562,6 +582,57 @@ class ConnectionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateIntegratorClient(self, request, context):
+        """Registers a client application (an integrator, R31) of a company and returns its
+        client_secret, shown this once: only a salted hash of it is stored. The client acts
+        as one directory user of the company and holds exactly that user's grants, never
+        more: with mode ON_BEHALF_OF_USER the user who authorised it, with SERVICE_ACCOUNT a
+        service-account user (User.service_account) that was granted project permissions.
+        Caller: platform (any user of the company), or a company admin of the company (as
+        ON_BEHALF_OF_USER only for themselves; as SERVICE_ACCOUNT for the company's
+        service-account users). A retry with the same request_id answers the same client
+        with a new secret (the first one stops working), since the secret cannot be shown
+        twice. Errors: INVALID_ARGUMENT (MISSING_FIELD, FIELD_TOO_LONG,
+        INTEGRATOR_MODE_REQUIRED, RATE_LIMIT_INVALID, SERVICE_ACCOUNT_USER_REQUIRED,
+        PERSON_USER_REQUIRED); NOT_FOUND (COMPANY_NOT_FOUND, USER_NOT_FOUND: a user who does
+        not exist or is not of the company); PERMISSION_DENIED (COMPANY_ADMIN_REQUIRED,
+        AUTHORISING_USER_MUST_BE_CALLER, PERMISSION_DENIED for other kinds of caller).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetIntegratorClient(self, request, context):
+        """Returns a client application, never its secret. Caller: as for
+        CreateIntegratorClient; a caller of another company gets NOT_FOUND
+        (INTEGRATOR_CLIENT_NOT_FOUND), like a client that does not exist.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteIntegratorClient(self, request, context):
+        """Revokes a client application: from now on CreateIntegratorToken refuses its
+        credentials. Tokens already issued stay valid until they expire (minutes, see
+        CreateIntegratorTokenResponse.expire_time). Deleting a revoked client answers it
+        again. Caller: as for GetIntegratorClient.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateIntegratorToken(self, request, context):
+        """Exchanges a client application's id and secret for a short-lived bearer token (kind
+        `integrator`, subject = the client's user, with the client's rate limit). This RPC
+        needs no bearer token. Errors: UNAUTHENTICATED (CLIENT_CREDENTIALS_INVALID: the same
+        answer for an unknown client, a wrong secret and a revoked client);
+        PERMISSION_DENIED (OUTSIDE_APPLICATIONS_FORBIDDEN: the client's own company forbids
+        outside applications; asked again once the company allows them).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ConnectionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -699,6 +770,26 @@ def add_ConnectionServiceServicer_to_server(servicer, server):
                     servicer.UpdateDistributionList,
                     request_deserializer=connectability_dot_v1_dot_connection__service__pb2.UpdateDistributionListRequest.FromString,
                     response_serializer=connectability_dot_v1_dot_connection__service__pb2.UpdateDistributionListResponse.SerializeToString,
+            ),
+            'CreateIntegratorClient': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateIntegratorClient,
+                    request_deserializer=connectability_dot_v1_dot_connection__service__pb2.CreateIntegratorClientRequest.FromString,
+                    response_serializer=connectability_dot_v1_dot_connection__service__pb2.CreateIntegratorClientResponse.SerializeToString,
+            ),
+            'GetIntegratorClient': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetIntegratorClient,
+                    request_deserializer=connectability_dot_v1_dot_connection__service__pb2.GetIntegratorClientRequest.FromString,
+                    response_serializer=connectability_dot_v1_dot_connection__service__pb2.GetIntegratorClientResponse.SerializeToString,
+            ),
+            'DeleteIntegratorClient': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteIntegratorClient,
+                    request_deserializer=connectability_dot_v1_dot_connection__service__pb2.DeleteIntegratorClientRequest.FromString,
+                    response_serializer=connectability_dot_v1_dot_connection__service__pb2.DeleteIntegratorClientResponse.SerializeToString,
+            ),
+            'CreateIntegratorToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateIntegratorToken,
+                    request_deserializer=connectability_dot_v1_dot_connection__service__pb2.CreateIntegratorTokenRequest.FromString,
+                    response_serializer=connectability_dot_v1_dot_connection__service__pb2.CreateIntegratorTokenResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1494,6 +1585,114 @@ class ConnectionService:
             '/connectability.v1.ConnectionService/UpdateDistributionList',
             connectability_dot_v1_dot_connection__service__pb2.UpdateDistributionListRequest.SerializeToString,
             connectability_dot_v1_dot_connection__service__pb2.UpdateDistributionListResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateIntegratorClient(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/connectability.v1.ConnectionService/CreateIntegratorClient',
+            connectability_dot_v1_dot_connection__service__pb2.CreateIntegratorClientRequest.SerializeToString,
+            connectability_dot_v1_dot_connection__service__pb2.CreateIntegratorClientResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetIntegratorClient(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/connectability.v1.ConnectionService/GetIntegratorClient',
+            connectability_dot_v1_dot_connection__service__pb2.GetIntegratorClientRequest.SerializeToString,
+            connectability_dot_v1_dot_connection__service__pb2.GetIntegratorClientResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteIntegratorClient(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/connectability.v1.ConnectionService/DeleteIntegratorClient',
+            connectability_dot_v1_dot_connection__service__pb2.DeleteIntegratorClientRequest.SerializeToString,
+            connectability_dot_v1_dot_connection__service__pb2.DeleteIntegratorClientResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateIntegratorToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/connectability.v1.ConnectionService/CreateIntegratorToken',
+            connectability_dot_v1_dot_connection__service__pb2.CreateIntegratorTokenRequest.SerializeToString,
+            connectability_dot_v1_dot_connection__service__pb2.CreateIntegratorTokenResponse.FromString,
             options,
             channel_credentials,
             insecure,
