@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     jwt_audience: str = "connectability"
     jwt_issuer: str = "connectability-local"
     service_token_ttl_seconds: int = 300
+    # Lifetime of the tokens CreateIntegratorToken gives client applications (R31).
+    integrator_token_ttl_seconds: int = 900
 
     # Graceful shutdown: unary calls get this long to finish before streams are cancelled.
     shutdown_grace_seconds: float = 10.0

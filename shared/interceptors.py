@@ -46,11 +46,13 @@ from shared.tokens import TokenVerifier
 
 log = logging.getLogger("connectability.rpc")
 
-# Methods any client may call without a token: health checks and reflection.
+# Methods any client may call without a token: health checks, reflection, and the token
+# exchange of client applications (its request carries their id and secret instead).
 PUBLIC_METHOD_PREFIXES = (
     "/grpc.health.v1.Health/",
     "/grpc.reflection.v1alpha.ServerReflection/",
     "/grpc.reflection.v1.ServerReflection/",
+    "/connectability.v1.ConnectionService/CreateIntegratorToken",
 )
 _REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 

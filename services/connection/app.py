@@ -17,6 +17,7 @@ from connectability.v1 import (
 from services.connection.connection_rules import ConnectionRuleSettings
 from services.connection.directory import Directory
 from services.connection.drawing_facts import DrawingFacts
+from services.connection.integrator_rpcs import IntegratorTokens
 from services.connection.migrations import MIGRATIONS_DIR
 from services.connection.models import IdempotentRequest
 from services.connection.notification_lists import NotificationLists
@@ -35,6 +36,7 @@ from shared.server import ServiceDefinition
 from shared.service_database import open_service_database
 from shared.service_process import service_token_source
 from shared.tls import channel_credentials
+from shared.tokens import TokenIssuer
 
 SERVICE_NAME = "connection"
 GRPC_SERVICE = connection_service_pb2.DESCRIPTOR.services_by_name["ConnectionService"].full_name
@@ -126,6 +128,10 @@ def build_definition(settings: Settings) -> ServiceDefinition:
         ConnectionRuleSettings(settings.revision_limit, settings.same_company_connections_allowed),
         sync,
         sync_records,
+        IntegratorTokens(
+            TokenIssuer(settings.signing_key_source, settings.jwt_audience, settings.jwt_issuer),
+            settings.integrator_token_ttl_seconds,
+        ),
     )
     facts.start()
     notices.start()

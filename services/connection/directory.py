@@ -171,6 +171,7 @@ class Directory:
         email: str,
         display_name: str,
         company_role: str = "member",
+        service_account: bool = False,
         user_id: str = "",
         session: Session | None = None,
     ) -> User:
@@ -182,6 +183,7 @@ class Directory:
             email=email,
             display_name=display_name,
             company_role=company_role,
+            service_account=service_account,
             **_creation_times(),
         )
         with self._transaction(session) as session:

@@ -70,6 +70,7 @@ def user_message(user: User) -> pb.User:
         email=user.email,
         display_name=user.display_name,
         company_role=_reverse(_COMPANY_ROLES)[user.company_role],
+        service_account=user.service_account,
         create_time=timestamp_of(user.created_at),
         update_time=timestamp_of(user.updated_at),
     )
@@ -170,7 +171,7 @@ def user_changes(user: pb.User, paths: list[str]) -> dict[str, object]:
         "display_name": lambda: required_name(user.display_name, "user.display_name"),
         "company_role": lambda: company_role(user.company_role),
     }
-    return _changes("user", paths, readers, fixed=("company_id",))
+    return _changes("user", paths, readers, fixed=("company_id", "service_account"))
 
 
 def _changes(

@@ -76,6 +76,8 @@ class User(Timestamps, Base):
     email: Mapped[str] = mapped_column(String, unique=True)
     display_name: Mapped[str] = mapped_column(String)
     company_role: Mapped[str] = mapped_column(String, default="member")
+    # Not a person: an identity client applications act as (R31), holding ordinary grants.
+    service_account: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class ConnectionManagerGrant(Base):
@@ -89,6 +91,35 @@ class ConnectionManagerGrant(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
     level: Mapped[str] = mapped_column(String)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+INTEGRATOR_MODES: tuple[str, ...] = ("on_behalf_of_user", "service_account")
+
+
+class IntegratorClient(Base):
+    """A client application of a company (R31): it acts as ``user_id`` and holds only that
+    user's grants. The secret is kept only as a salted scrypt hash (see integrator_secrets).
+    """
+
+    __tablename__ = "integrator_clients"
+    __table_args__ = (
+        CheckConstraint(sql_one_of("mode", INTEGRATOR_MODES), name="mode"),
+        Index("ix_integrator_clients_company_id_id", "company_id", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    company_id: Mapped[str] = mapped_column(ForeignKey("companies.id"))
+    display_name: Mapped[str] = mapped_column(String)
+    mode: Mapped[str] = mapped_column(String)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    rate_limit_per_hour: Mapped[int] = mapped_column(Integer)
+    secret_hash: Mapped[str] = mapped_column(String)
+    # The user id, or "platform", that registered the client.
+    created_by: Mapped[str] = mapped_column(String)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Set by DeleteIntegratorClient: no new tokens from then on.
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class IdempotentRequest(IdempotentRequestColumns, Base):

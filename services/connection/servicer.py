@@ -4,7 +4,8 @@ Built so far: the directory (companies, projects, users, Connection Manager gran
 the platform identity manages, with project facts passed down to the drawing and
 notification services. The connection lifecycle (request or preview, approve, reject, withdraw,
 disconnect, the audit trail) is in connection_rpcs, the Connection Manager settings in
-settings_rpcs, and the sync state and initial-copy progress in sync_rpcs.
+settings_rpcs, the sync state and initial-copy progress in sync_rpcs, and client
+applications (integrators) and their token exchange in integrator_rpcs.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from services.connection.connection_rules import ConnectionRuleSettings
 from services.connection.directory import Directory
 from services.connection.directory_access import DirectoryAccess, sees_everything
 from services.connection.drawing_facts import DrawingFacts
+from services.connection.integrator_clients import IntegratorClients
+from services.connection.integrator_rpcs import IntegratorRpcs, IntegratorTokens
 from services.connection.models import ConnectionManagerGrant, Project
 from services.connection.notification_lists import NotificationLists
 from services.connection.notification_outbox import NotificationOutbox
@@ -41,7 +44,9 @@ from shared.request_checks import required_id
 log = logging.getLogger("connectability.connection")
 
 
-class ConnectionServicer(ConnectionRpcs, SettingsRpcs, SyncRpcs, pb_grpc.ConnectionServiceServicer):
+class ConnectionServicer(
+    ConnectionRpcs, SettingsRpcs, SyncRpcs, IntegratorRpcs, pb_grpc.ConnectionServiceServicer
+):
     def __init__(
         self,
         sessions: sessionmaker[Session],
@@ -54,6 +59,7 @@ class ConnectionServicer(ConnectionRpcs, SettingsRpcs, SyncRpcs, pb_grpc.Connect
         rules: ConnectionRuleSettings,
         sync: SyncEngine,
         sync_records: SyncRecords,
+        integrator_tokens: IntegratorTokens,
     ):
         self._sessions = sessions
         self._directory = directory
@@ -67,6 +73,8 @@ class ConnectionServicer(ConnectionRpcs, SettingsRpcs, SyncRpcs, pb_grpc.Connect
         self._same_company_allowed = rules.same_company_allowed
         self._sync = sync
         self._sync_records = sync_records
+        self._integrators = IntegratorClients(sessions)
+        self._integrator_tokens = integrator_tokens
 
     # Passing facts down
 
@@ -233,7 +241,9 @@ class ConnectionServicer(ConnectionRpcs, SettingsRpcs, SyncRpcs, pb_grpc.Connect
         }
 
         def create(session: Session) -> pb.CreateUserResponse:
-            created = self._directory.create_user(**fields, session=session)
+            created = self._directory.create_user(
+                **fields, service_account=user.service_account, session=session
+            )
             return pb.CreateUserResponse(user=messages.user_message(created))
 
         return self._idempotent.run("CreateUser", request, pb.CreateUserResponse, create)

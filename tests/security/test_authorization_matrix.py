@@ -110,6 +110,32 @@ def _revision(key: str) -> Callable[[World], str]:
     return lambda w: w.revisions[key]
 
 
+# Client applications of the world's company, registered once per world by the platform:
+# one to read and revoke, one whose credentials are exchanged for tokens.
+_CLIENTS: dict[tuple[str, str], pb.CreateIntegratorClientResponse] = {}
+
+
+def _registered_client(w: World, purpose: str) -> pb.CreateIntegratorClientResponse:
+    key = (w.company_id, purpose)
+    if key not in _CLIENTS:
+        client = pb.IntegratorClient(
+            company_id=w.company_id,
+            display_name=f"Matrix {purpose}",
+            mode=pb.INTEGRATOR_MODE_ON_BEHALF_OF_USER,
+            user_id=w.user_ids["read_only"],
+        )
+        _CLIENTS[key] = w.platform.connection.CreateIntegratorClient(
+            pb.CreateIntegratorClientRequest(integrator_client=client),
+            metadata=w.auth("platform"),
+            timeout=10,
+        )
+    return _CLIENTS[key]
+
+
+def _client(w: World) -> str:
+    return _registered_client(w, "managed").integrator_client.id
+
+
 def _facts(w: World, process: str) -> common_pb2.ProjectFacts:
     auth = w.auth("platform")
     if process == "drawing":
@@ -218,6 +244,45 @@ CONNECTION_CASES: dict[str, Case] = {
         read_only=CM_ADMIN,
         standard=CM_ADMIN,
         wrong=PERSON,
+    ),
+    "CreateIntegratorClient": changed_by(
+        lambda w: pb.CreateIntegratorClientRequest(
+            integrator_client=pb.IntegratorClient(
+                company_id=w.company_id,
+                display_name="Importer",
+                mode=pb.INTEGRATOR_MODE_ON_BEHALF_OF_USER,
+                user_id=w.user_ids["admin"],  # a company admin registers for themselves
+            )
+        ),
+        "COMPANY",
+        _company,
+        read_only=COMPANY_ADMIN,
+        standard=COMPANY_ADMIN,
+        wrong=DENIED,
+    ),
+    "GetIntegratorClient": changed_by(
+        lambda w: pb.GetIntegratorClientRequest(client_id=_client(w)),
+        "INTEGRATOR_CLIENT",
+        _client,
+        read_only=COMPANY_ADMIN,
+        standard=COMPANY_ADMIN,
+        wrong=DENIED,
+    ),
+    "DeleteIntegratorClient": changed_by(
+        lambda w: pb.DeleteIntegratorClientRequest(client_id=_client(w)),
+        "INTEGRATOR_CLIENT",
+        _client,
+        read_only=COMPANY_ADMIN,
+        standard=COMPANY_ADMIN,
+        wrong=DENIED,
+    ),
+    # Public: the client's id and secret authenticate it; any bearer token is ignored.
+    "CreateIntegratorToken": Case(
+        lambda w: pb.CreateIntegratorTokenRequest(
+            client_id=_registered_client(w, "exchanging").integrator_client.id,
+            client_secret=_registered_client(w, "exchanging").client_secret,
+        ),
+        callers(OK, OK, OK, OK, OK),
     ),
     "GetConnection": readable(
         lambda w: pb.GetConnectionRequest(connection_id=w.connections["active"]),
