@@ -5,7 +5,8 @@ Who may: the downstream's Connection Manager admin requests and withdraws (and n
 Drawings read_only on both projects); the upstream's admin approves and rejects; either
 side's admin disconnects; read_only and up on either side reads. Someone who may not see
 a connection or an upstream project gets NOT_FOUND, exactly as if it did not exist (R13,
-R27).
+R27). A client application (integrator) acts with its user's levels, and only through
+projects whose company allows outside applications (R31, OUTSIDE_APPLICATIONS_FORBIDDEN).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from services.connection import connections
 from services.connection.connection_notices import notices_for
 from services.connection.connection_rules import Verdict, evaluate, first_refusal
 from services.connection.directory import Directory
+from services.connection.directory_access import DirectoryAccess
 from services.connection.drawing_facts import DrawingFacts
 from services.connection.models import Company, Connection, ConnectionEvent, Project
 from services.connection.notification_outbox import NotificationOutbox
@@ -95,6 +97,7 @@ def _require_person(caller: Principal) -> None:
 
 class ConnectionRpcs:
     _directory: Directory
+    _access: DirectoryAccess
     _idempotent: IdempotentCalls
     _sessions: sessionmaker[Session]
     _drawing_facts: DrawingFacts
@@ -105,10 +108,18 @@ class ConnectionRpcs:
 
     # Levels
 
-    def _cm_level(self, caller: Principal, project_id: str) -> str:
+    def _held_level(self, caller: Principal, project_id: str) -> str:
         if caller.kind in (PrincipalKind.PLATFORM, PrincipalKind.SERVICE):
             return "read_only"  # systems read; only people decide
         return self._directory.connection_manager_level(project_id, caller.user_id)
+
+    def _cm_level(self, caller: Principal, project_id: str) -> str:
+        """The caller's level on the project; an integrator is refused where its user holds
+        one but the project's company forbids outside applications (R31)."""
+        level = self._held_level(caller, project_id)
+        if level != "none":
+            self._access.require_outside_applications_allowed(caller, project_id)
+        return level
 
     def _visible_connection(self, caller: Principal, connection_id: str) -> Connection:
         with self._sessions() as session:
@@ -116,8 +127,12 @@ class ConnectionRpcs:
         if connection is None:
             raise _connection_hidden(connection_id)
         sides = (connection.upstream_project_id, connection.downstream_project_id)
-        if all(self._cm_level(caller, side) == "none" for side in sides):
+        seen = [side for side in sides if self._held_level(caller, side) != "none"]
+        if not seen:
             raise _connection_hidden(connection_id)
+        # Visible through a side that lets the caller in is enough (R31 is per project).
+        if all(self._access.outside_application_refused(caller, side) for side in seen):
+            self._access.require_outside_applications_allowed(caller, seen[0])
         return connection
 
     def _require_admin(self, caller: Principal, project_id: str, side: str) -> None:
@@ -189,6 +204,7 @@ class ConnectionRpcs:
             exists = session.get(Project, up_id) is not None
         if not exists or self._drawing_facts.drawings_level(up_id, caller.user_id) == "none":
             raise _project_hidden(up_id)
+        self._access.require_outside_applications_allowed(caller, up_id)
 
     def _require_downstream_initiator(self, caller: Principal, down_id: str) -> None:
         with self._sessions() as session:
@@ -220,11 +236,14 @@ class ConnectionRpcs:
         if side == "either":
             _require_person(caller)
             sides = (known.upstream_project_id, known.downstream_project_id)
-            if all(self._cm_level(caller, project) != "admin" for project in sides):
+            admin_of = [side for side in sides if self._held_level(caller, side) == "admin"]
+            if not admin_of:
                 raise PermissionDenied(
                     "CONNECTION_MANAGER_ADMIN_REQUIRED",
                     "This needs the Connection Manager admin level on either project.",
                 )
+            if all(self._access.outside_application_refused(caller, side) for side in admin_of):
+                self._access.require_outside_applications_allowed(caller, admin_of[0])
         else:
             project = (
                 known.upstream_project_id if side == "upstream" else known.downstream_project_id

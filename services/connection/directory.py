@@ -147,6 +147,18 @@ class Directory:
         with self._session_factory() as session:
             return _existing(session, Project, "project", project_id)
 
+    def outside_applications_allowed(self, project_id: str) -> bool:
+        """Whether the project's company lets client applications in (R31)."""
+        with self._session_factory() as session:
+            allowed = session.scalar(
+                select(Company.outside_applications_allowed)
+                .join(Project, Project.company_id == Company.id)
+                .where(Project.id == project_id)
+            )
+        if allowed is None:
+            raise RecordNotFound("project", project_id)
+        return bool(allowed)
+
     def list_projects(
         self, company_id: str, page_size: int = 0, page_token: str = ""
     ) -> tuple[list[Project], str]:

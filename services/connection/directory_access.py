@@ -6,6 +6,9 @@
   NOT_FOUND with the same reason as a record that does not exist (R27).
 - A company admin may change their company's approval preference and whether outside
   applications are allowed; nothing else.
+- A client application (integrator) sees what its user sees, except that a project whose
+  company forbids outside applications answers OUTSIDE_APPLICATIONS_FORBIDDEN (R31), once
+  the project is visible to the user at all (else NOT_FOUND, as for anyone).
 """
 
 from __future__ import annotations
@@ -14,6 +17,10 @@ from services.connection.directory import Directory
 from shared.db import RecordNotFound
 from shared.errors import PermissionDenied
 from shared.identity import Principal, PrincipalKind
+from shared.outside_applications import (
+    outside_applications_refusal,
+    require_outside_applications_allowed,
+)
 
 # What a company admin may change about their own company.
 COMPANY_ADMIN_FIELDS = frozenset({"approval_preference", "outside_applications_allowed"})
@@ -43,11 +50,31 @@ class DirectoryAccess:
         if sees_everything(caller):
             return
         project = self._directory.get_project(project_id)
-        if project.company_id == caller.company_id:
-            return
-        if self._directory.connection_manager_level(project_id, caller.user_id) != "none":
-            return
-        raise RecordNotFound("project", project_id)
+        if (
+            project.company_id != caller.company_id
+            and self._directory.connection_manager_level(project_id, caller.user_id) == "none"
+        ):
+            raise RecordNotFound("project", project_id)
+        self.require_outside_applications_allowed(caller, project_id)
+
+    def outside_application_refused(self, caller: Principal, project_id: str) -> bool:
+        """True for an integrator in a project whose company forbids outside applications."""
+        if caller.kind is not PrincipalKind.INTEGRATOR:
+            return False
+        return not self._directory.outside_applications_allowed(project_id)
+
+    def require_outside_applications_allowed(self, caller: Principal, project_id: str) -> None:
+        """R31, for a project the caller may otherwise see: integrators only where allowed."""
+        if self.outside_application_refused(caller, project_id):
+            raise outside_applications_refusal()
+
+    def projects_company_filter_for(self, caller: Principal, requested: str) -> str:
+        """As ``company_filter_for``, for listing a company's projects (R31 applies)."""
+        company_id = self.company_filter_for(caller, requested)
+        if caller.kind is PrincipalKind.INTEGRATOR:
+            company = self._directory.get_company(company_id)
+            require_outside_applications_allowed(caller, company.outside_applications_allowed)
+        return company_id
 
     def require_user_visible(self, caller: Principal, user_id: str) -> None:
         if sees_everything(caller) or caller.user_id == user_id:

@@ -199,7 +199,9 @@ class ConnectionServicer(
     def ListProjects(
         self, request: pb.ListProjectsRequest, context: grpc.ServicerContext
     ) -> pb.ListProjectsResponse:
-        company_id = self._access.company_filter_for(current_principal(), request.company_id)
+        company_id = self._access.projects_company_filter_for(
+            current_principal(), request.company_id
+        )
         projects, next_token = self._directory.list_projects(
             company_id, request.page_size, request.page_token
         )

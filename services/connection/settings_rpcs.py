@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.v1 import connection_service_pb2 as pb
 from services.connection.directory import Directory
+from services.connection.directory_access import DirectoryAccess
 from services.connection.drawing_facts import DrawingFacts
 from services.connection.models import Company, Project
 from services.connection.notification_lists import NotificationLists
@@ -24,6 +25,7 @@ from shared.request_checks import required_id
 
 class SettingsRpcs:
     _directory: Directory
+    _access: DirectoryAccess
     _sessions: sessionmaker[Session]
     _drawing_facts: DrawingFacts
     _lists: NotificationLists
@@ -36,6 +38,7 @@ class SettingsRpcs:
         level = self._directory.connection_manager_level(project_id, caller.user_id)
         if level == "none":
             raise NotFound("PROJECT_NOT_FOUND", f"No project {project_id!r} was found.")
+        self._access.require_outside_applications_allowed(caller, project_id)  # R31
         return level
 
     def GetDistributionList(
@@ -71,15 +74,18 @@ class SettingsRpcs:
                 "Choosing an upstream needs the Connection Manager admin level.",
             )
         readable = set(self._drawing_facts.projects_readable_by(caller.user_id)) - {down_id}
+        candidates = (
+            select(Project, Company)
+            .join(Company, Company.id == Project.company_id)
+            .where(Project.id.in_(readable))
+            .order_by(Project.name, Project.id)
+        )
+        if caller.kind is PrincipalKind.INTEGRATOR:  # R31: not into companies that forbid them
+            candidates = candidates.where(Company.outside_applications_allowed.is_(True))
         with self._sessions() as session:
             downstream = session.get(Project, down_id)
             assert downstream is not None  # the level check found it
-            rows = session.execute(
-                select(Project, Company)
-                .join(Company, Company.id == Project.company_id)
-                .where(Project.id.in_(readable))
-                .order_by(Project.name, Project.id)
-            ).all()
+            rows = session.execute(candidates).all()
         choices = [
             pb.ConnectableProject(
                 project_id=project.id,

@@ -5,6 +5,8 @@ and adds markups), admin (also reviews, publishes, edits metadata, manages areas
 The platform and the connection service act with admin rights; any other service is
 refused before anything is looked up (calls go down only). Someone with no level on a
 project learns nothing about it: every answer is the NOT_FOUND a missing record gets.
+A client application (integrator) holds its user's level, and is refused with
+OUTSIDE_APPLICATIONS_FORBIDDEN in a project whose company forbids outside applications.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from shared.caller_checks import CALLING_SERVICES
 from shared.db import RecordNotFound
 from shared.errors import FailedPrecondition, NotFound, PermissionDenied, Reason
 from shared.identity import Principal, PrincipalKind
+from shared.outside_applications import require_outside_applications_allowed
 from shared.permission_levels import PERMISSION_LEVELS
 from shared.project_facts_registry import ProjectFacts
 
@@ -72,6 +75,8 @@ class DrawingsAccess:
         level = self.level_of(caller, project_id)
         if level == "none":
             raise hidden(kind, record_id)
+        # Only once the caller may see the project: else NOT_FOUND above, revealing nothing.
+        require_outside_applications_allowed(caller, facts.outside_applications_allowed)
         if _rank(level) < _rank(needed):
             raise PermissionDenied(
                 f"DRAWINGS_{needed.upper()}_REQUIRED",
