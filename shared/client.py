@@ -80,11 +80,14 @@ class ServiceTokenSource:
         self._lock = threading.Lock()
         self._token = ""
         self._renew_at = 0.0
+        self._key_id = ""
 
     def token(self) -> str:
         with self._lock:
             now = time.monotonic()
-            if now >= self._renew_at:
+            # A rotated signing key: sign anew at once, the old key may leave the JWKS soon.
+            if now >= self._renew_at or self._issuer.key_id != self._key_id:
+                self._key_id = self._issuer.key_id
                 self._token = self._issuer.issue(self._principal, self._ttl)
                 self._renew_at = now + self._ttl * 0.8
             return self._token

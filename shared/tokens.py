@@ -2,18 +2,23 @@
 
 Verification keys are a JWKS document (inline JSON or a file path); the key is chosen by the
 token's ``kid`` header, so several keys can be valid at once while one is rotated out. A file
-is re-read when it changes, so a rotation needs no restart. No service asks another for keys.
+is re-read when it changes, so a rotation needs no restart; so is the signing key file, so a
+process starts signing with a new key as soon as the file is replaced. A file caught half
+written (or briefly missing) keeps the keys last read, and is read again on the next call.
+No service asks another for keys.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -22,35 +27,75 @@ from jwt.algorithms import OKPAlgorithm
 from shared.errors import Reason, Unauthenticated
 from shared.identity import ClaimsError, Principal, principal_from_claims
 
+log = logging.getLogger("connectability.tokens")
+
+ParsedT = TypeVar("ParsedT")
+
 ALGORITHM = "EdDSA"
 # Tolerated clock difference between the token's issuer and this process.
 CLOCK_SKEW_SECONDS = 30
 
 
+def _is_inline(source: str) -> bool:
+    return source.lstrip().startswith("{")
+
+
 def _read_source(source: str) -> str:
-    return source if source.lstrip().startswith("{") else Path(source).read_text()
+    return source if _is_inline(source) else Path(source).read_text()
+
+
+def _file_version(path: str) -> tuple[int, int, int]:
+    """Changes whenever the file is rewritten or replaced (nanosecond mtime, size, inode)."""
+    status = os.stat(path)
+    return status.st_mtime_ns, status.st_size, status.st_ino
+
+
+def _keys_by_id(document: str) -> dict[str, jwt.PyJWK]:
+    """The JWKS document's keys by ``kid``; an empty ``keys`` list trusts no key at all."""
+    if not json.loads(document).get("keys"):
+        return {}
+    key_set = jwt.PyJWKSet.from_json(document)
+    return {key.key_id: key for key in key_set.keys if key.key_id}
+
+
+class _ReloadingDocument(Generic[ParsedT]):
+    """What an inline document, or a file, says; a file is parsed again when it changes.
+
+    A file caught half written (or briefly missing) keeps what was parsed last, and is
+    tried again on the next use.
+    """
+
+    def __init__(self, source: str, parse: Callable[[str], ParsedT], what: str):
+        self._source = source
+        self._parse = parse
+        self._what = what
+        self._lock = threading.Lock()
+        self._value = parse(_read_source(source))
+        self._version = None if _is_inline(source) else _file_version(source)
+
+    def current(self) -> ParsedT:
+        if self._version is None:
+            return self._value
+        try:
+            version = _file_version(self._source)
+            if version != self._version:
+                with self._lock:
+                    if version != self._version:
+                        self._value = self._parse(Path(self._source).read_text())
+                        self._version = version
+        except (OSError, ValueError, jwt.PyJWKError, jwt.PyJWKSetError):
+            log.warning(
+                "cannot read the %s %s; keeping what was read last", self._what, self._source
+            )
+        return self._value
 
 
 class TokenVerifier:
     """Turns a bearer token into a ``Principal`` or raises ``Unauthenticated``."""
 
     def __init__(self, public_keys_source: str, audience: str):
-        self._source = public_keys_source
+        self._keys = _ReloadingDocument(public_keys_source, _keys_by_id, "JWKS")
         self._audience = audience
-        self._lock = threading.Lock()
-        self._loaded_mtime: float | None = None
-        self._keys: dict[str, jwt.PyJWK] = {}
-        self._reload_if_changed()
-
-    def _reload_if_changed(self) -> None:
-        inline = self._source.lstrip().startswith("{")
-        mtime = None if inline else os.stat(self._source).st_mtime
-        if self._keys and mtime == self._loaded_mtime:
-            return
-        with self._lock:
-            key_set = jwt.PyJWKSet.from_json(_read_source(self._source))
-            self._keys = {key.key_id: key for key in key_set.keys if key.key_id}
-            self._loaded_mtime = mtime
 
     def verify(self, token: str) -> Principal:
         if not token:
@@ -59,8 +104,7 @@ class TokenVerifier:
             header = jwt.get_unverified_header(token)
         except jwt.DecodeError as exc:
             raise Unauthenticated(Reason.TOKEN_MALFORMED, "The bearer token is malformed.") from exc
-        self._reload_if_changed()
-        key = self._keys.get(str(header.get("kid", "")))
+        key = self._keys.current().get(str(header.get("kid", "")))
         if key is None:
             raise Unauthenticated(
                 Reason.TOKEN_KEY_UNKNOWN, "The bearer token is signed with an unknown key."
@@ -98,21 +142,31 @@ class TokenVerifier:
             raise Unauthenticated(Reason.TOKEN_CLAIMS_INVALID, f"Invalid token: {exc}.") from exc
 
 
+def _signing_key(document: str) -> jwt.PyJWK:
+    jwk = jwt.PyJWK(json.loads(document))
+    if not jwk.key_id:
+        raise ValueError("the signing key has no 'kid'")
+    return jwk
+
+
 class TokenIssuer:
-    """Signs tokens with one private JWK (its ``kid`` goes into every token header)."""
+    """Signs tokens with one private JWK (its ``kid`` goes into every token header).
+
+    A key file is re-read when it changes: replacing it (atomically) rotates the key
+    without a restart.
+    """
 
     def __init__(self, signing_key_source: str, audience: str, issuer: str):
-        self._jwk = jwt.PyJWK(json.loads(_read_source(signing_key_source)))
-        if not self._jwk.key_id:
-            raise ValueError("the signing key has no 'kid'")
+        self._jwk = _ReloadingDocument(signing_key_source, _signing_key, "signing key")
         self._audience = audience
         self._issuer = issuer
 
     @property
     def key_id(self) -> str:
-        return str(self._jwk.key_id)
+        return str(self._jwk.current().key_id)
 
     def issue(self, principal: Principal, ttl_seconds: float, **extra: Any) -> str:
+        jwk = self._jwk.current()
         now = int(time.time())
         claims = {
             **principal.to_claims(),
@@ -123,7 +177,7 @@ class TokenIssuer:
             "exp": now + int(ttl_seconds),
             "jti": uuid.uuid4().hex,
         }
-        return jwt.encode(claims, self._jwk.key, algorithm=ALGORITHM, headers={"kid": self.key_id})
+        return jwt.encode(claims, jwk.key, algorithm=ALGORITHM, headers={"kid": str(jwk.key_id)})
 
 
 def generate_key_pair(key_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
