@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Sequence
-from functools import partial
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
@@ -24,7 +24,7 @@ from bench.drawing_data import (
     writer_engine,
 )
 from bench.echo import echo_round_trips
-from bench.measure import percentile, print_report, service_peak_memory, wait_until
+from bench.measure import percentile, print_report, service_peak_memory
 from bench.stack import BACKENDS, drawing_database_url, running_stack
 
 ECHO_CALLS = 1_000
@@ -45,25 +45,45 @@ def check_copy_ids(reader: Engine, connection_ids: Sequence[str], copied_id: str
         raise SystemExit("copies are no longer named <connection id>-<upstream id>: adapt copy_ids")
 
 
+@dataclass
+class Samples:
+    """Seconds per publication: the publish call, and from its answer until the copy is in
+    the first downstream and in all of them (the gap is the applying, one per downstream)."""
+
+    calls: list[float] = field(default_factory=list)
+    first: list[float] = field(default_factory=list)
+    everywhere: list[float] = field(default_factory=list)
+
+
 def publish_and_wait(
     directory: Directory, reader: Engine, connection_ids: Sequence[str], batch: LoadedBatch
-) -> tuple[list[float], list[float]]:
-    """(publish call seconds, publish-answered-to-visible seconds), one pair per revision."""
-    calls, latencies = [], []
+) -> Samples:
+    samples = Samples()
     for revision_id, set_id in batch.set_of_revision.items():
         expected = copy_ids(connection_ids, revision_id)
         started = time.perf_counter()
         directory.publish(set_id, [revision_id])
         answered = time.perf_counter()
-        visible = partial(_all_present, reader, expected)
-        wait_until(visible, VISIBLE_TIMEOUT_SECONDS, POLL_INTERVAL_SECONDS)
-        calls.append(answered - started)
-        latencies.append(time.perf_counter() - answered)
-    return calls, latencies
+        first, everywhere = wait_for_copies(reader, expected)
+        samples.calls.append(answered - started)
+        samples.first.append(first - answered)
+        samples.everywhere.append(everywhere - answered)
+    return samples
 
 
-def _all_present(reader: Engine, revision_ids: list[str]) -> bool:
-    return rows_present(reader, revision_ids) == len(revision_ids)
+def wait_for_copies(reader: Engine, copy_ids: list[str]) -> tuple[float, float]:
+    """perf_counter() when the first of the copies and when all of them were seen."""
+    deadline = time.perf_counter() + VISIBLE_TIMEOUT_SECONDS
+    first_seen = None
+    while time.perf_counter() < deadline:
+        present = rows_present(reader, copy_ids)
+        now = time.perf_counter()
+        if present and first_seen is None:
+            first_seen = now
+        if present == len(copy_ids):
+            return first_seen or now, now
+        time.sleep(POLL_INTERVAL_SECONDS)
+    raise TimeoutError(f"copies not all visible after {VISIBLE_TIMEOUT_SECONDS:.0f} s")
 
 
 def milliseconds(samples: list[float], fraction: float) -> float:
@@ -85,34 +105,34 @@ def run(backend: str, publishes: int, downstream_count: int, existing: int) -> N
         ready = Shape(revisions_per_drawing=1, sets=10)
         batch = load_revisions(writer, upstream, publishes, "new", published=False, shape=ready)
         echoes = echo_round_trips(stack.keys, ECHO_CALLS)
-        calls, latencies = publish_and_wait(directory, reader, connection_ids, batch)
+        samples = publish_and_wait(directory, reader, connection_ids, batch)
         memory = service_peak_memory(stack)
-    p50, p99 = milliseconds(latencies, 0.50), milliseconds(latencies, 0.99)
-    echo_p50, echo_p99 = milliseconds(echoes, 0.50), milliseconds(echoes, 0.99)
-    print_report(
+    title = (
         f"publish to visible in {downstream_count} downstreams, {publishes} publications, "
-        f"{backend} (upstream holds {existing:,} published revisions)",
-        [
-            ("p50 publish answered → visible", f"{p50:.1f} ms (target under {TARGET_P50_MS:g})"),
-            ("p99 publish answered → visible", f"{p99:.1f} ms (target under {TARGET_P99_MS:g})"),
-            ("max", f"{max(latencies) * 1000:.1f} ms"),
-            (
-                "p50 / p99 of the publish call itself",
-                f"{milliseconds(calls, 0.5):.1f} ms / {milliseconds(calls, 0.99):.1f} ms",
-            ),
-            (
-                f"baseline: raw gRPC echo p50 / p99 ({ECHO_CALLS} calls)",
-                f"{echo_p50:.2f} ms / {echo_p99:.2f} ms",
-            ),
-            ("ratio p50 / echo p50", f"{p50 / echo_p50:.0f}x"),
-            ("ratio p99 / echo p99", f"{p99 / echo_p99:.0f}x"),
-            (
-                "poll resolution",
-                f"{POLL_INTERVAL_SECONDS * 1000:g} ms (copy ids in the drawing DB)",
-            ),
-        ],
-        memory,
+        f"{backend} (upstream holds {existing:,} published revisions)"
     )
+    print_report(title, latency_figures(samples, echoes), memory)
+
+
+def latency_figures(samples: Samples, echoes: list[float]) -> list[tuple[str, str]]:
+    p50, p99 = milliseconds(samples.everywhere, 0.50), milliseconds(samples.everywhere, 0.99)
+    echo_p50, echo_p99 = milliseconds(echoes, 0.50), milliseconds(echoes, 0.99)
+    return [
+        ("p50 publish answered → in all", f"{p50:.1f} ms (target under {TARGET_P50_MS:g})"),
+        ("p99 publish answered → in all", f"{p99:.1f} ms (target under {TARGET_P99_MS:g})"),
+        ("max", f"{max(samples.everywhere) * 1000:.1f} ms"),
+        ("p50 / p99 publish answered → in the first", _pair(samples.first)),
+        ("p50 / p99 of the publish call itself", _pair(samples.calls)),
+        (f"baseline: raw gRPC echo p50 / p99 ({ECHO_CALLS} calls)", _pair(echoes, digits=2)),
+        ("ratio p50 / echo p50", f"{p50 / echo_p50:.0f}x"),
+        ("ratio p99 / echo p99", f"{p99 / echo_p99:.0f}x"),
+        ("poll resolution (copy ids in the drawing DB)", f"{POLL_INTERVAL_SECONDS * 1000:g} ms"),
+    ]
+
+
+def _pair(samples: list[float], digits: int = 1) -> str:
+    p50, p99 = milliseconds(samples, 0.50), milliseconds(samples, 0.99)
+    return f"{p50:.{digits}f} ms / {p99:.{digits}f} ms"
 
 
 def main() -> None:
