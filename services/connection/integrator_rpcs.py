@@ -79,9 +79,7 @@ def _spec_of(client: pb.IntegratorClient) -> IntegratorClientSpec:
         )
     return IntegratorClientSpec(
         company_id=required_id(client.company_id, "integrator_client.company_id"),
-        display_name=messages.required_name(
-            client.display_name, "integrator_client.display_name"
-        ),
+        display_name=messages.required_name(client.display_name, "integrator_client.display_name"),
         mode=_MODES[client.mode],
         user_id=required_id(client.user_id, "integrator_client.user_id"),
         rate_limit_per_hour=rate_limit_of(client.rate_limit_per_hour),
