@@ -56,11 +56,6 @@ def test_a_service_killed_mid_sync_on_postgresql() -> None:
         run_reporting_seed(faults, KillTrial.drawn(BASE_SEED + len(TRIALS)), TrialSizes())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: an empty feed read after a failure never clears last_error "
-    "(follower._round returns on an empty page without recording the success)",
-)
 def test_the_error_of_a_drawing_service_kill_clears_once_it_is_back_with_nothing_new(
     sqlite_faults: FaultStack,
 ) -> None:

@@ -128,6 +128,9 @@ class UpstreamFollower:
                 self._failed(task, failure, copying=False)
             return False
         if not page:
+            failing = [task.connection_id for task in following if task.failing]
+            if failing:
+                self._parts.progress.caught_up(failing)
             return bool(to_copy)
         list(self._parts.pool.map(lambda task: self._apply(task, page), following))
         return True

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.v1 import drawing_service_pb2 as drawing_pb
@@ -105,6 +105,18 @@ class SyncProgress:
                 first = [c for c in waiting if c.sequence > row.applied_sequence]
                 if first:
                     row.oldest_pending_at = _recorded_at(first[0])
+
+    def caught_up(self, connection_ids: Sequence[str]) -> None:
+        """The feed was read and held nothing new: an earlier error is over (R22)."""
+        with self._sessions.begin() as session:
+            session.execute(
+                update(ConnectionSync)
+                .where(
+                    ConnectionSync.connection_id.in_(list(connection_ids)),
+                    ConnectionSync.failures > 0,
+                )
+                .values(failures=0, last_error="", next_attempt_at=utcnow(), updated_at=utcnow())
+            )
 
     def failed(self, connection_id: str, error: str, retry_in: float, copying: bool) -> None:
         with self._sessions.begin() as session:

@@ -39,6 +39,7 @@ class SyncTask:
     initial_copy_state: str
     applied_sequence: int
     runnable: bool  # both projects active and not backing off
+    failing: bool = False  # the last attempt failed (its error is still shown)
 
 
 class SyncRecords:
@@ -145,6 +146,7 @@ class SyncRecords:
                     and row.downstream_project_id in active
                     and row.next_attempt_at <= now
                 ),
+                failing=row.failures > 0,
             )
             for row, state in rows
             if state == "active"
