@@ -41,7 +41,7 @@ from shared.config import Settings
 from shared.error_translation import domain_error_for
 from shared.errors import DomainError, Internal, Reason, Unauthenticated, Unimplemented, status_for
 from shared.identity import bind_principal, current_principal, unbind_principal
-from shared.rate_limits import RateLimiter, rate_limiter_from_settings
+from shared.rate_limits import RateLimitDecision, RateLimiter, rate_limiter_from_settings
 from shared.tokens import TokenVerifier
 
 log = logging.getLogger("connectability.rpc")
@@ -54,6 +54,9 @@ PUBLIC_METHOD_PREFIXES = (
     "/grpc.reflection.v1.ServerReflection/",
     "/connectability.v1.ConnectionService/CreateIntegratorToken",
 )
+# Public, yet counted per caller address: checking a client secret costs real CPU (scrypt),
+# so a flood of exchanges from one address must not be free.
+COUNTED_PUBLIC_METHODS = ("/connectability.v1.ConnectionService/CreateIntegratorToken",)
 _REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 Around = Callable[[str, grpc.ServicerContext, bool], AbstractContextManager[None]]
@@ -290,16 +293,28 @@ class RateLimitInterceptor(_AroundInterceptor):
         self._limiter = limiter
 
     def applies_to(self, method: str) -> bool:
-        return not method.startswith(PUBLIC_METHOD_PREFIXES)
+        return method in COUNTED_PUBLIC_METHODS or not method.startswith(PUBLIC_METHOD_PREFIXES)
 
     @contextmanager
     def around(self, method: str, context: grpc.ServicerContext, streaming: bool) -> Iterator[None]:
-        decision = self._limiter.take(current_principal())
+        decision: RateLimitDecision | None
+        if method in COUNTED_PUBLIC_METHODS:
+            decision = self._limiter.take_for_address(peer_host(context.peer()))
+        else:
+            decision = self._limiter.take(current_principal())
         if decision is not None:
             _add_trailing_metadata(context, decision.headers())
             if not decision.allowed:
                 raise decision.refusal()
         yield
+
+
+def peer_host(peer: str) -> str:
+    """The caller's address without its port: "ipv4:10.0.0.7:5123" → "10.0.0.7"."""
+    address = peer.split(":", 1)[1] if ":" in peer else peer
+    if address.startswith("["):  # ipv6 "[::1]:5123"
+        return address[1 : address.find("]")]
+    return address.rsplit(":", 1)[0] if address.count(":") == 1 else address
 
 
 def server_interceptors(

@@ -227,6 +227,11 @@ class RateLimiter:
         calls, reset_seconds = self._counter.count(key, self.window_seconds)
         return RateLimitDecision(limit, calls, reset_seconds)
 
+    def take_for_address(self, address: str) -> RateLimitDecision:
+        """Count one unauthenticated call (the token exchange) of a caller's address."""
+        calls, reset_seconds = self._counter.count(f"address:{address}", self.window_seconds)
+        return RateLimitDecision(self.default_limit, calls, reset_seconds)
+
 
 def rate_limiter_from_settings(settings: Settings) -> RateLimiter:
     counter: CallCounter

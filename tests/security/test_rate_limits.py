@@ -29,6 +29,8 @@ from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 
+from connectability.v1 import connection_service_pb2 as connection_pb2
+from connectability.v1 import connection_service_pb2_grpc as connection_grpc
 from connectability.v1 import notification_service_pb2 as notification_pb2
 from connectability.v1 import notification_service_pb2_grpc as notification_grpc
 from services.supervisor import start_services, stop_services, wait_until_serving
@@ -435,3 +437,34 @@ def test_the_real_services_limit_their_callers(
     assert (answers[-1].code, answers[-1].reason) == ("RESOURCE_EXHAUSTED", "RATE_LIMIT_EXCEEDED")
     assert "RESOURCE_EXHAUSTED" not in {a.code for a in services}
     assert not any(a.counted for a in services)
+
+
+def test_token_exchanges_are_counted_per_caller_address(
+    test_keys: SigningKeys, tmp_path: Path
+) -> None:
+    """CreateIntegratorToken needs no token, but each try costs a secret check: an address
+    that floods it is refused like any client over its limit."""
+    env = stack_environment("sqlite", test_keys, tmp_path)
+    env["CONNECTABILITY_RATE_LIMIT_PER_HOUR"] = "3"
+    settings = Settings(
+        data_dir=tmp_path, connection_port=int(env["CONNECTABILITY_CONNECTION_PORT"])
+    )
+    (connection,) = start_services(settings, ["connection"], env=env)
+    try:
+        wait_until_serving([connection], timeout_seconds=60)
+        with grpc.insecure_channel(connection.address) as channel:
+            stub = connection_grpc.ConnectionServiceStub(channel)
+            answers = []
+            for _ in range(4):
+                request = connection_pb2.CreateIntegratorTokenRequest(
+                    client_id="no-such-client", client_secret="guess"
+                )
+                try:
+                    stub.CreateIntegratorToken(request, timeout=10)
+                except grpc.RpcError as error:
+                    answers.append(refused(error))
+    finally:
+        stop_services([connection], grace_seconds=2)
+    assert [a.code for a in answers[:3]] == ["UNAUTHENTICATED"] * 3
+    assert [a.remaining for a in answers] == [2, 1, 0, 0]
+    assert (answers[3].code, answers[3].reason) == ("RESOURCE_EXHAUSTED", "RATE_LIMIT_EXCEEDED")

@@ -19,6 +19,7 @@ from shared.identity import (
     PrincipalKind,
     principal_from_claims,
 )
+from shared.interceptors import peer_host
 from shared.rate_limits import (
     InMemoryCallCounter,
     RateLimitDecision,
@@ -142,3 +143,11 @@ def test_redis_counters_share_one_window_that_expires_by_itself(redis_prefix: st
     assert client.pttl(f"{redis_prefix}:client:stuck") > 0
     first.close()
     second.close()
+
+
+@pytest.mark.parametrize(
+    ("peer", "host"),
+    [("ipv4:10.0.0.7:5123", "10.0.0.7"), ("ipv6:[::1]:5123", "::1"), ("unix:/run/x", "/run/x")],
+)
+def test_a_token_exchange_is_counted_under_its_callers_host(peer: str, host: str) -> None:
+    assert peer_host(peer) == host
