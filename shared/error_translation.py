@@ -6,6 +6,8 @@ here what each one means to a caller, so servicers need no try/except for the co
 
 from __future__ import annotations
 
+from sqlalchemy.exc import DataError
+
 from shared.db import FieldNotUpdatable, InvalidFieldValue, RecordConflict, RecordNotFound
 from shared.errors import AlreadyExists, DomainError, InvalidArgument, NotFound, Reason
 from shared.idempotency import IdempotencyMismatch
@@ -37,6 +39,10 @@ def domain_error_for(error: Exception) -> DomainError | None:
         return InvalidArgument(reason, f"{str(error)[:1].upper()}{str(error)[1:]}.")
     if isinstance(error, UnknownPermissionLevel):
         return InvalidArgument("INVALID_PERMISSION_LEVEL", str(error))
+    if isinstance(error, DataError):  # a value the database cannot hold: NUL in PostgreSQL text
+        return InvalidArgument(
+            "INVALID_FIELD_VALUE", "A value in the request cannot be stored or looked up."
+        )
     if isinstance(error, IdempotencyMismatch):
         return InvalidArgument(
             Reason.REQUEST_ID_REUSED,

@@ -21,6 +21,12 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+# How far an offset-paged listing may go: a forged token cannot make the server skip (and
+# so scan) more rows than this. Twice the default revision limit (R7), so every revision of
+# a project at the limit can be paged through.
+MAX_OFFSET = 100_000
+# A keyset position must fit the column it is compared with (a BIGINT at most).
+_MAX_KEY = 2**63 - 1
 
 
 class InvalidPageRequest(ValueError):
@@ -86,7 +92,7 @@ def fetch_page(
     # The listed column is part of the filter: a token of one list is no good for another.
     digest = filter_digest({**filters, "__key__": f"{key.class_.__name__}.{key.key}"})
     if page_token:
-        statement = statement.where(key > _position_after(page_token, digest))
+        statement = statement.where(key > _position_after(page_token, digest, key))
     rows = list(session.scalars(statement.order_by(key).limit(size + 1)))
     if len(rows) <= size:
         return rows, ""
@@ -94,12 +100,16 @@ def fetch_page(
     return page, encode_page_token({"f": digest, "k": getattr(page[-1], key.key)})
 
 
-def _position_after(page_token: str, digest: str) -> str | int:
+def _position_after(page_token: str, digest: str, key: InstrumentedAttribute[Any]) -> str | int:
     position = decode_page_token(page_token)
     if position.get("f") != digest:
         raise InvalidPageRequest("page_token was issued for a different request")
     after = position.get("k")
     if not isinstance(after, str | int) or isinstance(after, bool):
+        raise InvalidPageRequest("page_token is not a token this service issued")
+    if not isinstance(after, key.type.python_type) or (
+        isinstance(after, int) and abs(after) > _MAX_KEY
+    ):
         raise InvalidPageRequest("page_token is not a token this service issued")
     return after
 
@@ -119,7 +129,10 @@ def offset_from_token(page_token: str, filters: Mapping[str, object]) -> int:
     position = decode_page_token(page_token)
     if position.get("filter") != filter_digest(filters):
         raise InvalidPageRequest("page_token was issued for a different request")
-    return int(position.get("offset", 0))
+    offset = position.get("offset")
+    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= MAX_OFFSET:
+        raise InvalidPageRequest("page_token is not a token this service issued")
+    return offset
 
 
 def offset_page_token(offset: int, filters: Mapping[str, object]) -> str:

@@ -15,15 +15,19 @@ def facts_from_message(message: common_pb2.ProjectFacts) -> ProjectFacts:
         raise InvalidArgument(
             "MISSING_FIELD", f"Project facts need {' and '.join(missing)}; nothing was recorded."
         )
+    try:
+        update_time = (
+            message.update_time.ToDatetime(tzinfo=UTC) if message.HasField("update_time") else None
+        )
+    except (ValueError, OverflowError) as error:  # out of range seconds or nanos
+        raise InvalidArgument("INVALID_FIELD_VALUE", f"project.update_time: {error}") from error
     return ProjectFacts(
         project_id=message.project_id,
         company_id=message.company_id,
         name=message.name,
         active=message.active,
         outside_applications_allowed=message.outside_applications_allowed,
-        update_time=(
-            message.update_time.ToDatetime(tzinfo=UTC) if message.HasField("update_time") else None
-        ),
+        update_time=update_time,
     )
 
 

@@ -608,6 +608,9 @@ DRAWING_CASES: dict[str, Case] = {
     "WatchProjectChanges": systems_only(
         lambda w: dpb.WatchProjectChangesRequest(project_id=w.upstream_id)
     ),
+    "WatchFeedHeads": systems_only(
+        lambda w: dpb.WatchFeedHeadsRequest(project_ids=[w.upstream_id])
+    ),
     "GetRevisionDownload": readable(
         lambda w: dpb.GetRevisionDownloadRequest(revision_id=w.revisions["published"]),
         "REVISION",
