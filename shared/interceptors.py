@@ -5,9 +5,10 @@ Order (outermost first), as ``server_interceptors`` returns them:
    line per call;
 2. ``ErrorMappingInterceptor``: ``DomainError`` → ``google.rpc.Status`` with ``ErrorInfo``;
    anything unexpected → ``INTERNAL`` with a request id to quote, never a stack trace;
-3. ``AuthenticationInterceptor``: a verified bearer token on every call except health and
+3. ``ShutdownGateInterceptor``: once shutdown begins, new calls get ``UNAVAILABLE``;
+4. ``AuthenticationInterceptor``: a verified bearer token on every call except health and
    reflection, bound as the current principal;
-4. ``RateLimitInterceptor``: one unit of the caller's client's window per call (R32), the
+5. ``RateLimitInterceptor``: one unit of the caller's client's window per call (R32), the
    limit, what remains and the reset in the trailers of every answer, success or error.
 
 Each one wraps the method handler's behaviour in a context manager, so unary and streaming
@@ -39,7 +40,15 @@ from shared.call_context import (
 )
 from shared.config import Settings
 from shared.error_translation import domain_error_for
-from shared.errors import DomainError, Internal, Reason, Unauthenticated, Unimplemented, status_for
+from shared.errors import (
+    DomainError,
+    Internal,
+    Reason,
+    Unauthenticated,
+    Unavailable,
+    Unimplemented,
+    status_for,
+)
 from shared.identity import bind_principal, current_principal, unbind_principal
 from shared.rate_limits import RateLimitDecision, RateLimiter, rate_limiter_from_settings
 from shared.tokens import TokenVerifier
@@ -120,6 +129,8 @@ class InFlightCalls:
         self._unary = 0
         self._streams = 0
         self._changed = threading.Condition()
+        # Set when shutdown begins: new calls are refused from then on (ShutdownGate).
+        self.closed = threading.Event()
 
     def enter(self, streaming: bool) -> None:
         with self._changed:
@@ -317,12 +328,32 @@ def peer_host(peer: str) -> str:
     return address.rsplit(":", 1)[0] if address.count(":") == 1 else address
 
 
+class ShutdownGateInterceptor(_AroundInterceptor):
+    """Once shutdown begins, new calls get UNAVAILABLE (which clients retry elsewhere)
+    while the calls in flight finish. Refusing here, rather than leaving it to gRPC's own
+    stop, gives every refused call the same clear status: gRPC answers a call racing its
+    stop with CANCELLED or UNAVAILABLE depending on timing."""
+
+    def __init__(self, in_flight: InFlightCalls):
+        self._in_flight = in_flight
+
+    def applies_to(self, method: str) -> bool:
+        return not method.startswith(PUBLIC_METHOD_PREFIXES)  # health must say NOT_SERVING
+
+    @contextmanager
+    def around(self, method: str, context: grpc.ServicerContext, streaming: bool) -> Iterator[None]:
+        if self._in_flight.closed.is_set():
+            raise Unavailable(Reason.SHUTTING_DOWN, "The service is shutting down; try again.")
+        yield
+
+
 def server_interceptors(
     verifier: TokenVerifier, in_flight: InFlightCalls, settings: Settings
 ) -> list[grpc.ServerInterceptor]:
     return [
         CallScopeInterceptor(in_flight),
         ErrorMappingInterceptor(),
+        ShutdownGateInterceptor(in_flight),
         AuthenticationInterceptor(verifier),
         RateLimitInterceptor(rate_limiter_from_settings(settings)),
     ]

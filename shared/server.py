@@ -66,8 +66,9 @@ class GrpcServer:
         self.stopping.set()
         log.info("shutting down", extra={"grace_seconds": grace_seconds})
         self.health.enter_graceful_shutdown()
-        # Refuse new calls; calls in flight keep running until the grace period ends.
-        self.server.stop(grace_seconds)
+        # Refuse new calls (UNAVAILABLE, ShutdownGateInterceptor); calls in flight keep
+        # running until the grace period ends.
+        self.in_flight.closed.set()
         drained = self.in_flight.wait_for_unary_drain(grace_seconds)
         # Unary calls are done (or out of time): cancel the streams that remain now.
         self.server.stop(None).wait()
