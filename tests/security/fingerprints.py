@@ -42,12 +42,12 @@ class StackDatabases:
                 )
         return counts
 
-    def settled(self, timeout_seconds: float = 15.0) -> Fingerprint:
+    def settled(self, timeout_seconds: float = 15.0, interval: float = 0.3) -> Fingerprint:
         """The fingerprint once background work (outbox, sync, mail) has stopped changing it."""
         deadline = time.monotonic() + timeout_seconds
         last = self.fingerprint()
         while time.monotonic() < deadline:
-            time.sleep(0.3)
+            time.sleep(interval)
             now = self.fingerprint()
             if now == last:
                 return now
