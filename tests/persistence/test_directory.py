@@ -150,9 +150,7 @@ def test_exact_last_page_has_no_next_token(directory: Directory, acme: Company) 
     assert (len(page), token) == (4, "")
 
 
-def test_project_page_tokens_are_bound_to_their_filter(
-    directory: Directory, acme: Company
-) -> None:
+def test_project_page_tokens_are_bound_to_their_filter(directory: Directory, acme: Company) -> None:
     directory.create_company(name="Other", file_storage_location="us", company_id="other")
     for n in range(3):
         directory.create_project(company_id="acme", name=f"P{n}")

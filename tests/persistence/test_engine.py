@@ -100,4 +100,3 @@ def test_concurrent_read_then_write_transactions_all_succeed(
         list(pool.map(grant_repeatedly, [user.id for user in users]))
 
     assert {directory.connection_manager_level(project.id, user.id) for user in users} == {"admin"}
-

@@ -33,9 +33,7 @@ def test_health_and_reflection_need_no_token(echo_channel: grpc.Channel) -> None
     replies = stub.ServerReflectionInfo(
         iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5
     )
-    listed = {
-        service.name for reply in replies for service in reply.list_services_response.service
-    }
+    listed = {service.name for reply in replies for service in reply.list_services_response.service}
     assert {"test.Echo", "grpc.health.v1.Health"} <= listed
 
 
