@@ -6,10 +6,17 @@ here what each one means to a caller, so servicers need no try/except for the co
 
 from __future__ import annotations
 
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 
 from shared.db import FieldNotUpdatable, InvalidFieldValue, RecordConflict, RecordNotFound
-from shared.errors import AlreadyExists, DomainError, InvalidArgument, NotFound, Reason
+from shared.errors import (
+    AlreadyExists,
+    DomainError,
+    InvalidArgument,
+    NotFound,
+    Reason,
+    Unavailable,
+)
 from shared.idempotency import IdempotencyMismatch
 from shared.paging import InvalidPageRequest
 from shared.permission_levels import UnknownPermissionLevel
@@ -43,6 +50,10 @@ def domain_error_for(error: Exception) -> DomainError | None:
         return InvalidArgument(
             "INVALID_FIELD_VALUE", "A value in the request cannot be stored or looked up."
         )
+    if isinstance(error, OperationalError) and "database is locked" in str(error.orig):
+        # SQLite's one writer stayed busy beyond busy_timeout: nothing was written, and a
+        # retry (clients retry UNAVAILABLE) usually gets through.
+        return Unavailable("DATABASE_BUSY", "The database is busy; try again shortly.")
     if isinstance(error, IdempotencyMismatch):
         return InvalidArgument(
             Reason.REQUEST_ID_REUSED,
