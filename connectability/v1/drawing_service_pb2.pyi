@@ -905,6 +905,46 @@ class ApplyProjectChangesResponse(_message.Message):
     applied_count: int
     def __init__(self, applied_through_sequence: _Optional[int] = ..., applied_count: _Optional[int] = ...) -> None: ...
 
+class ApplyProjectChangesToConnectionsRequest(_message.Message):
+    __slots__ = ("upstream_project_id", "connections", "changes")
+    UPSTREAM_PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    CONNECTIONS_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    upstream_project_id: str
+    connections: _containers.RepeatedCompositeFieldContainer[ConnectionTarget]
+    changes: _containers.RepeatedCompositeFieldContainer[ProjectChange]
+    def __init__(self, upstream_project_id: _Optional[str] = ..., connections: _Optional[_Iterable[_Union[ConnectionTarget, _Mapping]]] = ..., changes: _Optional[_Iterable[_Union[ProjectChange, _Mapping]]] = ...) -> None: ...
+
+class ConnectionTarget(_message.Message):
+    __slots__ = ("connection_id", "downstream_project_id")
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    DOWNSTREAM_PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    connection_id: str
+    downstream_project_id: str
+    def __init__(self, connection_id: _Optional[str] = ..., downstream_project_id: _Optional[str] = ...) -> None: ...
+
+class ApplyProjectChangesToConnectionsResponse(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[ConnectionApplyResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[ConnectionApplyResult, _Mapping]]] = ...) -> None: ...
+
+class ConnectionApplyResult(_message.Message):
+    __slots__ = ("connection_id", "applied_through_sequence", "applied_count", "error_code", "error_reason", "error_message")
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    APPLIED_THROUGH_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    APPLIED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_REASON_FIELD_NUMBER: _ClassVar[int]
+    ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    connection_id: str
+    applied_through_sequence: int
+    applied_count: int
+    error_code: int
+    error_reason: str
+    error_message: str
+    def __init__(self, connection_id: _Optional[str] = ..., applied_through_sequence: _Optional[int] = ..., applied_count: _Optional[int] = ..., error_code: _Optional[int] = ..., error_reason: _Optional[str] = ..., error_message: _Optional[str] = ...) -> None: ...
+
 class MarkConnectionDisconnectedRequest(_message.Message):
     __slots__ = ("connection_id", "downstream_project_id")
     CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]

@@ -269,6 +269,11 @@ class DrawingServiceStub:
                 request_serializer=connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesRequest.SerializeToString,
                 response_deserializer=connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesResponse.FromString,
                 _registered_method=True)
+        self.ApplyProjectChangesToConnections = channel.unary_unary(
+                '/connectability.v1.DrawingService/ApplyProjectChangesToConnections',
+                request_serializer=connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesToConnectionsRequest.SerializeToString,
+                response_deserializer=connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesToConnectionsResponse.FromString,
+                _registered_method=True)
         self.MarkConnectionDisconnected = channel.unary_unary(
                 '/connectability.v1.DrawingService/MarkConnectionDisconnected',
                 request_serializer=connectability_dot_v1_dot_drawing__service__pb2.MarkConnectionDisconnectedRequest.SerializeToString,
@@ -684,6 +689,21 @@ class DrawingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ApplyProjectChangesToConnections(self, request, context):
+        """Applies one batch of upstream changes to several connections of that upstream in one
+        transaction: each exactly as ApplyProjectChanges would, from its own cursor, so one
+        upstream publication reaches every downstream in one call and one commit (fan-out).
+        A connection that cannot take the batch (disconnected, inactive, not contiguous…) gets
+        its refusal in its result, and nothing of the batch is applied to it; the others are
+        applied. Service-only: called by the connection service.
+        Errors (for the whole call): INVALID_ARGUMENT with TOO_MANY_CHANGES,
+        CHANGES_OUT_OF_ORDER, CHANGE_KIND_UNKNOWN, CHANGE_INCOMPLETE, TOO_MANY_CONNECTIONS
+        (more than 100), DUPLICATE_CONNECTION or MISSING_FIELD.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def MarkConnectionDisconnected(self, request, context):
         """Records that a connection was disconnected (R4): its connected sets in the downstream
         project show DISCONNECTED and stay read-only, and nothing more is copied or applied
@@ -893,6 +913,11 @@ def add_DrawingServiceServicer_to_server(servicer, server):
                     servicer.ApplyProjectChanges,
                     request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesRequest.FromString,
                     response_serializer=connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesResponse.SerializeToString,
+            ),
+            'ApplyProjectChangesToConnections': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApplyProjectChangesToConnections,
+                    request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesToConnectionsRequest.FromString,
+                    response_serializer=connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesToConnectionsResponse.SerializeToString,
             ),
             'MarkConnectionDisconnected': grpc.unary_unary_rpc_method_handler(
                     servicer.MarkConnectionDisconnected,
@@ -1993,6 +2018,33 @@ class DrawingService:
             '/connectability.v1.DrawingService/ApplyProjectChanges',
             connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesRequest.SerializeToString,
             connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApplyProjectChangesToConnections(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/connectability.v1.DrawingService/ApplyProjectChangesToConnections',
+            connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesToConnectionsRequest.SerializeToString,
+            connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesToConnectionsResponse.FromString,
             options,
             channel_credentials,
             insecure,

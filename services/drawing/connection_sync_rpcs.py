@@ -3,16 +3,19 @@ the initial copy, applying feed changes, and recording a disconnect."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import grpc
 from sqlalchemy.orm import Session
 
 from connectability.v1 import drawing_service_pb2 as pb
 from services.drawing.applying import apply_project_changes
+from services.drawing.change_batches import check_batch
 from services.drawing.connection_cursors import mark_disconnected
 from services.drawing.copying import copy_published_revisions
 from services.drawing.servicer_state import DrawingServicerState
 from shared.caller_checks import require_platform_or_service
-from shared.errors import FailedPrecondition
+from shared.errors import DomainError, FailedPrecondition, InvalidArgument
 from shared.request_checks import required_id
 
 SYNC_SERVICES = ("connection",)
@@ -62,6 +65,25 @@ class ConnectionSyncRpcs(DrawingServicerState):
             applied_through_sequence=applied_through, applied_count=applied
         )
 
+    def ApplyProjectChangesToConnections(
+        self, request: pb.ApplyProjectChangesToConnectionsRequest, context: grpc.ServicerContext
+    ) -> pb.ApplyProjectChangesToConnectionsResponse:
+        require_platform_or_service(*SYNC_SERVICES)
+        upstream_id = required_id(request.upstream_project_id, "upstream_project_id")
+        targets = _targets(request.connections)
+        changes = list(request.changes)
+        check_batch(changes)  # a bad batch is refused whole, before any connection
+        results = {}
+        with self._sessions.begin() as session:
+            # Cursors are locked in id order, so two batches never wait on each other.
+            for connection_id, downstream_id in sorted(targets):
+                results[connection_id] = _apply_one(
+                    session, connection_id, upstream_id, downstream_id, changes
+                )
+        return pb.ApplyProjectChangesToConnectionsResponse(
+            results=[results[connection_id] for connection_id, _ in targets]
+        )
+
     def MarkConnectionDisconnected(
         self, request: pb.MarkConnectionDisconnectedRequest, context: grpc.ServicerContext
     ) -> pb.MarkConnectionDisconnectedResponse:
@@ -72,3 +94,50 @@ class ConnectionSyncRpcs(DrawingServicerState):
         with self._sessions.begin() as session:
             marked = mark_disconnected(session, connection_id, downstream_id)
         return pb.MarkConnectionDisconnectedResponse(sets_marked=marked)
+
+
+MAX_CONNECTIONS_PER_BATCH = 100
+
+
+def _targets(connections: Iterable[pb.ConnectionTarget]) -> list[tuple[str, str]]:
+    targets = [
+        (
+            required_id(c.connection_id, "connections.connection_id"),
+            required_id(c.downstream_project_id, "connections.downstream_project_id"),
+        )
+        for c in connections
+    ]
+    if not targets:
+        raise InvalidArgument("MISSING_FIELD", "Name at least one connection.")
+    if len(targets) > MAX_CONNECTIONS_PER_BATCH:
+        raise InvalidArgument(
+            "TOO_MANY_CONNECTIONS", f"At most {MAX_CONNECTIONS_PER_BATCH} connections a call."
+        )
+    if len({connection_id for connection_id, _ in targets}) < len(targets):
+        raise InvalidArgument("DUPLICATE_CONNECTION", "Each connection may be named once.")
+    return targets
+
+
+def _apply_one(
+    session: Session,
+    connection_id: str,
+    upstream_id: str,
+    downstream_id: str,
+    changes: list[pb.ProjectChange],
+) -> pb.ConnectionApplyResult:
+    """Apply to one connection inside a savepoint: its refusal undoes only its own part."""
+    try:
+        with session.begin_nested():
+            through, applied = apply_project_changes(
+                session, connection_id, upstream_id, downstream_id, changes
+            )
+    except DomainError as refusal:
+        return pb.ConnectionApplyResult(
+            connection_id=connection_id,
+            error_code=refusal.code.value[0],
+            error_reason=refusal.reason,
+            error_message=refusal.message,
+        )
+    return pb.ConnectionApplyResult(
+        connection_id=connection_id, applied_through_sequence=through, applied_count=applied
+    )

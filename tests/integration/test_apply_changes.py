@@ -464,3 +464,54 @@ def _outcome_of_copy(link: Link) -> str:
         return "OK"
     except grpc.RpcError as error:
         return str(error.code().name)  # type: ignore[attr-defined]
+
+
+def test_one_batch_reaches_several_downstreams_in_one_call(link: Link, stack: Stack) -> None:
+    """Fan-out: the same upstream changes applied to three connections at once; the one
+    that was disconnected is refused in its own result and the others are applied."""
+    siblings = [
+        Link(link.drawing, link.sheet, register_project(stack), f"conn-{uuid.uuid4().hex[:8]}", 0)
+        for _ in range(2)
+    ]
+    for sibling in siblings:
+        sibling.snapshot = sibling.copy().snapshot_sequence
+    siblings[1].disconnect()
+    third = link.publish_upstream("2026-11-30", "3")
+    changes = link.feed()
+    targets = [link, *siblings]
+    request = pb.ApplyProjectChangesToConnectionsRequest(
+        upstream_project_id=link.upstream.id,
+        connections=[
+            pb.ConnectionTarget(
+                connection_id=target.connection_id, downstream_project_id=target.downstream.id
+            )
+            for target in targets
+        ],
+        changes=changes,
+    )
+
+    first = link.drawing.ApplyProjectChangesToConnections(
+        request, metadata=link.service(), timeout=30
+    ).results
+    again = link.drawing.ApplyProjectChangesToConnections(
+        request, metadata=link.service(), timeout=30
+    ).results
+
+    assert [r.connection_id for r in first] == [t.connection_id for t in targets]
+    assert [(r.applied_through_sequence, r.applied_count) for r in first[:2]] == [
+        (changes[-1].sequence, 1)
+    ] * 2
+    assert (first[2].error_code, first[2].error_reason) == (
+        grpc.StatusCode.FAILED_PRECONDITION.value[0],
+        "CONNECTION_DISCONNECTED",
+    )
+    assert [r.applied_count for r in again[:2]] == [0, 0]  # exactly once (R19)
+    assert third in link.copies() and third in siblings[0].copies()
+    assert third not in siblings[1].copies()
+    too_many = pb.ApplyProjectChangesToConnectionsRequest(
+        upstream_project_id=link.upstream.id,
+        connections=[pb.ConnectionTarget(connection_id="c", downstream_project_id="d")] * 2,
+    )
+    assert refusal(
+        link.drawing.ApplyProjectChangesToConnections, too_many, link.upstream.tokens["service"]
+    ) == ("INVALID_ARGUMENT", "DUPLICATE_CONNECTION")

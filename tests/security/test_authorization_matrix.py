@@ -641,6 +641,18 @@ DRAWING_CASES: dict[str, Case] = {
         ),
         proof=None,
     ),
+    "ApplyProjectChangesToConnections": systems_only(
+        lambda w: dpb.ApplyProjectChangesToConnectionsRequest(
+            upstream_project_id=w.upstream_id,
+            connections=[
+                dpb.ConnectionTarget(
+                    connection_id=w.connections["active"],
+                    downstream_project_id=w.downstream_ids["active"],
+                )
+            ],
+        ),
+        proof=None,
+    ),
     "MarkConnectionDisconnected": systems_only(
         lambda w: dpb.MarkConnectionDisconnectedRequest(
             connection_id=w.connections["active"],

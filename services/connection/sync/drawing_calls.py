@@ -18,6 +18,9 @@ from connectability.v1 import drawing_service_pb2_grpc as drawing_grpc
 FEED_PAGE_SIZE = 500  # the most ApplyProjectChanges takes at once
 
 
+_CODES = {code.value[0]: code for code in grpc.StatusCode}
+
+
 class SyncCallFailed(Exception):
     def __init__(self, method: str, code: grpc.StatusCode, reason: str, details: str):
         super().__init__(f"{method}: {code.name} {reason}: {details}".strip())
@@ -82,22 +85,34 @@ class DrawingSyncCalls:
         answer = self._call("ListProjectChanges", request, self._call_seconds)
         return list(answer.changes)
 
-    def apply(
+    def apply_to_many(
         self,
-        connection_id: str,
         upstream: str,
-        downstream: str,
+        targets: Sequence[tuple[str, str]],
         changes: Sequence[drawing_pb.ProjectChange],
-    ) -> int:
-        """Applies ``changes``; returns the sequence now applied through (R19)."""
-        request = drawing_pb.ApplyProjectChangesRequest(
-            connection_id=connection_id,
+    ) -> dict[str, int | SyncCallFailed]:
+        """Applies ``changes`` to each (connection, downstream) in one call and one commit;
+        per connection, the sequence now applied through or why it was refused."""
+        method = "ApplyProjectChangesToConnections"
+        request = drawing_pb.ApplyProjectChangesToConnectionsRequest(
             upstream_project_id=upstream,
-            downstream_project_id=downstream,
+            connections=[
+                drawing_pb.ConnectionTarget(connection_id=cid, downstream_project_id=down)
+                for cid, down in targets
+            ],
             changes=changes,
         )
-        answer = self._call("ApplyProjectChanges", request, self._call_seconds)
-        return int(answer.applied_through_sequence)
+        answer = self._call(method, request, self._call_seconds)
+        outcomes: dict[str, int | SyncCallFailed] = {}
+        for result in answer.results:
+            if result.error_code:
+                code = _CODES.get(result.error_code, grpc.StatusCode.UNKNOWN)
+                outcomes[result.connection_id] = SyncCallFailed(
+                    method, code, result.error_reason, result.error_message
+                )
+            else:
+                outcomes[result.connection_id] = int(result.applied_through_sequence)
+        return outcomes
 
     def mark_disconnected(self, connection_id: str, downstream: str) -> None:
         request = drawing_pb.MarkConnectionDisconnectedRequest(

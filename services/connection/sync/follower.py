@@ -24,6 +24,9 @@ from shared.background_rounds import backoff_seconds
 
 log = logging.getLogger("connectability.connection.sync")
 
+# Downstreams applied to in one call (the drawing service takes at most 100).
+APPLY_BATCH = 100
+
 # The drawing service refuses these until something changes elsewhere (a project becomes
 # active again, the disconnection is recorded): retried with back-off like any failure.
 DISCONNECTED = "CONNECTION_DISCONNECTED"
@@ -132,7 +135,9 @@ class UpstreamFollower:
             if failing:
                 self._parts.progress.caught_up(failing)
             return bool(to_copy)
-        list(self._parts.pool.map(lambda task: self._apply(task, page), following))
+        behind = [task for task in following if task.applied_sequence < page[-1].sequence]
+        chunks = [behind[i : i + APPLY_BATCH] for i in range(0, len(behind), APPLY_BATCH)]
+        list(self._parts.pool.map(lambda chunk: self._apply(chunk, page), chunks))
         return True
 
     def _initial_copy(self, task: SyncTask) -> None:
@@ -147,20 +152,22 @@ class UpstreamFollower:
             return
         progress.copy_completed(task.connection_id, result)
 
-    def _apply(self, task: SyncTask, page: list[drawing_pb.ProjectChange]) -> None:
-        mine = [change for change in page if change.sequence > task.applied_sequence]
-        if not mine:
-            return
-        progress = self._parts.progress
+    def _apply(self, chunk: list[SyncTask], page: list[drawing_pb.ProjectChange]) -> None:
+        """One call and one commit for up to APPLY_BATCH downstreams: each connection's
+        cursor in the drawing service skips what it already holds."""
+        targets = [(task.connection_id, task.downstream_project_id) for task in chunk]
         try:
-            applied_through = self._parts.drawing.apply(
-                task.connection_id, task.upstream_project_id, task.downstream_project_id, mine
-            )
+            outcomes = self._parts.drawing.apply_to_many(self.upstream_project_id, targets, page)
         except SyncCallFailed as failure:
-            progress.changes_seen(task.connection_id, mine)  # they wait: pending and lag show it
-            self._failed(task, failure, copying=False)
-            return
-        progress.changes_applied(task.connection_id, mine, applied_through)
+            outcomes = {task.connection_id: failure for task in chunk}
+        applied = {cid: through for cid, through in outcomes.items() if isinstance(through, int)}
+        self._parts.progress.changes_applied(applied, page)
+        for task in chunk:
+            outcome = outcomes.get(task.connection_id)
+            if isinstance(outcome, SyncCallFailed):
+                waiting = [change for change in page if change.sequence > task.applied_sequence]
+                self._parts.progress.changes_seen(task.connection_id, waiting)
+                self._failed(task, outcome, copying=False)
 
     def _failed(self, task: SyncTask, failure: SyncCallFailed, copying: bool) -> None:
         attempts = self._parts.progress.failures_of(task.connection_id) + 1

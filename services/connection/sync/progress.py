@@ -7,13 +7,14 @@ nothing twice: only sequences beyond the stored cursor are new.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.v1 import drawing_service_pb2 as drawing_pb
+from connectability.v1 import notification_service_pb2 as notification_pb
 from services.connection.models import Connection, ConnectionSync
 from services.connection.notification_outbox import NotificationOutbox
 from services.connection.sync import notices
@@ -68,29 +69,42 @@ class SyncProgress:
         self._outbox.poke()
 
     def changes_applied(
-        self,
-        connection_id: str,
-        sent: Sequence[drawing_pb.ProjectChange],
-        applied_through: int,
+        self, applied_through: Mapping[str, int], sent: Sequence[drawing_pb.ProjectChange]
     ) -> None:
+        """Record, in one transaction, how far each connection's downstream now is."""
+        if not applied_through:
+            return
+        added = []
         with self._sessions.begin() as session:
-            row = _locked(session, connection_id)
-            if row is None or applied_through <= row.applied_sequence:
-                return
-            new = [c for c in sent if row.applied_sequence < c.sequence <= applied_through]
-            row.applied_sequence = applied_through
-            row.revisions_copied += sum(1 for c in new if c.kind == PUBLISHED)
-            row.upstream_head_sequence = max(row.upstream_head_sequence, applied_through)
-            waiting = [c for c in sent if c.sequence > applied_through]
-            row.oldest_pending_at = _recorded_at(waiting[0]) if waiting else None
-            row.last_synced_at = utcnow()
-            self._succeeded(row)
-            connection = session.get(Connection, connection_id)
-            assert connection is not None
-            added = notices.new_revisions_ready(session, connection, new) if new else []
+            for connection_id in sorted(applied_through):  # rows locked in id order
+                added += self._record_applied(
+                    session, connection_id, sent, applied_through[connection_id]
+                )
             NotificationOutbox.add(session, added)
         if added:
             self._outbox.poke()
+
+    def _record_applied(
+        self,
+        session: Session,
+        connection_id: str,
+        sent: Sequence[drawing_pb.ProjectChange],
+        applied_through: int,
+    ) -> list[tuple[str, notification_pb.NotificationEvent]]:
+        row = _locked(session, connection_id)
+        if row is None or applied_through <= row.applied_sequence:
+            return []
+        new = [c for c in sent if row.applied_sequence < c.sequence <= applied_through]
+        row.applied_sequence = applied_through
+        row.revisions_copied += sum(1 for c in new if c.kind == PUBLISHED)
+        row.upstream_head_sequence = max(row.upstream_head_sequence, applied_through)
+        waiting = [c for c in sent if c.sequence > applied_through]
+        row.oldest_pending_at = _recorded_at(waiting[0]) if waiting else None
+        row.last_synced_at = utcnow()
+        self._succeeded(row)
+        connection = session.get(Connection, connection_id)
+        assert connection is not None
+        return notices.new_revisions_ready(session, connection, new) if new else []
 
     def changes_seen(self, connection_id: str, waiting: Sequence[drawing_pb.ProjectChange]) -> None:
         """The upstream has ``waiting`` changes beyond the cursor (for pending and lag)."""
