@@ -25,7 +25,12 @@ from tests.faults.synced_connection import SyncedConnection
 from tests.fixtures.stack import free_port
 
 EVERY = 5  # RequestConnection makes 4 drawing calls: every 4th would refuse each attempt
-SYNC_CALLS = {"CopyPublishedRevisions", "ListProjectChanges", "ApplyProjectChanges"}
+SYNC_CALLS = {
+    "CopyPublishedRevisions",
+    "ListProjectChanges",
+    "ApplyProjectChanges",
+    "ApplyProjectChangesToConnections",
+}
 # The follower's first back-off after a failure (follower.py: backoff_seconds(1, first=0.2)).
 FIRST_BACKOFF_SECONDS = backoff_seconds(1, first=0.2)
 

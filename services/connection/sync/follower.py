@@ -24,8 +24,12 @@ from shared.background_rounds import backoff_seconds
 
 log = logging.getLogger("connectability.connection.sync")
 
-# Downstreams applied to in one call (the drawing service takes at most 100).
+# Downstreams applied to in one call (the drawing service takes at most 100), and the
+# most copies-or-edits one call may make (changes × downstreams): a publication reaches
+# 100 downstreams in one transaction, while a page of 500 changes goes to 10 at a time, so
+# no transaction holds the (SQLite) writer for long.
 APPLY_BATCH = 100
+APPLY_BUDGET = 5000
 
 # The drawing service refuses these until something changes elsewhere (a project becomes
 # active again, the disconnection is recorded): retried with back-off like any failure.
@@ -136,7 +140,8 @@ class UpstreamFollower:
                 self._parts.progress.caught_up(failing)
             return bool(to_copy)
         behind = [task for task in following if task.applied_sequence < page[-1].sequence]
-        chunks = [behind[i : i + APPLY_BATCH] for i in range(0, len(behind), APPLY_BATCH)]
+        size = max(1, min(APPLY_BATCH, APPLY_BUDGET // len(page)))
+        chunks = [behind[i : i + size] for i in range(0, len(behind), size)]
         list(self._parts.pool.map(lambda chunk: self._apply(chunk, page), chunks))
         return True
 
