@@ -31,11 +31,6 @@ log = logging.getLogger("connectability.connection.sync")
 APPLY_BATCH = 100
 APPLY_BUDGET = 5000
 
-# The drawing service refuses these until something changes elsewhere (a project becomes
-# active again, the disconnection is recorded): retried with back-off like any failure.
-DISCONNECTED = "CONNECTION_DISCONNECTED"
-
-
 @dataclass(frozen=True)
 class FollowerParts:
     records: SyncRecords
