@@ -26,6 +26,7 @@ POSTGRES_INIT = ROOT / "deploy" / "postgres-init.sql"
 KEYS_README = ROOT / "deploy" / "keys" / "README.md"
 ENV_PREFIX = "CONNECTABILITY_"
 DATABASE_SERVICE = "postgres"
+RATE_LIMIT_SERVICE = "redis"
 MAIL_SERVICE = "smtp"
 MAIL_CATCHER_SMTP_PORT = "1025"  # the SMTP port the mail catcher image listens on
 KEYS_MOUNT = "./deploy/keys:/run/keys:ro"
@@ -71,11 +72,11 @@ def depends_on(service: dict[str, Any]) -> dict[str, str]:
     return {name: (spec or {}).get("condition", "service_started") for name, spec in raw.items()}
 
 
-def test_it_has_the_database_the_mail_catcher_and_the_three_services(
+def test_it_has_the_database_redis_the_mail_catcher_and_the_three_services(
     compose: dict[str, Any],
 ) -> None:
     services = compose["services"]
-    assert set(services) == {DATABASE_SERVICE, MAIL_SERVICE, *SERVICE_NAMES}
+    assert set(services) == {DATABASE_SERVICE, RATE_LIMIT_SERVICE, MAIL_SERVICE, *SERVICE_NAMES}
     for name, service in services.items():
         assert "image" in service or "build" in service, name
         for needed, condition in depends_on(service).items():
@@ -173,6 +174,15 @@ def test_mail_goes_to_the_catcher(compose: dict[str, Any]) -> None:
     env = environment(compose["services"]["notification"])
     assert env[f"{ENV_PREFIX}SMTP_HOST"] == MAIL_SERVICE
     assert env[f"{ENV_PREFIX}SMTP_PORT"] == MAIL_CATCHER_SMTP_PORT
+
+
+@pytest.mark.parametrize("name", SERVICE_NAMES)
+def test_every_service_counts_rate_limits_in_the_one_redis(
+    compose: dict[str, Any], name: str
+) -> None:
+    url = environment(compose["services"][name])[f"{ENV_PREFIX}REDIS_URL"]
+    assert url.startswith(f"redis://{RATE_LIMIT_SERVICE}:6379/")
+    assert depends_on(compose["services"][name]).get(RATE_LIMIT_SERVICE) == "service_healthy"
 
 
 def test_keys_are_mounted_where_the_settings_point(compose: dict[str, Any]) -> None:
