@@ -87,7 +87,8 @@ class InMemoryCallCounter:
                 ends, calls = now + window_seconds, 0
             calls += 1
             self._windows[key] = (ends, calls)
-        return calls, ends - now
+        # (now + window) - now can exceed window by a rounding error: a reset of 3601 s.
+        return calls, min(window_seconds, ends - now)
 
     def _sweep(self, now: float) -> None:
         for key in [key for key, (ends, _) in self._windows.items() if ends <= now]:

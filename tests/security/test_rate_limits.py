@@ -183,7 +183,7 @@ def test_every_answer_carries_the_limit_what_remains_and_the_reset(
     assert [a.code for a in answers] == ["OK", "FAILED_PRECONDITION", "OK", "RESOURCE_EXHAUSTED"]
     assert all(a.counted and a.limit == 3 for a in answers)
     assert [a.remaining for a in answers] == [2, 1, 0, 0]
-    assert all(3590 <= a.reset <= 3600 for a in answers)
+    assert all(3590 <= a.reset <= 3600 for a in answers), [a.reset for a in answers]
     # The request id still rides in the trailers beside the limits, on success and on error.
     assert all(a.trailers.get("x-request-id") for a in answers)
     over = answers[-1]
