@@ -371,6 +371,16 @@ def test_each_transition_tells_the_right_lists(platform: Platform) -> None:
         )
     pending = pair.request().connection
     decide(pair, "Approve", pending.id, pair.up_admin)
+
+    def copied() -> None:  # the initial copy (empty here) tells the downstream too (R24)
+        state = platform.connection.GetSyncState(
+            pb.GetSyncStateRequest(connection_id=pending.id),
+            metadata=bearer(pair.down_admin),
+            timeout=10,
+        ).sync_state
+        assert state.initial_copy_state == pb.INITIAL_COPY_STATE_COMPLETE
+
+    eventually(copied, timeout_seconds=15)
     decide(pair, "Disconnect", pending.id, pair.down_admin, "Job finished")
 
     def deliveries_to(project_id: str, expected: int) -> list[str]:
@@ -383,6 +393,6 @@ def test_each_transition_tells_the_right_lists(platform: Platform) -> None:
         return sorted(d.event_id for d in deliveries)
 
     # Upstream: request needing review, new connection, disconnection; downstream: the
-    # last two (R23). Each reaches its list once.
+    # last two (R23) and the initial copy's completion (R24). Each reaches its list once.
     eventually(lambda: deliveries_to(pair.upstream.id, 3), timeout_seconds=15)
-    eventually(lambda: deliveries_to(pair.downstream.id, 2), timeout_seconds=15)
+    eventually(lambda: deliveries_to(pair.downstream.id, 3), timeout_seconds=15)
