@@ -18,6 +18,7 @@ import pytest
 
 from bench.directory import Directory
 from connectability.v1 import connection_service_pb2 as pb
+from services.connection.sync.progress import FIRST_RETRY_SECONDS
 from shared.background_rounds import backoff_seconds
 from tests.faults.fault_stack import fault_stack
 from tests.faults.refusing_proxy import INJECTED, ProxiedCall, RefusingProxy
@@ -31,8 +32,8 @@ SYNC_CALLS = {
     "ApplyProjectChanges",
     "ApplyProjectChangesToConnections",
 }
-# The follower's first back-off after a failure (follower.py: backoff_seconds(1, first=0.2)).
-FIRST_BACKOFF_SECONDS = backoff_seconds(1, first=0.2)
+# The sync's first back-off after a failure (progress.py).
+FIRST_BACKOFF_SECONDS = backoff_seconds(1, first=FIRST_RETRY_SECONDS)
 
 
 class SyncStateWatcher:

@@ -20,7 +20,6 @@ from connectability.v1 import drawing_service_pb2 as drawing_pb
 from services.connection.sync.drawing_calls import DrawingSyncCalls, SyncCallFailed
 from services.connection.sync.progress import SyncProgress
 from services.connection.sync.records import SyncRecords, SyncTask
-from shared.background_rounds import backoff_seconds
 
 log = logging.getLogger("connectability.connection.sync")
 
@@ -31,6 +30,7 @@ log = logging.getLogger("connectability.connection.sync")
 # fan-out benchmark measured about 500 copies a second on SQLite).
 APPLY_BATCH = 100
 APPLY_BUDGET = 1000
+
 
 @dataclass(frozen=True)
 class FollowerParts:
@@ -171,14 +171,11 @@ class UpstreamFollower:
                 self._failed(task, outcome, copying=False)
 
     def _failed(self, task: SyncTask, failure: SyncCallFailed, copying: bool) -> None:
-        attempts = self._parts.progress.failures_of(task.connection_id) + 1
         log.warning(
             "sync call failed; will retry",
             extra={"connection_id": task.connection_id, "error": str(failure)},
         )
-        self._parts.progress.failed(
-            task.connection_id, str(failure), backoff_seconds(attempts, first=0.2), copying
-        )
+        self._parts.progress.failed(task.connection_id, str(failure), copying)
 
     def _wait(self) -> None:
         """Until the feed-head watcher says the upstream has news, something else wakes

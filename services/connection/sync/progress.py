@@ -19,9 +19,12 @@ from services.connection.models import Connection, ConnectionSync
 from services.connection.notification_outbox import NotificationOutbox
 from services.connection.sync import notices
 from services.connection.sync.drawing_calls import CopyResult
+from shared.background_rounds import backoff_seconds
 from shared.db import utcnow
 
 PUBLISHED = drawing_pb.PROJECT_CHANGE_KIND_REVISION_PUBLISHED
+# The first back-off after a failed sync call; it doubles with each further failure.
+FIRST_RETRY_SECONDS = 0.2
 
 
 def _locked(session: Session, connection_id: str) -> ConnectionSync | None:
@@ -132,22 +135,20 @@ class SyncProgress:
                 .values(failures=0, last_error="", next_attempt_at=utcnow(), updated_at=utcnow())
             )
 
-    def failed(self, connection_id: str, error: str, retry_in: float, copying: bool) -> None:
+    def failed(self, connection_id: str, error: str, copying: bool) -> None:
+        """Record the error and back off: the next attempt waits longer after each
+        consecutive failure (counted on the locked row, so replicas agree)."""
         with self._sessions.begin() as session:
             row = _locked(session, connection_id)
             if row is None:
                 return
             row.failures += 1
             row.last_error = error[:1000]
+            retry_in = backoff_seconds(row.failures, first=FIRST_RETRY_SECONDS)
             row.next_attempt_at = utcnow() + timedelta(seconds=retry_in)
             row.updated_at = utcnow()
             if copying and row.initial_copy_state != "complete":
                 row.initial_copy_state = "failed"
-
-    def failures_of(self, connection_id: str) -> int:
-        with self._sessions() as session:
-            row = session.get(ConnectionSync, connection_id)
-            return row.failures if row else 0
 
     @staticmethod
     def _succeeded(row: ConnectionSync) -> None:
