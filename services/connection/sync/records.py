@@ -51,18 +51,16 @@ class SyncRecords:
     # Leases
 
     def claim(self, limit: int) -> list[str]:
-        """Lease active connections that nobody else holds (or whose lease ran out).
+        """Lease active connections that nobody holds (or whose lease ran out).
 
-        Candidates are read with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite holds its
-        write lock instead), then taken by an UPDATE that re-checks the lease, so two
-        replicas never both win a row.
+        Our own leases are not taken again here: the engine renews them (``renew``), and
+        re-taking them would fill ``limit`` with rows we already drive. Candidates are read
+        with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite holds its write lock instead),
+        then taken by an UPDATE that re-checks the lease, so two replicas never both win a
+        row.
         """
         now = utcnow()
-        free = or_(
-            ConnectionSync.lease_owner.is_(None),
-            ConnectionSync.lease_owner == self.owner,
-            ConnectionSync.lease_expires_at < now,
-        )
+        free = or_(ConnectionSync.lease_owner.is_(None), ConnectionSync.lease_expires_at < now)
         with self._sessions.begin() as session:
             candidates = list(
                 session.scalars(
