@@ -101,10 +101,16 @@ class TokenVerifier:
         if not token:
             raise Unauthenticated(Reason.TOKEN_MISSING, "A bearer token is required.")
         try:
+            # PyJWT refuses a non-string `kid` with InvalidTokenError, not DecodeError.
             header = jwt.get_unverified_header(token)
-        except jwt.DecodeError as exc:
+        except jwt.InvalidTokenError as exc:
             raise Unauthenticated(Reason.TOKEN_MALFORMED, "The bearer token is malformed.") from exc
-        key = self._keys.current().get(str(header.get("kid", "")))
+        key_id = header.get("kid")
+        if not isinstance(key_id, str):
+            raise Unauthenticated(
+                Reason.TOKEN_MALFORMED, "The bearer token's header must name its key as a string."
+            )
+        key = self._keys.current().get(key_id)
         if key is None:
             raise Unauthenticated(
                 Reason.TOKEN_KEY_UNKNOWN, "The bearer token is signed with an unknown key."
