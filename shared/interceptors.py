@@ -247,6 +247,11 @@ class ErrorMappingInterceptor(_AroundInterceptor):
                 Unimplemented(Reason.NOT_IMPLEMENTED, f"{method} is not implemented yet."),
             )
         except Exception as error:
+            if not context.is_active():
+                # The client went away (a closed reflection stream, a cancelled watch): what
+                # broke is its side of the call, not ours, and there is nobody to answer.
+                log.debug("client left the call", extra={"method": method})
+                return
             code = context.code() if hasattr(context, "code") else None  # type: ignore[attr-defined]
             if code not in (None, grpc.StatusCode.OK):
                 raise  # the servicer already ended the call with a status of its own
