@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     jwt_signing_key: str = ""
     jwt_audience: str = "connectability"
     jwt_issuer: str = "connectability-local"
+    # Issuers whose tokens are accepted, comma-separated (the platform's accounts system
+    # beside our own); empty means jwt_issuer alone.
+    jwt_trusted_issuers: str = ""
+    # The longest lifetime a token may claim (exp - iat); a longer-lived token is refused,
+    # so a leaked one cannot be good for years.
+    jwt_max_token_lifetime_seconds: int = 86_400
     service_token_ttl_seconds: int = 300
     # Lifetime of the tokens CreateIntegratorToken gives client applications (R31).
     integrator_token_ttl_seconds: int = 900
@@ -158,6 +164,11 @@ class Settings(BaseSettings):
     @property
     def public_keys_source(self) -> str:
         return self.jwt_public_keys or str(self.keys_dir / "jwks.json")
+
+    @property
+    def trusted_issuers(self) -> tuple[str, ...]:
+        listed = tuple(name.strip() for name in self.jwt_trusted_issuers.split(",") if name.strip())
+        return listed or (self.jwt_issuer,)
 
     @property
     def signing_key_source(self) -> str:

@@ -90,6 +90,8 @@ def test_a_token_whose_key_id_is_no_string_is_malformed(
         ("forged", "TOKEN_SIGNATURE_INVALID"),
         ("expired", "TOKEN_EXPIRED"),
         ("wrong_audience", "TOKEN_AUDIENCE_INVALID"),
+        ("untrusted_issuer", "TOKEN_ISSUER_UNTRUSTED"),
+        ("a_year_long", "TOKEN_LIFETIME_TOO_LONG"),
         ("user_without_company", "TOKEN_CLAIMS_INVALID"),
     ],
 )
@@ -104,6 +106,8 @@ def test_bad_tokens_are_refused_with_a_reason(
         "forged": bearer(test_keys.forger.issue(user, 600)),
         "expired": bearer(test_keys.issuer.issue(user, -120)),
         "wrong_audience": bearer(test_keys.wrong_audience.issue(user, 600)),
+        "untrusted_issuer": bearer(test_keys.untrusted_issuer.issue(user, 600)),
+        "a_year_long": bearer(test_keys.issuer.issue(user, 365 * 86_400)),
         "user_without_company": bearer(
             test_keys.issuer.issue(Principal(PrincipalKind.USER, "u-1"), 600)
         ),

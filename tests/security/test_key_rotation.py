@@ -29,7 +29,7 @@ from shared.config import SERVICE_NAMES, Settings
 from shared.errors import Unauthenticated, error_info_of
 from shared.identity import Principal, PrincipalKind
 from shared.tokens import TokenIssuer, generate_key_pair
-from tests.fixtures.identity import AUDIENCE, make_test_keys
+from tests.fixtures.identity import AUDIENCE, ISSUER, make_test_keys
 from tests.fixtures.stack import Stack, stack_environment
 from tests.integration.calls import bearer, eventually
 from tests.security.integrator_setup import Directory, claims_of
@@ -99,12 +99,12 @@ UNKNOWN_KEY = dict.fromkeys(ACCEPTED, "UNAUTHENTICATED/TOKEN_KEY_UNKNOWN")
 def test_old_and_new_keys_overlap_then_the_old_one_is_refused(rotating_stack: Stack) -> None:
     keys = rotating_stack.keys
     directory = Directory(rotating_stack)
-    old_issuer = TokenIssuer(str(keys.signing_key_path), AUDIENCE, "tests")
+    old_issuer = TokenIssuer(str(keys.signing_key_path), AUDIENCE, ISSUER)
     old_public = json.loads(keys.jwks_path.read_text())["keys"]
     new_private, new_public = generate_key_pair("rotated-2")
     new_key_path = keys.keys_dir / "new-signing-key.jwk"
     new_key_path.write_text(json.dumps(new_private))
-    new_issuer = TokenIssuer(str(new_key_path), AUDIENCE, "tests")
+    new_issuer = TokenIssuer(str(new_key_path), AUDIENCE, ISSUER)
     old_token, new_token = old_issuer.issue(PLATFORM, 600), new_issuer.issue(PLATFORM, 600)
 
     # Before: only the old key is trusted.
