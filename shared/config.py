@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     drawing_storage_port: int = 50080
     # The URL clients are given for it; empty means http://host:drawing_storage_port.
     drawing_storage_public_url: str = ""
+    # Connections the storage endpoint serves at once (a thread each); one more is answered
+    # 503 with Retry-After at once, so slow clients cannot make it start threads unbounded.
+    drawing_storage_max_connections: int = 64
     # HMAC key for upload policies and download links; empty means a local file under
     # data_dir/keys (created on first use).
     storage_signing_secret: str = ""

@@ -83,7 +83,12 @@ class FileRpcs(AnnotationRpcs):
         expires_at = utcnow() + timedelta(seconds=files.download_url_ttl_seconds)
         response = pb.GetRevisionDownloadResponse(
             url=download_url(
-                files.public_url, stored.sha256, revision.file_name, expires_at, files.secret
+                files.public_url,
+                revision.id,
+                stored.sha256,
+                revision.file_name,
+                expires_at,
+                files.secret,
             ),
             sha256=stored.sha256,
             size_bytes=stored.size_bytes,

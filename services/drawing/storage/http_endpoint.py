@@ -1,7 +1,9 @@
 """The storage endpoint's HTTP server: ``POST /uploads`` and ``GET /files/<sha256>``.
 
-A stdlib threaded server: one thread per connection, bodies streamed (never buffered
-whole), every refusal a small JSON body ``{"reason", "message"}``, never a stack trace.
+A stdlib threaded server: one thread per connection, at most ``max_connections`` of them
+(one more is answered 503 with Retry-After straight away), bodies streamed (never
+buffered whole), every refusal a small JSON body ``{"reason", "message"}``, never a stack
+trace.
 The rules live elsewhere (``upload_receiver``, ``download_links``); this module only
 speaks HTTP.
 """
@@ -12,16 +14,22 @@ import json
 import logging
 import os
 import shutil
+import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import cast
+from typing import Any, cast
 from urllib.parse import parse_qs, quote, urlsplit
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.drawing.storage.download_links import FILES_PATH, verify_download
+from services.drawing.storage.download_links import (
+    FILES_PATH,
+    check_still_downloadable,
+    verify_download,
+)
 from services.drawing.storage.file_store import FileTooLarge, LocalFileStore, is_sha256
 from services.drawing.storage.form_reader import ClientGone, FormReader, multipart_boundary
 from services.drawing.storage.refusals import StorageRefused
@@ -44,6 +52,7 @@ STATUS_OF_REASON: dict[str, int] = {
     "POLICY_MISMATCH": 403,
     "DOWNLOAD_LINK_INVALID": 403,
     "DOWNLOAD_LINK_EXPIRED": 403,
+    "DOWNLOAD_LINK_REVOKED": 410,
     "NOT_FOUND": 404,
     "FILE_NOT_FOUND": 404,
     "UPLOAD_NOT_FOUND": 404,
@@ -79,15 +88,72 @@ class _InFlight:
             return self._idle.wait_for(lambda: self._count == 0, timeout)
 
 
+# What a connection beyond the limit is told, written by the accepting thread itself.
+_BUSY_BODY = json.dumps(
+    {"reason": "STORAGE_BUSY", "message": "too many connections; retry in a second"}
+).encode()
+_BUSY_ANSWER = (
+    b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n"
+    b"Content-Type: application/json\r\nConnection: close\r\n"
+    + f"Content-Length: {len(_BUSY_BODY)}\r\n\r\n".encode()
+    + _BUSY_BODY
+)
+# The accepting thread waits this long at most to hand a refused client its answer.
+_BUSY_SEND_TIMEOUT_SECONDS = 1.0
+_BUSY_LOG_INTERVAL_SECONDS = 10.0
+
+
 class _StorageServer(ThreadingHTTPServer):
     # Connection threads must not keep the process alive after stop (idle keep-alives).
     daemon_threads = True
+    # The listen backlog: socketserver's 5 made a burst of clients wait for SYN retries.
+    request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], settings: UploadSettings) -> None:
+    def __init__(
+        self, address: tuple[str, int], settings: UploadSettings, max_connections: int
+    ) -> None:
         super().__init__(address, _StorageRequestHandler)
         self.upload_settings = settings
         self.in_flight = _InFlight()
         self.stopping = threading.Event()
+        self._connection_slots = threading.BoundedSemaphore(max_connections)
+        self._refused_since_logged = 0
+        self._last_busy_log = float("-inf")
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """A thread for the connection if a slot is free; else 503 now, and close."""
+        if not self._connection_slots.acquire(blocking=False):
+            self._answer_busy(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._connection_slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._connection_slots.release()
+
+    def _answer_busy(self, request: socket.socket) -> None:
+        # One line per interval, not per refusal: a flood must not flood the log too.
+        self._refused_since_logged += 1
+        if time.monotonic() - self._last_busy_log >= _BUSY_LOG_INTERVAL_SECONDS:
+            log.warning(
+                "storage endpoint at its connection limit; refusing connections",
+                extra={"refused": self._refused_since_logged},
+            )
+            self._refused_since_logged = 0
+            self._last_busy_log = time.monotonic()
+        try:
+            request.settimeout(_BUSY_SEND_TIMEOUT_SECONDS)
+            request.sendall(_BUSY_ANSWER)
+        except OSError:
+            pass  # the client is gone or not reading: closing is all that is left
+        finally:
+            self.shutdown_request(request)
 
 
 class StorageEndpoint:
@@ -130,6 +196,7 @@ def start_storage_endpoint(
     secret: bytes,
     public_url: str,
     max_upload_bytes: int,
+    max_connections: int = 64,
 ) -> StorageEndpoint:
     """Bind ``host:port`` (0 picks a free port) and serve in a background thread.
 
@@ -138,7 +205,7 @@ def start_storage_endpoint(
     """
     file_store.discard_stale_staging()
     settings = UploadSettings(sessions, file_store, secret, max_upload_bytes)
-    server = _StorageServer((host, port), settings)
+    server = _StorageServer((host, port), settings, max_connections)
     bound_port = int(server.server_address[1])
     if not public_url:
         shown_host = "127.0.0.1" if host in ("", "0.0.0.0") else host
@@ -235,6 +302,8 @@ class _StorageRequestHandler(BaseHTTPRequestHandler):
         query = self._single_query_values()
         settings = self._storage.upload_settings
         grant = verify_download(sha256, query, settings.secret, utcnow())
+        with settings.sessions() as session:
+            check_still_downloadable(session, grant)
         try:
             stored = settings.file_store.open(sha256)
         except FileNotFoundError:
