@@ -105,6 +105,11 @@ class Settings(BaseSettings):
 
     # New-revision notices of one connection are gathered into at most one email per window.
     notification_digest_window_seconds: float = 300.0
+    # R25: a message the mail server cannot take is retried this long after it was queued,
+    # waiting from base_delay (doubling) up to max_delay between attempts.
+    notification_retry_for_seconds: float = 86_400.0
+    notification_retry_base_delay_seconds: float = 1.0
+    notification_retry_max_delay_seconds: float = 900.0
 
     # The sync engine (connection service). A worker leases the connections it drives for
     # this long and renews the lease while it lives; a crashed replica's connections are

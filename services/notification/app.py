@@ -39,6 +39,14 @@ def transport_for(settings: Settings) -> Transport:
     )
 
 
+def retry_policy_of(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        retry_for=timedelta(seconds=settings.notification_retry_for_seconds),
+        base_delay_seconds=settings.notification_retry_base_delay_seconds,
+        max_delay_seconds=settings.notification_retry_max_delay_seconds,
+    )
+
+
 def build_definition(
     settings: Settings, retry_policy: RetryPolicy | None = None
 ) -> ServiceDefinition:
@@ -52,7 +60,7 @@ def build_definition(
         database.sessions,
         transport_for(settings),
         settings.mail_from,
-        retry_policy,
+        retry_policy or retry_policy_of(settings),
         flush_digests=lambda: flush_due_digests(database.sessions, queue_event),
     )
     worker.start()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -25,8 +25,14 @@ from shared.server import GrpcServer, start_server
 from tests.fixtures.identity import SigningKeys
 from tests.fixtures.stack import free_port
 
-# Fast enough for tests: a retry 50 ms after the first failure, doubling.
-FAST_RETRIES = RetryPolicy(max_attempts=5, base_delay_seconds=0.05, poll_interval_seconds=0.05)
+# Fast enough for tests: a retry 50 ms after the first failure, doubling up to 0.2 s, for
+# 30 s (a test that needs giving up sets its own, shorter horizon).
+FAST_RETRIES = RetryPolicy(
+    retry_for=timedelta(seconds=30),
+    base_delay_seconds=0.05,
+    max_delay_seconds=0.2,
+    poll_interval_seconds=0.05,
+)
 
 
 @dataclass

@@ -4,6 +4,8 @@ failed on refusal, resent with the same Message-ID after a crash, or written to 
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -103,30 +105,82 @@ def test_a_permanent_refusal_fails_at_once_with_the_reason(
     assert smtp.handler.received == []
 
 
-def test_temporary_failures_give_up_after_the_last_attempt(
+def test_temporary_failures_give_up_once_the_retry_horizon_has_passed(
+    start_notification: StartNotification, smtp: SmtpServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    smtp.handler.replies = ["451 Later"] * 1000
+    smtp.start()
+    horizon = RetryPolicy(
+        retry_for=timedelta(seconds=0.5),
+        base_delay_seconds=0.02,
+        max_delay_seconds=0.05,
+        poll_interval_seconds=0.02,
+    )
+    with caplog.at_level(logging.WARNING, logger="services.notification.delivery_worker"):
+        service = start_notification(smtp, horizon)
+        service.register("p1")
+        service.set_list("p1", ["ann@example.com"])
+
+        service.notify(connection_event("p1"), "k1")
+        (delivery,) = _settled(service, "p1", 1)
+
+    assert delivery.status == pb.DELIVERY_STATUS_FAILED
+    assert "gave up" in delivery.last_error and "451 Later" in delivery.last_error
+    # Capped back-off over the whole horizon, not a fixed count; a line per failed attempt.
+    assert delivery.attempts >= 6
+    warned = [r for r in caplog.records if r.getMessage() == "mail delivery attempt failed"]
+    assert len(warned) == delivery.attempts
+
+
+def test_a_relay_down_longer_than_five_doublings_loses_no_notice(
     start_notification: StartNotification, smtp: SmtpServer
 ) -> None:
-    smtp.handler.replies = ["451 Later"] * 3
+    # Five attempts at 50 ms doubling span 0.75 s: the old policy gave up here (as it did
+    # after 15 s at 1 s doubling); the horizon keeps retrying until the relay is back.
+    service = start_notification(smtp)
+    service.register("p1")
+    service.set_list("p1", ["ann@example.com", "bob@example.com"])
+    for index in range(4):
+        service.notify(connection_event("p1", connection_id=f"conn-{index}"), f"k{index}")
+
+    def retried_often() -> None:
+        found = service.deliveries("p1")
+        assert len(found) == 8 and all(d.attempts >= 7 for d in found)
+
+    eventually(retried_often, timeout_seconds=15)
     smtp.start()
-    service = start_notification(
-        smtp, RetryPolicy(max_attempts=3, base_delay_seconds=0.02, poll_interval_seconds=0.02)
-    )
+    deliveries = _settled(service, "p1", 8)
+
+    assert {d.status for d in deliveries} == {pb.DELIVERY_STATUS_SENT}
+    received = [str(m["Message-ID"]) for m in smtp.handler.received]
+    assert sorted(received) == sorted(d.message_id for d in deliveries)  # each once
+
+
+def test_a_message_that_cannot_be_built_fails_alone(
+    start_notification: StartNotification, smtp: SmtpServer
+) -> None:
+    smtp.start()
+    service = start_notification(smtp)
     service.register("p1")
     service.set_list("p1", ["ann@example.com"])
+    # A line break in a name that reaches the Subject header: the message cannot be built.
+    service.notify(connection_event("p1", other_project_name="Tower\r\nBcc: x@evil"), "broken")
+    service.notify(connection_event("p1", connection_id="conn-2"), "fine")
+    deliveries = {d.message_id: d for d in _settled(service, "p1", 2)}
 
-    service.notify(connection_event("p1"), "k1")
-    (delivery,) = _settled(service, "p1", 1)
-
-    assert (delivery.status, delivery.attempts) == (pb.DELIVERY_STATUS_FAILED, 3)
-    assert "451 Later" in delivery.last_error
+    statuses = sorted(pb.DeliveryStatus.Name(d.status) for d in deliveries.values())
+    assert statuses == ["DELIVERY_STATUS_FAILED", "DELIVERY_STATUS_SENT"]
+    (failed,) = [d for d in deliveries.values() if d.status == pb.DELIVERY_STATUS_FAILED]
+    assert failed.last_error
+    assert [str(m["Message-ID"]) for m in smtp.handler.received] == [
+        d.message_id for d in deliveries.values() if d.status == pb.DELIVERY_STATUS_SENT
+    ]
 
 
 def test_mail_sent_while_the_server_is_down_arrives_once_it_is_up(
     start_notification: StartNotification, smtp: SmtpServer
 ) -> None:
-    service = start_notification(
-        smtp, RetryPolicy(max_attempts=10, base_delay_seconds=0.05, poll_interval_seconds=0.05)
-    )
+    service = start_notification(smtp)
     service.register("p1")
     service.set_list("p1", ["ann@example.com", "bob@example.com"])
     service.notify(connection_event("p1"), "k1")
