@@ -126,8 +126,9 @@ def test_temporary_failures_give_up_once_the_retry_horizon_has_passed(
 
     assert delivery.status == pb.DELIVERY_STATUS_FAILED
     assert "gave up" in delivery.last_error and "451 Later" in delivery.last_error
-    # Capped back-off over the whole horizon, not a fixed count; a line per failed attempt.
-    assert delivery.attempts >= 6
+    # Retried over the whole horizon, not a fixed count of attempts; a line per failed one.
+    tried_for = delivery.update_time.ToDatetime() - delivery.create_time.ToDatetime()
+    assert tried_for >= horizon.retry_for and delivery.attempts >= 2
     warned = [r for r in caplog.records if r.getMessage() == "mail delivery attempt failed"]
     assert len(warned) == delivery.attempts
 
