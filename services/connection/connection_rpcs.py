@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.v1 import connection_service_pb2 as pb
-from services.connection import connections
+from services.connection import access_policy, connections
 from services.connection.connection_notices import notices_for
 from services.connection.connection_rules import Verdict, evaluate, first_refusal
 from services.connection.directory import Directory
@@ -88,13 +88,6 @@ def _project_hidden(project_id: str) -> NotFound:
     return NotFound("PROJECT_NOT_FOUND", f"No project {project_id!r} was found.")
 
 
-def _require_person(caller: Principal) -> None:
-    if not caller.user_id:
-        raise PermissionDenied(
-            "PERSON_REQUIRED", "Connections are requested and decided by people, not systems."
-        )
-
-
 class ConnectionRpcs:
     _directory: Directory
     _access: DirectoryAccess
@@ -128,6 +121,13 @@ class ConnectionRpcs:
             raise _connection_hidden(connection_id)
         sides = (connection.upstream_project_id, connection.downstream_project_id)
         seen = [side for side in sides if self._held_level(caller, side) != "none"]
+        if not seen:  # R33: a company admin sees their company's connections without a grant
+            companies = (connection.upstream_company_id, connection.downstream_company_id)
+            seen = [
+                side
+                for side, company_id in zip(sides, companies, strict=True)
+                if self._access.is_company_admin(caller, company_id)
+            ]
         if not seen:
             raise _connection_hidden(connection_id)
         # Visible through a side that lets the caller in is enough (R31 is per project).
@@ -135,8 +135,16 @@ class ConnectionRpcs:
             self._access.require_outside_applications_allowed(caller, seen[0])
         return connection
 
+    def _require_company_admin_of(self, caller: Principal, project_id: str) -> None:
+        """R33: a company admin reads their company's projects' connections without a grant;
+        anyone else without a level learns nothing (R27)."""
+        with self._sessions() as session:
+            project = session.get(Project, project_id)
+        if project is None or not self._access.is_company_admin(caller, project.company_id):
+            raise _project_hidden(project_id)
+        self._access.require_outside_applications_allowed(caller, project_id)
+
     def _require_admin(self, caller: Principal, project_id: str, side: str) -> None:
-        _require_person(caller)
         if self._cm_level(caller, project_id) != "admin":
             raise PermissionDenied(
                 "CONNECTION_MANAGER_ADMIN_REQUIRED",
@@ -148,8 +156,7 @@ class ConnectionRpcs:
     def RequestConnection(
         self, request: pb.RequestConnectionRequest, context: grpc.ServicerContext
     ) -> pb.RequestConnectionResponse:
-        caller = current_principal()
-        _require_person(caller)
+        caller = access_policy.admit("RequestConnection")
         down_id = required_id(request.downstream_project_id, "downstream_project_id")
         up_id = required_id(request.upstream_project_id, "upstream_project_id")
         if down_id == up_id:
@@ -231,10 +238,9 @@ class ConnectionRpcs:
         side: str,
         reason: str = "",
     ) -> object:
-        caller = current_principal()
+        caller = access_policy.admit(method)
         known = self._visible_connection(caller, connection_id)
         if side == "either":
-            _require_person(caller)
             sides = (known.upstream_project_id, known.downstream_project_id)
             admin_of = [side for side in sides if self._held_level(caller, side) == "admin"]
             if not admin_of:
@@ -355,7 +361,7 @@ class ConnectionRpcs:
         caller = current_principal()
         project_id = required_id(request.project_id, "project_id")
         if self._cm_level(caller, project_id) == "none":
-            raise _project_hidden(project_id)
+            self._require_company_admin_of(caller, project_id)
         role = _ROLES.get(request.role, "both")
         with self._sessions() as session:
             found, token = fetch_page(

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.v1 import connection_service_pb2 as pb
+from services.connection import access_policy
 from services.connection.directory import Directory
 from services.connection.directory_access import DirectoryAccess
 from services.connection.drawing_facts import DrawingFacts
@@ -50,7 +51,7 @@ class SettingsRpcs:
     def UpdateDistributionList(
         self, request: pb.UpdateDistributionListRequest, context: grpc.ServicerContext
     ) -> pb.UpdateDistributionListResponse:
-        caller = current_principal()
+        caller = access_policy.admit("UpdateDistributionList")
         if self._level_on(caller, required_id(request.project_id, "project_id")) != "admin":
             raise PermissionDenied(
                 "CONNECTION_MANAGER_ADMIN_REQUIRED",
@@ -64,10 +65,8 @@ class SettingsRpcs:
     def ListConnectableProjects(
         self, request: pb.ListConnectableProjectsRequest, context: grpc.ServicerContext
     ) -> pb.ListConnectableProjectsResponse:
-        caller = current_principal()
+        caller = access_policy.admit("ListConnectableProjects")
         down_id = required_id(request.downstream_project_id, "downstream_project_id")
-        if not caller.user_id:
-            raise PermissionDenied("PERSON_REQUIRED", "Only people choose an upstream project.")
         if self._level_on(caller, down_id) != "admin":
             raise PermissionDenied(
                 "CONNECTION_MANAGER_ADMIN_REQUIRED",
