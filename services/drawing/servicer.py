@@ -74,7 +74,8 @@ class DrawingServicer(
         level = level_from_message(request.level)
         # R33: a Drawings admin grants Drawings levels on their project, to anyone; never
         # another tool's levels nor another project's, so a grant cannot escalate further.
-        self._access.require_to_change(caller, request.project_id, ADMIN)
+        # Access is managed on inactive projects too: it is not the project's content.
+        self._access.require(caller, request.project_id, ADMIN)
 
         def grant(session: Any) -> pb.SetDrawingsPermissionResponse:
             self._permissions.set_level(request.project_id, request.user_id, level, session)
@@ -94,7 +95,7 @@ class DrawingServicer(
         require_fields(request, "project_id", "user_id")
         # Anyone reads their own level (NONE for a project they cannot see, as for one that
         # does not exist); another user's level needs the Drawings admin level (R33).
-        if request.user_id != caller.user_id:
+        if caller.user_id and request.user_id != caller.user_id:  # systems read any level
             self._access.require(caller, request.project_id, ADMIN)
         level = self._permissions.level_of(request.project_id, request.user_id)
         return pb.GetDrawingsPermissionResponse(

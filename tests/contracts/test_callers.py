@@ -75,9 +75,7 @@ def table_of(service: str) -> dict[str, Callers]:
 
 
 def test_every_rpc_has_a_policy_row(rpc_comments: dict[tuple[str, str], str]) -> None:
-    missing = [
-        f"{service}/{rpc}" for service, rpc in rpc_comments if rpc not in table_of(service)
-    ]
+    missing = [f"{service}/{rpc}" for service, rpc in rpc_comments if rpc not in table_of(service)]
     assert missing == [], "add these RPCs to their service's access_policy.CALLERS"
 
 
@@ -114,6 +112,4 @@ def test_the_sentence_lists_every_alternative_once_in_a_fixed_order() -> None:
         "company; the user themself."
     )
     assert Callers(platform=True).sentence() == "Caller: platform."
-    assert CALLER_SENTENCE.findall(f"Does it. {row.sentence()} Errors: NONE.") == [
-        row.sentence()
-    ]
+    assert CALLER_SENTENCE.findall(f"Does it. {row.sentence()} Errors: NONE.") == [row.sentence()]
