@@ -1,12 +1,14 @@
 """ConnectionService RPCs of the connection lifecycle (R1–R13): request (or preview),
 approve, reject, withdraw, disconnect; get, list and the audit trail.
 
-Who may: the downstream's Connection Manager admin requests and withdraws (and needs
-Drawings read_only on both projects); the upstream's admin approves and rejects; either
-side's admin disconnects; read_only and up on either side reads. Someone who may not see
-a connection or an upstream project gets NOT_FOUND, exactly as if it did not exist (R13,
-R27). A client application (integrator) acts with its user's levels, and only through
-projects whose company allows outside applications (R31, OUTSIDE_APPLICATIONS_FORBIDDEN).
+Who may (the rows are in access_policy.CALLERS): the downstream's Connection Manager
+admin requests and withdraws (and needs Drawings read_only on both projects); the
+upstream's admin approves and rejects; either side's admin disconnects; read_only and up
+on either side reads, and so does a company admin of either side's company without a
+grant (R33). Someone who may not see a connection or an upstream project gets NOT_FOUND,
+exactly as if it did not exist (R13, R27). A client application (integrator) acts with
+its user's levels, and only through projects whose company allows outside applications
+(R31, OUTSIDE_APPLICATIONS_FORBIDDEN).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from services.connection.notification_outbox import NotificationOutbox
 from services.connection.sync.engine import SyncEngine
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from shared.idempotent_calls import IdempotentCalls
-from shared.identity import Principal, PrincipalKind, current_principal
+from shared.identity import Principal, PrincipalKind
 from shared.paging import fetch_page
 from shared.request_checks import required_id
 from shared.timestamps import timestamp_of
@@ -352,13 +354,15 @@ class ConnectionRpcs:
     def GetConnection(
         self, request: pb.GetConnectionRequest, context: grpc.ServicerContext
     ) -> pb.GetConnectionResponse:
-        connection = self._visible_connection(current_principal(), request.connection_id)
+        connection = self._visible_connection(
+            access_policy.admit("GetConnection"), request.connection_id
+        )
         return pb.GetConnectionResponse(connection=connection_message(connection))
 
     def ListConnections(
         self, request: pb.ListConnectionsRequest, context: grpc.ServicerContext
     ) -> pb.ListConnectionsResponse:
-        caller = current_principal()
+        caller = access_policy.admit("ListConnections")
         project_id = required_id(request.project_id, "project_id")
         if self._cm_level(caller, project_id) == "none":
             self._require_company_admin_of(caller, project_id)
@@ -379,7 +383,9 @@ class ConnectionRpcs:
     def ListConnectionEvents(
         self, request: pb.ListConnectionEventsRequest, context: grpc.ServicerContext
     ) -> pb.ListConnectionEventsResponse:
-        connection = self._visible_connection(current_principal(), request.connection_id)
+        connection = self._visible_connection(
+            access_policy.admit("ListConnectionEvents"), request.connection_id
+        )
         with self._sessions() as session:
             events, token = fetch_page(
                 session,

@@ -37,7 +37,6 @@ from services.connection.sync.engine import SyncEngine
 from services.connection.sync.records import SyncRecords
 from services.connection.sync_rpcs import SyncRpcs
 from shared.idempotent_calls import IdempotentCalls
-from shared.identity import current_principal
 from shared.permission_messages import level_from_message, level_to_message
 from shared.request_checks import required_id
 
@@ -119,14 +118,14 @@ class ConnectionServicer(
         self, request: pb.GetCompanyRequest, context: grpc.ServicerContext
     ) -> pb.GetCompanyResponse:
         company_id = required_id(request.company_id, "company_id")
-        self._access.require_company_visible(current_principal(), company_id)
+        self._access.require_company_visible(access_policy.admit("GetCompany"), company_id)
         company = self._directory.get_company(company_id)
         return pb.GetCompanyResponse(company=messages.company_message(company))
 
     def ListCompanies(
         self, request: pb.ListCompaniesRequest, context: grpc.ServicerContext
     ) -> pb.ListCompaniesResponse:
-        caller = current_principal()
+        caller = access_policy.admit("ListCompanies")
         if not sees_everything(caller):  # a person sees their own company only
             own = self._directory.get_company(caller.company_id)
             return pb.ListCompaniesResponse(companies=[messages.company_message(own)])
@@ -193,7 +192,7 @@ class ConnectionServicer(
         self, request: pb.GetProjectRequest, context: grpc.ServicerContext
     ) -> pb.GetProjectResponse:
         project_id = required_id(request.project_id, "project_id")
-        self._access.require_project_visible(current_principal(), project_id)
+        self._access.require_project_visible(access_policy.admit("GetProject"), project_id)
         project = self._directory.get_project(project_id)
         return pb.GetProjectResponse(project=messages.project_message(project))
 
@@ -201,7 +200,7 @@ class ConnectionServicer(
         self, request: pb.ListProjectsRequest, context: grpc.ServicerContext
     ) -> pb.ListProjectsResponse:
         company_id = self._access.projects_company_filter_for(
-            current_principal(), request.company_id
+            access_policy.admit("ListProjects"), request.company_id
         )
         projects, next_token = self._directory.list_projects(
             company_id, request.page_size, request.page_token
@@ -256,13 +255,15 @@ class ConnectionServicer(
         self, request: pb.GetUserRequest, context: grpc.ServicerContext
     ) -> pb.GetUserResponse:
         user_id = required_id(request.user_id, "user_id")
-        self._access.require_user_visible(current_principal(), user_id)
+        self._access.require_user_visible(access_policy.admit("GetUser"), user_id)
         return pb.GetUserResponse(user=messages.user_message(self._directory.get_user(user_id)))
 
     def ListUsers(
         self, request: pb.ListUsersRequest, context: grpc.ServicerContext
     ) -> pb.ListUsersResponse:
-        company_id = self._access.company_filter_for(current_principal(), request.company_id)
+        company_id = self._access.company_filter_for(
+            access_policy.admit("ListUsers"), request.company_id
+        )
         users, next_token = self._directory.list_users(
             company_id, request.page_size, request.page_token
         )
@@ -319,7 +320,9 @@ class ConnectionServicer(
         self, request: pb.ListConnectionManagerPermissionsRequest, context: grpc.ServicerContext
     ) -> pb.ListConnectionManagerPermissionsResponse:
         project_id = required_id(request.project_id, "project_id")
-        own_only = self._access.grants_listed_for(current_principal(), project_id)
+        own_only = self._access.grants_listed_for(
+            access_policy.admit("ListConnectionManagerPermissions"), project_id
+        )
         if own_only:  # not the project's admin: their own grant, if they hold one
             with self._sessions() as session:
                 grant = session.get(ConnectionManagerGrant, (project_id, own_only))

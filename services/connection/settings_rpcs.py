@@ -19,7 +19,7 @@ from services.connection.drawing_facts import DrawingFacts
 from services.connection.models import Company, Project
 from services.connection.notification_lists import NotificationLists
 from shared.errors import NotFound, PermissionDenied
-from shared.identity import Principal, PrincipalKind, current_principal
+from shared.identity import Principal, PrincipalKind
 from shared.paging import clamp_page_size, offset_from_token, offset_page_token
 from shared.request_checks import required_id
 
@@ -45,7 +45,10 @@ class SettingsRpcs:
     def GetDistributionList(
         self, request: pb.GetDistributionListRequest, context: grpc.ServicerContext
     ) -> pb.GetDistributionListResponse:
-        self._level_on(current_principal(), required_id(request.project_id, "project_id"))
+        self._level_on(
+            access_policy.admit("GetDistributionList"),
+            required_id(request.project_id, "project_id"),
+        )
         return pb.GetDistributionListResponse(distribution_list=self._lists.get(request.project_id))
 
     def UpdateDistributionList(
