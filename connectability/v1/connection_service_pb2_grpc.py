@@ -360,9 +360,9 @@ class ConnectionServiceServicer:
 
     def UpdateCompany(self, request, context):
         """Changes a company's name, approval preference or outside-applications setting
-        (file_storage_location and govcloud are immutable).
-        A change of outside_applications_allowed is passed on to the drawing
-        and notification services for each of the company's projects.
+        (file_storage_location and govcloud are immutable). A change of
+        outside_applications_allowed is passed on to the drawing and notification services
+        for each of the company's projects.
         Callers: platform; a company admin of the company.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -398,10 +398,10 @@ class ConnectionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def UpdateProject(self, request, context):
-        """Changes a project's name or state.
-        The new facts are passed on to the drawing and notification services; while
-        a project is inactive the sync of its connections pauses (R21). Errors: NOT_FOUND for
-        a project the caller may not see; PERMISSION_DENIED (COMPANY_ADMIN_REQUIRED).
+        """Changes a project's name or state. The new facts are passed on to the drawing and
+        notification services; while a project is inactive the sync of its connections
+        pauses (R21). Errors: NOT_FOUND for a project the caller may not see;
+        PERMISSION_DENIED (COMPANY_ADMIN_REQUIRED).
         Callers: platform; a company admin of the owning company.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -603,8 +603,7 @@ class ConnectionServiceServicer:
 
     def GetDistributionList(self, request, context):
         """Returns the distribution list of a project's Connection Manager (R23, an advanced
-        setting). The list is
-        stored by the notification service.
+        setting). The list is stored by the notification service.
         Callers: platform; services (drawing, notification); Connection Manager read_only on the
         project.
         """
@@ -613,10 +612,10 @@ class ConnectionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def UpdateDistributionList(self, request, context):
-        """Replaces the distribution list of a project's Connection Manager (R23).
-        The notification service validates and
-        stores it. Errors: INVALID_ARGUMENT with INVALID_EMAIL_ADDRESS (metadata `email`) or
-        DISTRIBUTION_LIST_TOO_LONG (more than 100 distinct addresses).
+        """Replaces the distribution list of a project's Connection Manager (R23). The
+        notification service validates and stores it. Errors: INVALID_ARGUMENT with
+        INVALID_EMAIL_ADDRESS (metadata `email`) or DISTRIBUTION_LIST_TOO_LONG (more than 100
+        distinct addresses).
         Callers: platform; Connection Manager admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
