@@ -26,7 +26,7 @@ from services.drawing.file_rpcs import FileRpcs
 from services.drawing.models import Drawing, DrawingArea, DrawingRevision, DrawingSet, DrawingsGrant
 from services.drawing.servicer_state import DrawingServicerState
 from shared.errors import InvalidArgument, PermissionDenied, Reason
-from shared.identity import current_principal
+from shared.identity import Principal, current_principal
 from shared.permission_messages import level_from_message, level_to_message
 from shared.project_facts_messages import facts_from_message, facts_to_message
 from shared.request_checks import masked_changes, require_fields, required_id
@@ -124,7 +124,7 @@ class DrawingServicer(
             permissions=[_grant_message(grant) for grant in grants], next_page_token=next_token
         )
 
-    def _listable_user(self, caller: Any, project_id: str, user_id: str) -> str:
+    def _listable_user(self, caller: Principal, project_id: str, user_id: str) -> str:
         """The user whose grants the caller may list ("" = everyone's on the project).
 
         Systems list anything. A person lists their own grants anywhere; on a project whose

@@ -27,8 +27,8 @@ PROTO_ROOT = Path(__file__).resolve().parents[2] / "protos"
 FILE_SERVICE, SERVICE_METHOD = 6, 2
 # The sentence: "Caller:"/"Callers:", then anything up to the first full stop that ends it.
 CALLER_SENTENCE = re.compile(r"\bCallers?:\s(?:[^.]|\.(?!\s|$))*\.(?=\s|$)")
-# Which service's table rules a proto service, by the service it belongs to (a service that
-# moves to an internal package keeps its word: e.g. DrawingInternalService → drawing).
+# Which service's table rules a proto service: the one word of these its name holds (a
+# service moved to an internal package keeps it, e.g. DrawingInternalService → drawing).
 TABLES: dict[str, dict[str, Callers]] = {
     "Connection": connection_policy.CALLERS,
     "Drawing": drawing_policy.CALLERS,
@@ -69,7 +69,7 @@ def rpc_comments(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, st
 
 
 def table_of(service: str) -> dict[str, Callers]:
-    owners = [table for word, table in TABLES.items() if service.startswith(word)]
+    owners = [table for word, table in TABLES.items() if word in service]
     assert len(owners) == 1, f"{service}: which service's access_policy rules it?"
     return owners[0]
 
@@ -81,7 +81,7 @@ def test_every_rpc_has_a_policy_row(rpc_comments: dict[tuple[str, str], str]) ->
 
 def test_every_policy_row_names_an_rpc(rpc_comments: dict[tuple[str, str], str]) -> None:
     for word, table in TABLES.items():
-        served = {rpc for service, rpc in rpc_comments if service.startswith(word)}
+        served = {rpc for service, rpc in rpc_comments if word in service}
         assert sorted(set(table) - served) == [], f"{word}: rows for RPCs no contract has"
 
 
