@@ -638,7 +638,6 @@ class DrawingServiceServicer:
     def ListProjectChanges(self, request, context):
         """Lists a project's change feed after a sequence, in ascending sequence order: what a
         downstream may receive (R15, R16). Unpublished revisions never appear in it.
-        Service-only: called by the connection service.
         Callers: platform; services (connection).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -649,7 +648,7 @@ class DrawingServiceServicer:
         """Streams a project's change feed: every change after `after_sequence`, backlog first,
         then each new change as it is recorded. The stream does not end by itself; when it
         breaks (UNAVAILABLE, for example when the server shuts down), resume with the last
-        sequence received. Service-only: called by the connection service.
+        sequence received.
         Callers: platform; services (connection).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -662,7 +661,6 @@ class DrawingServiceServicer:
         message). One stream follows many feeds: the connection service's sync uses it to
         wake the follower of an upstream with news, holding one stream per process instead of
         one per upstream. Unknown projects are skipped. The stream does not end by itself.
-        Service-only: called by the connection service.
         Errors: INVALID_ARGUMENT (TOO_MANY_PROJECTS) beyond 1,000 projects.
         Callers: platform; services (connection).
         """
@@ -695,7 +693,7 @@ class DrawingServiceServicer:
         the upstream file's bytes (R18). The copy and the connection's cursor (the feed
         position its copies contain) commit together, all or nothing: a repeat copies nothing
         again and answers the cursor's position, which ApplyProjectChanges may have moved on
-        (R19). Service-only: called by the connection service.
+        (R19).
         Errors: FAILED_PRECONDITION with CONNECTION_DISCONNECTED or PROJECT_INACTIVE;
         INVALID_ARGUMENT with CONNECTION_PROJECTS_MISMATCH (the connection copies between
         other projects).
@@ -710,7 +708,7 @@ class DrawingServiceServicer:
         exactly once (R15, R19, R20): changes at or below the sequence already applied for
         this connection are skipped, and the rest must continue it without a gap. All the
         changes and the connection's cursor commit together. Idempotent, so it takes no
-        request id. Service-only: called by the connection service.
+        request id.
         Errors: INVALID_ARGUMENT with CHANGES_OUT_OF_ORDER (sequences must ascend),
         TOO_MANY_CHANGES (more than 500), CHANGE_KIND_UNKNOWN, CHANGE_INCOMPLETE (a snapshot
         its kind carries is missing) or CONNECTION_PROJECTS_MISMATCH (the connection copies
@@ -731,7 +729,7 @@ class DrawingServiceServicer:
         upstream publication reaches every downstream in one call and one commit (fan-out).
         A connection that cannot take the batch (disconnected, inactive, not contiguous…) gets
         its refusal in its result, and nothing of the batch is applied to it; the others are
-        applied. Service-only: called by the connection service.
+        applied.
         Errors (for the whole call): INVALID_ARGUMENT with TOO_MANY_CHANGES,
         CHANGES_OUT_OF_ORDER, CHANGE_KIND_UNKNOWN, CHANGE_INCOMPLETE, TOO_MANY_CONNECTIONS
         (more than 100), DUPLICATE_CONNECTION or MISSING_FIELD.
@@ -744,8 +742,7 @@ class DrawingServiceServicer:
     def MarkConnectionDisconnected(self, request, context):
         """Records that a connection was disconnected (R4): its connected sets in the downstream
         project show DISCONNECTED and stay read-only, and nothing more is copied or applied
-        for it, even a copy that was never made. Copies stay. Idempotent. Service-only: called
-        by the connection service.
+        for it, even a copy that was never made. Copies stay. Idempotent.
         Errors: INVALID_ARGUMENT with CONNECTION_PROJECTS_MISMATCH (the connection copies into
         another project); NOT_FOUND with PROJECT_NOT_FOUND.
         Callers: platform; services (connection).
