@@ -56,8 +56,8 @@ class DrawingServiceStub:
     Callers. Users and client applications act through their Drawings permission level on
     the project (R26): read_only sees published revisions; standard also uploads and adds
     markups; admin also reviews, publishes, edits metadata and manages areas and sets. Each
-    RPC names the level it needs. "Service-only" RPCs answer PERMISSION_DENIED to anyone but
-    our own services (and, where said, the platform identity).
+    RPC's comment ends with one "Caller:"/"Callers:" sentence, as on ConnectionService; an
+    RPC without a Drawings level in it answers PERMISSION_DENIED to users and integrators.
 
     Connected content (R17). A downstream project's copies live in connected areas and
     sets that mirror the upstream's; their synced metadata (area, set and drawing fields,
@@ -312,8 +312,8 @@ class DrawingServiceServicer:
     Callers. Users and client applications act through their Drawings permission level on
     the project (R26): read_only sees published revisions; standard also uploads and adds
     markups; admin also reviews, publishes, edits metadata and manages areas and sets. Each
-    RPC names the level it needs. "Service-only" RPCs answer PERMISSION_DENIED to anyone but
-    our own services (and, where said, the platform identity).
+    RPC's comment ends with one "Caller:"/"Callers:" sentence, as on ConnectionService; an
+    RPC without a Drawings level in it answers PERMISSION_DENIED to users and integrators.
 
     Connected content (R17). A downstream project's copies live in connected areas and
     sets that mirror the upstream's; their synced metadata (area, set and drawing fields,
@@ -327,14 +327,16 @@ class DrawingServiceServicer:
     def RegisterProject(self, request, context):
         """Creates or replaces the facts about a project (an upsert keyed by project_id), so
         that this service serves it. Facts older than the stored ones (by update_time) change
-        nothing. Caller: services (the connection service) or platform.
+        nothing.
+        Callers: platform; services (connection).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetProject(self, request, context):
-        """Returns the facts this service holds about a project. Service-only, or platform.
+        """Returns the facts this service holds about a project.
+        Callers: platform; services (connection).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -342,8 +344,9 @@ class DrawingServiceServicer:
 
     def SetDrawingsPermission(self, request, context):
         """Grants a user a permission level on a project's Drawings tool, replacing any previous
-        grant; level NONE removes it. The user id is not checked against the directory.
-        Caller: platform, or Drawings admin on the project.
+        grant; level NONE removes it. The user id is not checked against the directory. A
+        Drawings admin grants to users of any company, on that project only (R33).
+        Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -351,8 +354,10 @@ class DrawingServiceServicer:
 
     def GetDrawingsPermission(self, request, context):
         """Returns a user's Drawings level on a project: NONE when they hold no grant (never
-        NOT_FOUND for a missing grant). Caller: services (the connection service checks
-        initiators this way), platform, the user themself, or Drawings admin on the project.
+        NOT_FOUND for a missing grant). Anyone reads their own level (NONE on a project they
+        cannot see); another user's level needs Drawings admin, else NOT_FOUND or
+        PERMISSION_DENIED (DRAWINGS_ADMIN_REQUIRED).
+        Callers: platform; services (connection); Drawings admin on the project; the user themself.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -360,71 +365,80 @@ class DrawingServiceServicer:
 
     def ListDrawingsPermissions(self, request, context):
         """Lists Drawings grants (levels above NONE) of a project, or of a user across projects,
-        ordered by project id then user id. Caller: services and platform (any filter);
-        Drawings admin on the project (by project); the user themself (by user).
+        ordered by project id then user id. A person lists their own grants anywhere; with
+        project_id on a project whose Drawings tool they administer, anyone's; otherwise their
+        own grant there only. Another user's grants across projects: systems only.
         Errors: INVALID_ARGUMENT (FILTER_REQUIRED) when neither project_id nor user_id is set.
+        Callers: platform; services (connection); Drawings admin on the project; any user (their own
+        grants only).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CountProjectRevisions(self, request, context):
-        """Counts a project's drawing revisions, for the revision limit (R7). Service-only.
+        """Counts a project's drawing revisions, for the revision limit (R7).
+        Callers: platform; services (connection).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CreateDrawingArea(self, request, context):
-        """Creates a drawing area. Caller: Drawings admin on the project.
+        """Creates a drawing area.
         Errors: ALREADY_EXISTS (AREA_NAME_TAKEN) when the project has an area of that name.
+        Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetDrawingArea(self, request, context):
-        """Returns a drawing area. Caller: Drawings read_only on the project.
+        """Returns a drawing area.
+        Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListDrawingAreas(self, request, context):
-        """Lists a project's drawing areas, ordered by name. Caller: Drawings read_only on the
-        project.
+        """Lists a project's drawing areas, ordered by name.
+        Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UpdateDrawingArea(self, request, context):
-        """Changes a drawing area's name or description. Caller: Drawings admin on the project.
+        """Changes a drawing area's name or description.
         Errors: FAILED_PRECONDITION (CONNECTED_CONTENT_READ_ONLY) for a connected area;
         ALREADY_EXISTS (AREA_NAME_TAKEN).
+        Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CreateDrawingSet(self, request, context):
-        """Creates a drawing set. Caller: Drawings admin on the project.
+        """Creates a drawing set.
+        Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListDrawingSets(self, request, context):
-        """Lists a project's drawing sets, newest set_date first. Caller: Drawings read_only on
-        the project.
+        """Lists a project's drawing sets, newest set_date first.
+        Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UpdateDrawingSet(self, request, context):
-        """Changes a drawing set's name or date. Caller: Drawings admin on the project.
+        """Changes a drawing set's name or date.
         Errors: FAILED_PRECONDITION (CONNECTED_CONTENT_READ_ONLY) for a connected set.
+        Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -432,41 +446,45 @@ class DrawingServiceServicer:
 
     def CreateDrawing(self, request, context):
         """Creates a drawing (the placeholder its revisions belong to) in an area, first step of
-        a direct upload (R28). Caller: Drawings standard on the project.
+        a direct upload (R28).
         Errors: ALREADY_EXISTS (DRAWING_NUMBER_TAKEN) when the area has a drawing with that
         number.
+        Callers: platform; services (connection); Drawings standard on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetDrawing(self, request, context):
-        """Returns a drawing. Caller: Drawings read_only on the project.
+        """Returns a drawing.
+        Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListDrawings(self, request, context):
-        """Lists the drawings of an area, ordered by number. Caller: Drawings read_only on the
-        project.
+        """Lists the drawings of an area, ordered by number.
+        Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UpdateDrawing(self, request, context):
-        """Changes a drawing's number, title or discipline. Caller: Drawings admin on the project.
+        """Changes a drawing's number, title or discipline.
         Errors: FAILED_PRECONDITION (CONNECTED_CONTENT_READ_ONLY) for a connected drawing;
         ALREADY_EXISTS (DRAWING_NUMBER_TAKEN).
+        Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetDrawingRevision(self, request, context):
-        """Returns a revision. Caller: Drawings read_only on the project for a published
-        revision; Drawings standard for an unpublished one (read_only users get NOT_FOUND).
+        """Returns a revision. An unpublished one needs Drawings standard (read_only users get
+        NOT_FOUND).
+        Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -474,16 +492,18 @@ class DrawingServiceServicer:
 
     def ListDrawingRevisions(self, request, context):
         """Lists a project's revisions, optionally of one area, set or drawing and in one status,
-        ordered by drawing number then oldest revision first. Caller: Drawings read_only on
-        the project; read_only users see published revisions only (R26).
+        ordered by drawing number then oldest revision first. read_only users see published
+        revisions only (R26).
+        Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UpdateDrawingRevision(self, request, context):
-        """Changes a revision's number, drawing date or received date. Caller: Drawings admin on
-        the project. Errors: FAILED_PRECONDITION (CONNECTED_CONTENT_READ_ONLY) for a copy.
+        """Changes a revision's number, drawing date or received date.
+        Errors: FAILED_PRECONDITION (CONNECTED_CONTENT_READ_ONLY) for a copy.
+        Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -491,8 +511,9 @@ class DrawingServiceServicer:
 
     def ConfirmDrawingRevisions(self, request, context):
         """Marks unpublished revisions as reviewed: their metadata has been checked and they may
-        be published. Revisions already reviewed or published are left as they are. Caller:
-        Drawings admin on the project. Errors: INVALID_ARGUMENT (REVISION_NOT_IN_PROJECT).
+        be published. Revisions already reviewed or published are left as they are.
+        Errors: INVALID_ARGUMENT (REVISION_NOT_IN_PROJECT).
+        Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -503,9 +524,10 @@ class DrawingServiceServicer:
         revision of the set. Each drawing's newest published revision becomes CURRENT and its
         older ones OBSOLETE. Upstream, each publication enters the change feed and is copied
         to every active downstream (R15); downstream, publishing copies (all or a selection)
-        is how the downstream accepts them (R17). Caller: Drawings admin on the project.
+        is how the downstream accepts them (R17).
         Errors: FAILED_PRECONDITION with REVISION_NOT_REVIEWED or REVISION_WITHDRAWN (metadata
         `revision_id`); INVALID_ARGUMENT (REVISION_NOT_IN_SET).
+        Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -513,8 +535,9 @@ class DrawingServiceServicer:
 
     def SetCurrentDrawingRevision(self, request, context):
         """Makes a published revision its drawing's current one; the drawing's other published
-        revisions become OBSOLETE. Caller: Drawings admin on the project.
+        revisions become OBSOLETE.
         Errors: FAILED_PRECONDITION with REVISION_NOT_PUBLISHED or REVISION_WITHDRAWN.
+        Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -523,8 +546,9 @@ class DrawingServiceServicer:
     def WithdrawDrawingRevision(self, request, context):
         """Withdraws a published revision: it stays, marked withdrawn, and stops being current
         (the newest other published revision becomes current). Its copies downstream are
-        marked withdrawn too (R20). Caller: Drawings admin on the project.
+        marked withdrawn too (R20).
         Errors: FAILED_PRECONDITION with REVISION_NOT_PUBLISHED or CONNECTED_CONTENT_READ_ONLY.
+        Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -532,8 +556,9 @@ class DrawingServiceServicer:
 
     def DeleteDrawingRevision(self, request, context):
         """Deletes a revision with its markups and custom fields. Copies of a published one
-        stay downstream, marked withdrawn (R20). Caller: Drawings admin on the project.
+        stay downstream, marked withdrawn (R20).
         Errors: FAILED_PRECONDITION (CONNECTED_CONTENT_READ_ONLY) for a copy.
+        Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -544,10 +569,11 @@ class DrawingServiceServicer:
         service (R28, R29). Send `fields` as multipart form fields, then the file as the last
         field `file`; the storage service answers 204. It refuses a wrong signature, an
         expired policy, an oversized file or another content type. Safe to retry without a
-        request id: an unused upload simply expires. Caller: Drawings standard on the project.
+        request id: an unused upload simply expires.
         Errors: INVALID_ARGUMENT (INVALID_FILE_NAME) for a name that does not end in ".pdf",
         contains a slash, a backslash or one of < > : | ? *, is longer than 255 characters or
         has white space just before or after the extension (R30).
+        Callers: platform; services (connection); Drawings standard on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -556,20 +582,21 @@ class DrawingServiceServicer:
     def CreateDrawingUpload(self, request, context):
         """Imports uploaded files as new unpublished revisions, ready for review (R28). Checks
         the request at once, then processes the files in the background: poll GetDrawingUpload
-        until its status is READY_FOR_REVIEW or FAILED. Caller: Drawings standard on the
-        project. Errors: NOT_FOUND for the area, set, a drawing or an upload;
+        until its status is READY_FOR_REVIEW or FAILED.
+        Errors: NOT_FOUND for the area, set, a drawing or an upload;
         INVALID_ARGUMENT with DRAWING_NOT_IN_AREA or TOO_MANY_IMPORTS (more than 100);
         FAILED_PRECONDITION with CONNECTED_CONTENT_READ_ONLY (a connected set, R17),
         UPLOAD_NOT_RECEIVED (the file was not POSTed), UPLOAD_EXPIRED or UPLOAD_ALREADY_USED
         (metadata `upload_uuid`).
+        Callers: platform; services (connection); Drawings standard on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetDrawingUpload(self, request, context):
-        """Returns a drawing upload and how far its processing has got. Caller: Drawings standard
-        on the project.
+        """Returns a drawing upload and how far its processing has got.
+        Callers: platform; services (connection); Drawings standard on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -577,14 +604,15 @@ class DrawingServiceServicer:
 
     def CreateMarkup(self, request, context):
         """Adds a markup to a revision. Markups are never copied to other projects (R16).
-        Caller: Drawings standard on the project (and able to see the revision).
+        Callers: platform; services (connection); Drawings standard on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListMarkups(self, request, context):
-        """Lists a revision's markups, oldest first. Caller: anyone who may see the revision.
+        """Lists a revision's markups, oldest first.
+        Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -592,15 +620,16 @@ class DrawingServiceServicer:
 
     def SetCustomField(self, request, context):
         """Sets (or, with an empty value, removes) one custom field of a revision. Custom fields
-        are never copied to other projects (R16). Caller: Drawings admin on the project.
+        are never copied to other projects (R16).
+        Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListCustomFields(self, request, context):
-        """Lists a revision's custom fields, ordered by name. Caller: anyone who may see the
-        revision.
+        """Lists a revision's custom fields, ordered by name.
+        Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -609,7 +638,7 @@ class DrawingServiceServicer:
     def ListProjectChanges(self, request, context):
         """Lists a project's change feed after a sequence, in ascending sequence order: what a
         downstream may receive (R15, R16). Unpublished revisions never appear in it.
-        Service-only: called by the connection service.
+        Callers: platform; services (connection).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -619,7 +648,8 @@ class DrawingServiceServicer:
         """Streams a project's change feed: every change after `after_sequence`, backlog first,
         then each new change as it is recorded. The stream does not end by itself; when it
         breaks (UNAVAILABLE, for example when the server shuts down), resume with the last
-        sequence received. Service-only: called by the connection service.
+        sequence received.
+        Callers: platform; services (connection).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -631,8 +661,8 @@ class DrawingServiceServicer:
         message). One stream follows many feeds: the connection service's sync uses it to
         wake the follower of an upstream with news, holding one stream per process instead of
         one per upstream. Unknown projects are skipped. The stream does not end by itself.
-        Service-only: called by the connection service.
         Errors: INVALID_ARGUMENT (TOO_MANY_PROJECTS) beyond 1,000 projects.
+        Callers: platform; services (connection).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -640,7 +670,8 @@ class DrawingServiceServicer:
 
     def GetRevisionDownload(self, request, context):
         """Returns a signed, expiring URL from which a revision's file can be fetched with a
-        plain HTTP GET. Caller: anyone who may see the revision.
+        plain HTTP GET.
+        Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -648,7 +679,8 @@ class DrawingServiceServicer:
 
     def DownloadRevisionFile(self, request, context):
         """Streams a revision's file in chunks of at most 1 MiB, for clients that cannot reach
-        the storage service. Caller: anyone who may see the revision.
+        the storage service.
+        Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -661,10 +693,11 @@ class DrawingServiceServicer:
         the upstream file's bytes (R18). The copy and the connection's cursor (the feed
         position its copies contain) commit together, all or nothing: a repeat copies nothing
         again and answers the cursor's position, which ApplyProjectChanges may have moved on
-        (R19). Service-only: called by the connection service.
+        (R19).
         Errors: FAILED_PRECONDITION with CONNECTION_DISCONNECTED or PROJECT_INACTIVE;
         INVALID_ARGUMENT with CONNECTION_PROJECTS_MISMATCH (the connection copies between
         other projects).
+        Callers: platform; services (connection).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -675,7 +708,7 @@ class DrawingServiceServicer:
         exactly once (R15, R19, R20): changes at or below the sequence already applied for
         this connection are skipped, and the rest must continue it without a gap. All the
         changes and the connection's cursor commit together. Idempotent, so it takes no
-        request id. Service-only: called by the connection service.
+        request id.
         Errors: INVALID_ARGUMENT with CHANGES_OUT_OF_ORDER (sequences must ascend),
         TOO_MANY_CHANGES (more than 500), CHANGE_KIND_UNKNOWN, CHANGE_INCOMPLETE (a snapshot
         its kind carries is missing) or CONNECTION_PROJECTS_MISMATCH (the connection copies
@@ -684,6 +717,7 @@ class DrawingServiceServicer:
         first change to apply is not the one after applied_through_sequence, which the error's
         metadata carries: nothing was applied), CONNECTION_DISCONNECTED, or PROJECT_INACTIVE
         (sync pauses, R21).
+        Callers: platform; services (connection).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -695,10 +729,11 @@ class DrawingServiceServicer:
         upstream publication reaches every downstream in one call and one commit (fan-out).
         A connection that cannot take the batch (disconnected, inactive, not contiguous…) gets
         its refusal in its result, and nothing of the batch is applied to it; the others are
-        applied. Service-only: called by the connection service.
+        applied.
         Errors (for the whole call): INVALID_ARGUMENT with TOO_MANY_CHANGES,
         CHANGES_OUT_OF_ORDER, CHANGE_KIND_UNKNOWN, CHANGE_INCOMPLETE, TOO_MANY_CONNECTIONS
         (more than 100), DUPLICATE_CONNECTION or MISSING_FIELD.
+        Callers: platform; services (connection).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -707,10 +742,10 @@ class DrawingServiceServicer:
     def MarkConnectionDisconnected(self, request, context):
         """Records that a connection was disconnected (R4): its connected sets in the downstream
         project show DISCONNECTED and stay read-only, and nothing more is copied or applied
-        for it, even a copy that was never made. Copies stay. Idempotent. Service-only: called
-        by the connection service.
+        for it, even a copy that was never made. Copies stay. Idempotent.
         Errors: INVALID_ARGUMENT with CONNECTION_PROJECTS_MISMATCH (the connection copies into
         another project); NOT_FOUND with PROJECT_NOT_FOUND.
+        Callers: platform; services (connection).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -963,8 +998,8 @@ class DrawingService:
     Callers. Users and client applications act through their Drawings permission level on
     the project (R26): read_only sees published revisions; standard also uploads and adds
     markups; admin also reviews, publishes, edits metadata and manages areas and sets. Each
-    RPC names the level it needs. "Service-only" RPCs answer PERMISSION_DENIED to anyone but
-    our own services (and, where said, the platform identity).
+    RPC's comment ends with one "Caller:"/"Callers:" sentence, as on ConnectionService; an
+    RPC without a Drawings level in it answers PERMISSION_DENIED to users and integrators.
 
     Connected content (R17). A downstream project's copies live in connected areas and
     sets that mirror the upstream's; their synced metadata (area, set and drawing fields,

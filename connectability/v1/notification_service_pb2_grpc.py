@@ -114,14 +114,16 @@ class NotificationServiceServicer:
     def RegisterProject(self, request, context):
         """Creates or replaces the facts about a project (an upsert keyed by project_id), so
         that its lists can be stored and its events told. Facts older than the stored ones
-        (by update_time) change nothing. Caller: services (the connection service) or platform.
+        (by update_time) change nothing.
+        Callers: platform; services (connection).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetProject(self, request, context):
-        """Returns the facts this service holds about a project. Caller: services or platform.
+        """Returns the facts this service holds about a project.
+        Callers: platform; services (connection).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -129,7 +131,8 @@ class NotificationServiceServicer:
 
     def GetDistributionList(self, request, context):
         """Returns the distribution list of one tool of a project; an empty list when none was
-        stored. Caller: services or platform.
+        stored.
+        Callers: platform; services (connection).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -137,11 +140,11 @@ class NotificationServiceServicer:
 
     def UpdateDistributionList(self, request, context):
         """Replaces the distribution list of one tool of a project. Addresses are trimmed and
-        validated, duplicates are folded (see DistributionList.emails). Caller: services or
-        platform; the connection service calls it for users after checking their Connection
-        Manager admin permission.
+        validated, duplicates are folded (see DistributionList.emails). The connection service
+        calls it for users after checking their Connection Manager admin level.
         Errors: INVALID_ARGUMENT with INVALID_EMAIL_ADDRESS (metadata `email`) or
         DISTRIBUTION_LIST_TOO_LONG (more than 100 distinct addresses).
+        Callers: platform; services (connection).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -153,9 +156,9 @@ class NotificationServiceServicer:
         NEW_REVISIONS_READY events are gathered into one digest per connection per window
         (default 5 minutes) listing everything that arrived in it, never one email per
         revision (R24). The same idempotency_key records and queues nothing twice.
-        Caller: services.
         Errors: INVALID_ARGUMENT (IDEMPOTENCY_KEY_REUSED) when the key was used for a
         different event; NOT_FOUND (PROJECT_NOT_FOUND).
+        Callers: platform; services (connection).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -163,7 +166,8 @@ class NotificationServiceServicer:
 
     def ListDeliveries(self, request, context):
         """Lists the deliveries of a project's notifications, newest first: one per (event,
-        recipient), with every attempt counted (R25). Caller: services or platform.
+        recipient), with every attempt counted (R25).
+        Callers: platform; services (connection).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

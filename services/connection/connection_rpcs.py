@@ -1,12 +1,14 @@
 """ConnectionService RPCs of the connection lifecycle (R1–R13): request (or preview),
 approve, reject, withdraw, disconnect; get, list and the audit trail.
 
-Who may: the downstream's Connection Manager admin requests and withdraws (and needs
-Drawings read_only on both projects); the upstream's admin approves and rejects; either
-side's admin disconnects; read_only and up on either side reads. Someone who may not see
-a connection or an upstream project gets NOT_FOUND, exactly as if it did not exist (R13,
-R27). A client application (integrator) acts with its user's levels, and only through
-projects whose company allows outside applications (R31, OUTSIDE_APPLICATIONS_FORBIDDEN).
+Who may (the rows are in access_policy.CALLERS): the downstream's Connection Manager
+admin requests and withdraws (and needs Drawings read_only on both projects); the
+upstream's admin approves and rejects; either side's admin disconnects; read_only and up
+on either side reads, and so does a company admin of either side's company without a
+grant (R33). Someone who may not see a connection or an upstream project gets NOT_FOUND,
+exactly as if it did not exist (R13, R27). A client application (integrator) acts with
+its user's levels, and only through projects whose company allows outside applications
+(R31, OUTSIDE_APPLICATIONS_FORBIDDEN).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.v1 import connection_service_pb2 as pb
-from services.connection import connections
+from services.connection import access_policy, connections
 from services.connection.connection_notices import notices_for
 from services.connection.connection_rules import Verdict, evaluate, first_refusal
 from services.connection.directory import Directory
@@ -27,7 +29,7 @@ from services.connection.notification_outbox import NotificationOutbox
 from services.connection.sync.engine import SyncEngine
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from shared.idempotent_calls import IdempotentCalls
-from shared.identity import Principal, PrincipalKind, current_principal
+from shared.identity import Principal, PrincipalKind
 from shared.paging import fetch_page
 from shared.request_checks import required_id
 from shared.timestamps import timestamp_of
@@ -88,13 +90,6 @@ def _project_hidden(project_id: str) -> NotFound:
     return NotFound("PROJECT_NOT_FOUND", f"No project {project_id!r} was found.")
 
 
-def _require_person(caller: Principal) -> None:
-    if not caller.user_id:
-        raise PermissionDenied(
-            "PERSON_REQUIRED", "Connections are requested and decided by people, not systems."
-        )
-
-
 class ConnectionRpcs:
     _directory: Directory
     _access: DirectoryAccess
@@ -128,6 +123,13 @@ class ConnectionRpcs:
             raise _connection_hidden(connection_id)
         sides = (connection.upstream_project_id, connection.downstream_project_id)
         seen = [side for side in sides if self._held_level(caller, side) != "none"]
+        if not seen:  # R33: a company admin sees their company's connections without a grant
+            companies = (connection.upstream_company_id, connection.downstream_company_id)
+            seen = [
+                side
+                for side, company_id in zip(sides, companies, strict=True)
+                if self._access.is_company_admin(caller, company_id)
+            ]
         if not seen:
             raise _connection_hidden(connection_id)
         # Visible through a side that lets the caller in is enough (R31 is per project).
@@ -135,8 +137,16 @@ class ConnectionRpcs:
             self._access.require_outside_applications_allowed(caller, seen[0])
         return connection
 
+    def _require_company_admin_of(self, caller: Principal, project_id: str) -> None:
+        """R33: a company admin reads their company's projects' connections without a grant;
+        anyone else without a level learns nothing (R27)."""
+        with self._sessions() as session:
+            project = session.get(Project, project_id)
+        if project is None or not self._access.is_company_admin(caller, project.company_id):
+            raise _project_hidden(project_id)
+        self._access.require_outside_applications_allowed(caller, project_id)
+
     def _require_admin(self, caller: Principal, project_id: str, side: str) -> None:
-        _require_person(caller)
         if self._cm_level(caller, project_id) != "admin":
             raise PermissionDenied(
                 "CONNECTION_MANAGER_ADMIN_REQUIRED",
@@ -148,8 +158,7 @@ class ConnectionRpcs:
     def RequestConnection(
         self, request: pb.RequestConnectionRequest, context: grpc.ServicerContext
     ) -> pb.RequestConnectionResponse:
-        caller = current_principal()
-        _require_person(caller)
+        caller = access_policy.admit("RequestConnection")
         down_id = required_id(request.downstream_project_id, "downstream_project_id")
         up_id = required_id(request.upstream_project_id, "upstream_project_id")
         if down_id == up_id:
@@ -231,10 +240,9 @@ class ConnectionRpcs:
         side: str,
         reason: str = "",
     ) -> object:
-        caller = current_principal()
+        caller = access_policy.admit(method)
         known = self._visible_connection(caller, connection_id)
         if side == "either":
-            _require_person(caller)
             sides = (known.upstream_project_id, known.downstream_project_id)
             admin_of = [side for side in sides if self._held_level(caller, side) == "admin"]
             if not admin_of:
@@ -346,16 +354,18 @@ class ConnectionRpcs:
     def GetConnection(
         self, request: pb.GetConnectionRequest, context: grpc.ServicerContext
     ) -> pb.GetConnectionResponse:
-        connection = self._visible_connection(current_principal(), request.connection_id)
+        connection = self._visible_connection(
+            access_policy.admit("GetConnection"), request.connection_id
+        )
         return pb.GetConnectionResponse(connection=connection_message(connection))
 
     def ListConnections(
         self, request: pb.ListConnectionsRequest, context: grpc.ServicerContext
     ) -> pb.ListConnectionsResponse:
-        caller = current_principal()
+        caller = access_policy.admit("ListConnections")
         project_id = required_id(request.project_id, "project_id")
         if self._cm_level(caller, project_id) == "none":
-            raise _project_hidden(project_id)
+            self._require_company_admin_of(caller, project_id)
         role = _ROLES.get(request.role, "both")
         with self._sessions() as session:
             found, token = fetch_page(
@@ -373,7 +383,9 @@ class ConnectionRpcs:
     def ListConnectionEvents(
         self, request: pb.ListConnectionEventsRequest, context: grpc.ServicerContext
     ) -> pb.ListConnectionEventsResponse:
-        connection = self._visible_connection(current_principal(), request.connection_id)
+        connection = self._visible_connection(
+            access_policy.admit("ListConnectionEvents"), request.connection_id
+        )
         with self._sessions() as session:
             events, token = fetch_page(
                 session,

@@ -14,6 +14,7 @@ import jwt
 from sqlalchemy.orm import Session
 
 from connectability.v1 import connection_service_pb2 as pb
+from services.connection import access_policy
 from services.connection import directory_messages as messages
 from services.connection.integrator_clients import (
     ON_BEHALF_OF_USER,
@@ -30,7 +31,7 @@ from services.connection.integrator_secrets import (
 from services.connection.models import IntegratorClient
 from shared.errors import InvalidArgument, Unauthenticated
 from shared.idempotent_calls import IdempotentCalls
-from shared.identity import IntegratorMode, Principal, PrincipalKind, current_principal
+from shared.identity import IntegratorMode, Principal, PrincipalKind
 from shared.outside_applications import outside_applications_refusal
 from shared.request_checks import required_id
 from shared.timestamps import timestamp_of
@@ -100,7 +101,7 @@ class IntegratorRpcs:
     def CreateIntegratorClient(
         self, request: pb.CreateIntegratorClientRequest, context: grpc.ServicerContext
     ) -> pb.CreateIntegratorClientResponse:
-        caller = current_principal()
+        caller = access_policy.admit("CreateIntegratorClient")
         spec = _spec_of(request.integrator_client)
         self._integrators.require_may_create(caller, spec)
         secret = new_client_secret()
@@ -130,13 +131,17 @@ class IntegratorRpcs:
     def GetIntegratorClient(
         self, request: pb.GetIntegratorClientRequest, context: grpc.ServicerContext
     ) -> pb.GetIntegratorClientResponse:
-        client = self._integrators.managed_client(current_principal(), request.client_id)
+        client = self._integrators.managed_client(
+            access_policy.admit("GetIntegratorClient"), request.client_id
+        )
         return pb.GetIntegratorClientResponse(integrator_client=integrator_client_message(client))
 
     def DeleteIntegratorClient(
         self, request: pb.DeleteIntegratorClientRequest, context: grpc.ServicerContext
     ) -> pb.DeleteIntegratorClientResponse:
-        known = self._integrators.managed_client(current_principal(), request.client_id)
+        known = self._integrators.managed_client(
+            access_policy.admit("DeleteIntegratorClient"), request.client_id
+        )
 
         def revoke(session: Session) -> pb.DeleteIntegratorClientResponse:
             client = self._integrators.revoke(session, known.id)

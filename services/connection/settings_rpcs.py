@@ -12,13 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.v1 import connection_service_pb2 as pb
+from services.connection import access_policy
 from services.connection.directory import Directory
 from services.connection.directory_access import DirectoryAccess
 from services.connection.drawing_facts import DrawingFacts
 from services.connection.models import Company, Project
 from services.connection.notification_lists import NotificationLists
 from shared.errors import NotFound, PermissionDenied
-from shared.identity import Principal, PrincipalKind, current_principal
+from shared.identity import Principal, PrincipalKind
 from shared.paging import clamp_page_size, offset_from_token, offset_page_token
 from shared.request_checks import required_id
 
@@ -44,13 +45,16 @@ class SettingsRpcs:
     def GetDistributionList(
         self, request: pb.GetDistributionListRequest, context: grpc.ServicerContext
     ) -> pb.GetDistributionListResponse:
-        self._level_on(current_principal(), required_id(request.project_id, "project_id"))
+        self._level_on(
+            access_policy.admit("GetDistributionList"),
+            required_id(request.project_id, "project_id"),
+        )
         return pb.GetDistributionListResponse(distribution_list=self._lists.get(request.project_id))
 
     def UpdateDistributionList(
         self, request: pb.UpdateDistributionListRequest, context: grpc.ServicerContext
     ) -> pb.UpdateDistributionListResponse:
-        caller = current_principal()
+        caller = access_policy.admit("UpdateDistributionList")
         if self._level_on(caller, required_id(request.project_id, "project_id")) != "admin":
             raise PermissionDenied(
                 "CONNECTION_MANAGER_ADMIN_REQUIRED",
@@ -64,10 +68,8 @@ class SettingsRpcs:
     def ListConnectableProjects(
         self, request: pb.ListConnectableProjectsRequest, context: grpc.ServicerContext
     ) -> pb.ListConnectableProjectsResponse:
-        caller = current_principal()
+        caller = access_policy.admit("ListConnectableProjects")
         down_id = required_id(request.downstream_project_id, "downstream_project_id")
-        if not caller.user_id:
-            raise PermissionDenied("PERSON_REQUIRED", "Only people choose an upstream project.")
         if self._level_on(caller, down_id) != "admin":
             raise PermissionDenied(
                 "CONNECTION_MANAGER_ADMIN_REQUIRED",

@@ -10,10 +10,11 @@ import grpc
 from google.protobuf.duration_pb2 import Duration
 
 from connectability.v1 import connection_service_pb2 as pb
+from services.connection import access_policy
 from services.connection.models import Connection, ConnectionSync
 from services.connection.sync.records import SyncRecords, lag_since
 from shared.db import utcnow
-from shared.identity import Principal, current_principal
+from shared.identity import Principal
 from shared.timestamps import timestamp_of
 
 _COPY_STATES = {
@@ -69,14 +70,18 @@ class SyncRpcs:
     def GetSyncState(
         self, request: pb.GetSyncStateRequest, context: grpc.ServicerContext
     ) -> pb.GetSyncStateResponse:
-        connection = self._visible_connection(current_principal(), request.connection_id)
+        connection = self._visible_connection(
+            access_policy.admit("GetSyncState"), request.connection_id
+        )
         row = self._sync_records.get(connection.id)
         return pb.GetSyncStateResponse(sync_state=sync_state_message(connection.id, row))
 
     def WatchInitialCopyProgress(
         self, request: pb.WatchInitialCopyProgressRequest, context: grpc.ServicerContext
     ) -> Iterator[pb.WatchInitialCopyProgressResponse]:
-        connection = self._visible_connection(current_principal(), request.connection_id)
+        connection = self._visible_connection(
+            access_policy.admit("WatchInitialCopyProgress"), request.connection_id
+        )
         ended = threading.Event()
         context.add_callback(ended.set)  # a cancelled call stops waiting at once
         last: pb.WatchInitialCopyProgressResponse | None = None

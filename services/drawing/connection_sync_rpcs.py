@@ -9,23 +9,21 @@ import grpc
 from sqlalchemy.orm import Session
 
 from connectability.v1 import drawing_service_pb2 as pb
+from services.drawing import access_policy
 from services.drawing.applying import apply_project_changes
 from services.drawing.change_batches import check_batch
 from services.drawing.connection_cursors import mark_disconnected
 from services.drawing.copying import copy_published_revisions
 from services.drawing.servicer_state import DrawingServicerState
-from shared.caller_checks import require_platform_or_service
 from shared.errors import DomainError, FailedPrecondition, InvalidArgument
 from shared.request_checks import required_id
-
-SYNC_SERVICES = ("connection",)
 
 
 class ConnectionSyncRpcs(DrawingServicerState):
     def CopyPublishedRevisions(
         self, request: pb.CopyPublishedRevisionsRequest, context: grpc.ServicerContext
     ) -> pb.CopyPublishedRevisionsResponse:
-        require_platform_or_service(*SYNC_SERVICES)
+        access_policy.admit("CopyPublishedRevisions")
         connection_id = required_id(request.connection_id, "connection_id")
         upstream_id = required_id(request.upstream_project_id, "upstream_project_id")
         downstream_id = required_id(request.downstream_project_id, "downstream_project_id")
@@ -53,7 +51,7 @@ class ConnectionSyncRpcs(DrawingServicerState):
     def ApplyProjectChanges(
         self, request: pb.ApplyProjectChangesRequest, context: grpc.ServicerContext
     ) -> pb.ApplyProjectChangesResponse:
-        require_platform_or_service(*SYNC_SERVICES)
+        access_policy.admit("ApplyProjectChanges")
         connection_id = required_id(request.connection_id, "connection_id")
         upstream_id = required_id(request.upstream_project_id, "upstream_project_id")
         downstream_id = required_id(request.downstream_project_id, "downstream_project_id")
@@ -68,7 +66,7 @@ class ConnectionSyncRpcs(DrawingServicerState):
     def ApplyProjectChangesToConnections(
         self, request: pb.ApplyProjectChangesToConnectionsRequest, context: grpc.ServicerContext
     ) -> pb.ApplyProjectChangesToConnectionsResponse:
-        require_platform_or_service(*SYNC_SERVICES)
+        access_policy.admit("ApplyProjectChangesToConnections")
         upstream_id = required_id(request.upstream_project_id, "upstream_project_id")
         targets = _targets(request.connections)
         changes = list(request.changes)
@@ -87,7 +85,7 @@ class ConnectionSyncRpcs(DrawingServicerState):
     def MarkConnectionDisconnected(
         self, request: pb.MarkConnectionDisconnectedRequest, context: grpc.ServicerContext
     ) -> pb.MarkConnectionDisconnectedResponse:
-        require_platform_or_service(*SYNC_SERVICES)
+        access_policy.admit("MarkConnectionDisconnected")
         connection_id = required_id(request.connection_id, "connection_id")
         downstream_id = required_id(request.downstream_project_id, "downstream_project_id")
         self._projects.get_project(downstream_id)

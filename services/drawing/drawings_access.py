@@ -11,9 +11,9 @@ OUTSIDE_APPLICATIONS_FORBIDDEN in a project whose company forbids outside applic
 
 from __future__ import annotations
 
+from services.drawing.access_policy import CALLING_SERVICES
 from services.drawing.drawings_permissions import DrawingsPermissions
 from services.drawing.project_registry import ProjectRegistry
-from shared.caller_checks import CALLING_SERVICES
 from shared.db import RecordNotFound
 from shared.errors import FailedPrecondition, NotFound, PermissionDenied, Reason
 from shared.identity import Principal, PrincipalKind

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from connectability.v1 import common_pb2
 from connectability.v1 import notification_service_pb2 as pb
 from connectability.v1 import notification_service_pb2_grpc as pb_grpc
+from services.notification import access_policy
 from services.notification.delivery_listing import list_deliveries
 from services.notification.distribution_lists import (
     StoredList,
@@ -27,7 +28,6 @@ from services.notification.distribution_lists import (
 from services.notification.events import check_notify, record_event
 from services.notification.models import IdempotentRequest
 from services.notification.project_registry import ProjectRegistry
-from shared.caller_checks import require_platform_or_service
 from shared.errors import InvalidArgument
 from shared.idempotent_calls import IdempotentCalls
 from shared.project_facts_messages import facts_from_message, facts_to_message
@@ -80,14 +80,14 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
     def RegisterProject(
         self, request: pb.NotificationServiceRegisterProjectRequest, context: grpc.ServicerContext
     ) -> pb.NotificationServiceRegisterProjectResponse:
-        require_platform_or_service("connection")
+        access_policy.admit("RegisterProject")
         known = self._projects.register_project(facts_from_message(request.project))
         return pb.NotificationServiceRegisterProjectResponse(project=facts_to_message(known))
 
     def GetProject(
         self, request: pb.NotificationServiceGetProjectRequest, context: grpc.ServicerContext
     ) -> pb.NotificationServiceGetProjectResponse:
-        require_platform_or_service()
+        access_policy.admit("GetProject")
         facts = self._projects.get_project(_project_id_of(request.project_id))
         return pb.NotificationServiceGetProjectResponse(project=facts_to_message(facts))
 
@@ -96,7 +96,7 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
         request: pb.NotificationServiceGetDistributionListRequest,
         context: grpc.ServicerContext,
     ) -> pb.NotificationServiceGetDistributionListResponse:
-        require_platform_or_service()
+        access_policy.admit("GetDistributionList")
         project_id, tool = _project_id_of(request.project_id), _tool_of(request.tool)
         with self._sessions() as session:
             stored = load_list(session, project_id, tool)
@@ -109,7 +109,7 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
         request: pb.NotificationServiceUpdateDistributionListRequest,
         context: grpc.ServicerContext,
     ) -> pb.NotificationServiceUpdateDistributionListResponse:
-        require_platform_or_service()
+        access_policy.admit("UpdateDistributionList")
         project_id, tool = _project_id_of(request.project_id), _tool_of(request.tool)
         # Checked before the transaction: a refused list changes nothing.
         emails = checked_addresses(list(request.emails))
@@ -128,7 +128,7 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
         )
 
     def Notify(self, request: pb.NotifyRequest, context: grpc.ServicerContext) -> pb.NotifyResponse:
-        require_platform_or_service()
+        access_policy.admit("Notify")
         check_notify(request)
         for attempt in range(2):
             try:
@@ -148,7 +148,7 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
     def ListDeliveries(
         self, request: pb.ListDeliveriesRequest, context: grpc.ServicerContext
     ) -> pb.ListDeliveriesResponse:
-        require_platform_or_service()
+        access_policy.admit("ListDeliveries")
         _project_id_of(request.project_id)
         with self._sessions() as session:
             return list_deliveries(session, request)

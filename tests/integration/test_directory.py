@@ -287,12 +287,13 @@ def test_grants_are_set_by_the_platform_and_paged(platform: Platform) -> None:
         timeout=10,
     )
     assert {p.level for p in drawings.permissions} == {common_pb2.PERMISSION_LEVEL_READ_ONLY}
-    # A person cannot grant themselves access in the drawing service.
+    # A Connection Manager admin cannot grant themselves Drawings levels: only the project's
+    # Drawings admin grants those (R33).
     grab = drawing_pb.SetDrawingsPermissionRequest(
         project_id=project.id, user_id=users[0].id, level=common_pb2.PERMISSION_LEVEL_ADMIN
     )
     token = platform.stack.keys.user_token(users[0].id, company.id)
     assert refusal(platform.drawing.SetDrawingsPermission, grab, token) == (
         "PERMISSION_DENIED",
-        "PERMISSION_DENIED",
+        "DRAWINGS_ADMIN_REQUIRED",
     )
