@@ -462,19 +462,22 @@ class ConnectionServiceServicer:
         project and Drawings read_only on both projects (permissions table).
 
         If the upstream company's approval preference is AUTO_APPROVE the connection is
-        ACTIVE at once and the initial copy starts; otherwise it is PENDING until an upstream
-        admin approves or rejects it (R2). The distribution lists are told (R23).
+        ACTIVE at once and the initial copy starts: the system approves it in the same
+        transaction (state_reason "auto_approve", state_changed_by_user_id empty), its audit
+        trail holds the request and then that approval at the same instant, and no read ever
+        shows it PENDING (R5). Otherwise it is PENDING until an upstream admin approves or
+        rejects it (R2). The distribution lists are told (R23).
 
         Errors: NOT_FOUND when either project does not exist or the caller lacks Drawings
         access to the upstream project (R13: the rules are not revealed then, even with
         validate_only). FAILED_PRECONDITION with the reason of the first rule that refuses,
         in rule order (see RuleVerdict): PROJECT_INACTIVE (R6), REVISION_LIMIT_EXCEEDED (R7),
-        SAME_COMPANY_NOT_ALLOWED (R8, only when the beta setting is on),
+        SAME_PROJECT (R8, both ids name one project), SAME_COMPANY_NOT_ALLOWED (R8, only when
+        the beta setting is on),
         DOWNSTREAM_ALREADY_CONNECTED (R9), CHAINED_CONNECTION (R10),
         FILE_STORAGE_LOCATION_MISMATCH and GOVCLOUD_NOT_SUPPORTED (R11),
         DOWNSTREAM_PREVIOUSLY_DISCONNECTED (R12); the ErrorInfo metadata holds `rule` (for
-        example "R7"). INVALID_ARGUMENT (SAME_PROJECT) when both ids name the same project.
-        With validate_only, refusing rules are reported in the verdicts instead of as errors.
+        example "R7"). With validate_only, refusing rules are reported in the verdicts instead of as errors.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
