@@ -599,7 +599,12 @@ class ConnectionServiceServicer:
         INTEGRATOR_MODE_REQUIRED, RATE_LIMIT_INVALID, SERVICE_ACCOUNT_USER_REQUIRED,
         PERSON_USER_REQUIRED); NOT_FOUND (COMPANY_NOT_FOUND, USER_NOT_FOUND: a user who does
         not exist or is not of the company); PERMISSION_DENIED (COMPANY_ADMIN_REQUIRED,
-        AUTHORISING_USER_MUST_BE_CALLER, PERMISSION_DENIED for other kinds of caller).
+        AUTHORISING_USER_MUST_BE_CALLER, PERMISSION_DENIED for other kinds of caller;
+        RATE_LIMIT_ABOVE_DEFAULT, metadata `default_rate_limit_per_hour`, when a company admin
+        asks for a rate_limit_per_hour above the configured default: only the platform may);
+        RESOURCE_EXHAUSTED (INTEGRATOR_CLIENT_LIMIT_REACHED, metadata `limit`, without
+        RetryInfo) when the company already holds the configured number of usable (not
+        revoked) clients, 20 by default (R32): revoke one first.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -25,7 +25,7 @@ from services.connection.connection_rules import ConnectionRuleSettings
 from services.connection.directory import Directory
 from services.connection.directory_access import DirectoryAccess, sees_everything
 from services.connection.drawing_facts import DrawingFacts
-from services.connection.integrator_clients import IntegratorClients
+from services.connection.integrator_clients import IntegratorClientLimits, IntegratorClients
 from services.connection.integrator_rpcs import IntegratorRpcs, IntegratorTokens
 from services.connection.models import ConnectionManagerGrant, Project
 from services.connection.notification_lists import NotificationLists
@@ -60,6 +60,7 @@ class ConnectionServicer(
         sync: SyncEngine,
         sync_records: SyncRecords,
         integrator_tokens: IntegratorTokens,
+        integrator_limits: IntegratorClientLimits,
     ):
         self._sessions = sessions
         self._directory = directory
@@ -73,7 +74,7 @@ class ConnectionServicer(
         self._same_company_allowed = rules.same_company_allowed
         self._sync = sync
         self._sync_records = sync_records
-        self._integrators = IntegratorClients(sessions)
+        self._integrators = IntegratorClients(sessions, integrator_limits)
         self._integrator_tokens = integrator_tokens
 
     # Passing facts down
