@@ -352,6 +352,7 @@ class ConnectionServiceServicer:
         (file_storage_location and govcloud are immutable). Caller: platform, or a company admin
         of that company. A change of outside_applications_allowed is passed on to the drawing
         and notification services for each of the company's projects.
+        Errors: ABORTED (ETAG_MISMATCH) when company.etag is set and stale (AIP-154).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -387,6 +388,7 @@ class ConnectionServiceServicer:
         """Changes a project's name or state. Caller: platform, or a company admin of the owning
         company. The new facts are passed on to the drawing and notification services; while
         a project is inactive the sync of its connections pauses (R21).
+        Errors: ABORTED (ETAG_MISMATCH) when project.etag is set and stale (AIP-154).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -420,7 +422,8 @@ class ConnectionServiceServicer:
     def UpdateUser(self, request, context):
         """Changes a user's email, display name or company role. Caller: platform (any field); a
         company admin of the user's company (display_name, company_role); the user
-        (display_name). Errors: ALREADY_EXISTS (EMAIL_ALREADY_REGISTERED).
+        (display_name). Errors: ALREADY_EXISTS (EMAIL_ALREADY_REGISTERED); ABORTED
+        (ETAG_MISMATCH) when user.etag is set and stale (AIP-154).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -579,7 +582,8 @@ class ConnectionServiceServicer:
         """Replaces the distribution list of a project's Connection Manager (R23). Caller:
         Connection Manager admin on the project. The notification service validates and
         stores it. Errors: INVALID_ARGUMENT with INVALID_EMAIL_ADDRESS (metadata `email`) or
-        DISTRIBUTION_LIST_TOO_LONG (more than 100 distinct addresses).
+        DISTRIBUTION_LIST_TOO_LONG (more than 100 distinct addresses); ABORTED
+        (ETAG_MISMATCH) when `etag` is set and stale (AIP-154).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

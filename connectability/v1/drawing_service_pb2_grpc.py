@@ -401,7 +401,8 @@ class DrawingServiceServicer:
     def UpdateDrawingArea(self, request, context):
         """Changes a drawing area's name or description. Caller: Drawings admin on the project.
         Errors: FAILED_PRECONDITION (CONNECTED_CONTENT_READ_ONLY) for a connected area;
-        ALREADY_EXISTS (AREA_NAME_TAKEN).
+        ALREADY_EXISTS (AREA_NAME_TAKEN); ABORTED (ETAG_MISMATCH) when drawing_area.etag is set
+        and stale (AIP-154).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -424,7 +425,8 @@ class DrawingServiceServicer:
 
     def UpdateDrawingSet(self, request, context):
         """Changes a drawing set's name or date. Caller: Drawings admin on the project.
-        Errors: FAILED_PRECONDITION (CONNECTED_CONTENT_READ_ONLY) for a connected set.
+        Errors: FAILED_PRECONDITION (CONNECTED_CONTENT_READ_ONLY) for a connected set; ABORTED
+        (ETAG_MISMATCH) when drawing_set.etag is set and stale (AIP-154).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -458,7 +460,8 @@ class DrawingServiceServicer:
     def UpdateDrawing(self, request, context):
         """Changes a drawing's number, title or discipline. Caller: Drawings admin on the project.
         Errors: FAILED_PRECONDITION (CONNECTED_CONTENT_READ_ONLY) for a connected drawing;
-        ALREADY_EXISTS (DRAWING_NUMBER_TAKEN).
+        ALREADY_EXISTS (DRAWING_NUMBER_TAKEN); ABORTED (ETAG_MISMATCH) when drawing.etag is set
+        and stale (AIP-154).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -483,7 +486,8 @@ class DrawingServiceServicer:
 
     def UpdateDrawingRevision(self, request, context):
         """Changes a revision's number, drawing date or received date. Caller: Drawings admin on
-        the project. Errors: FAILED_PRECONDITION (CONNECTED_CONTENT_READ_ONLY) for a copy.
+        the project. Errors: FAILED_PRECONDITION (CONNECTED_CONTENT_READ_ONLY) for a copy;
+        ABORTED (ETAG_MISMATCH) when revision.etag is set and stale (AIP-154).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

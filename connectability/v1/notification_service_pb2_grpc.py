@@ -141,7 +141,8 @@ class NotificationServiceServicer:
         platform; the connection service calls it for users after checking their Connection
         Manager admin permission.
         Errors: INVALID_ARGUMENT with INVALID_EMAIL_ADDRESS (metadata `email`) or
-        DISTRIBUTION_LIST_TOO_LONG (more than 100 distinct addresses).
+        DISTRIBUTION_LIST_TOO_LONG (more than 100 distinct addresses); ABORTED
+        (ETAG_MISMATCH) when `etag` is set and stale (AIP-154).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

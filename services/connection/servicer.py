@@ -148,7 +148,9 @@ class ConnectionServicer(
         affected: list[str] = []
 
         def update(session: Session) -> pb.UpdateCompanyResponse:
-            updated = self._directory.update_company(company_id, changes, session)
+            updated = self._directory.update_company(
+                company_id, changes, session, etag=request.company.etag
+            )
             if "outside_applications_allowed" in changes:  # a fact the services below hold
                 affected.extend(
                     session.scalars(select(Project.id).where(Project.company_id == company_id))
@@ -219,7 +221,9 @@ class ConnectionServicer(
         changes = messages.project_changes(request.project, list(request.update_mask.paths))
 
         def update(session: Session) -> pb.UpdateProjectResponse:
-            updated = self._directory.update_project(project_id, changes, session)
+            updated = self._directory.update_project(
+                project_id, changes, session, etag=request.project.etag
+            )
             self._facts.enqueue(session, [project_id])
             return pb.UpdateProjectResponse(project=messages.project_message(updated))
 
@@ -277,7 +281,7 @@ class ConnectionServicer(
         changes = messages.user_changes(request.user, list(request.update_mask.paths))
 
         def update(session: Session) -> pb.UpdateUserResponse:
-            updated = self._directory.update_user(user_id, changes, session)
+            updated = self._directory.update_user(user_id, changes, session, etag=request.user.etag)
             return pb.UpdateUserResponse(user=messages.user_message(updated))
 
         return self._idempotent.run("UpdateUser", request, pb.UpdateUserResponse, update)
