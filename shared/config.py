@@ -102,6 +102,12 @@ class Settings(BaseSettings):
     rate_limit_window_seconds: float = 3600.0
     redis_url: str = ""
     rate_limit_key_prefix: str = "connectability:rate-limit"
+    # Client applications (R32, services/connection/integrator_clients.py): the limit a client
+    # is registered with when none is asked for (only the platform may give more; its
+    # tokens carry it, so the default above is for users), and how many usable (not
+    # revoked) clients one company may hold.
+    integrator_default_rate_limit_per_hour: int = 3600
+    integrator_clients_per_company: int = 20
 
     # New-revision notices of one connection are gathered into at most one email per window.
     notification_digest_window_seconds: float = 300.0

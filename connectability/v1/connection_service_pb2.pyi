@@ -88,7 +88,7 @@ INITIAL_COPY_STATE_COMPLETE: InitialCopyState
 INITIAL_COPY_STATE_FAILED: InitialCopyState
 
 class Company(_message.Message):
-    __slots__ = ("id", "name", "file_storage_location", "govcloud", "approval_preference", "outside_applications_allowed", "create_time", "update_time")
+    __slots__ = ("id", "name", "file_storage_location", "govcloud", "approval_preference", "outside_applications_allowed", "create_time", "update_time", "etag")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     FILE_STORAGE_LOCATION_FIELD_NUMBER: _ClassVar[int]
@@ -97,6 +97,7 @@ class Company(_message.Message):
     OUTSIDE_APPLICATIONS_ALLOWED_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     file_storage_location: str
@@ -105,26 +106,29 @@ class Company(_message.Message):
     outside_applications_allowed: bool
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., file_storage_location: _Optional[str] = ..., govcloud: _Optional[bool] = ..., approval_preference: _Optional[_Union[ApprovalPreference, str]] = ..., outside_applications_allowed: _Optional[bool] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    etag: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., file_storage_location: _Optional[str] = ..., govcloud: _Optional[bool] = ..., approval_preference: _Optional[_Union[ApprovalPreference, str]] = ..., outside_applications_allowed: _Optional[bool] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class Project(_message.Message):
-    __slots__ = ("id", "company_id", "name", "state", "create_time", "update_time")
+    __slots__ = ("id", "company_id", "name", "state", "create_time", "update_time", "etag")
     ID_FIELD_NUMBER: _ClassVar[int]
     COMPANY_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
     id: str
     company_id: str
     name: str
     state: ProjectState
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., company_id: _Optional[str] = ..., name: _Optional[str] = ..., state: _Optional[_Union[ProjectState, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    etag: str
+    def __init__(self, id: _Optional[str] = ..., company_id: _Optional[str] = ..., name: _Optional[str] = ..., state: _Optional[_Union[ProjectState, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class User(_message.Message):
-    __slots__ = ("id", "company_id", "email", "display_name", "company_role", "create_time", "update_time", "service_account")
+    __slots__ = ("id", "company_id", "email", "display_name", "company_role", "create_time", "update_time", "service_account", "etag")
     ID_FIELD_NUMBER: _ClassVar[int]
     COMPANY_ID_FIELD_NUMBER: _ClassVar[int]
     EMAIL_FIELD_NUMBER: _ClassVar[int]
@@ -133,6 +137,7 @@ class User(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     SERVICE_ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
     id: str
     company_id: str
     email: str
@@ -141,7 +146,8 @@ class User(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
     service_account: bool
-    def __init__(self, id: _Optional[str] = ..., company_id: _Optional[str] = ..., email: _Optional[str] = ..., display_name: _Optional[str] = ..., company_role: _Optional[_Union[CompanyRole, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., service_account: _Optional[bool] = ...) -> None: ...
+    etag: str
+    def __init__(self, id: _Optional[str] = ..., company_id: _Optional[str] = ..., email: _Optional[str] = ..., display_name: _Optional[str] = ..., company_role: _Optional[_Union[CompanyRole, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., service_account: _Optional[bool] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class IntegratorClient(_message.Message):
     __slots__ = ("id", "company_id", "display_name", "mode", "user_id", "rate_limit_per_hour", "created_by", "create_time", "revoke_time")
@@ -680,14 +686,16 @@ class GetDistributionListResponse(_message.Message):
     def __init__(self, distribution_list: _Optional[_Union[_common_pb2.DistributionList, _Mapping]] = ...) -> None: ...
 
 class UpdateDistributionListRequest(_message.Message):
-    __slots__ = ("project_id", "emails", "request_id")
+    __slots__ = ("project_id", "emails", "request_id", "etag")
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     EMAILS_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
     project_id: str
     emails: _containers.RepeatedScalarFieldContainer[str]
     request_id: str
-    def __init__(self, project_id: _Optional[str] = ..., emails: _Optional[_Iterable[str]] = ..., request_id: _Optional[str] = ...) -> None: ...
+    etag: str
+    def __init__(self, project_id: _Optional[str] = ..., emails: _Optional[_Iterable[str]] = ..., request_id: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class UpdateDistributionListResponse(_message.Message):
     __slots__ = ("distribution_list",)

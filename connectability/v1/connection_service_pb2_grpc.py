@@ -363,6 +363,7 @@ class ConnectionServiceServicer:
         (file_storage_location and govcloud are immutable). A change of
         outside_applications_allowed is passed on to the drawing and notification services
         for each of the company's projects.
+        Errors: ABORTED (ETAG_MISMATCH) when company.etag is set and stale (AIP-154).
         Callers: platform; a company admin of the company.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -401,7 +402,8 @@ class ConnectionServiceServicer:
         """Changes a project's name or state. The new facts are passed on to the drawing and
         notification services; while a project is inactive the sync of its connections
         pauses (R21). Errors: NOT_FOUND for a project the caller may not see;
-        PERMISSION_DENIED (COMPANY_ADMIN_REQUIRED).
+        PERMISSION_DENIED (COMPANY_ADMIN_REQUIRED); ABORTED (ETAG_MISMATCH) when project.etag
+        is set and stale (AIP-154).
         Callers: platform; a company admin of the owning company.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -440,7 +442,8 @@ class ConnectionServiceServicer:
         """Changes a user's email, display name or company role. Email and company role are the
         platform's alone (R33); anyone else naming them gets PERMISSION_DENIED
         (PLATFORM_ONLY_FIELD). Another user's display name needs a company admin of their
-        company (COMPANY_ADMIN_REQUIRED). Errors: ALREADY_EXISTS (EMAIL_ALREADY_REGISTERED).
+        company (COMPANY_ADMIN_REQUIRED). Errors: ALREADY_EXISTS (EMAIL_ALREADY_REGISTERED);
+        ABORTED (ETAG_MISMATCH) when user.etag is set and stale (AIP-154).
         Callers: platform; a company admin of the user's company (display_name only); the user themself
         (display_name only).
         """
@@ -488,19 +491,23 @@ class ConnectionServiceServicer:
         nothing.
 
         If the upstream company's approval preference is AUTO_APPROVE the connection is
-        ACTIVE at once and the initial copy starts; otherwise it is PENDING until an upstream
-        admin approves or rejects it (R2). The distribution lists are told (R23).
+        ACTIVE at once and the initial copy starts: the system approves it in the same
+        transaction (state_reason "auto_approve", state_changed_by_user_id empty), its audit
+        trail holds the request and then that approval at the same instant, and no read ever
+        shows it PENDING (R5). Otherwise it is PENDING until an upstream admin approves or
+        rejects it (R2). The distribution lists are told (R23).
 
         Errors: NOT_FOUND when either project does not exist or the caller lacks Drawings
         access to the upstream project (R13: the rules are not revealed then, even with
         validate_only). FAILED_PRECONDITION with the reason of the first rule that refuses,
         in rule order (see RuleVerdict): PROJECT_INACTIVE (R6), REVISION_LIMIT_EXCEEDED (R7),
-        SAME_COMPANY_NOT_ALLOWED (R8, only when the beta setting is on),
+        SAME_PROJECT (R8, both ids name one project), SAME_COMPANY_NOT_ALLOWED (R8, only when
+        the beta setting is on),
         DOWNSTREAM_ALREADY_CONNECTED (R9), CHAINED_CONNECTION (R10),
         FILE_STORAGE_LOCATION_MISMATCH and GOVCLOUD_NOT_SUPPORTED (R11),
         DOWNSTREAM_PREVIOUSLY_DISCONNECTED (R12); the ErrorInfo metadata holds `rule` (for
-        example "R7"). INVALID_ARGUMENT (SAME_PROJECT) when both ids name the same project.
-        With validate_only, refusing rules are reported in the verdicts instead of as errors.
+        example "R7"). With validate_only, refusing rules are reported in the verdicts instead
+        of as errors.
         Caller: Connection Manager admin on the downstream project with Drawings read_only on both
         projects.
         """
@@ -615,7 +622,7 @@ class ConnectionServiceServicer:
         """Replaces the distribution list of a project's Connection Manager (R23). The
         notification service validates and stores it. Errors: INVALID_ARGUMENT with
         INVALID_EMAIL_ADDRESS (metadata `email`) or DISTRIBUTION_LIST_TOO_LONG (more than 100
-        distinct addresses).
+        distinct addresses); ABORTED (ETAG_MISMATCH) when `etag` is set and stale (AIP-154).
         Callers: platform; Connection Manager admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -636,7 +643,13 @@ class ConnectionServiceServicer:
         INTEGRATOR_MODE_REQUIRED, RATE_LIMIT_INVALID, SERVICE_ACCOUNT_USER_REQUIRED,
         PERSON_USER_REQUIRED); NOT_FOUND (COMPANY_NOT_FOUND, USER_NOT_FOUND: a user who does
         not exist or is not of the company); PERMISSION_DENIED (COMPANY_ADMIN_REQUIRED,
-        AUTHORISING_USER_MUST_BE_CALLER, PERMISSION_DENIED for other kinds of caller).
+        AUTHORISING_USER_MUST_BE_CALLER, PERMISSION_DENIED for other kinds of caller;
+        RATE_LIMIT_ABOVE_DEFAULT, metadata `default_rate_limit_per_hour`, when a company admin
+        asks for a rate_limit_per_hour above the configured default, which the platform alone
+        may set);
+        RESOURCE_EXHAUSTED (INTEGRATOR_CLIENT_LIMIT_REACHED, metadata `limit`, without
+        RetryInfo) when the company already holds the configured number of usable (not
+        revoked) clients, 20 by default (R32): revoke one first.
         Callers: platform; a company admin of the client's company.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

@@ -412,7 +412,8 @@ class DrawingServiceServicer:
     def UpdateDrawingArea(self, request, context):
         """Changes a drawing area's name or description.
         Errors: FAILED_PRECONDITION (CONNECTED_CONTENT_READ_ONLY) for a connected area;
-        ALREADY_EXISTS (AREA_NAME_TAKEN).
+        ALREADY_EXISTS (AREA_NAME_TAKEN); ABORTED (ETAG_MISMATCH) when drawing_area.etag is set
+        and stale (AIP-154).
         Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -437,7 +438,8 @@ class DrawingServiceServicer:
 
     def UpdateDrawingSet(self, request, context):
         """Changes a drawing set's name or date.
-        Errors: FAILED_PRECONDITION (CONNECTED_CONTENT_READ_ONLY) for a connected set.
+        Errors: FAILED_PRECONDITION (CONNECTED_CONTENT_READ_ONLY) for a connected set; ABORTED
+        (ETAG_MISMATCH) when drawing_set.etag is set and stale (AIP-154).
         Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -474,7 +476,8 @@ class DrawingServiceServicer:
     def UpdateDrawing(self, request, context):
         """Changes a drawing's number, title or discipline.
         Errors: FAILED_PRECONDITION (CONNECTED_CONTENT_READ_ONLY) for a connected drawing;
-        ALREADY_EXISTS (DRAWING_NUMBER_TAKEN).
+        ALREADY_EXISTS (DRAWING_NUMBER_TAKEN); ABORTED (ETAG_MISMATCH) when drawing.etag is set
+        and stale (AIP-154).
         Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -502,7 +505,8 @@ class DrawingServiceServicer:
 
     def UpdateDrawingRevision(self, request, context):
         """Changes a revision's number, drawing date or received date.
-        Errors: FAILED_PRECONDITION (CONNECTED_CONTENT_READ_ONLY) for a copy.
+        Errors: FAILED_PRECONDITION (CONNECTED_CONTENT_READ_ONLY) for a copy; ABORTED
+        (ETAG_MISMATCH) when revision.etag is set and stale (AIP-154).
         Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

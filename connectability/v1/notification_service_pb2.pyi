@@ -149,16 +149,18 @@ class NotificationServiceGetDistributionListResponse(_message.Message):
     def __init__(self, distribution_list: _Optional[_Union[_common_pb2.DistributionList, _Mapping]] = ...) -> None: ...
 
 class NotificationServiceUpdateDistributionListRequest(_message.Message):
-    __slots__ = ("project_id", "tool", "emails", "request_id")
+    __slots__ = ("project_id", "tool", "emails", "request_id", "etag")
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     TOOL_FIELD_NUMBER: _ClassVar[int]
     EMAILS_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
     project_id: str
     tool: _common_pb2.Tool
     emails: _containers.RepeatedScalarFieldContainer[str]
     request_id: str
-    def __init__(self, project_id: _Optional[str] = ..., tool: _Optional[_Union[_common_pb2.Tool, str]] = ..., emails: _Optional[_Iterable[str]] = ..., request_id: _Optional[str] = ...) -> None: ...
+    etag: str
+    def __init__(self, project_id: _Optional[str] = ..., tool: _Optional[_Union[_common_pb2.Tool, str]] = ..., emails: _Optional[_Iterable[str]] = ..., request_id: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class NotificationServiceUpdateDistributionListResponse(_message.Message):
     __slots__ = ("distribution_list",)

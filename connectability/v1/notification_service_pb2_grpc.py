@@ -143,7 +143,8 @@ class NotificationServiceServicer:
         validated, duplicates are folded (see DistributionList.emails). The connection service
         calls it for users after checking their Connection Manager admin level.
         Errors: INVALID_ARGUMENT with INVALID_EMAIL_ADDRESS (metadata `email`) or
-        DISTRIBUTION_LIST_TOO_LONG (more than 100 distinct addresses).
+        DISTRIBUTION_LIST_TOO_LONG (more than 100 distinct addresses); ABORTED
+        (ETAG_MISMATCH) when `etag` is set and stale (AIP-154).
         Callers: platform; services (connection).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

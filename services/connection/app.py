@@ -17,6 +17,7 @@ from connectability.v1 import (
 from services.connection.connection_rules import ConnectionRuleSettings
 from services.connection.directory import Directory
 from services.connection.drawing_facts import DrawingFacts
+from services.connection.integrator_clients import IntegratorClientLimits
 from services.connection.integrator_rpcs import IntegratorTokens
 from services.connection.migrations import MIGRATIONS_DIR
 from services.connection.models import IdempotentRequest
@@ -131,6 +132,10 @@ def build_definition(settings: Settings) -> ServiceDefinition:
         IntegratorTokens(
             TokenIssuer(settings.signing_key_source, settings.jwt_audience, settings.jwt_issuer),
             settings.integrator_token_ttl_seconds,
+        ),
+        IntegratorClientLimits(
+            settings.integrator_default_rate_limit_per_hour,
+            settings.integrator_clients_per_company,
         ),
     )
     facts.start()

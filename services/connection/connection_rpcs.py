@@ -161,8 +161,6 @@ class ConnectionRpcs:
         caller = access_policy.admit("RequestConnection")
         down_id = required_id(request.downstream_project_id, "downstream_project_id")
         up_id = required_id(request.upstream_project_id, "upstream_project_id")
-        if down_id == up_id:
-            raise InvalidArgument("SAME_PROJECT", "A project cannot connect to itself (R8).")
         self._require_upstream_visible(caller, up_id)
         self._require_downstream_initiator(caller, down_id)
         counts = {pid: self._drawing_facts.revision_count(pid) for pid in (down_id, up_id)}

@@ -63,6 +63,7 @@ def evaluate(facts: RuleFacts) -> list[Verdict]:
         if project.revision_count > facts.revision_limit
     ]
     same_company = down.company_id == up.company_id
+    same_project = down.project_id == up.project_id
     return [
         Verdict(
             "R6",
@@ -80,6 +81,14 @@ def evaluate(facts: RuleFacts) -> list[Verdict]:
             if not over_limit
             else f"The {' and '.join(over_limit)} project holds more than "
             f"{facts.revision_limit:,} drawing revisions.",
+        ),
+        Verdict(
+            "R8",
+            "SAME_PROJECT",
+            not same_project,
+            "The two projects differ."
+            if not same_project
+            else "A project cannot connect to itself; name another upstream project.",
         ),
         Verdict(
             "R8",

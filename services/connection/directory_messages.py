@@ -14,6 +14,7 @@ from email_validator import EmailNotValidError, validate_email
 from connectability.v1 import connection_service_pb2 as pb
 from services.connection.models import Company, ConnectionManagerGrant, Project, User
 from shared.errors import InvalidArgument
+from shared.etags import etag_of
 from shared.permission_messages import level_to_message
 from shared.timestamps import timestamp_of
 
@@ -49,6 +50,7 @@ def company_message(company: Company) -> pb.Company:
         outside_applications_allowed=company.outside_applications_allowed,
         create_time=timestamp_of(company.created_at),
         update_time=timestamp_of(company.updated_at),
+        etag=etag_of(company),
     )
 
 
@@ -60,6 +62,7 @@ def project_message(project: Project) -> pb.Project:
         state=pb.PROJECT_STATE_ACTIVE if project.active else pb.PROJECT_STATE_INACTIVE,
         create_time=timestamp_of(project.created_at),
         update_time=timestamp_of(project.updated_at),
+        etag=etag_of(project),
     )
 
 
@@ -73,6 +76,7 @@ def user_message(user: User) -> pb.User:
         service_account=user.service_account,
         create_time=timestamp_of(user.created_at),
         update_time=timestamp_of(user.updated_at),
+        etag=etag_of(user),
     )
 
 

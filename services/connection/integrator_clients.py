@@ -6,21 +6,30 @@ never more: ON_BEHALF_OF_USER as the person who authorised it, SERVICE_ACCOUNT a
 service-account user (``User.service_account``) that was granted ordinary permissions.
 So that nobody borrows a colleague's grants, a company admin registers on-behalf-of
 clients only for themselves, and service-account clients only for service-account users.
+
+Limits (R32): a client's rate limit is the configured default unless the platform sets
+another; a company admin may ask for less, never more. A company holds at most a configured
+number of usable (not revoked) clients, counted with the company's row locked, so two
+concurrent registrations cannot both take the last place.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.connection.models import Company, IntegratorClient, User
 from shared.db import RecordNotFound, new_id, utcnow
-from shared.errors import InvalidArgument, NotFound, PermissionDenied, Reason
+from shared.errors import InvalidArgument, NotFound, PermissionDenied, Reason, ResourceExhausted
 from shared.identity import Principal, PrincipalKind
 
 DEFAULT_RATE_LIMIT_PER_HOUR = 3_600
+DEFAULT_CLIENTS_PER_COMPANY = 20
 MAX_RATE_LIMIT_PER_HOUR = 1_000_000
+RATE_LIMIT_ABOVE_DEFAULT = "RATE_LIMIT_ABOVE_DEFAULT"
+INTEGRATOR_CLIENT_LIMIT_REACHED = "INTEGRATOR_CLIENT_LIMIT_REACHED"
 ON_BEHALF_OF_USER, SERVICE_ACCOUNT = "on_behalf_of_user", "service_account"
 
 
@@ -35,10 +44,20 @@ class IntegratorClientSpec:
     rate_limit_per_hour: int
 
 
-def rate_limit_of(requested: int) -> int:
+@dataclass(frozen=True)
+class IntegratorClientLimits:
+    """The settings of R32 that bound registrations."""
+
+    # The rate limit of a client registered without one; only the platform sets more.
+    default_rate_limit_per_hour: int = DEFAULT_RATE_LIMIT_PER_HOUR
+    # Usable (not revoked) clients a company may hold at once.
+    clients_per_company: int = DEFAULT_CLIENTS_PER_COMPANY
+
+
+def rate_limit_of(requested: int, default: int = DEFAULT_RATE_LIMIT_PER_HOUR) -> int:
     """0 means the default; anything else must be a sane positive number."""
     if requested == 0:
-        return DEFAULT_RATE_LIMIT_PER_HOUR
+        return default
     if not 0 < requested <= MAX_RATE_LIMIT_PER_HOUR:
         raise InvalidArgument(
             "RATE_LIMIT_INVALID",
@@ -61,8 +80,13 @@ def _require_platform_or_user(caller: Principal) -> None:
 
 
 class IntegratorClients:
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        limits: IntegratorClientLimits = IntegratorClientLimits(),
+    ) -> None:
         self._session_factory = session_factory
+        self.limits = limits
 
     # Who may
 
@@ -74,6 +98,7 @@ class IntegratorClients:
                 if caller.company_id != spec.company_id:
                     raise RecordNotFound("company", spec.company_id)
                 self._require_company_admin(session, caller)
+                self._require_rate_limit_within_default(spec)
             if session.get(Company, spec.company_id) is None:
                 raise RecordNotFound("company", spec.company_id)
             user = session.get(User, spec.user_id)
@@ -112,6 +137,33 @@ class IntegratorClients:
                 self._require_company_admin(session, caller)
             return client
 
+    def _require_rate_limit_within_default(self, spec: IntegratorClientSpec) -> None:
+        default = self.limits.default_rate_limit_per_hour
+        if spec.rate_limit_per_hour > default:
+            raise PermissionDenied(
+                RATE_LIMIT_ABOVE_DEFAULT,
+                f"Only the platform may give a client more than the default {default:,} calls "
+                "per hour; ask for the default (0) or less.",
+                {"default_rate_limit_per_hour": str(default)},
+            )
+
+    def _require_room_for_a_client(self, session: Session, company_id: str) -> None:
+        """Refuses when the company holds its limit of usable clients; call with the
+        company's row locked, so concurrent registrations count one after the other."""
+        limit = self.limits.clients_per_company
+        usable = session.scalar(
+            select(func.count())
+            .select_from(IntegratorClient)
+            .where(IntegratorClient.company_id == company_id, IntegratorClient.revoked_at.is_(None))
+        )
+        if (usable or 0) >= limit:
+            raise ResourceExhausted(
+                INTEGRATOR_CLIENT_LIMIT_REACHED,
+                f"The company already has {limit} client applications; revoke one "
+                "(DeleteIntegratorClient) before registering another.",
+                {"limit": str(limit)},
+            )
+
     @staticmethod
     def _require_company_admin(session: Session, caller: Principal) -> None:
         user = session.get(User, caller.user_id)
@@ -125,6 +177,10 @@ class IntegratorClients:
     def create(
         self, session: Session, spec: IntegratorClientSpec, created_by: str, secret_hash: str
     ) -> IntegratorClient:
+        company = session.get(Company, spec.company_id, with_for_update=True)
+        if company is None:
+            raise RecordNotFound("company", spec.company_id)
+        self._require_room_for_a_client(session, spec.company_id)
         now = utcnow()
         client = IntegratorClient(
             id=new_id(),

@@ -72,7 +72,7 @@ def integrator_client_message(client: IntegratorClient) -> pb.IntegratorClient:
     return message
 
 
-def _spec_of(client: pb.IntegratorClient) -> IntegratorClientSpec:
+def _spec_of(client: pb.IntegratorClient, default_rate_limit: int) -> IntegratorClientSpec:
     if client.mode not in _MODES:
         raise InvalidArgument(
             "INTEGRATOR_MODE_REQUIRED",
@@ -83,7 +83,7 @@ def _spec_of(client: pb.IntegratorClient) -> IntegratorClientSpec:
         display_name=messages.required_name(client.display_name, "integrator_client.display_name"),
         mode=_MODES[client.mode],
         user_id=required_id(client.user_id, "integrator_client.user_id"),
-        rate_limit_per_hour=rate_limit_of(client.rate_limit_per_hour),
+        rate_limit_per_hour=rate_limit_of(client.rate_limit_per_hour, default_rate_limit),
     )
 
 
@@ -102,7 +102,9 @@ class IntegratorRpcs:
         self, request: pb.CreateIntegratorClientRequest, context: grpc.ServicerContext
     ) -> pb.CreateIntegratorClientResponse:
         caller = access_policy.admit("CreateIntegratorClient")
-        spec = _spec_of(request.integrator_client)
+        spec = _spec_of(
+            request.integrator_client, self._integrators.limits.default_rate_limit_per_hour
+        )
         self._integrators.require_may_create(caller, spec)
         secret = new_client_secret()
         secret_hash = hash_client_secret(secret)

@@ -26,7 +26,7 @@ from services.connection.connection_rules import ConnectionRuleSettings
 from services.connection.directory import Directory
 from services.connection.directory_access import DirectoryAccess, sees_everything
 from services.connection.drawing_facts import DrawingFacts
-from services.connection.integrator_clients import IntegratorClients
+from services.connection.integrator_clients import IntegratorClientLimits, IntegratorClients
 from services.connection.integrator_rpcs import IntegratorRpcs, IntegratorTokens
 from services.connection.models import ConnectionManagerGrant, Project
 from services.connection.notification_lists import NotificationLists
@@ -59,6 +59,7 @@ class ConnectionServicer(
         sync: SyncEngine,
         sync_records: SyncRecords,
         integrator_tokens: IntegratorTokens,
+        integrator_limits: IntegratorClientLimits,
     ):
         self._sessions = sessions
         self._directory = directory
@@ -72,7 +73,7 @@ class ConnectionServicer(
         self._same_company_allowed = rules.same_company_allowed
         self._sync = sync
         self._sync_records = sync_records
-        self._integrators = IntegratorClients(sessions)
+        self._integrators = IntegratorClients(sessions, integrator_limits)
         self._integrator_tokens = integrator_tokens
 
     # Passing facts down
@@ -147,7 +148,9 @@ class ConnectionServicer(
         affected: list[str] = []
 
         def update(session: Session) -> pb.UpdateCompanyResponse:
-            updated = self._directory.update_company(company_id, changes, session)
+            updated = self._directory.update_company(
+                company_id, changes, session, etag=request.company.etag
+            )
             if "outside_applications_allowed" in changes:  # a fact the services below hold
                 affected.extend(
                     session.scalars(select(Project.id).where(Project.company_id == company_id))
@@ -219,7 +222,9 @@ class ConnectionServicer(
         self._access.require_may_update_project(caller, project_id)
 
         def update(session: Session) -> pb.UpdateProjectResponse:
-            updated = self._directory.update_project(project_id, changes, session)
+            updated = self._directory.update_project(
+                project_id, changes, session, etag=request.project.etag
+            )
             self._facts.enqueue(session, [project_id])
             return pb.UpdateProjectResponse(project=messages.project_message(updated))
 
@@ -280,7 +285,7 @@ class ConnectionServicer(
         self._access.require_may_update_user(caller, user_id, set(changes))
 
         def update(session: Session) -> pb.UpdateUserResponse:
-            updated = self._directory.update_user(user_id, changes, session)
+            updated = self._directory.update_user(user_id, changes, session, etag=request.user.etag)
             return pb.UpdateUserResponse(user=messages.user_message(updated))
 
         return self._idempotent.run("UpdateUser", request, pb.UpdateUserResponse, update)

@@ -62,7 +62,9 @@ class SettingsRpcs:
             )
         # Scoped to the caller, so two people's request ids never meet downstream.
         request_id = f"{caller.describe()}:{request.request_id}" if request.request_id else ""
-        stored = self._lists.replace(request.project_id, list(request.emails), request_id)
+        stored = self._lists.replace(
+            request.project_id, list(request.emails), request_id, request.etag
+        )
         return pb.UpdateDistributionListResponse(distribution_list=stored)
 
     def ListConnectableProjects(

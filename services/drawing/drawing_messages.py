@@ -13,6 +13,7 @@ from services.drawing.models import (
     StoredFile,
 )
 from shared.errors import InvalidArgument
+from shared.etags import etag_of
 from shared.timestamps import timestamp_of
 
 MAX_TEXT_LENGTH = 255
@@ -65,6 +66,7 @@ def area_message(area: DrawingArea) -> pb.DrawingArea:
         connection_id=area.connection_id or "",
         create_time=timestamp_of(area.created_at),
         update_time=timestamp_of(area.updated_at),
+        etag=etag_of(area),
     )
 
 
@@ -79,6 +81,7 @@ def set_message(drawing_set: DrawingSet) -> pb.DrawingSet:
         connection_id=drawing_set.connection_id or "",
         create_time=timestamp_of(drawing_set.created_at),
         update_time=timestamp_of(drawing_set.updated_at),
+        etag=etag_of(drawing_set),
     )
 
 
@@ -94,6 +97,7 @@ def drawing_message(drawing: Drawing) -> pb.Drawing:
         connection_id=drawing.connection_id or "",
         create_time=timestamp_of(drawing.created_at),
         update_time=timestamp_of(drawing.updated_at),
+        etag=etag_of(drawing),
     )
 
 
@@ -131,4 +135,5 @@ def revision_message(
         connection_id=revision.connection_id or "",
         create_time=timestamp_of(revision.created_at),
         update_time=timestamp_of(revision.updated_at),
+        etag=etag_of(revision),
     )

@@ -25,6 +25,7 @@ from services.drawing.models import (
 from services.drawing.revisions import MAX_IMPORTS, RevisionImport
 from services.drawing.servicer_state import DrawingServicerState
 from shared.errors import InvalidArgument
+from shared.etags import locked_at_etag
 from shared.identity import current_principal
 from shared.paging import clamp_page_size, offset_from_token, offset_page_token
 from shared.request_checks import masked_changes, required_id
@@ -286,7 +287,7 @@ class RevisionRpcs(DrawingServicerState):
         )
 
         def update(session: Session) -> pb.UpdateDrawingRevisionResponse:
-            revision = existing(session, DrawingRevision, "revision", known.id)
+            revision = locked_at_etag(session, DrawingRevision, "revision", known.id, wanted.etag)
             updated = self._revisions.update(session, revision, changes)
             return pb.UpdateDrawingRevisionResponse(
                 revision=self._revisions.message(session, updated)

@@ -26,6 +26,7 @@ from services.drawing.file_rpcs import FileRpcs
 from services.drawing.models import Drawing, DrawingArea, DrawingRevision, DrawingSet, DrawingsGrant
 from services.drawing.servicer_state import DrawingServicerState
 from shared.errors import InvalidArgument, PermissionDenied, Reason
+from shared.etags import locked_at_etag
 from shared.identity import Principal, current_principal
 from shared.permission_messages import level_from_message, level_to_message
 from shared.project_facts_messages import facts_from_message, facts_to_message
@@ -201,7 +202,7 @@ class DrawingServicer(
         )
 
         def update(session: Session) -> pb.UpdateDrawingAreaResponse:
-            area = existing(session, DrawingArea, "drawing_area", wanted.id)
+            area = locked_at_etag(session, DrawingArea, "drawing_area", wanted.id, wanted.etag)
             updated = self._catalog.update_area(session, area, changes)
             return pb.UpdateDrawingAreaResponse(drawing_area=messages.area_message(updated))
 
@@ -259,7 +260,7 @@ class DrawingServicer(
         )
 
         def update(session: Session) -> pb.UpdateDrawingSetResponse:
-            drawing_set = existing(session, DrawingSet, "drawing_set", wanted.id)
+            drawing_set = locked_at_etag(session, DrawingSet, "drawing_set", wanted.id, wanted.etag)
             updated = self._catalog.update_set(session, drawing_set, changes)
             return pb.UpdateDrawingSetResponse(drawing_set=messages.set_message(updated))
 
@@ -331,7 +332,7 @@ class DrawingServicer(
         )
 
         def update(session: Session) -> pb.UpdateDrawingResponse:
-            drawing = existing(session, Drawing, "drawing", wanted.id)
+            drawing = locked_at_etag(session, Drawing, "drawing", wanted.id, wanted.etag)
             updated = self._catalog.update_drawing(session, drawing, changes)
             return pb.UpdateDrawingResponse(drawing=messages.drawing_message(updated))
 

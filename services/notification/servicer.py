@@ -58,7 +58,10 @@ def _project_id_of(project_id: str) -> str:
 
 def _list_message(stored: StoredList) -> common_pb2.DistributionList:
     message = common_pb2.DistributionList(
-        project_id=stored.project_id, tool=_TOOL_VALUES[stored.tool], emails=stored.emails
+        project_id=stored.project_id,
+        tool=_TOOL_VALUES[stored.tool],
+        emails=stored.emails,
+        etag=stored.etag,
     )
     if stored.update_time is not None:
         message.update_time.CopyFrom(timestamp_of(stored.update_time))
@@ -115,7 +118,7 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
         emails = checked_addresses(list(request.emails))
 
         def replace(session: Session) -> pb.NotificationServiceUpdateDistributionListResponse:
-            stored = replace_list(session, project_id, tool, emails)
+            stored = replace_list(session, project_id, tool, emails, request.etag)
             return pb.NotificationServiceUpdateDistributionListResponse(
                 distribution_list=_list_message(stored)
             )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import grpc
 import pytest
 
 from connectability.v1 import common_pb2
@@ -15,6 +16,7 @@ from connectability.v1 import drawing_service_pb2_grpc as drawing_grpc
 from connectability.v1 import notification_service_pb2 as notification_pb
 from services.supervisor import start_services, stop_services, wait_until_serving
 from shared.config import SERVICE_NAMES, Settings
+from shared.errors import error_info_of
 from tests.fixtures.identity import make_test_keys
 from tests.fixtures.stack import Stack, stack_environment
 from tests.integration.calls import bearer, eventually, refusal
@@ -113,6 +115,30 @@ def test_a_chain_is_refused(stack: Stack) -> None:
     c_to_a = Pair(platform, c.downstream, a_to_b.downstream, c.down_admin, "", c.down_admin_id)
     assert request(platform, c_to_a) == ("FAILED_PRECONDITION", "CHAINED_CONNECTION")
     nothing_connected(platform, c)
+
+
+def test_a_project_connecting_to_itself_is_refused_by_rule_r8(stack: Stack) -> None:
+    platform = Platform(stack)
+    pair = make_pair(platform)
+    itself = pb.RequestConnectionRequest(
+        downstream_project_id=pair.downstream.id, upstream_project_id=pair.downstream.id
+    )
+    with pytest.raises(grpc.RpcError) as caught:
+        platform.connection.RequestConnection(itself, metadata=bearer(pair.down_admin), timeout=10)
+    info = error_info_of(caught.value)
+    assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert info is not None and (info.reason, dict(info.metadata)) == (
+        "SAME_PROJECT",
+        {"rule": "R8"},
+    )
+    itself.validate_only = True
+    preview = platform.connection.RequestConnection(
+        itself, metadata=bearer(pair.down_admin), timeout=10
+    )
+    assert [(v.rule, v.reason) for v in preview.verdicts if not v.passed] == [
+        ("R8", "SAME_PROJECT")
+    ]
+    nothing_connected(platform, pair)
 
 
 def test_govcloud_accounts_cannot_connect(stack: Stack) -> None:

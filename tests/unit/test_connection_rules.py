@@ -24,7 +24,17 @@ def refusals(facts: RuleFacts) -> list[tuple[str, str]]:
 
 def test_a_good_request_passes_every_rule() -> None:
     assert refusals(GOOD) == [] and first_refusal(evaluate(GOOD)) is None
-    assert [v.rule for v in evaluate(GOOD)] == ["R6", "R7", "R8", "R9", "R10", "R11", "R11", "R12"]
+    assert [v.rule for v in evaluate(GOOD)] == [
+        "R6",
+        "R7",
+        "R8",
+        "R8",
+        "R9",
+        "R10",
+        "R11",
+        "R11",
+        "R12",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -35,6 +45,10 @@ def test_a_good_request_passes_every_rule() -> None:
         (
             replace(GOOD, upstream=replace(UP, revision_count=50_001)),
             ("R7", "REVISION_LIMIT_EXCEEDED"),
+        ),
+        (
+            replace(GOOD, upstream=replace(UP, project_id="down", company_id="acme")),
+            ("R8", "SAME_PROJECT"),
         ),
         (
             replace(GOOD, same_company_allowed=False, upstream=replace(UP, company_id="acme")),
