@@ -6,7 +6,7 @@ reveal nothing about what exists (R27).
 
 from __future__ import annotations
 
-from shared.errors import PermissionDenied, Reason
+from shared.errors import ErrorReason, PermissionDenied
 from shared.identity import Principal, PrincipalKind, current_principal
 
 # Calls go down only (README, Architecture): the connection service is the one service that
@@ -22,7 +22,7 @@ def require_platform_or_service(*services: str) -> Principal:
     if caller.kind is PrincipalKind.SERVICE and caller.subject in (services or CALLING_SERVICES):
         return caller
     raise PermissionDenied(
-        Reason.PERMISSION_DENIED,
+        ErrorReason.PERMISSION_DENIED,
         "Only the platform or the connectability services may call this method.",
     )
 
@@ -31,6 +31,6 @@ def require_platform() -> Principal:
     caller = current_principal()
     if caller.kind is not PrincipalKind.PLATFORM:
         raise PermissionDenied(
-            Reason.PERMISSION_DENIED, "Only the platform identity may call this method."
+            ErrorReason.PERMISSION_DENIED, "Only the platform identity may call this method."
         )
     return caller

@@ -24,7 +24,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 
-from shared.errors import Reason, Unauthenticated
+from shared.errors import ErrorReason, Unauthenticated
 from shared.identity import ClaimsError, Principal, principal_from_claims
 
 log = logging.getLogger("connectability.tokens")
@@ -99,15 +99,17 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Principal:
         if not token:
-            raise Unauthenticated(Reason.TOKEN_MISSING, "A bearer token is required.")
+            raise Unauthenticated(ErrorReason.TOKEN_MISSING, "A bearer token is required.")
         try:
             header = jwt.get_unverified_header(token)
         except jwt.DecodeError as exc:
-            raise Unauthenticated(Reason.TOKEN_MALFORMED, "The bearer token is malformed.") from exc
+            raise Unauthenticated(
+                ErrorReason.TOKEN_MALFORMED, "The bearer token is malformed."
+            ) from exc
         key = self._keys.current().get(str(header.get("kid", "")))
         if key is None:
             raise Unauthenticated(
-                Reason.TOKEN_KEY_UNKNOWN, "The bearer token is signed with an unknown key."
+                ErrorReason.TOKEN_KEY_UNKNOWN, "The bearer token is signed with an unknown key."
             )
         try:
             claims = jwt.decode(
@@ -119,27 +121,35 @@ class TokenVerifier:
                 options={"require": ["exp", "iat", "sub", "aud"]},
             )
         except jwt.ExpiredSignatureError as exc:
-            raise Unauthenticated(Reason.TOKEN_EXPIRED, "The bearer token has expired.") from exc
+            raise Unauthenticated(
+                ErrorReason.TOKEN_EXPIRED, "The bearer token has expired."
+            ) from exc
         except jwt.ImmatureSignatureError as exc:
             raise Unauthenticated(
-                Reason.TOKEN_NOT_YET_VALID, "The bearer token is not valid yet."
+                ErrorReason.TOKEN_NOT_YET_VALID, "The bearer token is not valid yet."
             ) from exc
         except jwt.InvalidAudienceError as exc:
             raise Unauthenticated(
-                Reason.TOKEN_AUDIENCE_INVALID, "The bearer token is not meant for this system."
+                ErrorReason.TOKEN_AUDIENCE_INVALID, "The bearer token is not meant for this system."
             ) from exc
         except jwt.InvalidSignatureError as exc:
             raise Unauthenticated(
-                Reason.TOKEN_SIGNATURE_INVALID, "The bearer token's signature does not verify."
+                ErrorReason.TOKEN_SIGNATURE_INVALID, "The bearer token's signature does not verify."
             ) from exc
         except jwt.MissingRequiredClaimError as exc:
-            raise Unauthenticated(Reason.TOKEN_CLAIMS_INVALID, f"The bearer token {exc}.") from exc
+            raise Unauthenticated(
+                ErrorReason.TOKEN_CLAIMS_INVALID, f"The bearer token {exc}."
+            ) from exc
         except jwt.InvalidTokenError as exc:
-            raise Unauthenticated(Reason.TOKEN_MALFORMED, "The bearer token is malformed.") from exc
+            raise Unauthenticated(
+                ErrorReason.TOKEN_MALFORMED, "The bearer token is malformed."
+            ) from exc
         try:
             return principal_from_claims(claims)
         except ClaimsError as exc:
-            raise Unauthenticated(Reason.TOKEN_CLAIMS_INVALID, f"Invalid token: {exc}.") from exc
+            raise Unauthenticated(
+                ErrorReason.TOKEN_CLAIMS_INVALID, f"Invalid token: {exc}."
+            ) from exc
 
 
 def _signing_key(document: str) -> jwt.PyJWK:

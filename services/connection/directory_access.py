@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from services.connection.directory import Directory
 from shared.db import RecordNotFound
-from shared.errors import PermissionDenied
+from shared.errors import ErrorReason, PermissionDenied
 from shared.identity import Principal, PrincipalKind
 from shared.outside_applications import (
     outside_applications_refusal,
@@ -91,12 +91,13 @@ class DirectoryAccess:
         self.require_company_visible(caller, company_id)
         if not self._is_company_admin(caller, company_id):
             raise PermissionDenied(
-                "COMPANY_ADMIN_REQUIRED", "Only a company admin may change company settings."
+                ErrorReason.COMPANY_ADMIN_REQUIRED,
+                "Only a company admin may change company settings.",
             )
         beyond = sorted(fields - COMPANY_ADMIN_FIELDS)
         if beyond:
             raise PermissionDenied(
-                "PLATFORM_ONLY_FIELD",
+                ErrorReason.PLATFORM_ONLY_FIELD,
                 f"Only the platform may change these company fields: {', '.join(beyond)}.",
             )
 
@@ -106,7 +107,7 @@ class DirectoryAccess:
         self.require_project_visible(caller, project_id)
         if self._directory.connection_manager_level(project_id, caller.user_id) != "admin":
             raise PermissionDenied(
-                "CONNECTION_MANAGER_ADMIN_REQUIRED",
+                ErrorReason.CONNECTION_MANAGER_ADMIN_REQUIRED,
                 "Listing who holds Connection Manager permissions needs the admin level.",
             )
 

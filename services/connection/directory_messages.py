@@ -13,7 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from connectability.v1 import connection_service_pb2 as pb
 from services.connection.models import Company, ConnectionManagerGrant, Project, User
-from shared.errors import InvalidArgument
+from shared.errors import ErrorReason, InvalidArgument
 from shared.permission_messages import level_to_message
 from shared.timestamps import timestamp_of
 
@@ -91,7 +91,7 @@ def grant_message(grant: ConnectionManagerGrant) -> pb.ConnectionManagerPermissi
 def caller_assigned_id(value: str, field: str) -> str:
     if value and not _ID_PATTERN.match(value):
         raise InvalidArgument(
-            "INVALID_ID", f"{field} may hold 1 to 64 letters, digits, '.', '_' or '-'."
+            ErrorReason.INVALID_ID, f"{field} may hold 1 to 64 letters, digits, '.', '_' or '-'."
         )
     return value
 
@@ -99,16 +99,18 @@ def caller_assigned_id(value: str, field: str) -> str:
 def required_name(value: str, field: str) -> str:
     name = value.strip()
     if not name:
-        raise InvalidArgument("MISSING_FIELD", f"{field} is required.")
+        raise InvalidArgument(ErrorReason.MISSING_FIELD, f"{field} is required.")
     if len(name) > MAX_NAME_LENGTH:
-        raise InvalidArgument("FIELD_TOO_LONG", f"{field} is longer than {MAX_NAME_LENGTH}.")
+        raise InvalidArgument(
+            ErrorReason.FIELD_TOO_LONG, f"{field} is longer than {MAX_NAME_LENGTH}."
+        )
     return name
 
 
 def file_storage_location(value: str) -> str:
     if not _FILE_STORAGE_LOCATION_PATTERN.match(value):
         raise InvalidArgument(
-            "INVALID_FILE_STORAGE_LOCATION",
+            ErrorReason.INVALID_FILE_STORAGE_LOCATION,
             "company.file_storage_location must be a lower-case region code such as 'us'.",
         )
     return value
@@ -118,7 +120,9 @@ def approval_preference(value: int) -> str:
     if value == pb.APPROVAL_PREFERENCE_UNSPECIFIED:
         return "review_required"
     if value not in _APPROVAL_PREFERENCES:
-        raise InvalidArgument("INVALID_FIELD_VALUE", "Unknown company.approval_preference.")
+        raise InvalidArgument(
+            ErrorReason.INVALID_FIELD_VALUE, "Unknown company.approval_preference."
+        )
     return _APPROVAL_PREFERENCES[value]
 
 
@@ -126,7 +130,7 @@ def company_role(value: int) -> str:
     if value == pb.COMPANY_ROLE_UNSPECIFIED:
         return "member"
     if value not in _COMPANY_ROLES:
-        raise InvalidArgument("INVALID_FIELD_VALUE", "Unknown user.company_role.")
+        raise InvalidArgument(ErrorReason.INVALID_FIELD_VALUE, "Unknown user.company_role.")
     return _COMPANY_ROLES[value]
 
 
@@ -135,14 +139,16 @@ def project_active(state: int) -> bool:
         return True
     if state == pb.PROJECT_STATE_INACTIVE:
         return False
-    raise InvalidArgument("INVALID_FIELD_VALUE", "Unknown project.state.")
+    raise InvalidArgument(ErrorReason.INVALID_FIELD_VALUE, "Unknown project.state.")
 
 
 def email_address(value: str) -> str:
     try:
         return str(validate_email(value, check_deliverability=False).normalized)
     except EmailNotValidError as error:
-        raise InvalidArgument("INVALID_EMAIL", f"user.email is not valid: {error}") from error
+        raise InvalidArgument(
+            ErrorReason.INVALID_EMAIL_ADDRESS, f"user.email is not valid: {error}"
+        ) from error
 
 
 def company_changes(company: pb.Company, paths: list[str]) -> dict[str, object]:
@@ -178,13 +184,15 @@ def _changes(
     kind: str, paths: list[str], readers: dict[str, Any], fixed: tuple[str, ...]
 ) -> dict[str, object]:
     if not paths:
-        raise InvalidArgument("INVALID_UPDATE_MASK", "update_mask must name the fields to change.")
+        raise InvalidArgument(
+            ErrorReason.INVALID_UPDATE_MASK, "update_mask must name the fields to change."
+        )
     refused = sorted(path for path in paths if path not in readers)
     if refused:
         fixed_ones = [path for path in refused if path in fixed or path == "id"]
         why = " (fixed at creation)" if fixed_ones else ""
         raise InvalidArgument(
-            "INVALID_UPDATE_MASK",
+            ErrorReason.INVALID_UPDATE_MASK,
             f"These {kind} fields cannot be changed{why}: {', '.join(refused)}.",
         )
     return {path: readers[path]() for path in paths}

@@ -8,16 +8,18 @@ import grpc
 from connectability.v1 import common_pb2
 from connectability.v1 import notification_service_pb2 as notification_pb
 from connectability.v1 import notification_service_pb2_grpc as notification_grpc
-from shared.errors import InvalidArgument, Unavailable, error_info_of
+from shared.errors import ErrorReason, InvalidArgument, Unavailable, error_info_of
 
 
 def _translated(error: grpc.RpcError) -> Exception:
     """A refusal of the list itself keeps its reason; anything else is unavailability."""
     info = error_info_of(error)
-    if error.code() == grpc.StatusCode.INVALID_ARGUMENT and info is not None:  # type: ignore[attr-defined]
-        return InvalidArgument(info.reason, error.details(), dict(info.metadata))  # type: ignore[attr-defined]
+    refused = error.code() == grpc.StatusCode.INVALID_ARGUMENT  # type: ignore[attr-defined]
+    if refused and info is not None and info.reason in ErrorReason.keys():
+        reason = ErrorReason.Value(info.reason)
+        return InvalidArgument(reason, error.details(), dict(info.metadata))  # type: ignore[attr-defined]
     return Unavailable(
-        "NOTIFICATION_SERVICE_UNAVAILABLE",
+        ErrorReason.NOTIFICATION_SERVICE_UNAVAILABLE,
         "The notification service could not be reached; try again shortly.",
     )
 

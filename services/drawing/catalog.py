@@ -19,7 +19,7 @@ from services.drawing import drawing_messages as messages
 from services.drawing.change_feed import ChangeFeed
 from services.drawing.models import Base, Drawing, DrawingArea, DrawingSet
 from shared.db import RecordConflict, RecordNotFound, new_id, utcnow
-from shared.errors import FailedPrecondition
+from shared.errors import ErrorReason, FailedPrecondition
 from shared.paging import fetch_page
 
 RowT = TypeVar("RowT", bound=Base)
@@ -35,7 +35,7 @@ def existing(session: Session, model: type[RowT], kind: str, record_id: str) -> 
 def _refuse_if_connected(connected: bool, what: str) -> None:
     if connected:
         raise FailedPrecondition(
-            "CONNECTED_CONTENT_READ_ONLY",
+            ErrorReason.CONNECTED_CONTENT_READ_ONLY,
             f"This {what} is a connected copy: it follows its upstream project and cannot be "
             "edited here.",
         )

@@ -25,7 +25,7 @@ from services.drawing.file_rpcs import FileRpcs
 from services.drawing.models import Drawing, DrawingArea, DrawingRevision, DrawingSet, DrawingsGrant
 from services.drawing.servicer_state import DrawingServicerState
 from shared.caller_checks import require_platform_or_service
-from shared.errors import InvalidArgument
+from shared.errors import ErrorReason, InvalidArgument
 from shared.identity import current_principal
 from shared.permission_messages import level_from_message, level_to_message
 from shared.project_facts_messages import facts_from_message, facts_to_message
@@ -102,7 +102,7 @@ class DrawingServicer(
     ) -> pb.ListDrawingsPermissionsResponse:
         require_platform_or_service()
         if not request.project_id and not request.user_id:
-            raise InvalidArgument("MISSING_FIELD", "project_id or user_id is required.")
+            raise InvalidArgument(ErrorReason.MISSING_FIELD, "project_id or user_id is required.")
         if request.project_id and request.user_id:
             grant = self._permissions.grant_of(request.project_id, request.user_id)
             grants, next_token = ([grant] if grant is not None else []), ""
@@ -360,7 +360,8 @@ class DrawingServicer(
         project_ids = list(dict.fromkeys(request.project_ids))
         if len(project_ids) > MAX_WATCHED_HEADS:
             raise InvalidArgument(
-                "TOO_MANY_PROJECTS", f"At most {MAX_WATCHED_HEADS} projects can be watched."
+                ErrorReason.TOO_MANY_PROJECTS,
+                f"At most {MAX_WATCHED_HEADS} projects can be watched.",
             )
         reported: dict[str, int] = {}
         while context.is_active():

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from services.drawing.storage.refusals import StorageRefused
 from services.drawing.storage.signing import sign_mapping, verify_mapping
+from shared.errors import ErrorReason
 
 DOWNLOAD_PURPOSE = "download"
 FILES_PATH = "/files/"
@@ -53,18 +54,24 @@ def verify_download(
     expires_text = query.get("expires")
     signature = query.get("signature")
     if file_name is None or expires_text is None or signature is None:
-        raise DownloadRefused("DOWNLOAD_LINK_INVALID", "the link needs name, expires and signature")
+        raise DownloadRefused(
+            ErrorReason.DOWNLOAD_LINK_INVALID, "the link needs name, expires and signature"
+        )
     if not expires_text.isascii() or not expires_text.isdigit():
-        raise DownloadRefused("DOWNLOAD_LINK_INVALID", "expires is not a whole number")
+        raise DownloadRefused(ErrorReason.DOWNLOAD_LINK_INVALID, "expires is not a whole number")
     expires = int(expires_text)
     if not verify_mapping(_signed_values(sha256, file_name, expires), signature, secret):
-        raise DownloadRefused("DOWNLOAD_LINK_INVALID", "the link's signature does not verify")
+        raise DownloadRefused(
+            ErrorReason.DOWNLOAD_LINK_INVALID, "the link's signature does not verify"
+        )
     try:
         expires_at = datetime.fromtimestamp(expires, UTC)
     except (OverflowError, ValueError, OSError):
-        raise DownloadRefused("DOWNLOAD_LINK_INVALID", "expires is out of range") from None
+        raise DownloadRefused(
+            ErrorReason.DOWNLOAD_LINK_INVALID, "expires is out of range"
+        ) from None
     if now >= expires_at:
         raise DownloadRefused(
-            "DOWNLOAD_LINK_EXPIRED", f"the link expired at {expires_at.isoformat()}"
+            ErrorReason.DOWNLOAD_LINK_EXPIRED, f"the link expired at {expires_at.isoformat()}"
         )
     return DownloadGrant(sha256=sha256, file_name=file_name, expires_at=expires_at)
