@@ -377,7 +377,9 @@ class DrawingServiceServicer:
 
     def CreateDrawingArea(self, request, context):
         """Creates a drawing area. Caller: Drawings admin on the project.
-        Errors: ALREADY_EXISTS (AREA_NAME_TAKEN) when the project has an area of that name.
+        Errors: ALREADY_EXISTS (AREA_NAME_TAKEN, metadata `name`) when another area of the
+        project has that name, compared casefolded; connected copies count. (A copy itself
+        keeps its upstream area's name even if a local area has it.)
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -401,7 +403,8 @@ class DrawingServiceServicer:
     def UpdateDrawingArea(self, request, context):
         """Changes a drawing area's name or description. Caller: Drawings admin on the project.
         Errors: FAILED_PRECONDITION (CONNECTED_CONTENT_READ_ONLY) for a connected area;
-        ALREADY_EXISTS (AREA_NAME_TAKEN).
+        ALREADY_EXISTS (AREA_NAME_TAKEN, metadata `name`) when renaming to the name of another
+        area of the project, compared casefolded.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -545,9 +548,11 @@ class DrawingServiceServicer:
         field `file`; the storage service answers 204. It refuses a wrong signature, an
         expired policy, an oversized file or another content type. Safe to retry without a
         request id: an unused upload simply expires. Caller: Drawings standard on the project.
-        Errors: INVALID_ARGUMENT (INVALID_FILE_NAME) for a name that does not end in ".pdf",
-        contains a slash, a backslash or one of < > : | ? *, is longer than 255 characters or
-        has white space just before or after the extension (R30).
+        Errors: INVALID_ARGUMENT for a `response_filename` against R30, with reason
+        FILE_NAME_EMPTY (empty, or nothing before ".pdf"), FILE_NAME_NOT_PDF (does not end in
+        ".pdf"), FILE_NAME_FORBIDDEN_CHARACTER (a slash, a backslash or one of < > : | ? *),
+        FILE_NAME_CONTROL_CHARACTER, FILE_NAME_TOO_LONG (more than 255 characters) or
+        FILE_NAME_SPACE_AROUND_EXTENSION (white space just before or after the extension).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

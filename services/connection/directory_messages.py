@@ -19,7 +19,9 @@ from shared.timestamps import timestamp_of
 
 # Caller-assigned ids (the platform's own) are kept to a safe, printable alphabet.
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-_FILE_STORAGE_LOCATION_PATTERN = re.compile(r"^[a-z]{2,16}$")
+# The regions the platform stores files in (Company.file_storage_location). A fixed list:
+# a typo would otherwise create a region of its own that no other company shares (R11).
+FILE_STORAGE_LOCATIONS = ("us", "ca", "eu", "uk", "au")
 MAX_NAME_LENGTH = 255
 
 _APPROVAL_PREFERENCES: dict[int, str] = {
@@ -108,12 +110,14 @@ def required_name(value: str, field: str) -> str:
 
 
 def file_storage_location(value: str) -> str:
-    if not _FILE_STORAGE_LOCATION_PATTERN.match(value):
+    """One of the known locations, whatever its case, stored in lower case."""
+    location = value.lower()
+    if location not in FILE_STORAGE_LOCATIONS:
         raise InvalidArgument(
             ErrorReason.INVALID_FILE_STORAGE_LOCATION,
-            "company.file_storage_location must be a lower-case region code such as 'us'.",
+            f"company.file_storage_location must be one of {', '.join(FILE_STORAGE_LOCATIONS)}.",
         )
-    return value
+    return location
 
 
 def approval_preference(value: int) -> str:

@@ -102,7 +102,7 @@ class DrawingServicer(
     ) -> pb.ListDrawingsPermissionsResponse:
         require_platform_or_service()
         if not request.project_id and not request.user_id:
-            raise InvalidArgument(ErrorReason.MISSING_FIELD, "project_id or user_id is required.")
+            raise InvalidArgument(ErrorReason.FILTER_REQUIRED, "project_id or user_id is required.")
         if request.project_id and request.user_id:
             grant = self._permissions.grant_of(request.project_id, request.user_id)
             grants, next_token = ([grant] if grant is not None else []), ""
