@@ -42,9 +42,11 @@ class ConnectionServiceStub:
     trailing metadata; it is unrelated to the `request_id` fields below.
 
     Errors. A failed call answers a google.rpc.Status whose details hold a
-    google.rpc.ErrorInfo with domain "connectability" and a stable UPPER_SNAKE `reason`
-    (for example REVISION_LIMIT_EXCEEDED or CHAINED_CONNECTION); the status message is a
-    sentence for people. Branch on the code and reason, never on the message. Each RPC
+    google.rpc.ErrorInfo with domain "connectability" and a stable `reason`: the name of an
+    ErrorReason value (error_reason.proto, which says when each is answered and with which
+    metadata), for example REVISION_LIMIT_EXCEEDED or CHAINED_CONNECTION. The google.rpc
+    protos to decode it are in protos/google/rpc. The status message is a sentence for
+    people. Branch on the code and reason, never on the message. Each RPC
     lists the reasons it is expected to answer; any call may also answer the conventions'
     reasons described here.
     - NOT_FOUND: the thing does not exist, or the caller may not see it. The two answers are
@@ -272,9 +274,11 @@ class ConnectionServiceServicer:
     trailing metadata; it is unrelated to the `request_id` fields below.
 
     Errors. A failed call answers a google.rpc.Status whose details hold a
-    google.rpc.ErrorInfo with domain "connectability" and a stable UPPER_SNAKE `reason`
-    (for example REVISION_LIMIT_EXCEEDED or CHAINED_CONNECTION); the status message is a
-    sentence for people. Branch on the code and reason, never on the message. Each RPC
+    google.rpc.ErrorInfo with domain "connectability" and a stable `reason`: the name of an
+    ErrorReason value (error_reason.proto, which says when each is answered and with which
+    metadata), for example REVISION_LIMIT_EXCEEDED or CHAINED_CONNECTION. The google.rpc
+    protos to decode it are in protos/google/rpc. The status message is a sentence for
+    people. Branch on the code and reason, never on the message. Each RPC
     lists the reasons it is expected to answer; any call may also answer the conventions'
     reasons described here.
     - NOT_FOUND: the thing does not exist, or the caller may not see it. The two answers are
@@ -816,9 +820,11 @@ class ConnectionService:
     trailing metadata; it is unrelated to the `request_id` fields below.
 
     Errors. A failed call answers a google.rpc.Status whose details hold a
-    google.rpc.ErrorInfo with domain "connectability" and a stable UPPER_SNAKE `reason`
-    (for example REVISION_LIMIT_EXCEEDED or CHAINED_CONNECTION); the status message is a
-    sentence for people. Branch on the code and reason, never on the message. Each RPC
+    google.rpc.ErrorInfo with domain "connectability" and a stable `reason`: the name of an
+    ErrorReason value (error_reason.proto, which says when each is answered and with which
+    metadata), for example REVISION_LIMIT_EXCEEDED or CHAINED_CONNECTION. The google.rpc
+    protos to decode it are in protos/google/rpc. The status message is a sentence for
+    people. Branch on the code and reason, never on the message. Each RPC
     lists the reasons it is expected to answer; any call may also answer the conventions'
     reasons described here.
     - NOT_FOUND: the thing does not exist, or the caller may not see it. The two answers are

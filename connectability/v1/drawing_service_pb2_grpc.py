@@ -35,8 +35,8 @@ class DrawingServiceStub:
     - Authentication: every call carries the metadata `authorization: Bearer <JWT>`; without
     a valid token it answers UNAUTHENTICATED.
     - Errors: a google.rpc.Status whose details hold a google.rpc.ErrorInfo with domain
-    "connectability" and a stable UPPER_SNAKE `reason`; branch on code and reason, not on
-    the message. Something the caller may not see answers NOT_FOUND, exactly as if it did
+    "connectability" and a stable `reason`, the name of an ErrorReason value
+    (error_reason.proto); branch on code and reason, not on the message. Something the caller may not see answers NOT_FOUND, exactly as if it did
     not exist (R27); PERMISSION_DENIED means it is visible but the caller lacks the level
     the RPC names. Client applications calling into a company that forbids them get
     PERMISSION_DENIED, reason OUTSIDE_APPLICATIONS_FORBIDDEN (R31). Changes to an inactive
@@ -291,8 +291,8 @@ class DrawingServiceServicer:
     - Authentication: every call carries the metadata `authorization: Bearer <JWT>`; without
     a valid token it answers UNAUTHENTICATED.
     - Errors: a google.rpc.Status whose details hold a google.rpc.ErrorInfo with domain
-    "connectability" and a stable UPPER_SNAKE `reason`; branch on code and reason, not on
-    the message. Something the caller may not see answers NOT_FOUND, exactly as if it did
+    "connectability" and a stable `reason`, the name of an ErrorReason value
+    (error_reason.proto); branch on code and reason, not on the message. Something the caller may not see answers NOT_FOUND, exactly as if it did
     not exist (R27); PERMISSION_DENIED means it is visible but the caller lacks the level
     the RPC names. Client applications calling into a company that forbids them get
     PERMISSION_DENIED, reason OUTSIDE_APPLICATIONS_FORBIDDEN (R31). Changes to an inactive
@@ -947,8 +947,8 @@ class DrawingService:
     - Authentication: every call carries the metadata `authorization: Bearer <JWT>`; without
     a valid token it answers UNAUTHENTICATED.
     - Errors: a google.rpc.Status whose details hold a google.rpc.ErrorInfo with domain
-    "connectability" and a stable UPPER_SNAKE `reason`; branch on code and reason, not on
-    the message. Something the caller may not see answers NOT_FOUND, exactly as if it did
+    "connectability" and a stable `reason`, the name of an ErrorReason value
+    (error_reason.proto); branch on code and reason, not on the message. Something the caller may not see answers NOT_FOUND, exactly as if it did
     not exist (R27); PERMISSION_DENIED means it is visible but the caller lacks the level
     the RPC names. Client applications calling into a company that forbids them get
     PERMISSION_DENIED, reason OUTSIDE_APPLICATIONS_FORBIDDEN (R31). Changes to an inactive
