@@ -151,7 +151,7 @@ def email_address(value: str) -> str:
         return str(validate_email(value, check_deliverability=False).normalized)
     except EmailNotValidError as error:
         raise InvalidArgument(
-            ErrorReason.INVALID_EMAIL_ADDRESS, f"user.email is not valid: {error}"
+            ErrorReason.INVALID_EMAIL_ADDRESS, f"user.email is not valid: {error}", {"email": value}
         ) from error
 
 
