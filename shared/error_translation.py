@@ -33,6 +33,7 @@ NOT_FOUND_REASONS: dict[str, ErrorReasonValue] = {
     "drawing_set": ErrorReason.DRAWING_SET_NOT_FOUND,
     "drawing": ErrorReason.DRAWING_NOT_FOUND,
     "revision": ErrorReason.REVISION_NOT_FOUND,
+    "drawing_upload": ErrorReason.DRAWING_UPLOAD_NOT_FOUND,
     "upload": ErrorReason.UPLOAD_NOT_FOUND,
 }
 

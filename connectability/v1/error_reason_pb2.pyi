@@ -46,6 +46,7 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DRAWING_SET_NOT_FOUND: _ClassVar[ErrorReason]
     DRAWING_NOT_FOUND: _ClassVar[ErrorReason]
     REVISION_NOT_FOUND: _ClassVar[ErrorReason]
+    DRAWING_UPLOAD_NOT_FOUND: _ClassVar[ErrorReason]
     UPLOAD_NOT_FOUND: _ClassVar[ErrorReason]
     FILE_NOT_FOUND: _ClassVar[ErrorReason]
     ID_ALREADY_EXISTS: _ClassVar[ErrorReason]
@@ -164,6 +165,7 @@ DRAWING_AREA_NOT_FOUND: ErrorReason
 DRAWING_SET_NOT_FOUND: ErrorReason
 DRAWING_NOT_FOUND: ErrorReason
 REVISION_NOT_FOUND: ErrorReason
+DRAWING_UPLOAD_NOT_FOUND: ErrorReason
 UPLOAD_NOT_FOUND: ErrorReason
 FILE_NOT_FOUND: ErrorReason
 ID_ALREADY_EXISTS: ErrorReason
