@@ -9,6 +9,7 @@ the value's name). Clients branch on the reason, never on the message.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TypeAlias
 
 import grpc
 from google.protobuf import any_pb2
@@ -23,7 +24,8 @@ ERROR_DOMAIN = "connectability"
 # The catalogue of reason codes (protos/connectability/v1/error_reason.proto). A value's
 # name is the wire reason: ``ErrorReason.Name(ErrorReason.TOKEN_MISSING) == "TOKEN_MISSING"``.
 ErrorReason = error_reason_pb2.ErrorReason
-ErrorReasonValue = error_reason_pb2.ErrorReason.ValueType
+# The type of one value (ErrorReason.TOKEN_MISSING); plain ints at run time.
+ErrorReasonValue: TypeAlias = error_reason_pb2.ErrorReason
 
 
 def reason_name(reason: ErrorReasonValue) -> str:
