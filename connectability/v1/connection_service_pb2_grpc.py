@@ -85,7 +85,8 @@ class ConnectionServiceStub:
 
     Ids. Every resource has a string `id`: a UUID the server assigns, unless the create
     request supplies one (company_id, project_id, user_id: 1 to 64 characters of letters,
-    digits, `-` and `_`; taken ids answer ALREADY_EXISTS, reason ID_ALREADY_EXISTS).
+    digits, `.`, `-` and `_`, else INVALID_ARGUMENT, reason INVALID_ID; taken ids answer
+    ALREADY_EXISTS, reason ID_ALREADY_EXISTS).
     Dates without a time are strings "YYYY-MM-DD"; times are google.protobuf.Timestamp.
 
     Callers of this service: each RPC's comment says who may call it. "Platform" is the
@@ -317,7 +318,8 @@ class ConnectionServiceServicer:
 
     Ids. Every resource has a string `id`: a UUID the server assigns, unless the create
     request supplies one (company_id, project_id, user_id: 1 to 64 characters of letters,
-    digits, `-` and `_`; taken ids answer ALREADY_EXISTS, reason ID_ALREADY_EXISTS).
+    digits, `.`, `-` and `_`, else INVALID_ARGUMENT, reason INVALID_ID; taken ids answer
+    ALREADY_EXISTS, reason ID_ALREADY_EXISTS).
     Dates without a time are strings "YYYY-MM-DD"; times are google.protobuf.Timestamp.
 
     Callers of this service: each RPC's comment says who may call it. "Platform" is the
@@ -863,7 +865,8 @@ class ConnectionService:
 
     Ids. Every resource has a string `id`: a UUID the server assigns, unless the create
     request supplies one (company_id, project_id, user_id: 1 to 64 characters of letters,
-    digits, `-` and `_`; taken ids answer ALREADY_EXISTS, reason ID_ALREADY_EXISTS).
+    digits, `.`, `-` and `_`, else INVALID_ARGUMENT, reason INVALID_ID; taken ids answer
+    ALREADY_EXISTS, reason ID_ALREADY_EXISTS).
     Dates without a time are strings "YYYY-MM-DD"; times are google.protobuf.Timestamp.
 
     Callers of this service: each RPC's comment says who may call it. "Platform" is the
