@@ -43,7 +43,8 @@ def reason_name(reason: ErrorReasonValue) -> str:
 class DomainError(Exception):
     """An expected refusal: a status code, a catalogued reason and a readable message.
 
-    ``reason`` is an ``ErrorReason`` value; the attribute of that name holds its wire name.
+    The ``reason`` argument is an ``ErrorReason`` value, kept as ``reason_value``; the
+    ``reason`` attribute holds its wire name.
     """
 
     code: grpc.StatusCode = grpc.StatusCode.UNKNOWN
@@ -57,6 +58,7 @@ class DomainError(Exception):
     ):
         super().__init__(message)
         self.reason = reason_name(reason)
+        self.reason_value = reason
         self.message = message
         self.metadata = dict(metadata or {})
         # More google.rpc error details after the ErrorInfo, e.g. a RetryInfo.

@@ -12,6 +12,7 @@ code, or a google.api.field_behavior.
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -164,3 +165,31 @@ def test_the_wire_reason_is_the_value_name() -> None:
     info = error_details_pb2.ErrorInfo()
     assert detail.Unpack(info)
     assert (info.reason, info.domain) == ("REVISION_NOT_IN_SET", ERROR_DOMAIN)
+
+
+def test_no_code_passes_a_free_string_reason() -> None:
+    """Statically, so a merged branch's string reason fails here, not as INTERNAL at run time.
+
+    Flags any call whose first argument is an UPPER_SNAKE string or an f-string that builds
+    one (``f"{kind}_NOT_FOUND"``): reasons are ``ErrorReason`` values.
+    """
+    found = []
+    for folder in ("services", "shared"):
+        for path in REPO_ROOT.joinpath(folder).rglob("*.py"):
+            if path.name.endswith(("_pb2.py", "_pb2_grpc.py")):
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Call) and node.args and _looks_like_reason(node.args[0]):
+                    found.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno}")
+    assert not found, f"free-string reasons: {found}"
+
+
+def _looks_like_reason(argument: ast.expr) -> bool:
+    if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+        return UPPER_SNAKE.fullmatch(argument.value) is not None
+    if isinstance(argument, ast.JoinedStr):
+        text = "".join(
+            part.value if isinstance(part, ast.Constant) else "X" for part in argument.values
+        )
+        return UPPER_SNAKE.fullmatch(text) is not None
+    return False

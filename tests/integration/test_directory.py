@@ -217,6 +217,14 @@ def test_taken_ids_and_emails_answer_their_documented_reasons(platform: Platform
         "ALREADY_EXISTS",
         "EMAIL_ALREADY_REGISTERED",
     )
+    other = platform.user(company.id)
+    take_address = pb.UpdateUserRequest(
+        user=pb.User(id=other.id, email=user.email), update_mask=FieldMask(paths=["email"])
+    )
+    assert refusal(platform.connection.UpdateUser, take_address, token) == (
+        "ALREADY_EXISTS",
+        "EMAIL_ALREADY_REGISTERED",
+    )
 
 
 def test_listing_drawings_grants_needs_a_filter(platform: Platform) -> None:
