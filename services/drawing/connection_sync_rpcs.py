@@ -37,6 +37,7 @@ class ConnectionSyncRpcs(DrawingServicerState):
                 raise FailedPrecondition(
                     ErrorReason.PROJECT_INACTIVE,
                     f"Project {facts.project_id!r} is inactive; the copy waits.",
+                    {"project_id": facts.project_id},
                 )
 
         def copy(session: Session) -> pb.CopyPublishedRevisionsResponse:
