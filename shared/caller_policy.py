@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.errors import PermissionDenied, Reason
+from shared.errors import ErrorReason, PermissionDenied
 from shared.identity import Principal, PrincipalKind
 
 CONNECTION_MANAGER = "Connection Manager"
@@ -95,8 +95,9 @@ class Callers:
             return
         if not self.platform and not self.services:
             raise PermissionDenied(
-                "PERSON_REQUIRED", "This is done by people (or applications acting for them)."
+                ErrorReason.PERSON_REQUIRED,
+                "This is done by people (or applications acting for them).",
             )
         raise PermissionDenied(
-            Reason.PERMISSION_DENIED, f"This method's {self.sentence()[:-1].lower()}"
+            ErrorReason.PERMISSION_DENIED, f"This method's {self.sentence()[:-1].lower()}"
         )

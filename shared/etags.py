@@ -20,9 +20,8 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from shared.db import RecordNotFound
-from shared.errors import Aborted
+from shared.errors import Aborted, ErrorReason
 
-ETAG_MISMATCH = "ETAG_MISMATCH"
 RowT = TypeVar("RowT")
 
 
@@ -53,7 +52,7 @@ def require_fresh_etag(given: str, current: str, kind: str) -> None:
     """
     if given and given != current:
         raise Aborted(
-            ETAG_MISMATCH,
+            ErrorReason.ETAG_MISMATCH,
             f"The {kind} changed since it was read (its etag differs); read it again and "
             "apply the change to the new version.",
             {"kind": kind},

@@ -42,8 +42,8 @@ from shared.config import Settings
 from shared.error_translation import domain_error_for
 from shared.errors import (
     DomainError,
+    ErrorReason,
     Internal,
-    Reason,
     Unauthenticated,
     Unavailable,
     Unimplemented,
@@ -244,7 +244,7 @@ class ErrorMappingInterceptor(_AroundInterceptor):
         except NotImplementedError:
             abort_with_error(
                 context,
-                Unimplemented(Reason.NOT_IMPLEMENTED, f"{method} is not implemented yet."),
+                Unimplemented(ErrorReason.NOT_IMPLEMENTED, f"{method} is not implemented yet."),
             )
         except Exception as error:
             if not context.is_active():
@@ -264,7 +264,7 @@ class ErrorMappingInterceptor(_AroundInterceptor):
             abort_with_error(
                 context,
                 Internal(
-                    Reason.INTERNAL_ERROR,
+                    ErrorReason.INTERNAL_ERROR,
                     f"An internal error occurred; quote request id {request_id} when reporting it.",
                 ),
             )
@@ -284,10 +284,10 @@ class AuthenticationInterceptor(_AroundInterceptor):
         header = _metadata_value(context, "authorization")
         scheme, _, token = header.partition(" ")
         if not header:
-            raise Unauthenticated(Reason.TOKEN_MISSING, "A bearer token is required.")
+            raise Unauthenticated(ErrorReason.TOKEN_MISSING, "A bearer token is required.")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated(
-                Reason.TOKEN_MALFORMED, "The authorization header must be 'Bearer <token>'."
+                ErrorReason.TOKEN_MALFORMED, "The authorization header must be 'Bearer <token>'."
             )
         principal = self._verifier.verify(token.strip())
         binding = bind_principal(principal)
@@ -348,7 +348,7 @@ class ShutdownGateInterceptor(_AroundInterceptor):
     @contextmanager
     def around(self, method: str, context: grpc.ServicerContext, streaming: bool) -> Iterator[None]:
         if self._in_flight.closed.is_set():
-            raise Unavailable(Reason.SHUTTING_DOWN, "The service is shutting down; try again.")
+            raise Unavailable(ErrorReason.SHUTTING_DOWN, "The service is shutting down; try again.")
         yield
 
 

@@ -24,7 +24,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 
-from shared.errors import Reason, Unauthenticated
+from shared.errors import ErrorReason, Unauthenticated
 from shared.identity import ClaimsError, Principal, principal_from_claims
 
 log = logging.getLogger("connectability.tokens")
@@ -111,21 +111,24 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Principal:
         if not token:
-            raise Unauthenticated(Reason.TOKEN_MISSING, "A bearer token is required.")
+            raise Unauthenticated(ErrorReason.TOKEN_MISSING, "A bearer token is required.")
         try:
             # PyJWT refuses a non-string `kid` with InvalidTokenError, not DecodeError.
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as exc:
-            raise Unauthenticated(Reason.TOKEN_MALFORMED, "The bearer token is malformed.") from exc
+            raise Unauthenticated(
+                ErrorReason.TOKEN_MALFORMED, "The bearer token is malformed."
+            ) from exc
         key_id = header.get("kid")
         if not isinstance(key_id, str):
             raise Unauthenticated(
-                Reason.TOKEN_MALFORMED, "The bearer token's header must name its key as a string."
+                ErrorReason.TOKEN_MALFORMED,
+                "The bearer token's header must name its key as a string.",
             )
         key = self._keys.current().get(key_id)
         if key is None:
             raise Unauthenticated(
-                Reason.TOKEN_KEY_UNKNOWN, "The bearer token is signed with an unknown key."
+                ErrorReason.TOKEN_KEY_UNKNOWN, "The bearer token is signed with an unknown key."
             )
         try:
             claims = jwt.decode(
@@ -138,32 +141,41 @@ class TokenVerifier:
                 options={"require": ["exp", "iat", "sub", "aud", "iss"]},
             )
         except jwt.ExpiredSignatureError as exc:
-            raise Unauthenticated(Reason.TOKEN_EXPIRED, "The bearer token has expired.") from exc
+            raise Unauthenticated(
+                ErrorReason.TOKEN_EXPIRED, "The bearer token has expired."
+            ) from exc
         except jwt.ImmatureSignatureError as exc:
             raise Unauthenticated(
-                Reason.TOKEN_NOT_YET_VALID, "The bearer token is not valid yet."
+                ErrorReason.TOKEN_NOT_YET_VALID, "The bearer token is not valid yet."
             ) from exc
         except jwt.InvalidAudienceError as exc:
             raise Unauthenticated(
-                Reason.TOKEN_AUDIENCE_INVALID, "The bearer token is not meant for this system."
+                ErrorReason.TOKEN_AUDIENCE_INVALID, "The bearer token is not meant for this system."
             ) from exc
         except jwt.InvalidIssuerError as exc:
             raise Unauthenticated(
-                Reason.TOKEN_ISSUER_UNTRUSTED, "The bearer token comes from an untrusted issuer."
+                ErrorReason.TOKEN_ISSUER_UNTRUSTED,
+                "The bearer token comes from an untrusted issuer.",
             ) from exc
         except jwt.InvalidSignatureError as exc:
             raise Unauthenticated(
-                Reason.TOKEN_SIGNATURE_INVALID, "The bearer token's signature does not verify."
+                ErrorReason.TOKEN_SIGNATURE_INVALID, "The bearer token's signature does not verify."
             ) from exc
         except jwt.MissingRequiredClaimError as exc:
-            raise Unauthenticated(Reason.TOKEN_CLAIMS_INVALID, f"The bearer token {exc}.") from exc
+            raise Unauthenticated(
+                ErrorReason.TOKEN_CLAIMS_INVALID, f"The bearer token {exc}."
+            ) from exc
         except jwt.InvalidTokenError as exc:
-            raise Unauthenticated(Reason.TOKEN_MALFORMED, "The bearer token is malformed.") from exc
+            raise Unauthenticated(
+                ErrorReason.TOKEN_MALFORMED, "The bearer token is malformed."
+            ) from exc
         self._check_lifetime(claims)
         try:
             return principal_from_claims(claims)
         except ClaimsError as exc:
-            raise Unauthenticated(Reason.TOKEN_CLAIMS_INVALID, f"Invalid token: {exc}.") from exc
+            raise Unauthenticated(
+                ErrorReason.TOKEN_CLAIMS_INVALID, f"Invalid token: {exc}."
+            ) from exc
 
     def _check_lifetime(self, claims: dict[str, Any]) -> None:
         # PyJWT has checked that both convert to int (they may arrive as strings).
@@ -172,7 +184,7 @@ class TokenVerifier:
         latest_expiry = time.time() + self._max_lifetime + CLOCK_SKEW_SECONDS
         if expires_at - issued_at > self._max_lifetime or expires_at > latest_expiry:
             raise Unauthenticated(
-                Reason.TOKEN_LIFETIME_TOO_LONG,
+                ErrorReason.TOKEN_LIFETIME_TOO_LONG,
                 f"The bearer token lives longer than the {int(self._max_lifetime)} seconds "
                 "this system accepts.",
             )

@@ -42,9 +42,11 @@ class ConnectionServiceStub:
     trailing metadata; it is unrelated to the `request_id` fields below.
 
     Errors. A failed call answers a google.rpc.Status whose details hold a
-    google.rpc.ErrorInfo with domain "connectability" and a stable UPPER_SNAKE `reason`
-    (for example REVISION_LIMIT_EXCEEDED or CHAINED_CONNECTION); the status message is a
-    sentence for people. Branch on the code and reason, never on the message. Each RPC
+    google.rpc.ErrorInfo with domain "connectability" and a stable `reason`: the name of an
+    ErrorReason value (error_reason.proto, which says when each is answered and with which
+    metadata), for example REVISION_LIMIT_EXCEEDED or CHAINED_CONNECTION. The google.rpc
+    protos to decode it are in protos/google/rpc. The status message is a sentence for
+    people. Branch on the code and reason, never on the message. Each RPC
     lists the reasons it is expected to answer; any call may also answer the conventions'
     reasons described here.
     - NOT_FOUND: the thing does not exist, or the caller may not see it. The two answers are
@@ -83,7 +85,8 @@ class ConnectionServiceStub:
 
     Ids. Every resource has a string `id`: a UUID the server assigns, unless the create
     request supplies one (company_id, project_id, user_id: 1 to 64 characters of letters,
-    digits, `-` and `_`; taken ids answer ALREADY_EXISTS, reason ID_ALREADY_EXISTS).
+    digits, `.`, `-` and `_`, else INVALID_ARGUMENT, reason INVALID_ID; taken ids answer
+    ALREADY_EXISTS, reason ID_ALREADY_EXISTS).
     Dates without a time are strings "YYYY-MM-DD"; times are google.protobuf.Timestamp.
 
     Callers of this service: each RPC's comment ends with one "Caller:" or "Callers:"
@@ -277,9 +280,11 @@ class ConnectionServiceServicer:
     trailing metadata; it is unrelated to the `request_id` fields below.
 
     Errors. A failed call answers a google.rpc.Status whose details hold a
-    google.rpc.ErrorInfo with domain "connectability" and a stable UPPER_SNAKE `reason`
-    (for example REVISION_LIMIT_EXCEEDED or CHAINED_CONNECTION); the status message is a
-    sentence for people. Branch on the code and reason, never on the message. Each RPC
+    google.rpc.ErrorInfo with domain "connectability" and a stable `reason`: the name of an
+    ErrorReason value (error_reason.proto, which says when each is answered and with which
+    metadata), for example REVISION_LIMIT_EXCEEDED or CHAINED_CONNECTION. The google.rpc
+    protos to decode it are in protos/google/rpc. The status message is a sentence for
+    people. Branch on the code and reason, never on the message. Each RPC
     lists the reasons it is expected to answer; any call may also answer the conventions'
     reasons described here.
     - NOT_FOUND: the thing does not exist, or the caller may not see it. The two answers are
@@ -318,7 +323,8 @@ class ConnectionServiceServicer:
 
     Ids. Every resource has a string `id`: a UUID the server assigns, unless the create
     request supplies one (company_id, project_id, user_id: 1 to 64 characters of letters,
-    digits, `-` and `_`; taken ids answer ALREADY_EXISTS, reason ID_ALREADY_EXISTS).
+    digits, `.`, `-` and `_`, else INVALID_ARGUMENT, reason INVALID_ID; taken ids answer
+    ALREADY_EXISTS, reason ID_ALREADY_EXISTS).
     Dates without a time are strings "YYYY-MM-DD"; times are google.protobuf.Timestamp.
 
     Callers of this service: each RPC's comment ends with one "Caller:" or "Callers:"
@@ -872,9 +878,11 @@ class ConnectionService:
     trailing metadata; it is unrelated to the `request_id` fields below.
 
     Errors. A failed call answers a google.rpc.Status whose details hold a
-    google.rpc.ErrorInfo with domain "connectability" and a stable UPPER_SNAKE `reason`
-    (for example REVISION_LIMIT_EXCEEDED or CHAINED_CONNECTION); the status message is a
-    sentence for people. Branch on the code and reason, never on the message. Each RPC
+    google.rpc.ErrorInfo with domain "connectability" and a stable `reason`: the name of an
+    ErrorReason value (error_reason.proto, which says when each is answered and with which
+    metadata), for example REVISION_LIMIT_EXCEEDED or CHAINED_CONNECTION. The google.rpc
+    protos to decode it are in protos/google/rpc. The status message is a sentence for
+    people. Branch on the code and reason, never on the message. Each RPC
     lists the reasons it is expected to answer; any call may also answer the conventions'
     reasons described here.
     - NOT_FOUND: the thing does not exist, or the caller may not see it. The two answers are
@@ -913,7 +921,8 @@ class ConnectionService:
 
     Ids. Every resource has a string `id`: a UUID the server assigns, unless the create
     request supplies one (company_id, project_id, user_id: 1 to 64 characters of letters,
-    digits, `-` and `_`; taken ids answer ALREADY_EXISTS, reason ID_ALREADY_EXISTS).
+    digits, `.`, `-` and `_`, else INVALID_ARGUMENT, reason INVALID_ID; taken ids answer
+    ALREADY_EXISTS, reason ID_ALREADY_EXISTS).
     Dates without a time are strings "YYYY-MM-DD"; times are google.protobuf.Timestamp.
 
     Callers of this service: each RPC's comment ends with one "Caller:" or "Callers:"

@@ -35,8 +35,8 @@ class DrawingServiceStub:
     - Authentication: every call carries the metadata `authorization: Bearer <JWT>`; without
     a valid token it answers UNAUTHENTICATED.
     - Errors: a google.rpc.Status whose details hold a google.rpc.ErrorInfo with domain
-    "connectability" and a stable UPPER_SNAKE `reason`; branch on code and reason, not on
-    the message. Something the caller may not see answers NOT_FOUND, exactly as if it did
+    "connectability" and a stable `reason`, the name of an ErrorReason value
+    (error_reason.proto); branch on code and reason, not on the message. Something the caller may not see answers NOT_FOUND, exactly as if it did
     not exist (R27); PERMISSION_DENIED means it is visible but the caller lacks the level
     the RPC names. Client applications calling into a company that forbids them get
     PERMISSION_DENIED, reason OUTSIDE_APPLICATIONS_FORBIDDEN (R31). Changes to an inactive
@@ -291,8 +291,8 @@ class DrawingServiceServicer:
     - Authentication: every call carries the metadata `authorization: Bearer <JWT>`; without
     a valid token it answers UNAUTHENTICATED.
     - Errors: a google.rpc.Status whose details hold a google.rpc.ErrorInfo with domain
-    "connectability" and a stable UPPER_SNAKE `reason`; branch on code and reason, not on
-    the message. Something the caller may not see answers NOT_FOUND, exactly as if it did
+    "connectability" and a stable `reason`, the name of an ErrorReason value
+    (error_reason.proto); branch on code and reason, not on the message. Something the caller may not see answers NOT_FOUND, exactly as if it did
     not exist (R27); PERMISSION_DENIED means it is visible but the caller lacks the level
     the RPC names. Client applications calling into a company that forbids them get
     PERMISSION_DENIED, reason OUTSIDE_APPLICATIONS_FORBIDDEN (R31). Changes to an inactive
@@ -386,7 +386,9 @@ class DrawingServiceServicer:
 
     def CreateDrawingArea(self, request, context):
         """Creates a drawing area.
-        Errors: ALREADY_EXISTS (AREA_NAME_TAKEN) when the project has an area of that name.
+        Errors: ALREADY_EXISTS (AREA_NAME_TAKEN, metadata `name`) when another area of the
+        project has that name, compared casefolded; connected copies count. (A copy itself
+        keeps its upstream area's name even if a local area has it.)
         Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -412,8 +414,9 @@ class DrawingServiceServicer:
     def UpdateDrawingArea(self, request, context):
         """Changes a drawing area's name or description.
         Errors: FAILED_PRECONDITION (CONNECTED_CONTENT_READ_ONLY) for a connected area;
-        ALREADY_EXISTS (AREA_NAME_TAKEN); ABORTED (ETAG_MISMATCH) when drawing_area.etag is set
-        and stale (AIP-154).
+        ALREADY_EXISTS (AREA_NAME_TAKEN, metadata `name`) when renaming to the name of another
+        area of the project, compared casefolded; ABORTED (ETAG_MISMATCH) when
+        drawing_area.etag is set and stale (AIP-154).
         Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -574,9 +577,11 @@ class DrawingServiceServicer:
         field `file`; the storage service answers 204. It refuses a wrong signature, an
         expired policy, an oversized file or another content type. Safe to retry without a
         request id: an unused upload simply expires.
-        Errors: INVALID_ARGUMENT (INVALID_FILE_NAME) for a name that does not end in ".pdf",
-        contains a slash, a backslash or one of < > : | ? *, is longer than 255 characters or
-        has white space just before or after the extension (R30).
+        Errors: INVALID_ARGUMENT for a `response_filename` against R30, with reason
+        FILE_NAME_EMPTY (empty, or nothing before ".pdf"), FILE_NAME_NOT_PDF (does not end in
+        ".pdf"), FILE_NAME_FORBIDDEN_CHARACTER (a slash, a backslash or one of < > : | ? *),
+        FILE_NAME_CONTROL_CHARACTER, FILE_NAME_TOO_LONG (more than 255 characters) or
+        FILE_NAME_SPACE_AROUND_EXTENSION (white space just before or after the extension).
         Callers: platform; services (connection); Drawings standard on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -981,8 +986,8 @@ class DrawingService:
     - Authentication: every call carries the metadata `authorization: Bearer <JWT>`; without
     a valid token it answers UNAUTHENTICATED.
     - Errors: a google.rpc.Status whose details hold a google.rpc.ErrorInfo with domain
-    "connectability" and a stable UPPER_SNAKE `reason`; branch on code and reason, not on
-    the message. Something the caller may not see answers NOT_FOUND, exactly as if it did
+    "connectability" and a stable `reason`, the name of an ErrorReason value
+    (error_reason.proto); branch on code and reason, not on the message. Something the caller may not see answers NOT_FOUND, exactly as if it did
     not exist (R27); PERMISSION_DENIED means it is visible but the caller lacks the level
     the RPC names. Client applications calling into a company that forbids them get
     PERMISSION_DENIED, reason OUTSIDE_APPLICATIONS_FORBIDDEN (R31). Changes to an inactive

@@ -39,8 +39,8 @@ class NotificationServiceStub:
     - Authentication: every call carries the metadata `authorization: Bearer <JWT>`; without
     a valid token it answers UNAUTHENTICATED.
     - Errors: a google.rpc.Status whose details hold a google.rpc.ErrorInfo with domain
-    "connectability" and a stable UPPER_SNAKE `reason`; branch on code and reason, not on
-    the message. A project this service was never told about answers NOT_FOUND, reason
+    "connectability" and a stable `reason`, the name of an ErrorReason value
+    (error_reason.proto); branch on code and reason, not on the message. A project this service was never told about answers NOT_FOUND, reason
     PROJECT_NOT_FOUND.
     - Retries: clients retry automatically only UNAVAILABLE, with back-off, resending the
     same `request_id` or `idempotency_key` (AIP-155: the same id answers the first answer
@@ -101,8 +101,8 @@ class NotificationServiceServicer:
     - Authentication: every call carries the metadata `authorization: Bearer <JWT>`; without
     a valid token it answers UNAUTHENTICATED.
     - Errors: a google.rpc.Status whose details hold a google.rpc.ErrorInfo with domain
-    "connectability" and a stable UPPER_SNAKE `reason`; branch on code and reason, not on
-    the message. A project this service was never told about answers NOT_FOUND, reason
+    "connectability" and a stable `reason`, the name of an ErrorReason value
+    (error_reason.proto); branch on code and reason, not on the message. A project this service was never told about answers NOT_FOUND, reason
     PROJECT_NOT_FOUND.
     - Retries: clients retry automatically only UNAVAILABLE, with back-off, resending the
     same `request_id` or `idempotency_key` (AIP-155: the same id answers the first answer
@@ -229,8 +229,8 @@ class NotificationService:
     - Authentication: every call carries the metadata `authorization: Bearer <JWT>`; without
     a valid token it answers UNAUTHENTICATED.
     - Errors: a google.rpc.Status whose details hold a google.rpc.ErrorInfo with domain
-    "connectability" and a stable UPPER_SNAKE `reason`; branch on code and reason, not on
-    the message. A project this service was never told about answers NOT_FOUND, reason
+    "connectability" and a stable `reason`, the name of an ErrorReason value
+    (error_reason.proto); branch on code and reason, not on the message. A project this service was never told about answers NOT_FOUND, reason
     PROJECT_NOT_FOUND.
     - Retries: clients retry automatically only UNAVAILABLE, with back-off, resending the
     same `request_id` or `idempotency_key` (AIP-155: the same id answers the first answer

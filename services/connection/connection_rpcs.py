@@ -27,7 +27,14 @@ from services.connection.drawing_facts import DrawingFacts
 from services.connection.models import Company, Connection, ConnectionEvent, Project
 from services.connection.notification_outbox import NotificationOutbox
 from services.connection.sync.engine import SyncEngine
-from shared.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from shared.errors import (
+    ErrorReason,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    reason_name,
+)
 from shared.idempotent_calls import IdempotentCalls
 from shared.identity import Principal, PrincipalKind
 from shared.paging import fetch_page
@@ -77,17 +84,19 @@ def _event_message(event: ConnectionEvent) -> pb.ConnectionEvent:
 
 def _verdict_messages(verdicts: list[Verdict]) -> list[pb.RuleVerdict]:
     return [
-        pb.RuleVerdict(rule=v.rule, reason=v.reason, passed=v.passed, message=v.message)
+        pb.RuleVerdict(
+            rule=v.rule, reason=reason_name(v.reason), passed=v.passed, message=v.message
+        )
         for v in verdicts
     ]
 
 
 def _connection_hidden(connection_id: str) -> NotFound:
-    return NotFound("CONNECTION_NOT_FOUND", f"No connection {connection_id!r} was found.")
+    return NotFound(ErrorReason.CONNECTION_NOT_FOUND, f"No connection {connection_id!r} was found.")
 
 
 def _project_hidden(project_id: str) -> NotFound:
-    return NotFound("PROJECT_NOT_FOUND", f"No project {project_id!r} was found.")
+    return NotFound(ErrorReason.PROJECT_NOT_FOUND, f"No project {project_id!r} was found.")
 
 
 class ConnectionRpcs:
@@ -149,7 +158,7 @@ class ConnectionRpcs:
     def _require_admin(self, caller: Principal, project_id: str, side: str) -> None:
         if self._cm_level(caller, project_id) != "admin":
             raise PermissionDenied(
-                "CONNECTION_MANAGER_ADMIN_REQUIRED",
+                ErrorReason.CONNECTION_MANAGER_ADMIN_REQUIRED,
                 f"This needs the Connection Manager admin level on the {side} project.",
             )
 
@@ -222,7 +231,7 @@ class ConnectionRpcs:
         self._require_admin(caller, down_id, "downstream")
         if self._drawing_facts.drawings_level(down_id, caller.user_id) == "none":
             raise PermissionDenied(
-                "DRAWINGS_READ_ONLY_REQUIRED",
+                ErrorReason.DRAWINGS_READ_ONLY_REQUIRED,
                 "Connecting needs the Drawings read-only level on both projects.",
             )
 
@@ -245,7 +254,7 @@ class ConnectionRpcs:
             admin_of = [side for side in sides if self._held_level(caller, side) == "admin"]
             if not admin_of:
                 raise PermissionDenied(
-                    "CONNECTION_MANAGER_ADMIN_REQUIRED",
+                    ErrorReason.CONNECTION_MANAGER_ADMIN_REQUIRED,
                     "This needs the Connection Manager admin level on either project.",
                 )
             if all(self._access.outside_application_refused(caller, side) for side in admin_of):
@@ -336,7 +345,9 @@ class ConnectionRpcs:
     ) -> pb.DisconnectConnectionResponse:
         reason = _bounded_reason(request.reason)
         if not reason.strip():
-            raise InvalidArgument("REASON_REQUIRED", "Say why the projects are disconnected (R4).")
+            raise InvalidArgument(
+                ErrorReason.REASON_REQUIRED, "Say why the projects are disconnected (R4)."
+            )
         return self._decide(  # type: ignore[return-value]
             request,
             "DisconnectConnection",
@@ -400,7 +411,9 @@ class ConnectionRpcs:
 
 def _bounded_reason(reason: str) -> str:
     if len(reason) > MAX_REASON_LENGTH:
-        raise InvalidArgument("FIELD_TOO_LONG", f"reason is longer than {MAX_REASON_LENGTH}.")
+        raise InvalidArgument(
+            ErrorReason.FIELD_TOO_LONG, f"reason is longer than {MAX_REASON_LENGTH}."
+        )
     return reason
 
 

@@ -18,18 +18,18 @@ from services.connection.connection_rules import ProjectSide, RuleFacts
 from services.connection.models import Company, Connection, ConnectionEvent, Project
 from services.connection.sync.records import start_sync
 from shared.db import RecordNotFound, new_id, utcnow
-from shared.errors import FailedPrecondition
+from shared.errors import ErrorReason, ErrorReasonValue, FailedPrecondition
 
 LIVE_STATES = ("pending", "active")
 # The state_reason of a connection the upstream company's preference approved (R2, R5).
 AUTO_APPROVE_REASON = "auto_approve"
 # Which transitions exist, and the reason code refusing them from any other state.
-TRANSITIONS: dict[str, tuple[str, str, str]] = {
+TRANSITIONS: dict[str, tuple[str, str, ErrorReasonValue]] = {
     # verb: (from state, to state, refusal reason)
-    "approve": ("pending", "active", "CONNECTION_NOT_PENDING"),
-    "reject": ("pending", "rejected", "CONNECTION_NOT_PENDING"),
-    "withdraw": ("pending", "withdrawn", "CONNECTION_NOT_PENDING"),
-    "disconnect": ("active", "disconnected", "CONNECTION_NOT_ACTIVE"),
+    "approve": ("pending", "active", ErrorReason.CONNECTION_NOT_PENDING),
+    "reject": ("pending", "rejected", ErrorReason.CONNECTION_NOT_PENDING),
+    "withdraw": ("pending", "withdrawn", ErrorReason.CONNECTION_NOT_PENDING),
+    "disconnect": ("active", "disconnected", ErrorReason.CONNECTION_NOT_ACTIVE),
 }
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from services.connection.directory import Directory
 from shared.db import RecordNotFound
-from shared.errors import PermissionDenied
+from shared.errors import ErrorReason, PermissionDenied
 from shared.identity import Principal, PrincipalKind
 from shared.outside_applications import (
     outside_applications_refusal,
@@ -98,12 +98,13 @@ class DirectoryAccess:
         self.require_company_visible(caller, company_id)
         if not self.is_company_admin(caller, company_id):
             raise PermissionDenied(
-                "COMPANY_ADMIN_REQUIRED", "Only a company admin may change company settings."
+                ErrorReason.COMPANY_ADMIN_REQUIRED,
+                "Only a company admin may change company settings.",
             )
         beyond = sorted(fields - COMPANY_ADMIN_FIELDS)
         if beyond:
             raise PermissionDenied(
-                "PLATFORM_ONLY_FIELD",
+                ErrorReason.PLATFORM_ONLY_FIELD,
                 f"Only the platform may change these company fields: {', '.join(beyond)}.",
             )
 
@@ -114,7 +115,7 @@ class DirectoryAccess:
         self.require_project_visible(caller, project_id)
         if not self.is_company_admin(caller, self._directory.get_project(project_id).company_id):
             raise PermissionDenied(
-                "COMPANY_ADMIN_REQUIRED",
+                ErrorReason.COMPANY_ADMIN_REQUIRED,
                 "Only a company admin of the owning company may change a project.",
             )
 
@@ -128,12 +129,12 @@ class DirectoryAccess:
             caller, self._directory.get_user(user_id).company_id
         ):
             raise PermissionDenied(
-                "COMPANY_ADMIN_REQUIRED", "Only a company admin may change another user."
+                ErrorReason.COMPANY_ADMIN_REQUIRED, "Only a company admin may change another user."
             )
         beyond = sorted(fields - PERSON_USER_FIELDS)
         if beyond:
             raise PermissionDenied(
-                "PLATFORM_ONLY_FIELD",
+                ErrorReason.PLATFORM_ONLY_FIELD,
                 f"Only the platform may change these user fields: {', '.join(beyond)}.",
             )
 
@@ -144,7 +145,7 @@ class DirectoryAccess:
         self.require_project_visible(caller, project_id)
         if self._directory.connection_manager_level(project_id, caller.user_id) != "admin":
             raise PermissionDenied(
-                "CONNECTION_MANAGER_ADMIN_REQUIRED",
+                ErrorReason.CONNECTION_MANAGER_ADMIN_REQUIRED,
                 "Granting Connection Manager levels needs the admin level on the project.",
             )
 

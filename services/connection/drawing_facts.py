@@ -11,7 +11,7 @@ import grpc
 from connectability.v1 import common_pb2
 from connectability.v1 import drawing_service_pb2 as drawing_pb
 from connectability.v1 import drawing_service_pb2_grpc as drawing_grpc
-from shared.errors import Unavailable
+from shared.errors import ErrorReason, Unavailable
 
 _LEVELS = {
     common_pb2.PERMISSION_LEVEL_NONE: "none",
@@ -23,7 +23,7 @@ _LEVELS = {
 
 def _unavailable(error: grpc.RpcError) -> Unavailable:
     return Unavailable(
-        "DRAWING_SERVICE_UNAVAILABLE",
+        ErrorReason.DRAWING_SERVICE_UNAVAILABLE,
         "The drawing service could not be asked; try again shortly.",
         {"code": error.code().name},  # type: ignore[attr-defined]
     )

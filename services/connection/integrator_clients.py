@@ -22,14 +22,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.connection.models import Company, IntegratorClient, User
 from shared.db import RecordNotFound, new_id, utcnow
-from shared.errors import InvalidArgument, NotFound, PermissionDenied, Reason, ResourceExhausted
+from shared.errors import (
+    ErrorReason,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    ResourceExhausted,
+)
 from shared.identity import Principal, PrincipalKind
 
 DEFAULT_RATE_LIMIT_PER_HOUR = 3_600
 DEFAULT_CLIENTS_PER_COMPANY = 20
 MAX_RATE_LIMIT_PER_HOUR = 1_000_000
-RATE_LIMIT_ABOVE_DEFAULT = "RATE_LIMIT_ABOVE_DEFAULT"
-INTEGRATOR_CLIENT_LIMIT_REACHED = "INTEGRATOR_CLIENT_LIMIT_REACHED"
 ON_BEHALF_OF_USER, SERVICE_ACCOUNT = "on_behalf_of_user", "service_account"
 
 
@@ -60,21 +64,23 @@ def rate_limit_of(requested: int, default: int = DEFAULT_RATE_LIMIT_PER_HOUR) ->
         return default
     if not 0 < requested <= MAX_RATE_LIMIT_PER_HOUR:
         raise InvalidArgument(
-            "RATE_LIMIT_INVALID",
+            ErrorReason.RATE_LIMIT_INVALID,
             f"rate_limit_per_hour must be between 1 and {MAX_RATE_LIMIT_PER_HOUR} (0: default).",
         )
     return requested
 
 
 def client_hidden(client_id: str) -> NotFound:
-    return NotFound("INTEGRATOR_CLIENT_NOT_FOUND", f"No integrator client {client_id!r} was found.")
+    return NotFound(
+        ErrorReason.INTEGRATOR_CLIENT_NOT_FOUND, f"No integrator client {client_id!r} was found."
+    )
 
 
 def _require_platform_or_user(caller: Principal) -> None:
     # Depends only on the caller's kind: reveals nothing about what exists.
     if caller.kind not in (PrincipalKind.PLATFORM, PrincipalKind.USER):
         raise PermissionDenied(
-            Reason.PERMISSION_DENIED,
+            ErrorReason.PERMISSION_DENIED,
             "Only the platform or a company admin manages client applications.",
         )
 
@@ -106,12 +112,12 @@ class IntegratorClients:
                 raise RecordNotFound("user", spec.user_id)
             if spec.mode == SERVICE_ACCOUNT and not user.service_account:
                 raise InvalidArgument(
-                    "SERVICE_ACCOUNT_USER_REQUIRED",
+                    ErrorReason.SERVICE_ACCOUNT_USER_REQUIRED,
                     "A service-account client acts as a service-account user.",
                 )
             if spec.mode == ON_BEHALF_OF_USER and user.service_account:
                 raise InvalidArgument(
-                    "PERSON_USER_REQUIRED",
+                    ErrorReason.PERSON_USER_REQUIRED,
                     "An on-behalf-of-user client acts for a person, not a service account.",
                 )
             if (
@@ -120,7 +126,7 @@ class IntegratorClients:
                 and caller.user_id != spec.user_id
             ):
                 raise PermissionDenied(
-                    "AUTHORISING_USER_MUST_BE_CALLER",
+                    ErrorReason.AUTHORISING_USER_MUST_BE_CALLER,
                     "A company admin authorises client applications only for themselves.",
                 )
 
@@ -141,7 +147,7 @@ class IntegratorClients:
         default = self.limits.default_rate_limit_per_hour
         if spec.rate_limit_per_hour > default:
             raise PermissionDenied(
-                RATE_LIMIT_ABOVE_DEFAULT,
+                ErrorReason.RATE_LIMIT_ABOVE_DEFAULT,
                 f"Only the platform may give a client more than the default {default:,} calls "
                 "per hour; ask for the default (0) or less.",
                 {"default_rate_limit_per_hour": str(default)},
@@ -158,7 +164,7 @@ class IntegratorClients:
         )
         if (usable or 0) >= limit:
             raise ResourceExhausted(
-                INTEGRATOR_CLIENT_LIMIT_REACHED,
+                ErrorReason.INTEGRATOR_CLIENT_LIMIT_REACHED,
                 f"The company already has {limit} client applications; revoke one "
                 "(DeleteIntegratorClient) before registering another.",
                 {"limit": str(limit)},
@@ -168,9 +174,13 @@ class IntegratorClients:
     def _require_company_admin(session: Session, caller: Principal) -> None:
         user = session.get(User, caller.user_id)
         if user is None or user.company_id != caller.company_id:
-            raise PermissionDenied("COMPANY_ADMIN_REQUIRED", "This needs a company admin.")
+            raise PermissionDenied(
+                ErrorReason.COMPANY_ADMIN_REQUIRED, "This needs a company admin."
+            )
         if user.company_role != "company_admin":
-            raise PermissionDenied("COMPANY_ADMIN_REQUIRED", "This needs a company admin.")
+            raise PermissionDenied(
+                ErrorReason.COMPANY_ADMIN_REQUIRED, "This needs a company admin."
+            )
 
     # Rows
 

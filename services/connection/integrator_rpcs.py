@@ -29,7 +29,7 @@ from services.connection.integrator_secrets import (
     new_client_secret,
 )
 from services.connection.models import IntegratorClient
-from shared.errors import InvalidArgument, Unauthenticated
+from shared.errors import ErrorReason, InvalidArgument, Unauthenticated
 from shared.idempotent_calls import IdempotentCalls
 from shared.identity import IntegratorMode, Principal, PrincipalKind
 from shared.outside_applications import outside_applications_refusal
@@ -37,7 +37,6 @@ from shared.request_checks import required_id
 from shared.timestamps import timestamp_of
 from shared.tokens import TokenIssuer
 
-CLIENT_CREDENTIALS_INVALID = "CLIENT_CREDENTIALS_INVALID"
 # Longer secrets are refused before hashing: ours are 47 characters.
 MAX_SECRET_LENGTH = 256
 
@@ -75,7 +74,7 @@ def integrator_client_message(client: IntegratorClient) -> pb.IntegratorClient:
 def _spec_of(client: pb.IntegratorClient, default_rate_limit: int) -> IntegratorClientSpec:
     if client.mode not in _MODES:
         raise InvalidArgument(
-            "INTEGRATOR_MODE_REQUIRED",
+            ErrorReason.INTEGRATOR_MODE_REQUIRED,
             "integrator_client.mode must be ON_BEHALF_OF_USER or SERVICE_ACCOUNT.",
         )
     return IntegratorClientSpec(
@@ -89,7 +88,8 @@ def _spec_of(client: pb.IntegratorClient, default_rate_limit: int) -> Integrator
 
 def _credentials_invalid() -> Unauthenticated:
     return Unauthenticated(
-        CLIENT_CREDENTIALS_INVALID, "The client id and secret do not name a usable client."
+        ErrorReason.CLIENT_CREDENTIALS_INVALID,
+        "The client id and secret do not name a usable client.",
     )
 
 

@@ -8,7 +8,7 @@ import grpc
 from connectability.v1 import common_pb2
 from connectability.v1 import notification_service_pb2 as notification_pb
 from connectability.v1 import notification_service_pb2_grpc as notification_grpc
-from shared.errors import Aborted, InvalidArgument, Unavailable, error_info_of
+from shared.errors import Aborted, ErrorReason, InvalidArgument, Unavailable, error_info_of
 
 # Refusals of the list itself, passed on with their reason.
 _PASSED_ON = {grpc.StatusCode.INVALID_ARGUMENT: InvalidArgument, grpc.StatusCode.ABORTED: Aborted}
@@ -18,10 +18,11 @@ def _translated(error: grpc.RpcError) -> Exception:
     """A refusal of the list itself keeps its reason; anything else is unavailability."""
     info = error_info_of(error)
     refusal = _PASSED_ON.get(error.code())  # type: ignore[attr-defined]
-    if refusal is not None and info is not None:
-        return refusal(info.reason, error.details(), dict(info.metadata))  # type: ignore[attr-defined]
+    if refusal is not None and info is not None and info.reason in ErrorReason.keys():
+        reason = ErrorReason.Value(info.reason)
+        return refusal(reason, error.details(), dict(info.metadata))  # type: ignore[attr-defined]
     return Unavailable(
-        "NOTIFICATION_SERVICE_UNAVAILABLE",
+        ErrorReason.NOTIFICATION_SERVICE_UNAVAILABLE,
         "The notification service could not be reached; try again shortly.",
     )
 

@@ -18,7 +18,7 @@ from services.connection.directory_access import DirectoryAccess
 from services.connection.drawing_facts import DrawingFacts
 from services.connection.models import Company, Project
 from services.connection.notification_lists import NotificationLists
-from shared.errors import NotFound, PermissionDenied
+from shared.errors import ErrorReason, NotFound, PermissionDenied
 from shared.identity import Principal, PrincipalKind
 from shared.paging import clamp_page_size, offset_from_token, offset_page_token
 from shared.request_checks import required_id
@@ -38,7 +38,7 @@ class SettingsRpcs:
             return "read_only"  # systems read; people (and the platform) change settings
         level = self._directory.connection_manager_level(project_id, caller.user_id)
         if level == "none":
-            raise NotFound("PROJECT_NOT_FOUND", f"No project {project_id!r} was found.")
+            raise NotFound(ErrorReason.PROJECT_NOT_FOUND, f"No project {project_id!r} was found.")
         self._access.require_outside_applications_allowed(caller, project_id)  # R31
         return level
 
@@ -57,7 +57,7 @@ class SettingsRpcs:
         caller = access_policy.admit("UpdateDistributionList")
         if self._level_on(caller, required_id(request.project_id, "project_id")) != "admin":
             raise PermissionDenied(
-                "CONNECTION_MANAGER_ADMIN_REQUIRED",
+                ErrorReason.CONNECTION_MANAGER_ADMIN_REQUIRED,
                 "Changing the distribution list needs the Connection Manager admin level.",
             )
         # Scoped to the caller, so two people's request ids never meet downstream.
@@ -74,7 +74,7 @@ class SettingsRpcs:
         down_id = required_id(request.downstream_project_id, "downstream_project_id")
         if self._level_on(caller, down_id) != "admin":
             raise PermissionDenied(
-                "CONNECTION_MANAGER_ADMIN_REQUIRED",
+                ErrorReason.CONNECTION_MANAGER_ADMIN_REQUIRED,
                 "Choosing an upstream needs the Connection Manager admin level.",
             )
         readable = set(self._drawing_facts.projects_readable_by(caller.user_id)) - {down_id}

@@ -15,7 +15,7 @@ from services.drawing.change_batches import check_batch
 from services.drawing.connection_cursors import mark_disconnected
 from services.drawing.copying import copy_published_revisions
 from services.drawing.servicer_state import DrawingServicerState
-from shared.errors import DomainError, FailedPrecondition, InvalidArgument
+from shared.errors import DomainError, ErrorReason, FailedPrecondition, InvalidArgument
 from shared.request_checks import required_id
 
 
@@ -33,7 +33,9 @@ class ConnectionSyncRpcs(DrawingServicerState):
         ):
             if not facts.active:
                 raise FailedPrecondition(
-                    "PROJECT_INACTIVE", f"Project {facts.project_id!r} is inactive; the copy waits."
+                    ErrorReason.PROJECT_INACTIVE,
+                    f"Project {facts.project_id!r} is inactive; the copy waits.",
+                    {"project_id": facts.project_id},
                 )
 
         def copy(session: Session) -> pb.CopyPublishedRevisionsResponse:
@@ -106,13 +108,16 @@ def _targets(connections: Iterable[pb.ConnectionTarget]) -> list[tuple[str, str]
         for c in connections
     ]
     if not targets:
-        raise InvalidArgument("MISSING_FIELD", "Name at least one connection.")
+        raise InvalidArgument(ErrorReason.MISSING_FIELD, "Name at least one connection.")
     if len(targets) > MAX_CONNECTIONS_PER_BATCH:
         raise InvalidArgument(
-            "TOO_MANY_CONNECTIONS", f"At most {MAX_CONNECTIONS_PER_BATCH} connections a call."
+            ErrorReason.TOO_MANY_CONNECTIONS,
+            f"At most {MAX_CONNECTIONS_PER_BATCH} connections a call.",
         )
     if len({connection_id for connection_id, _ in targets}) < len(targets):
-        raise InvalidArgument("DUPLICATE_CONNECTION", "Each connection may be named once.")
+        raise InvalidArgument(
+            ErrorReason.DUPLICATE_CONNECTION, "Each connection may be named once."
+        )
     return targets
 
 

@@ -12,7 +12,7 @@ from services.drawing.models import (
     DrawingSet,
     StoredFile,
 )
-from shared.errors import InvalidArgument
+from shared.errors import ErrorReason, InvalidArgument
 from shared.etags import etag_of
 from shared.timestamps import timestamp_of
 
@@ -32,27 +32,31 @@ def parse_date(value: str, field: str, required: bool = False) -> date | None:
     """A "YYYY-MM-DD" date, None when empty and optional."""
     if not value:
         if required:
-            raise InvalidArgument("MISSING_FIELD", f"{field} is required (YYYY-MM-DD).")
+            raise InvalidArgument(ErrorReason.MISSING_FIELD, f"{field} is required (YYYY-MM-DD).")
         return None
     try:
         parsed = date.fromisoformat(value)
     except ValueError:
         parsed = None
     if parsed is None or len(value) != 10:
-        raise InvalidArgument("INVALID_DATE", f"{field} must be a date written YYYY-MM-DD.")
+        raise InvalidArgument(
+            ErrorReason.INVALID_DATE, f"{field} must be a date written YYYY-MM-DD."
+        )
     return parsed
 
 
 def required_text(value: str, field: str) -> str:
     text = value.strip()
     if not text:
-        raise InvalidArgument("MISSING_FIELD", f"{field} is required.")
+        raise InvalidArgument(ErrorReason.MISSING_FIELD, f"{field} is required.")
     return bounded_text(text, field)
 
 
 def bounded_text(value: str, field: str, limit: int = MAX_TEXT_LENGTH) -> str:
     if len(value) > limit:
-        raise InvalidArgument("FIELD_TOO_LONG", f"{field} is longer than {limit} characters.")
+        raise InvalidArgument(
+            ErrorReason.FIELD_TOO_LONG, f"{field} is longer than {limit} characters."
+        )
     return value
 
 

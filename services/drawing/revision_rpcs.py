@@ -24,7 +24,7 @@ from services.drawing.models import (
 )
 from services.drawing.revisions import MAX_IMPORTS, RevisionImport
 from services.drawing.servicer_state import DrawingServicerState
-from shared.errors import InvalidArgument
+from shared.errors import ErrorReason, InvalidArgument
 from shared.etags import locked_at_etag
 from shared.identity import current_principal
 from shared.paging import clamp_page_size, offset_from_token, offset_page_token
@@ -60,15 +60,18 @@ def _upload_message(batch: DrawingUpload, revision_ids: list[str]) -> pb.Drawing
 def _checked_imports(request: pb.CreateDrawingUploadRequest) -> list[RevisionImport]:
     entries = list(request.drawing_log_imports)
     if not entries:
-        raise InvalidArgument("MISSING_FIELD", "drawing_log_imports needs at least one file.")
+        raise InvalidArgument(
+            ErrorReason.MISSING_FIELD, "drawing_log_imports needs at least one file."
+        )
     if len(entries) > MAX_IMPORTS:
         raise InvalidArgument(
-            "TOO_MANY_IMPORTS", f"At most {MAX_IMPORTS} files can be imported at once."
+            ErrorReason.TOO_MANY_IMPORTS, f"At most {MAX_IMPORTS} files can be imported at once."
         )
     uuids = [entry.upload_uuid for entry in entries]
     if len(set(uuids)) != len(uuids):
         raise InvalidArgument(
-            "DUPLICATE_IMPORT", "The same upload_uuid appears twice in drawing_log_imports."
+            ErrorReason.DUPLICATE_IMPORT,
+            "The same upload_uuid appears twice in drawing_log_imports.",
         )
     checked = []
     for index, entry in enumerate(entries):
@@ -216,7 +219,9 @@ class RevisionRpcs(DrawingServicerState):
         project_id = required_id(request.project_id, "project_id")
         self._access.require_to_change(current_principal(), project_id, ADMIN)
         if not request.revision_ids:
-            raise InvalidArgument("MISSING_FIELD", "revision_ids names the revisions to confirm.")
+            raise InvalidArgument(
+                ErrorReason.MISSING_FIELD, "revision_ids names the revisions to confirm."
+            )
 
         def confirm(session: Session) -> pb.ConfirmDrawingRevisionsResponse:
             confirmed = self._revisions.confirm(session, project_id, list(request.revision_ids))

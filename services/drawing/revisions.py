@@ -31,7 +31,13 @@ from services.drawing.models import (
 )
 from services.drawing.revision_currency import make_newest_current, outdated_ids, published_of
 from shared.db import new_id, utcnow
-from shared.errors import FailedPrecondition, InvalidArgument, NotFound
+from shared.errors import (
+    ErrorReason,
+    ErrorReasonValue,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+)
 
 MAX_IMPORTS = 100
 
@@ -47,7 +53,9 @@ class RevisionImport:
     revision_number: str
 
 
-def _refuse(reason: str, message: str, revision_id: str = "", **extra: str) -> FailedPrecondition:
+def _refuse(
+    reason: ErrorReasonValue, message: str, revision_id: str = "", **extra: str
+) -> FailedPrecondition:
     metadata = {"revision_id": revision_id, **extra} if revision_id else dict(extra)
     return FailedPrecondition(reason, message, metadata)
 
@@ -55,7 +63,7 @@ def _refuse(reason: str, message: str, revision_id: str = "", **extra: str) -> F
 def refuse_if_copy(revision: DrawingRevision) -> None:
     if revision.connection_id is not None:
         raise _refuse(
-            "CONNECTED_CONTENT_READ_ONLY",
+            ErrorReason.CONNECTED_CONTENT_READ_ONLY,
             "This revision is a connected copy: it follows its upstream project.",
             revision.id,
         )
@@ -98,7 +106,7 @@ class Revisions:
         """All the imports as unpublished revisions, or none of them."""
         if drawing_set.connection_state != "not_connected":
             raise _refuse(
-                "CONNECTED_CONTENT_READ_ONLY",
+                ErrorReason.CONNECTED_CONTENT_READ_ONLY,
                 "Files cannot be uploaded into a connected drawing set.",
             )
         now = utcnow()
@@ -119,10 +127,12 @@ class Revisions:
             upload = self._usable_upload(session, project_id, wanted.upload_uuid)
             drawing = session.get(Drawing, wanted.drawing_id)
             if drawing is None or drawing.project_id != project_id:
-                raise NotFound("DRAWING_NOT_FOUND", f"No drawing {wanted.drawing_id!r} was found.")
+                raise NotFound(
+                    ErrorReason.DRAWING_NOT_FOUND, f"No drawing {wanted.drawing_id!r} was found."
+                )
             if drawing.area_id != area.id:
                 raise InvalidArgument(
-                    "DRAWING_NOT_IN_AREA",
+                    ErrorReason.DRAWING_NOT_IN_AREA,
                     f"Drawing {drawing.number} is not in the drawing area of this upload.",
                     {"drawing_id": drawing.id},
                 )
@@ -154,22 +164,22 @@ class Revisions:
     def _usable_upload(session: Session, project_id: str, uuid: str) -> Upload:
         upload = session.get(Upload, uuid)
         if upload is None or upload.project_id != project_id:
-            raise NotFound("UPLOAD_NOT_FOUND", f"No upload {uuid!r} was found.")
+            raise NotFound(ErrorReason.UPLOAD_NOT_FOUND, f"No upload {uuid!r} was found.")
         if upload.drawing_upload_id is not None:
             raise _refuse(
-                "UPLOAD_ALREADY_USED",
+                ErrorReason.UPLOAD_ALREADY_USED,
                 "This upload was already imported as a revision.",
                 upload_uuid=uuid,
             )
         if upload.file_sha256 is None:
             if upload.expires_at <= utcnow():
                 raise _refuse(
-                    "UPLOAD_EXPIRED",
+                    ErrorReason.UPLOAD_EXPIRED,
                     "The upload expired before its file arrived.",
                     upload_uuid=uuid,
                 )
             raise _refuse(
-                "UPLOAD_NOT_RECEIVED",
+                ErrorReason.UPLOAD_NOT_RECEIVED,
                 "The file of this upload was not POSTed to the storage endpoint yet.",
                 upload_uuid=uuid,
             )
@@ -196,7 +206,7 @@ class Revisions:
             for revision in chosen:
                 if revision.set_id != drawing_set.id:
                     raise InvalidArgument(
-                        "REVISION_NOT_IN_SET",
+                        ErrorReason.REVISION_NOT_IN_SET,
                         "Only revisions of the named set can be published with it.",
                         {"revision_id": revision.id},
                     )
@@ -215,11 +225,13 @@ class Revisions:
         for revision in to_publish:
             if revision.withdrawn:
                 raise _refuse(
-                    "REVISION_WITHDRAWN", "A withdrawn revision cannot be published.", revision.id
+                    ErrorReason.REVISION_WITHDRAWN,
+                    "A withdrawn revision cannot be published.",
+                    revision.id,
                 )
             if not revision.reviewed:
                 raise _refuse(
-                    "REVISION_NOT_REVIEWED",
+                    ErrorReason.REVISION_NOT_REVIEWED,
                     "Review (confirm) a revision before publishing it.",
                     revision.id,
                 )
@@ -239,7 +251,9 @@ class Revisions:
         self._require_published(revision)
         if revision.withdrawn:
             raise _refuse(
-                "REVISION_WITHDRAWN", "A withdrawn revision cannot be current.", revision.id
+                ErrorReason.REVISION_WITHDRAWN,
+                "A withdrawn revision cannot be current.",
+                revision.id,
             )
         for sibling in published_of(session, revision.drawing_id):
             sibling.current = sibling.id == revision.id
@@ -306,7 +320,9 @@ class Revisions:
     def _require_published(revision: DrawingRevision) -> None:
         if revision.status != "published":
             raise _refuse(
-                "REVISION_NOT_PUBLISHED", "Only a published revision can be that.", revision.id
+                ErrorReason.REVISION_NOT_PUBLISHED,
+                "Only a published revision can be that.",
+                revision.id,
             )
 
     @staticmethod
@@ -318,7 +334,7 @@ class Revisions:
             revision = session.get(DrawingRevision, revision_id)
             if revision is None or revision.project_id != project_id:
                 raise InvalidArgument(
-                    "REVISION_NOT_IN_PROJECT",
+                    ErrorReason.REVISION_NOT_IN_PROJECT,
                     f"Revision {revision_id!r} is not a revision of this project.",
                     {"revision_id": revision_id},
                 )

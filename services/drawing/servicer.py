@@ -25,7 +25,7 @@ from services.drawing.drawings_access import ADMIN, READ_ONLY, STANDARD, hidden
 from services.drawing.file_rpcs import FileRpcs
 from services.drawing.models import Drawing, DrawingArea, DrawingRevision, DrawingSet, DrawingsGrant
 from services.drawing.servicer_state import DrawingServicerState
-from shared.errors import InvalidArgument, PermissionDenied, Reason
+from shared.errors import ErrorReason, InvalidArgument, PermissionDenied
 from shared.etags import locked_at_etag
 from shared.identity import Principal, current_principal
 from shared.permission_messages import level_from_message, level_to_message
@@ -108,7 +108,7 @@ class DrawingServicer(
     ) -> pb.ListDrawingsPermissionsResponse:
         caller = access_policy.admit("ListDrawingsPermissions")
         if not request.project_id and not request.user_id:
-            raise InvalidArgument("MISSING_FIELD", "project_id or user_id is required.")
+            raise InvalidArgument(ErrorReason.FILTER_REQUIRED, "project_id or user_id is required.")
         user_id = self._listable_user(caller, request.project_id, request.user_id)
         if request.project_id and user_id:
             grant = self._permissions.grant_of(request.project_id, user_id)
@@ -135,7 +135,7 @@ class DrawingServicer(
             return user_id
         if not project_id:
             raise PermissionDenied(
-                Reason.PERMISSION_DENIED, "Only the platform lists another user's grants."
+                ErrorReason.PERMISSION_DENIED, "Only the platform lists another user's grants."
             )
         if self._access.level_of(caller, project_id) == ADMIN:
             self._access.require(caller, project_id, ADMIN)  # R31 for integrators
@@ -386,7 +386,8 @@ class DrawingServicer(
         project_ids = list(dict.fromkeys(request.project_ids))
         if len(project_ids) > MAX_WATCHED_HEADS:
             raise InvalidArgument(
-                "TOO_MANY_PROJECTS", f"At most {MAX_WATCHED_HEADS} projects can be watched."
+                ErrorReason.TOO_MANY_PROJECTS,
+                f"At most {MAX_WATCHED_HEADS} projects can be watched.",
             )
         reported: dict[str, int] = {}
         while context.is_active():

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from services.notification.models import DistributionList as DistributionListRow
 from services.notification.models import ProjectFacts
 from shared.db import RecordNotFound, utcnow
-from shared.errors import InvalidArgument
+from shared.errors import ErrorReason, InvalidArgument
 from shared.etags import etag_of_values, require_fresh_etag
 
 MAX_ADDRESSES = 100
@@ -42,7 +42,7 @@ def checked_addresses(given: list[str]) -> list[str]:
             validate_email(address, check_deliverability=False)
         except EmailNotValidError as error:
             raise InvalidArgument(
-                "INVALID_EMAIL_ADDRESS",
+                ErrorReason.INVALID_EMAIL_ADDRESS,
                 f"{address!r} is not a valid email address: {error}",
                 {"email": address},
             ) from error
@@ -50,7 +50,7 @@ def checked_addresses(given: list[str]) -> list[str]:
         kept.setdefault(address.casefold(), address)
     if len(kept) > MAX_ADDRESSES:
         raise InvalidArgument(
-            "DISTRIBUTION_LIST_TOO_LONG",
+            ErrorReason.DISTRIBUTION_LIST_TOO_LONG,
             f"A distribution list holds at most {MAX_ADDRESSES} addresses, got {len(kept)}.",
         )
     return list(kept.values())

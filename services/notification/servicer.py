@@ -28,7 +28,7 @@ from services.notification.distribution_lists import (
 from services.notification.events import check_notify, record_event
 from services.notification.models import IdempotentRequest
 from services.notification.project_registry import ProjectRegistry
-from shared.errors import InvalidArgument
+from shared.errors import ErrorReason, InvalidArgument
 from shared.idempotent_calls import IdempotentCalls
 from shared.project_facts_messages import facts_from_message, facts_to_message
 from shared.timestamps import timestamp_of
@@ -46,13 +46,15 @@ _TOOL_VALUES: dict[str, common_pb2.Tool] = {
 
 def _tool_of(tool: int) -> str:
     if tool not in _TOOLS:
-        raise InvalidArgument("MISSING_FIELD", "tool must be DRAWINGS or CONNECTION_MANAGER.")
+        raise InvalidArgument(
+            ErrorReason.MISSING_FIELD, "tool must be DRAWINGS or CONNECTION_MANAGER."
+        )
     return _TOOLS[tool]
 
 
 def _project_id_of(project_id: str) -> str:
     if not project_id:
-        raise InvalidArgument("MISSING_FIELD", "project_id is required.")
+        raise InvalidArgument(ErrorReason.MISSING_FIELD, "project_id is required.")
     return project_id
 
 

@@ -138,6 +138,10 @@ def test_bad_input_is_refused_with_a_reason_and_changes_nothing(platform: Platfo
             pb.CreateCompanyRequest(company=pb.Company(name="X", file_storage_location="U S")),
             "INVALID_FILE_STORAGE_LOCATION",
         ),
+        (  # well formed, but not a location the platform stores files in
+            pb.CreateCompanyRequest(company=pb.Company(name="X", file_storage_location="xx")),
+            "INVALID_FILE_STORAGE_LOCATION",
+        ),
         (
             pb.CreateCompanyRequest(
                 company=pb.Company(name="X", file_storage_location="us"), company_id="a/b"
@@ -155,7 +159,7 @@ def test_bad_input_is_refused_with_a_reason_and_changes_nothing(platform: Platfo
     )
     assert refusal(platform.connection.CreateUser, bad_user, token) == (
         "INVALID_ARGUMENT",
-        "INVALID_EMAIL",
+        "INVALID_EMAIL_ADDRESS",
     )
     fixed_field = pb.UpdateCompanyRequest(
         company=pb.Company(id=company.id, file_storage_location="eu"),
@@ -178,6 +182,57 @@ def test_bad_input_is_refused_with_a_reason_and_changes_nothing(platform: Platfo
         pb.GetCompanyRequest(company_id=company.id), metadata=platform.auth, timeout=10
     ).company
     assert stored.file_storage_location == "us"
+
+
+def test_storage_locations_are_accepted_in_any_case_and_answered_in_lower_case(
+    platform: Platform,
+) -> None:
+    request = pb.CreateCompanyRequest(
+        company=pb.Company(name="Euro Build", file_storage_location="EU"),
+        company_id=unique("euro"),
+    )
+    company = platform.connection.CreateCompany(request, metadata=platform.auth, timeout=10).company
+    assert company.file_storage_location == "eu"
+    fetched = platform.connection.GetCompany(
+        pb.GetCompanyRequest(company_id=company.id), metadata=platform.auth, timeout=10
+    ).company
+    assert fetched.file_storage_location == "eu"
+
+
+def test_taken_ids_and_emails_answer_their_documented_reasons(platform: Platform) -> None:
+    token = platform.stack.keys.platform_token()
+    company = platform.company()
+    twin = pb.CreateCompanyRequest(
+        company=pb.Company(name="Twin", file_storage_location="us"), company_id=company.id
+    )
+    assert refusal(platform.connection.CreateCompany, twin, token) == (
+        "ALREADY_EXISTS",
+        "ID_ALREADY_EXISTS",
+    )
+    user = platform.user(company.id)
+    same_address = pb.CreateUserRequest(
+        user=pb.User(company_id=company.id, email=user.email.upper(), display_name="Twin")
+    )
+    assert refusal(platform.connection.CreateUser, same_address, token) == (
+        "ALREADY_EXISTS",
+        "EMAIL_ALREADY_REGISTERED",
+    )
+    other = platform.user(company.id)
+    take_address = pb.UpdateUserRequest(
+        user=pb.User(id=other.id, email=user.email), update_mask=FieldMask(paths=["email"])
+    )
+    assert refusal(platform.connection.UpdateUser, take_address, token) == (
+        "ALREADY_EXISTS",
+        "EMAIL_ALREADY_REGISTERED",
+    )
+
+
+def test_listing_drawings_grants_needs_a_filter(platform: Platform) -> None:
+    assert refusal(
+        platform.drawing.ListDrawingsPermissions,
+        drawing_pb.ListDrawingsPermissionsRequest(),
+        platform.stack.keys.platform_token(),
+    ) == ("INVALID_ARGUMENT", "FILTER_REQUIRED")
 
 
 def test_people_see_their_own_company_and_nothing_of_others(platform: Platform) -> None:

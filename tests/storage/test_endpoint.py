@@ -435,7 +435,7 @@ def test_an_internal_failure_answers_500_without_details(
     fields = storage.create_upload()
     before = storage.snapshot()
     answer = storage.post(fields, make_pdf())
-    assert (answer.status, answer.reason) == (500, "INTERNAL")
+    assert (answer.status, answer.reason) == (500, "INTERNAL_ERROR")
     assert b"hunter2" not in answer.body and b"Traceback" not in answer.body
     assert storage.snapshot() == before
 
@@ -446,7 +446,7 @@ def test_an_internal_failure_answers_500_without_details(
 )
 def test_other_routes_are_not_found(storage: Storage, method: str, target: str) -> None:
     answer = storage.request(method, target, b"" if method != "GET" else None)
-    assert (answer.status, answer.reason) == (404, "NOT_FOUND")
+    assert (answer.status, answer.reason) == (404, "PATH_NOT_FOUND")
 
 
 def _stored_pdf(storage: Storage) -> bytes:

@@ -12,6 +12,7 @@ from services.connection.connection_rules import (
     evaluate,
     first_refusal,
 )
+from shared.errors import ErrorReason
 
 DOWN = ProjectSide("down", "acme", True, 10, "us", False)
 UP = ProjectSide("up", "archi", True, 10, "us", False)
@@ -19,7 +20,7 @@ GOOD = RuleFacts(DOWN, UP, 50_000, True, False, False, False, False)
 
 
 def refusals(facts: RuleFacts) -> list[tuple[str, str]]:
-    return [(v.rule, v.reason) for v in evaluate(facts) if not v.passed]
+    return [(v.rule, ErrorReason.Name(v.reason)) for v in evaluate(facts) if not v.passed]
 
 
 def test_a_good_request_passes_every_rule() -> None:
@@ -85,4 +86,4 @@ def test_same_company_connections_are_allowed_by_default() -> None:
 def test_the_first_refusal_is_in_rule_order() -> None:
     many = replace(GOOD, downstream_ever_disconnected=True, upstream=replace(UP, active=False))
     refused = first_refusal(evaluate(many))
-    assert refused is not None and refused.reason == "PROJECT_INACTIVE"
+    assert refused is not None and refused.reason == ErrorReason.PROJECT_INACTIVE

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from services.drawing.models import DrawingRevision
 from services.drawing.storage.refusals import StorageRefused
 from services.drawing.storage.signing import sign_mapping, verify_mapping
+from shared.errors import ErrorReason
 
 DOWNLOAD_PURPOSE = "download"
 FILES_PATH = "/files/"
@@ -79,21 +80,26 @@ def verify_download(
     signature = query.get("signature")
     if revision_id is None or file_name is None or expires_text is None or signature is None:
         raise DownloadRefused(
-            "DOWNLOAD_LINK_INVALID", "the link needs revision, name, expires and signature"
+            ErrorReason.DOWNLOAD_LINK_INVALID,
+            "the link needs revision, name, expires and signature",
         )
     if not expires_text.isascii() or not expires_text.isdigit():
-        raise DownloadRefused("DOWNLOAD_LINK_INVALID", "expires is not a whole number")
+        raise DownloadRefused(ErrorReason.DOWNLOAD_LINK_INVALID, "expires is not a whole number")
     expires = int(expires_text)
     signed = _signed_values(revision_id, sha256, file_name, expires)
     if not verify_mapping(signed, signature, secret):
-        raise DownloadRefused("DOWNLOAD_LINK_INVALID", "the link's signature does not verify")
+        raise DownloadRefused(
+            ErrorReason.DOWNLOAD_LINK_INVALID, "the link's signature does not verify"
+        )
     try:
         expires_at = datetime.fromtimestamp(expires, UTC)
     except (OverflowError, ValueError, OSError):
-        raise DownloadRefused("DOWNLOAD_LINK_INVALID", "expires is out of range") from None
+        raise DownloadRefused(
+            ErrorReason.DOWNLOAD_LINK_INVALID, "expires is out of range"
+        ) from None
     if now >= expires_at:
         raise DownloadRefused(
-            "DOWNLOAD_LINK_EXPIRED", f"the link expired at {expires_at.isoformat()}"
+            ErrorReason.DOWNLOAD_LINK_EXPIRED, f"the link expired at {expires_at.isoformat()}"
         )
     return DownloadGrant(
         revision_id=revision_id, sha256=sha256, file_name=file_name, expires_at=expires_at
@@ -111,5 +117,6 @@ def check_still_downloadable(session: Session, grant: DownloadGrant) -> None:
     )
     if serving is None:
         raise DownloadRefused(
-            "DOWNLOAD_LINK_REVOKED", "the revision was withdrawn or deleted after the link was made"
+            ErrorReason.DOWNLOAD_LINK_REVOKED,
+            "the revision was withdrawn or deleted after the link was made",
         )

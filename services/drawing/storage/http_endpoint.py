@@ -35,6 +35,7 @@ from services.drawing.storage.form_reader import ClientGone, FormReader, multipa
 from services.drawing.storage.refusals import StorageRefused
 from services.drawing.storage.upload_receiver import UploadSettings, receive_upload
 from shared.db import utcnow
+from shared.errors import ErrorReason, ErrorReasonValue, reason_name
 
 log = logging.getLogger("connectability.drawing.storage")
 
@@ -45,23 +46,23 @@ FORM_OVERHEAD_BYTES = 64 * 1024
 SOCKET_TIMEOUT_SECONDS = 60.0
 COPY_CHUNK_BYTES = 256 * 1024
 
-STATUS_OF_REASON: dict[str, int] = {
-    "MALFORMED_FORM": 400,
-    "POLICY_SIGNATURE_INVALID": 403,
-    "POLICY_EXPIRED": 403,
-    "POLICY_MISMATCH": 403,
-    "DOWNLOAD_LINK_INVALID": 403,
-    "DOWNLOAD_LINK_EXPIRED": 403,
-    "DOWNLOAD_LINK_REVOKED": 410,
-    "NOT_FOUND": 404,
-    "FILE_NOT_FOUND": 404,
-    "UPLOAD_NOT_FOUND": 404,
-    "UPLOAD_ALREADY_USED": 409,
-    "LENGTH_REQUIRED": 411,
-    "FILE_TOO_LARGE": 413,
-    "CONTENT_TYPE_MISMATCH": 415,
-    "NOT_A_PDF": 415,
-    "INTERNAL": 500,
+STATUS_OF_REASON: dict[ErrorReasonValue, int] = {
+    ErrorReason.MALFORMED_FORM: 400,
+    ErrorReason.POLICY_SIGNATURE_INVALID: 403,
+    ErrorReason.POLICY_EXPIRED: 403,
+    ErrorReason.POLICY_MISMATCH: 403,
+    ErrorReason.DOWNLOAD_LINK_INVALID: 403,
+    ErrorReason.DOWNLOAD_LINK_EXPIRED: 403,
+    ErrorReason.DOWNLOAD_LINK_REVOKED: 410,
+    ErrorReason.PATH_NOT_FOUND: 404,
+    ErrorReason.FILE_NOT_FOUND: 404,
+    ErrorReason.UPLOAD_NOT_FOUND: 404,
+    ErrorReason.UPLOAD_ALREADY_USED: 409,
+    ErrorReason.LENGTH_REQUIRED: 411,
+    ErrorReason.FILE_TOO_LARGE: 413,
+    ErrorReason.CONTENT_TYPE_MISMATCH: 415,
+    ErrorReason.NOT_A_PDF: 415,
+    ErrorReason.INTERNAL_ERROR: 500,
 }
 
 
@@ -90,7 +91,10 @@ class _InFlight:
 
 # What a connection beyond the limit is told, written by the accepting thread itself.
 _BUSY_BODY = json.dumps(
-    {"reason": "STORAGE_BUSY", "message": "too many connections; retry in a second"}
+    {
+        "reason": ErrorReason.Name(ErrorReason.STORAGE_BUSY),
+        "message": "too many connections; retry in a second",
+    }
 ).encode()
 _BUSY_ANSWER = (
     b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n"
@@ -307,7 +311,9 @@ class _StorageRequestHandler(BaseHTTPRequestHandler):
         try:
             stored = settings.file_store.open(sha256)
         except FileNotFoundError:
-            raise StorageRefused("FILE_NOT_FOUND", "no file is stored with this SHA-256") from None
+            raise StorageRefused(
+                ErrorReason.FILE_NOT_FOUND, "no file is stored with this SHA-256"
+            ) from None
         with stored:
             self._start_response(200)
             self.send_header("Content-Type", "application/pdf")
@@ -321,7 +327,7 @@ class _StorageRequestHandler(BaseHTTPRequestHandler):
                 shutil.copyfileobj(stored, self.wfile, COPY_CHUNK_BYTES)
 
     def _not_found(self) -> None:
-        raise StorageRefused("NOT_FOUND", "no such resource")
+        raise StorageRefused(ErrorReason.PATH_NOT_FOUND, "no such resource")
 
     # --- plumbing
 
@@ -335,14 +341,16 @@ class _StorageRequestHandler(BaseHTTPRequestHandler):
             except StorageRefused as refusal:
                 self._refuse(refusal)
             except FileTooLarge as too_large:
-                self._refuse(StorageRefused("FILE_TOO_LARGE", str(too_large)))
+                self._refuse(StorageRefused(ErrorReason.FILE_TOO_LARGE, str(too_large)))
             except (ClientGone, ConnectionError, TimeoutError) as gone:
                 log.info("storage client went away", extra={"path": self._path(), "why": str(gone)})
                 self.close_connection = True
                 return
             except Exception:
                 log.exception("storage request failed", extra={"path": self._path()})
-                self._refuse(StorageRefused("INTERNAL", "the storage endpoint failed"))
+                self._refuse(
+                    StorageRefused(ErrorReason.INTERNAL_ERROR, "the storage endpoint failed")
+                )
             self._settle_body()
             if self._storage.stopping.is_set():
                 self.close_connection = True
@@ -355,7 +363,7 @@ class _StorageRequestHandler(BaseHTTPRequestHandler):
         if self._unread_body() > self._body_limit():
             self.close_connection = True
         body = json.dumps({"reason": refusal.reason, "message": refusal.message}).encode()
-        self._start_response(STATUS_OF_REASON.get(refusal.reason, 400))
+        self._start_response(STATUS_OF_REASON.get(refusal.reason_value, 400))
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -410,15 +418,17 @@ class _StorageRequestHandler(BaseHTTPRequestHandler):
 
     def _content_length(self) -> int:
         if "Transfer-Encoding" in self.headers:
-            raise StorageRefused("LENGTH_REQUIRED", "send the body with a Content-Length")
+            raise StorageRefused(ErrorReason.LENGTH_REQUIRED, "send the body with a Content-Length")
         text = self.headers.get("Content-Length")
         if text is None:
             if self.command == "POST":
-                raise StorageRefused("LENGTH_REQUIRED", "send the body with a Content-Length")
+                raise StorageRefused(
+                    ErrorReason.LENGTH_REQUIRED, "send the body with a Content-Length"
+                )
             return 0
         text = text.strip()
         if not text.isascii() or not text.isdigit():
-            raise StorageRefused("MALFORMED_FORM", "the Content-Length is not a number")
+            raise StorageRefused(ErrorReason.MALFORMED_FORM, "the Content-Length is not a number")
         return int(text)
 
     def _path(self) -> str:
@@ -427,7 +437,9 @@ class _StorageRequestHandler(BaseHTTPRequestHandler):
     def _single_query_values(self) -> dict[str, str]:
         values = parse_qs(urlsplit(self.path).query, keep_blank_values=True)
         if any(len(given) != 1 for given in values.values()):
-            raise StorageRefused("DOWNLOAD_LINK_INVALID", "a query parameter appears twice")
+            raise StorageRefused(
+                ErrorReason.DOWNLOAD_LINK_INVALID, "a query parameter appears twice"
+            )
         return {name: given[0] for name, given in values.items()}
 
     # --- BaseHTTPRequestHandler hooks: JSON errors, our logger, no query strings logged
@@ -448,7 +460,9 @@ class _StorageRequestHandler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         # The stdlib's own refusals (bad request line, unknown method, huge headers).
         self.close_connection = True
-        body = json.dumps({"reason": "BAD_REQUEST", "message": message or "bad request"})
+        body = json.dumps(
+            {"reason": reason_name(ErrorReason.BAD_REQUEST), "message": message or "bad request"}
+        )
         self.send_response(code, message)
         self.send_header("Connection", "close")
         self.send_header("Content-Type", "application/json")
