@@ -18,7 +18,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectability.v1 import notification_service_pb2 as pb
+from connectability.internal.v1 import notification_internal_service_pb2 as pb
 from services.notification.mail_messages import build_message
 from services.notification.models import Delivery, NotificationEvent
 from services.notification.rendering import render
@@ -134,7 +134,8 @@ class DeliveryWorker:
                 message_id=delivery.message_id,
                 date=delivery.created_at,
             )
-            attempts = delivery.attempts
+            # Counted from the last resend by hand, which grants a fresh allowance.
+            attempts = delivery.attempts - delivery.attempts_at_resend
         try:
             self._transport.send(message)
         except PermanentFailure as error:

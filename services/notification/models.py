@@ -116,6 +116,9 @@ class Delivery(Timestamps, Base):
     recipient: Mapped[str] = mapped_column(String)
     status: Mapped[str] = mapped_column(String, default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # ``attempts`` when the delivery was last sent again by hand (ResendDelivery): the retry
+    # allowance counts the attempts since, while ``attempts`` keeps counting them all.
+    attempts_at_resend: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str] = mapped_column(Text, default="")
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from connectability.v1 import notification_service_pb2 as pb
+from connectability.internal.v1 import notification_internal_service_pb2 as pb
+from connectability.v1 import connection_service_pb2 as cpb
 from services.notification.delivery_worker import RetryPolicy
 from services.notification.models import Delivery
 from shared.db import make_engine, make_session_factory
@@ -21,11 +22,15 @@ from tests.notification.conftest import (
 )
 
 
-def _settled(service: object, project_id: str, count: int) -> list[pb.Delivery]:
-    def probe() -> list[pb.Delivery]:
+def _settled(service: object, project_id: str, count: int) -> list[cpb.NotificationDelivery]:
+    def probe() -> list[cpb.NotificationDelivery]:
         found = service.deliveries(project_id)  # type: ignore[attr-defined]
         assert len(found) == count
-        assert all(d.status in (pb.DELIVERY_STATUS_SENT, pb.DELIVERY_STATUS_FAILED) for d in found)
+        assert all(
+            d.status
+            in (cpb.NOTIFICATION_DELIVERY_STATUS_SENT, cpb.NOTIFICATION_DELIVERY_STATUS_FAILED)
+            for d in found
+        )
         return found
 
     return eventually(probe, timeout_seconds=10)
@@ -48,7 +53,7 @@ def test_each_recipient_gets_one_message_with_headers_and_both_bodies(
     answer = service.notify(event, "connection/conn-1/disconnected")
     deliveries = _settled(service, "p1", 2)
 
-    assert {d.status for d in deliveries} == {pb.DELIVERY_STATUS_SENT}
+    assert {d.status for d in deliveries} == {cpb.NOTIFICATION_DELIVERY_STATUS_SENT}
     assert all(d.attempts == 1 and d.HasField("sent_time") for d in deliveries)
     received = {str(m["To"]): m for m in smtp.handler.received}
     assert sorted(received) == ["Bob@Example.com", "ann@example.com"]
@@ -80,7 +85,7 @@ def test_temporary_refusals_are_retried_until_accepted(
     service.notify(connection_event("p1"), "k1")
     (delivery,) = _settled(service, "p1", 1)
 
-    assert delivery.status == pb.DELIVERY_STATUS_SENT
+    assert delivery.status == cpb.NOTIFICATION_DELIVERY_STATUS_SENT
     assert delivery.attempts == 3
     assert len(smtp.handler.received) == 1
 
@@ -97,7 +102,7 @@ def test_a_permanent_refusal_fails_at_once_with_the_reason(
     service.notify(connection_event("p1"), "k1")
     (delivery,) = _settled(service, "p1", 1)
 
-    assert delivery.status == pb.DELIVERY_STATUS_FAILED
+    assert delivery.status == cpb.NOTIFICATION_DELIVERY_STATUS_FAILED
     assert delivery.attempts == 1
     assert "550" in delivery.last_error and "Mailbox unavailable" in delivery.last_error
     assert smtp.handler.received == []
@@ -117,7 +122,7 @@ def test_temporary_failures_give_up_after_the_last_attempt(
     service.notify(connection_event("p1"), "k1")
     (delivery,) = _settled(service, "p1", 1)
 
-    assert (delivery.status, delivery.attempts) == (pb.DELIVERY_STATUS_FAILED, 3)
+    assert (delivery.status, delivery.attempts) == (cpb.NOTIFICATION_DELIVERY_STATUS_FAILED, 3)
     assert "451 Later" in delivery.last_error
 
 
@@ -134,14 +139,16 @@ def test_mail_sent_while_the_server_is_down_arrives_once_it_is_up(
     def retried() -> None:
         found = service.deliveries("p1")
         assert len(found) == 2
-        assert all(d.attempts >= 1 and d.status == pb.DELIVERY_STATUS_QUEUED for d in found)
+        assert all(
+            d.attempts >= 1 and d.status == cpb.NOTIFICATION_DELIVERY_STATUS_QUEUED for d in found
+        )
         assert all(d.last_error for d in found)
 
     eventually(retried)
     smtp.start()
     deliveries = _settled(service, "p1", 2)
 
-    assert {d.status for d in deliveries} == {pb.DELIVERY_STATUS_SENT}
+    assert {d.status for d in deliveries} == {cpb.NOTIFICATION_DELIVERY_STATUS_SENT}
     assert sorted(str(m["To"]) for m in smtp.handler.received) == [
         "ann@example.com",
         "bob@example.com",
@@ -169,7 +176,7 @@ def test_a_message_left_sending_by_a_crash_is_resent_with_the_same_message_id(
     second = start_notification(smtp)
     (resent,) = _settled(second, "p1", 1)
 
-    assert resent.status == pb.DELIVERY_STATUS_SENT and resent.attempts == 2
+    assert resent.status == cpb.NOTIFICATION_DELIVERY_STATUS_SENT and resent.attempts == 2
     assert [m["Message-ID"] for m in smtp.handler.received] == [delivery.message_id] * 2
 
 
@@ -194,7 +201,7 @@ def test_maildir_mode_writes_exactly_one_file_per_message(
     service.notify(event, "k1")
     deliveries = _settled(service, "p1", 2)
 
-    assert {d.status for d in deliveries} == {pb.DELIVERY_STATUS_SENT}
+    assert {d.status for d in deliveries} == {cpb.NOTIFICATION_DELIVERY_STATUS_SENT}
     files = sorted((tmp_path / "data" / "maildir" / "new").iterdir())
     assert len(files) == 2
     contents = b"".join(path.read_bytes() for path in files)
