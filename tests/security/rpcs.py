@@ -61,7 +61,7 @@ class Rpc:
 
 
 def all_rpcs(modules: tuple[Any, ...] = PUBLIC_MODULES + INTERNAL_MODULES) -> list[Rpc]:
-    found = []
+    found: list[Rpc] = []
     for module in modules:
         for service in module.DESCRIPTOR.services_by_name.values():
             found.extend(Rpc(service, method) for method in service.methods)
