@@ -32,9 +32,10 @@ class DrawingInternalServiceStub:
     the initial copy, applying upstream changes and marking disconnections.
 
     Callers: every RPC answers PERMISSION_DENIED, reason PERMISSION_DENIED, to users and
-    client applications (integrators), whatever their permissions; it admits the
-    connection service and, where said, the platform identity. The conventions of
-    authentication, errors and retries are those of connectability.v1.ConnectionService.
+    client applications (integrators), whatever their permissions, and to our services
+    other than the connection service; it admits the connection service and the platform
+    identity. The conventions of authentication, errors and retries are those of
+    connectability.v1.ConnectionService.
     """
 
     def __init__(self, channel):
@@ -92,9 +93,10 @@ class DrawingInternalServiceServicer:
     the initial copy, applying upstream changes and marking disconnections.
 
     Callers: every RPC answers PERMISSION_DENIED, reason PERMISSION_DENIED, to users and
-    client applications (integrators), whatever their permissions; it admits the
-    connection service and, where said, the platform identity. The conventions of
-    authentication, errors and retries are those of connectability.v1.ConnectionService.
+    client applications (integrators), whatever their permissions, and to our services
+    other than the connection service; it admits the connection service and the platform
+    identity. The conventions of authentication, errors and retries are those of
+    connectability.v1.ConnectionService.
     """
 
     def RegisterProject(self, request, context):
@@ -253,9 +255,10 @@ class DrawingInternalService:
     the initial copy, applying upstream changes and marking disconnections.
 
     Callers: every RPC answers PERMISSION_DENIED, reason PERMISSION_DENIED, to users and
-    client applications (integrators), whatever their permissions; it admits the
-    connection service and, where said, the platform identity. The conventions of
-    authentication, errors and retries are those of connectability.v1.ConnectionService.
+    client applications (integrators), whatever their permissions, and to our services
+    other than the connection service; it admits the connection service and the platform
+    identity. The conventions of authentication, errors and retries are those of
+    connectability.v1.ConnectionService.
     """
 
     @staticmethod
