@@ -60,6 +60,14 @@ class InitialCopyState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     INITIAL_COPY_STATE_RUNNING: _ClassVar[InitialCopyState]
     INITIAL_COPY_STATE_COMPLETE: _ClassVar[InitialCopyState]
     INITIAL_COPY_STATE_FAILED: _ClassVar[InitialCopyState]
+
+class NotificationDeliveryStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    NOTIFICATION_DELIVERY_STATUS_UNSPECIFIED: _ClassVar[NotificationDeliveryStatus]
+    NOTIFICATION_DELIVERY_STATUS_QUEUED: _ClassVar[NotificationDeliveryStatus]
+    NOTIFICATION_DELIVERY_STATUS_SENDING: _ClassVar[NotificationDeliveryStatus]
+    NOTIFICATION_DELIVERY_STATUS_SENT: _ClassVar[NotificationDeliveryStatus]
+    NOTIFICATION_DELIVERY_STATUS_FAILED: _ClassVar[NotificationDeliveryStatus]
 APPROVAL_PREFERENCE_UNSPECIFIED: ApprovalPreference
 APPROVAL_PREFERENCE_AUTO_APPROVE: ApprovalPreference
 APPROVAL_PREFERENCE_REVIEW_REQUIRED: ApprovalPreference
@@ -86,6 +94,11 @@ INITIAL_COPY_STATE_NOT_STARTED: InitialCopyState
 INITIAL_COPY_STATE_RUNNING: InitialCopyState
 INITIAL_COPY_STATE_COMPLETE: InitialCopyState
 INITIAL_COPY_STATE_FAILED: InitialCopyState
+NOTIFICATION_DELIVERY_STATUS_UNSPECIFIED: NotificationDeliveryStatus
+NOTIFICATION_DELIVERY_STATUS_QUEUED: NotificationDeliveryStatus
+NOTIFICATION_DELIVERY_STATUS_SENDING: NotificationDeliveryStatus
+NOTIFICATION_DELIVERY_STATUS_SENT: NotificationDeliveryStatus
+NOTIFICATION_DELIVERY_STATUS_FAILED: NotificationDeliveryStatus
 
 class Company(_message.Message):
     __slots__ = ("id", "name", "file_storage_location", "govcloud", "approval_preference", "outside_applications_allowed", "create_time", "update_time", "etag")
@@ -762,3 +775,59 @@ class CreateIntegratorTokenResponse(_message.Message):
     token_type: str
     expire_time: _timestamp_pb2.Timestamp
     def __init__(self, access_token: _Optional[str] = ..., token_type: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class NotificationDelivery(_message.Message):
+    __slots__ = ("message_id", "event_id", "recipient", "status", "attempts", "last_error", "create_time", "update_time", "sent_time")
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    SENT_TIME_FIELD_NUMBER: _ClassVar[int]
+    message_id: str
+    event_id: str
+    recipient: str
+    status: NotificationDeliveryStatus
+    attempts: int
+    last_error: str
+    create_time: _timestamp_pb2.Timestamp
+    update_time: _timestamp_pb2.Timestamp
+    sent_time: _timestamp_pb2.Timestamp
+    def __init__(self, message_id: _Optional[str] = ..., event_id: _Optional[str] = ..., recipient: _Optional[str] = ..., status: _Optional[_Union[NotificationDeliveryStatus, str]] = ..., attempts: _Optional[int] = ..., last_error: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sent_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListNotificationDeliveriesRequest(_message.Message):
+    __slots__ = ("project_id", "page_size", "page_token")
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    project_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, project_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListNotificationDeliveriesResponse(_message.Message):
+    __slots__ = ("deliveries", "next_page_token")
+    DELIVERIES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    deliveries: _containers.RepeatedCompositeFieldContainer[NotificationDelivery]
+    next_page_token: str
+    def __init__(self, deliveries: _Optional[_Iterable[_Union[NotificationDelivery, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ResendNotificationDeliveryRequest(_message.Message):
+    __slots__ = ("project_id", "message_id", "request_id")
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    project_id: str
+    message_id: str
+    request_id: str
+    def __init__(self, project_id: _Optional[str] = ..., message_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class ResendNotificationDeliveryResponse(_message.Message):
+    __slots__ = ("delivery",)
+    DELIVERY_FIELD_NUMBER: _ClassVar[int]
+    delivery: NotificationDelivery
+    def __init__(self, delivery: _Optional[_Union[NotificationDelivery, _Mapping]] = ...) -> None: ...

@@ -261,6 +261,16 @@ class ConnectionServiceStub:
                 request_serializer=connectability_dot_v1_dot_connection__service__pb2.CreateIntegratorTokenRequest.SerializeToString,
                 response_deserializer=connectability_dot_v1_dot_connection__service__pb2.CreateIntegratorTokenResponse.FromString,
                 _registered_method=True)
+        self.ListNotificationDeliveries = channel.unary_unary(
+                '/connectability.v1.ConnectionService/ListNotificationDeliveries',
+                request_serializer=connectability_dot_v1_dot_connection__service__pb2.ListNotificationDeliveriesRequest.SerializeToString,
+                response_deserializer=connectability_dot_v1_dot_connection__service__pb2.ListNotificationDeliveriesResponse.FromString,
+                _registered_method=True)
+        self.ResendNotificationDelivery = channel.unary_unary(
+                '/connectability.v1.ConnectionService/ResendNotificationDelivery',
+                request_serializer=connectability_dot_v1_dot_connection__service__pb2.ResendNotificationDeliveryRequest.SerializeToString,
+                response_deserializer=connectability_dot_v1_dot_connection__service__pb2.ResendNotificationDeliveryResponse.FromString,
+                _registered_method=True)
 
 
 class ConnectionServiceServicer:
@@ -695,6 +705,34 @@ class ConnectionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListNotificationDeliveries(self, request, context):
+        """Lists the emails sent, or being sent, to a project's Connection Manager distribution
+        list (R23–R25), newest first: one delivery per (event, recipient), with its attempts
+        and, when it failed, why. Without Connection Manager access to the project the answer
+        is NOT_FOUND, reason PROJECT_NOT_FOUND, as for a project that does not exist (R27).
+        The deliveries are kept by the notification service.
+        Callers: platform; Connection Manager read_only on the project.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResendNotificationDelivery(self, request, context):
+        """Sends a finished delivery (SENT or FAILED) of a project again (R25: what finally
+        failed can be sent again). It keeps its Message-ID, so a mail system that already
+        received it folds the two; it is queued at once and retried for a whole retry
+        horizon (24 hours by default) from then. The same request_id answers the first answer
+        and queues nothing twice (AIP-155).
+        Errors: NOT_FOUND (PROJECT_NOT_FOUND; DELIVERY_NOT_FOUND when no delivery of the
+        project has that message_id); PERMISSION_DENIED (CONNECTION_MANAGER_ADMIN_REQUIRED);
+        FAILED_PRECONDITION (DELIVERY_NOT_FINISHED: still QUEUED or SENDING);
+        INVALID_ARGUMENT (MISSING_FIELD, REQUEST_ID_REUSED).
+        Callers: platform; Connection Manager admin on the project.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ConnectionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -852,6 +890,16 @@ def add_ConnectionServiceServicer_to_server(servicer, server):
                     servicer.CreateIntegratorToken,
                     request_deserializer=connectability_dot_v1_dot_connection__service__pb2.CreateIntegratorTokenRequest.FromString,
                     response_serializer=connectability_dot_v1_dot_connection__service__pb2.CreateIntegratorTokenResponse.SerializeToString,
+            ),
+            'ListNotificationDeliveries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListNotificationDeliveries,
+                    request_deserializer=connectability_dot_v1_dot_connection__service__pb2.ListNotificationDeliveriesRequest.FromString,
+                    response_serializer=connectability_dot_v1_dot_connection__service__pb2.ListNotificationDeliveriesResponse.SerializeToString,
+            ),
+            'ResendNotificationDelivery': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResendNotificationDelivery,
+                    request_deserializer=connectability_dot_v1_dot_connection__service__pb2.ResendNotificationDeliveryRequest.FromString,
+                    response_serializer=connectability_dot_v1_dot_connection__service__pb2.ResendNotificationDeliveryResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1763,6 +1811,60 @@ class ConnectionService:
             '/connectability.v1.ConnectionService/CreateIntegratorToken',
             connectability_dot_v1_dot_connection__service__pb2.CreateIntegratorTokenRequest.SerializeToString,
             connectability_dot_v1_dot_connection__service__pb2.CreateIntegratorTokenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListNotificationDeliveries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/connectability.v1.ConnectionService/ListNotificationDeliveries',
+            connectability_dot_v1_dot_connection__service__pb2.ListNotificationDeliveriesRequest.SerializeToString,
+            connectability_dot_v1_dot_connection__service__pb2.ListNotificationDeliveriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResendNotificationDelivery(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/connectability.v1.ConnectionService/ResendNotificationDelivery',
+            connectability_dot_v1_dot_connection__service__pb2.ResendNotificationDeliveryRequest.SerializeToString,
+            connectability_dot_v1_dot_connection__service__pb2.ResendNotificationDeliveryResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -29,7 +29,8 @@ class DrawingServiceStub:
     """DrawingService holds the Drawings tool of every project: drawing areas, drawing sets,
     drawings and their revisions, with files, markups and custom fields, and the Drawings
     permissions. Each project's published changes form a feed that the connection service
-    reads and applies, through this service, to the downstream projects (R14–R21).
+    reads and applies to the downstream projects (R14–R21) through DrawingInternalService
+    (package connectability.internal.v1), which only our own services may call.
 
     Conventions (as described in full on ConnectionService):
     - Authentication: every call carries the metadata `authorization: Bearer <JWT>`; without
@@ -74,16 +75,6 @@ class DrawingServiceStub:
         Args:
             channel: A grpc.Channel.
         """
-        self.RegisterProject = channel.unary_unary(
-                '/connectability.v1.DrawingService/RegisterProject',
-                request_serializer=connectability_dot_v1_dot_drawing__service__pb2.DrawingServiceRegisterProjectRequest.SerializeToString,
-                response_deserializer=connectability_dot_v1_dot_drawing__service__pb2.DrawingServiceRegisterProjectResponse.FromString,
-                _registered_method=True)
-        self.GetProject = channel.unary_unary(
-                '/connectability.v1.DrawingService/GetProject',
-                request_serializer=connectability_dot_v1_dot_drawing__service__pb2.DrawingServiceGetProjectRequest.SerializeToString,
-                response_deserializer=connectability_dot_v1_dot_drawing__service__pb2.DrawingServiceGetProjectResponse.FromString,
-                _registered_method=True)
         self.SetDrawingsPermission = channel.unary_unary(
                 '/connectability.v1.DrawingService/SetDrawingsPermission',
                 request_serializer=connectability_dot_v1_dot_drawing__service__pb2.SetDrawingsPermissionRequest.SerializeToString,
@@ -98,11 +89,6 @@ class DrawingServiceStub:
                 '/connectability.v1.DrawingService/ListDrawingsPermissions',
                 request_serializer=connectability_dot_v1_dot_drawing__service__pb2.ListDrawingsPermissionsRequest.SerializeToString,
                 response_deserializer=connectability_dot_v1_dot_drawing__service__pb2.ListDrawingsPermissionsResponse.FromString,
-                _registered_method=True)
-        self.CountProjectRevisions = channel.unary_unary(
-                '/connectability.v1.DrawingService/CountProjectRevisions',
-                request_serializer=connectability_dot_v1_dot_drawing__service__pb2.CountProjectRevisionsRequest.SerializeToString,
-                response_deserializer=connectability_dot_v1_dot_drawing__service__pb2.CountProjectRevisionsResponse.FromString,
                 _registered_method=True)
         self.CreateDrawingArea = channel.unary_unary(
                 '/connectability.v1.DrawingService/CreateDrawingArea',
@@ -244,11 +230,6 @@ class DrawingServiceStub:
                 request_serializer=connectability_dot_v1_dot_drawing__service__pb2.WatchProjectChangesRequest.SerializeToString,
                 response_deserializer=connectability_dot_v1_dot_drawing__service__pb2.WatchProjectChangesResponse.FromString,
                 _registered_method=True)
-        self.WatchFeedHeads = channel.unary_stream(
-                '/connectability.v1.DrawingService/WatchFeedHeads',
-                request_serializer=connectability_dot_v1_dot_drawing__service__pb2.WatchFeedHeadsRequest.SerializeToString,
-                response_deserializer=connectability_dot_v1_dot_drawing__service__pb2.WatchFeedHeadsResponse.FromString,
-                _registered_method=True)
         self.GetRevisionDownload = channel.unary_unary(
                 '/connectability.v1.DrawingService/GetRevisionDownload',
                 request_serializer=connectability_dot_v1_dot_drawing__service__pb2.GetRevisionDownloadRequest.SerializeToString,
@@ -259,33 +240,14 @@ class DrawingServiceStub:
                 request_serializer=connectability_dot_v1_dot_drawing__service__pb2.DownloadRevisionFileRequest.SerializeToString,
                 response_deserializer=connectability_dot_v1_dot_drawing__service__pb2.DownloadRevisionFileResponse.FromString,
                 _registered_method=True)
-        self.CopyPublishedRevisions = channel.unary_unary(
-                '/connectability.v1.DrawingService/CopyPublishedRevisions',
-                request_serializer=connectability_dot_v1_dot_drawing__service__pb2.CopyPublishedRevisionsRequest.SerializeToString,
-                response_deserializer=connectability_dot_v1_dot_drawing__service__pb2.CopyPublishedRevisionsResponse.FromString,
-                _registered_method=True)
-        self.ApplyProjectChanges = channel.unary_unary(
-                '/connectability.v1.DrawingService/ApplyProjectChanges',
-                request_serializer=connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesRequest.SerializeToString,
-                response_deserializer=connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesResponse.FromString,
-                _registered_method=True)
-        self.ApplyProjectChangesToConnections = channel.unary_unary(
-                '/connectability.v1.DrawingService/ApplyProjectChangesToConnections',
-                request_serializer=connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesToConnectionsRequest.SerializeToString,
-                response_deserializer=connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesToConnectionsResponse.FromString,
-                _registered_method=True)
-        self.MarkConnectionDisconnected = channel.unary_unary(
-                '/connectability.v1.DrawingService/MarkConnectionDisconnected',
-                request_serializer=connectability_dot_v1_dot_drawing__service__pb2.MarkConnectionDisconnectedRequest.SerializeToString,
-                response_deserializer=connectability_dot_v1_dot_drawing__service__pb2.MarkConnectionDisconnectedResponse.FromString,
-                _registered_method=True)
 
 
 class DrawingServiceServicer:
     """DrawingService holds the Drawings tool of every project: drawing areas, drawing sets,
     drawings and their revisions, with files, markups and custom fields, and the Drawings
     permissions. Each project's published changes form a feed that the connection service
-    reads and applies, through this service, to the downstream projects (R14–R21).
+    reads and applies to the downstream projects (R14–R21) through DrawingInternalService
+    (package connectability.internal.v1), which only our own services may call.
 
     Conventions (as described in full on ConnectionService):
     - Authentication: every call carries the metadata `authorization: Bearer <JWT>`; without
@@ -324,24 +286,6 @@ class DrawingServiceServicer:
     drawings beside them.
     """
 
-    def RegisterProject(self, request, context):
-        """Creates or replaces the facts about a project (an upsert keyed by project_id), so
-        that this service serves it. Facts older than the stored ones (by update_time) change
-        nothing.
-        Callers: platform; services (connection).
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def GetProject(self, request, context):
-        """Returns the facts this service holds about a project.
-        Callers: platform; services (connection).
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
     def SetDrawingsPermission(self, request, context):
         """Grants a user a permission level on a project's Drawings tool, replacing any previous
         grant; level NONE removes it. The user id is not checked against the directory. A
@@ -371,14 +315,6 @@ class DrawingServiceServicer:
         Errors: INVALID_ARGUMENT (FILTER_REQUIRED) when neither project_id nor user_id is set.
         Callers: platform; services (connection); Drawings admin on the project; any user (their own
         grants only).
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def CountProjectRevisions(self, request, context):
-        """Counts a project's drawing revisions, for the revision limit (R7).
-        Callers: platform; services (connection).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -664,19 +600,6 @@ class DrawingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def WatchFeedHeads(self, request, context):
-        """Streams the newest feed sequence of each named project: one message per known project
-        at once, then one whenever its feed advances (several changes may fold into one
-        message). One stream follows many feeds: the connection service's sync uses it to
-        wake the follower of an upstream with news, holding one stream per process instead of
-        one per upstream. Unknown projects are skipped. The stream does not end by itself.
-        Errors: INVALID_ARGUMENT (TOO_MANY_PROJECTS) beyond 1,000 projects.
-        Callers: platform; services (connection).
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
     def GetRevisionDownload(self, request, context):
         """Returns a signed, expiring URL from which a revision's file can be fetched with a
         plain HTTP GET.
@@ -695,84 +618,9 @@ class DrawingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def CopyPublishedRevisions(self, request, context):
-        """Copies every revision published in the upstream project into the downstream project
-        (the initial copy, R14): each copy arrives unpublished and unreviewed, in connected
-        areas, sets and drawings that mirror the upstream's (created as needed), and shares
-        the upstream file's bytes (R18). The copy and the connection's cursor (the feed
-        position its copies contain) commit together, all or nothing: a repeat copies nothing
-        again and answers the cursor's position, which ApplyProjectChanges may have moved on
-        (R19).
-        Errors: FAILED_PRECONDITION with CONNECTION_DISCONNECTED or PROJECT_INACTIVE;
-        INVALID_ARGUMENT with CONNECTION_PROJECTS_MISMATCH (the connection copies between
-        other projects).
-        Callers: platform; services (connection).
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def ApplyProjectChanges(self, request, context):
-        """Applies upstream changes from the feed to the downstream copies of a connection,
-        exactly once (R15, R19, R20): changes at or below the sequence already applied for
-        this connection are skipped, and the rest must continue it without a gap. All the
-        changes and the connection's cursor commit together. Idempotent, so it takes no
-        request id.
-        Errors: INVALID_ARGUMENT with CHANGES_OUT_OF_ORDER (sequences must ascend),
-        TOO_MANY_CHANGES (more than 500), CHANGE_KIND_UNKNOWN, CHANGE_INCOMPLETE (a snapshot
-        its kind carries is missing) or CONNECTION_PROJECTS_MISMATCH (the connection copies
-        between other projects); FAILED_PRECONDITION with INITIAL_COPY_REQUIRED (no
-        CopyPublishedRevisions committed for the connection yet), CHANGES_NOT_CONTIGUOUS (the
-        first change to apply is not the one after applied_through_sequence, which the error's
-        metadata carries: nothing was applied), CONNECTION_DISCONNECTED, or PROJECT_INACTIVE
-        (sync pauses, R21).
-        Callers: platform; services (connection).
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def ApplyProjectChangesToConnections(self, request, context):
-        """Applies one batch of upstream changes to several connections of that upstream in one
-        transaction: each exactly as ApplyProjectChanges would, from its own cursor, so one
-        upstream publication reaches every downstream in one call and one commit (fan-out).
-        A connection that cannot take the batch (disconnected, inactive, not contiguous…) gets
-        its refusal in its result, and nothing of the batch is applied to it; the others are
-        applied.
-        Errors (for the whole call): INVALID_ARGUMENT with TOO_MANY_CHANGES,
-        CHANGES_OUT_OF_ORDER, CHANGE_KIND_UNKNOWN, CHANGE_INCOMPLETE, TOO_MANY_CONNECTIONS
-        (more than 100), DUPLICATE_CONNECTION or MISSING_FIELD.
-        Callers: platform; services (connection).
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def MarkConnectionDisconnected(self, request, context):
-        """Records that a connection was disconnected (R4): its connected sets in the downstream
-        project show DISCONNECTED and stay read-only, and nothing more is copied or applied
-        for it, even a copy that was never made. Copies stay. Idempotent.
-        Errors: INVALID_ARGUMENT with CONNECTION_PROJECTS_MISMATCH (the connection copies into
-        another project); NOT_FOUND with PROJECT_NOT_FOUND.
-        Callers: platform; services (connection).
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
 
 def add_DrawingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
-            'RegisterProject': grpc.unary_unary_rpc_method_handler(
-                    servicer.RegisterProject,
-                    request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.DrawingServiceRegisterProjectRequest.FromString,
-                    response_serializer=connectability_dot_v1_dot_drawing__service__pb2.DrawingServiceRegisterProjectResponse.SerializeToString,
-            ),
-            'GetProject': grpc.unary_unary_rpc_method_handler(
-                    servicer.GetProject,
-                    request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.DrawingServiceGetProjectRequest.FromString,
-                    response_serializer=connectability_dot_v1_dot_drawing__service__pb2.DrawingServiceGetProjectResponse.SerializeToString,
-            ),
             'SetDrawingsPermission': grpc.unary_unary_rpc_method_handler(
                     servicer.SetDrawingsPermission,
                     request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.SetDrawingsPermissionRequest.FromString,
@@ -787,11 +635,6 @@ def add_DrawingServiceServicer_to_server(servicer, server):
                     servicer.ListDrawingsPermissions,
                     request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.ListDrawingsPermissionsRequest.FromString,
                     response_serializer=connectability_dot_v1_dot_drawing__service__pb2.ListDrawingsPermissionsResponse.SerializeToString,
-            ),
-            'CountProjectRevisions': grpc.unary_unary_rpc_method_handler(
-                    servicer.CountProjectRevisions,
-                    request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.CountProjectRevisionsRequest.FromString,
-                    response_serializer=connectability_dot_v1_dot_drawing__service__pb2.CountProjectRevisionsResponse.SerializeToString,
             ),
             'CreateDrawingArea': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateDrawingArea,
@@ -933,11 +776,6 @@ def add_DrawingServiceServicer_to_server(servicer, server):
                     request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.WatchProjectChangesRequest.FromString,
                     response_serializer=connectability_dot_v1_dot_drawing__service__pb2.WatchProjectChangesResponse.SerializeToString,
             ),
-            'WatchFeedHeads': grpc.unary_stream_rpc_method_handler(
-                    servicer.WatchFeedHeads,
-                    request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.WatchFeedHeadsRequest.FromString,
-                    response_serializer=connectability_dot_v1_dot_drawing__service__pb2.WatchFeedHeadsResponse.SerializeToString,
-            ),
             'GetRevisionDownload': grpc.unary_unary_rpc_method_handler(
                     servicer.GetRevisionDownload,
                     request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.GetRevisionDownloadRequest.FromString,
@@ -947,26 +785,6 @@ def add_DrawingServiceServicer_to_server(servicer, server):
                     servicer.DownloadRevisionFile,
                     request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.DownloadRevisionFileRequest.FromString,
                     response_serializer=connectability_dot_v1_dot_drawing__service__pb2.DownloadRevisionFileResponse.SerializeToString,
-            ),
-            'CopyPublishedRevisions': grpc.unary_unary_rpc_method_handler(
-                    servicer.CopyPublishedRevisions,
-                    request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.CopyPublishedRevisionsRequest.FromString,
-                    response_serializer=connectability_dot_v1_dot_drawing__service__pb2.CopyPublishedRevisionsResponse.SerializeToString,
-            ),
-            'ApplyProjectChanges': grpc.unary_unary_rpc_method_handler(
-                    servicer.ApplyProjectChanges,
-                    request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesRequest.FromString,
-                    response_serializer=connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesResponse.SerializeToString,
-            ),
-            'ApplyProjectChangesToConnections': grpc.unary_unary_rpc_method_handler(
-                    servicer.ApplyProjectChangesToConnections,
-                    request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesToConnectionsRequest.FromString,
-                    response_serializer=connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesToConnectionsResponse.SerializeToString,
-            ),
-            'MarkConnectionDisconnected': grpc.unary_unary_rpc_method_handler(
-                    servicer.MarkConnectionDisconnected,
-                    request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.MarkConnectionDisconnectedRequest.FromString,
-                    response_serializer=connectability_dot_v1_dot_drawing__service__pb2.MarkConnectionDisconnectedResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -980,7 +798,8 @@ class DrawingService:
     """DrawingService holds the Drawings tool of every project: drawing areas, drawing sets,
     drawings and their revisions, with files, markups and custom fields, and the Drawings
     permissions. Each project's published changes form a feed that the connection service
-    reads and applies, through this service, to the downstream projects (R14–R21).
+    reads and applies to the downstream projects (R14–R21) through DrawingInternalService
+    (package connectability.internal.v1), which only our own services may call.
 
     Conventions (as described in full on ConnectionService):
     - Authentication: every call carries the metadata `authorization: Bearer <JWT>`; without
@@ -1018,60 +837,6 @@ class DrawingService:
     copies, choose its current revisions, add markups and custom fields, and keep its own
     drawings beside them.
     """
-
-    @staticmethod
-    def RegisterProject(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/connectability.v1.DrawingService/RegisterProject',
-            connectability_dot_v1_dot_drawing__service__pb2.DrawingServiceRegisterProjectRequest.SerializeToString,
-            connectability_dot_v1_dot_drawing__service__pb2.DrawingServiceRegisterProjectResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def GetProject(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/connectability.v1.DrawingService/GetProject',
-            connectability_dot_v1_dot_drawing__service__pb2.DrawingServiceGetProjectRequest.SerializeToString,
-            connectability_dot_v1_dot_drawing__service__pb2.DrawingServiceGetProjectResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
 
     @staticmethod
     def SetDrawingsPermission(request,
@@ -1144,33 +909,6 @@ class DrawingService:
             '/connectability.v1.DrawingService/ListDrawingsPermissions',
             connectability_dot_v1_dot_drawing__service__pb2.ListDrawingsPermissionsRequest.SerializeToString,
             connectability_dot_v1_dot_drawing__service__pb2.ListDrawingsPermissionsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def CountProjectRevisions(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/connectability.v1.DrawingService/CountProjectRevisions',
-            connectability_dot_v1_dot_drawing__service__pb2.CountProjectRevisionsRequest.SerializeToString,
-            connectability_dot_v1_dot_drawing__service__pb2.CountProjectRevisionsResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1938,33 +1676,6 @@ class DrawingService:
             _registered_method=True)
 
     @staticmethod
-    def WatchFeedHeads(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_stream(
-            request,
-            target,
-            '/connectability.v1.DrawingService/WatchFeedHeads',
-            connectability_dot_v1_dot_drawing__service__pb2.WatchFeedHeadsRequest.SerializeToString,
-            connectability_dot_v1_dot_drawing__service__pb2.WatchFeedHeadsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
     def GetRevisionDownload(request,
             target,
             options=(),
@@ -2008,114 +1719,6 @@ class DrawingService:
             '/connectability.v1.DrawingService/DownloadRevisionFile',
             connectability_dot_v1_dot_drawing__service__pb2.DownloadRevisionFileRequest.SerializeToString,
             connectability_dot_v1_dot_drawing__service__pb2.DownloadRevisionFileResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def CopyPublishedRevisions(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/connectability.v1.DrawingService/CopyPublishedRevisions',
-            connectability_dot_v1_dot_drawing__service__pb2.CopyPublishedRevisionsRequest.SerializeToString,
-            connectability_dot_v1_dot_drawing__service__pb2.CopyPublishedRevisionsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ApplyProjectChanges(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/connectability.v1.DrawingService/ApplyProjectChanges',
-            connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesRequest.SerializeToString,
-            connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ApplyProjectChangesToConnections(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/connectability.v1.DrawingService/ApplyProjectChangesToConnections',
-            connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesToConnectionsRequest.SerializeToString,
-            connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesToConnectionsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def MarkConnectionDisconnected(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/connectability.v1.DrawingService/MarkConnectionDisconnected',
-            connectability_dot_v1_dot_drawing__service__pb2.MarkConnectionDisconnectedRequest.SerializeToString,
-            connectability_dot_v1_dot_drawing__service__pb2.MarkConnectionDisconnectedResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -42,6 +42,8 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     RATE_LIMIT_ABOVE_DEFAULT: _ClassVar[ErrorReason]
     INTEGRATOR_CLIENT_LIMIT_REACHED: _ClassVar[ErrorReason]
     ETAG_MISMATCH: _ClassVar[ErrorReason]
+    DELIVERY_NOT_FOUND: _ClassVar[ErrorReason]
+    DELIVERY_NOT_FINISHED: _ClassVar[ErrorReason]
     COMPANY_NOT_FOUND: _ClassVar[ErrorReason]
     PROJECT_NOT_FOUND: _ClassVar[ErrorReason]
     USER_NOT_FOUND: _ClassVar[ErrorReason]
@@ -168,6 +170,8 @@ AUTHORISING_USER_MUST_BE_CALLER: ErrorReason
 RATE_LIMIT_ABOVE_DEFAULT: ErrorReason
 INTEGRATOR_CLIENT_LIMIT_REACHED: ErrorReason
 ETAG_MISMATCH: ErrorReason
+DELIVERY_NOT_FOUND: ErrorReason
+DELIVERY_NOT_FINISHED: ErrorReason
 COMPANY_NOT_FOUND: ErrorReason
 PROJECT_NOT_FOUND: ErrorReason
 USER_NOT_FOUND: ErrorReason

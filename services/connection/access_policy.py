@@ -94,6 +94,12 @@ CALLERS: dict[str, Callers] = {
     "UpdateDistributionList": Callers(
         platform=True, levels=(ToolLevel(CONNECTION_MANAGER, "admin"),)
     ),
+    "ListNotificationDeliveries": Callers(
+        platform=True, levels=(ToolLevel(CONNECTION_MANAGER, "read_only"),)
+    ),
+    "ResendNotificationDelivery": Callers(
+        platform=True, levels=(ToolLevel(CONNECTION_MANAGER, "admin"),)
+    ),
     "CreateIntegratorClient": COMPANY_CLIENT_MANAGERS,
     "GetIntegratorClient": COMPANY_CLIENT_MANAGERS,
     "DeleteIntegratorClient": COMPANY_CLIENT_MANAGERS,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import grpc
 
+from connectability.internal.v1 import drawing_internal_service_pb2 as internal_pb
+from connectability.internal.v1 import drawing_internal_service_pb2_grpc as internal_grpc
 from connectability.v1 import common_pb2
 from connectability.v1 import drawing_service_pb2 as drawing_pb
 from connectability.v1 import drawing_service_pb2_grpc as drawing_grpc
@@ -30,8 +32,13 @@ def _unavailable(error: grpc.RpcError) -> Unavailable:
 
 
 class DrawingFacts:
-    def __init__(self, drawing: drawing_grpc.DrawingServiceStub):
+    def __init__(
+        self,
+        drawing: drawing_grpc.DrawingServiceStub,
+        drawing_internal: internal_grpc.DrawingInternalServiceStub,
+    ):
         self._drawing = drawing
+        self._internal = drawing_internal
 
     def drawings_level(self, project_id: str, user_id: str) -> str:
         try:
@@ -44,8 +51,8 @@ class DrawingFacts:
 
     def revision_count(self, project_id: str) -> int:
         try:
-            answer = self._drawing.CountProjectRevisions(
-                drawing_pb.CountProjectRevisionsRequest(project_id=project_id)
+            answer = self._internal.CountProjectRevisions(
+                internal_pb.CountProjectRevisionsRequest(project_id=project_id)
             )
         except grpc.RpcError as error:
             if error.code() == grpc.StatusCode.NOT_FOUND:  # type: ignore[attr-defined]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import grpc
 
+from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
+from connectability.internal.v1 import notification_internal_service_pb2_grpc as notification_grpc
 from connectability.v1 import common_pb2
-from connectability.v1 import notification_service_pb2 as notification_pb
-from connectability.v1 import notification_service_pb2_grpc as notification_grpc
 from shared.errors import Aborted, ErrorReason, InvalidArgument, Unavailable, error_info_of
 
 # Refusals of the list itself, passed on with their reason.
@@ -28,13 +28,13 @@ def _translated(error: grpc.RpcError) -> Exception:
 
 
 class NotificationLists:
-    def __init__(self, notification: notification_grpc.NotificationServiceStub):
+    def __init__(self, notification: notification_grpc.NotificationInternalServiceStub):
         self._notification = notification
 
     def get(self, project_id: str) -> common_pb2.DistributionList:
         try:
             return self._notification.GetDistributionList(
-                notification_pb.NotificationServiceGetDistributionListRequest(
+                notification_pb.GetDistributionListRequest(
                     project_id=project_id, tool=common_pb2.TOOL_CONNECTION_MANAGER
                 )
             ).distribution_list
@@ -46,7 +46,7 @@ class NotificationLists:
     ) -> common_pb2.DistributionList:
         try:
             return self._notification.UpdateDistributionList(
-                notification_pb.NotificationServiceUpdateDistributionListRequest(
+                notification_pb.UpdateDistributionListRequest(
                     project_id=project_id,
                     tool=common_pb2.TOOL_CONNECTION_MANAGER,
                     emails=emails,

@@ -29,6 +29,7 @@ from services.connection.drawing_facts import DrawingFacts
 from services.connection.integrator_clients import IntegratorClientLimits, IntegratorClients
 from services.connection.integrator_rpcs import IntegratorRpcs, IntegratorTokens
 from services.connection.models import ConnectionManagerGrant, Project
+from services.connection.notification_deliveries import NotificationDeliveries
 from services.connection.notification_lists import NotificationLists
 from services.connection.notification_outbox import NotificationOutbox
 from services.connection.project_facts_publisher import ProjectFactsPublisher
@@ -60,6 +61,7 @@ class ConnectionServicer(
         sync_records: SyncRecords,
         integrator_tokens: IntegratorTokens,
         integrator_limits: IntegratorClientLimits,
+        deliveries: NotificationDeliveries,
     ):
         self._sessions = sessions
         self._directory = directory
@@ -68,6 +70,7 @@ class ConnectionServicer(
         self._facts = facts
         self._drawing_facts = drawing_facts
         self._lists = lists
+        self._deliveries = deliveries
         self._outbox = outbox
         self._revision_limit = rules.revision_limit
         self._same_company_allowed = rules.same_company_allowed

@@ -1,5 +1,6 @@
 """ConnectionService RPCs of a project's Connection Manager settings and of choosing an
-upstream: the distribution list (R23) and the projects one may connect to (R1).
+upstream: the distribution list (R23), the notification deliveries (R25) and the projects
+one may connect to (R1).
 
 This service checks the caller's Connection Manager level; the notification service
 stores the list and the drawing service knows the Drawings grants (facts flow down).
@@ -17,6 +18,7 @@ from services.connection.directory import Directory
 from services.connection.directory_access import DirectoryAccess
 from services.connection.drawing_facts import DrawingFacts
 from services.connection.models import Company, Project
+from services.connection.notification_deliveries import NotificationDeliveries
 from services.connection.notification_lists import NotificationLists
 from shared.errors import ErrorReason, NotFound, PermissionDenied
 from shared.identity import Principal, PrincipalKind
@@ -30,6 +32,7 @@ class SettingsRpcs:
     _sessions: sessionmaker[Session]
     _drawing_facts: DrawingFacts
     _lists: NotificationLists
+    _deliveries: NotificationDeliveries
 
     def _level_on(self, caller: Principal, project_id: str) -> str:
         if caller.kind is PrincipalKind.PLATFORM:
@@ -106,3 +109,25 @@ class SettingsRpcs:
         page = choices[offset : offset + size]
         token = offset_page_token(offset + size, filters) if offset + size < len(choices) else ""
         return pb.ListConnectableProjectsResponse(projects=page, next_page_token=token)
+
+    def ListNotificationDeliveries(
+        self, request: pb.ListNotificationDeliveriesRequest, context: grpc.ServicerContext
+    ) -> pb.ListNotificationDeliveriesResponse:
+        caller = access_policy.admit("ListNotificationDeliveries")
+        self._level_on(caller, required_id(request.project_id, "project_id"))
+        return self._deliveries.page(request.project_id, request.page_size, request.page_token)
+
+    def ResendNotificationDelivery(
+        self, request: pb.ResendNotificationDeliveryRequest, context: grpc.ServicerContext
+    ) -> pb.ResendNotificationDeliveryResponse:
+        caller = access_policy.admit("ResendNotificationDelivery")
+        if self._level_on(caller, required_id(request.project_id, "project_id")) != "admin":
+            raise PermissionDenied(
+                ErrorReason.CONNECTION_MANAGER_ADMIN_REQUIRED,
+                "Sending a notification again needs the Connection Manager admin level.",
+            )
+        message_id = required_id(request.message_id, "message_id")
+        # Scoped to the caller, so two people's request ids never meet downstream.
+        request_id = f"{caller.describe()}:{request.request_id}" if request.request_id else ""
+        delivery = self._deliveries.resend(request.project_id, message_id, request_id)
+        return pb.ResendNotificationDeliveryResponse(delivery=delivery)

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import grpc
+
+from connectability.internal.v1 import (
+    drawing_internal_service_pb2,
+    drawing_internal_service_pb2_grpc,
+)
 from connectability.v1 import drawing_service_pb2, drawing_service_pb2_grpc
 from services.drawing.change_feed import ChangeFeed
 from services.drawing.drawings_permissions import DrawingsPermissions
@@ -19,6 +25,9 @@ from shared.service_database import open_service_database
 
 SERVICE_NAME = "drawing"
 GRPC_SERVICE = drawing_service_pb2.DESCRIPTOR.services_by_name["DrawingService"].full_name
+INTERNAL_GRPC_SERVICE = drawing_internal_service_pb2.DESCRIPTOR.services_by_name[
+    "DrawingInternalService"
+].full_name
 
 
 def migrate_database(url: str) -> None:
@@ -40,9 +49,13 @@ def build_definition(settings: Settings) -> ServiceDefinition:
     storage = start_configured_storage_endpoint(settings, sessions)
     return ServiceDefinition(
         name=SERVICE_NAME,
-        grpc_service_names=[GRPC_SERVICE],
-        register=lambda server: drawing_service_pb2_grpc.add_DrawingServiceServicer_to_server(
-            servicer, server
-        ),
+        grpc_service_names=[GRPC_SERVICE, INTERNAL_GRPC_SERVICE],
+        register=lambda server: _register(servicer, server),
         on_stop=[storage.stop, database.engine.dispose],
     )
+
+
+def _register(servicer: DrawingServicer, server: grpc.Server) -> None:
+    """One servicer answers the public and the internal service, on the same port."""
+    drawing_service_pb2_grpc.add_DrawingServiceServicer_to_server(servicer, server)
+    drawing_internal_service_pb2_grpc.add_DrawingInternalServiceServicer_to_server(servicer, server)

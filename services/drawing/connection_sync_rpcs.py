@@ -1,4 +1,4 @@
-"""DrawingService RPCs of the sync engine (R14–R21), called by the connection service only:
+"""DrawingInternalService RPCs of the sync engine (R14–R21), called by the connection service only:
 the initial copy, applying feed changes, and recording a disconnect."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ from collections.abc import Iterable
 import grpc
 from sqlalchemy.orm import Session
 
-from connectability.v1 import drawing_service_pb2 as pb
+from connectability.internal.v1 import drawing_internal_service_pb2 as pb
+from connectability.v1 import drawing_service_pb2
 from services.drawing import access_policy
 from services.drawing.applying import apply_project_changes
 from services.drawing.change_batches import check_batch
@@ -126,7 +127,7 @@ def _apply_one(
     connection_id: str,
     upstream_id: str,
     downstream_id: str,
-    changes: list[pb.ProjectChange],
+    changes: list[drawing_service_pb2.ProjectChange],
 ) -> pb.ConnectionApplyResult:
     """Apply to one connection inside a savepoint: its refusal undoes only its own part."""
     try:

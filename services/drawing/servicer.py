@@ -1,4 +1,5 @@
-"""The DrawingService gRPC servicer: translation between the wire and the drawing domain.
+"""The DrawingService and DrawingInternalService gRPC servicer: translation between the wire
+and the drawing domain (one object serves both, on one port).
 
 Built so far: the projects it serves (told from above), Drawings permissions, drawing
 areas, sets and drawings, the change feed, and (in their own modules) revisions, files and
@@ -15,6 +16,8 @@ import grpc
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from connectability.internal.v1 import drawing_internal_service_pb2 as ipb
+from connectability.internal.v1 import drawing_internal_service_pb2_grpc as ipb_grpc
 from connectability.v1 import drawing_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2_grpc as pb_grpc
 from services.drawing import access_policy
@@ -50,22 +53,28 @@ def _grant_message(grant: DrawingsGrant) -> pb.DrawingsPermission:
 
 
 class DrawingServicer(
-    ConnectionSyncRpcs, FileRpcs, DrawingServicerState, pb_grpc.DrawingServiceServicer
+    ConnectionSyncRpcs,
+    FileRpcs,
+    DrawingServicerState,
+    pb_grpc.DrawingServiceServicer,
+    ipb_grpc.DrawingInternalServiceServicer,
 ):
     def RegisterProject(
-        self, request: pb.DrawingServiceRegisterProjectRequest, context: grpc.ServicerContext
-    ) -> pb.DrawingServiceRegisterProjectResponse:
+        self,
+        request: ipb.DrawingInternalServiceRegisterProjectRequest,
+        context: grpc.ServicerContext,
+    ) -> ipb.DrawingInternalServiceRegisterProjectResponse:
         access_policy.admit("RegisterProject")
         known = self._projects.register_project(facts_from_message(request.project))
-        return pb.DrawingServiceRegisterProjectResponse(project=facts_to_message(known))
+        return ipb.DrawingInternalServiceRegisterProjectResponse(project=facts_to_message(known))
 
     def GetProject(
-        self, request: pb.DrawingServiceGetProjectRequest, context: grpc.ServicerContext
-    ) -> pb.DrawingServiceGetProjectResponse:
+        self, request: ipb.DrawingInternalServiceGetProjectRequest, context: grpc.ServicerContext
+    ) -> ipb.DrawingInternalServiceGetProjectResponse:
         access_policy.admit("GetProject")
         require_fields(request, "project_id")
         facts = self._projects.get_project(request.project_id)
-        return pb.DrawingServiceGetProjectResponse(project=facts_to_message(facts))
+        return ipb.DrawingInternalServiceGetProjectResponse(project=facts_to_message(facts))
 
     def SetDrawingsPermission(
         self, request: pb.SetDrawingsPermissionRequest, context: grpc.ServicerContext
@@ -341,8 +350,8 @@ class DrawingServicer(
     # The change feed and counts (service-only)
 
     def CountProjectRevisions(
-        self, request: pb.CountProjectRevisionsRequest, context: grpc.ServicerContext
-    ) -> pb.CountProjectRevisionsResponse:
+        self, request: ipb.CountProjectRevisionsRequest, context: grpc.ServicerContext
+    ) -> ipb.CountProjectRevisionsResponse:
         access_policy.admit("CountProjectRevisions")
         self._projects.get_project(required_id(request.project_id, "project_id"))
         with self._sessions() as session:
@@ -351,7 +360,7 @@ class DrawingServicer(
                 .select_from(DrawingRevision)
                 .where(DrawingRevision.project_id == request.project_id)
             )
-        return pb.CountProjectRevisionsResponse(revision_count=int(count or 0))
+        return ipb.CountProjectRevisionsResponse(revision_count=int(count or 0))
 
     def ListProjectChanges(
         self, request: pb.ListProjectChangesRequest, context: grpc.ServicerContext
@@ -380,8 +389,8 @@ class DrawingServicer(
                 self._feed.wait_for_news(generation, WATCH_FALLBACK_SECONDS)
 
     def WatchFeedHeads(
-        self, request: pb.WatchFeedHeadsRequest, context: grpc.ServicerContext
-    ) -> Iterator[pb.WatchFeedHeadsResponse]:
+        self, request: ipb.WatchFeedHeadsRequest, context: grpc.ServicerContext
+    ) -> Iterator[ipb.WatchFeedHeadsResponse]:
         access_policy.admit("WatchFeedHeads")
         project_ids = list(dict.fromkeys(request.project_ids))
         if len(project_ids) > MAX_WATCHED_HEADS:
@@ -395,7 +404,7 @@ class DrawingServicer(
             for project_id, head in self._feed.heads(project_ids).items():
                 if reported.get(project_id) != head:
                     reported[project_id] = head
-                    yield pb.WatchFeedHeadsResponse(project_id=project_id, last_sequence=head)
+                    yield ipb.WatchFeedHeadsResponse(project_id=project_id, last_sequence=head)
             # Woken by a commit in this process; the timeout catches other processes'.
             self._feed.wait_for_news(generation, WATCH_FALLBACK_SECONDS)
 

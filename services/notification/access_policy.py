@@ -21,6 +21,7 @@ CALLERS: dict[str, Callers] = {
     "UpdateDistributionList": SYSTEMS,
     "Notify": SYSTEMS,
     "ListDeliveries": SYSTEMS,
+    "ResendDelivery": SYSTEMS,
 }
 
 

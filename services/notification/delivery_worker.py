@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectability.v1 import notification_service_pb2 as pb
+from connectability.internal.v1 import notification_internal_service_pb2 as pb
 from services.notification.mail_messages import build_message
 from services.notification.models import Delivery, NotificationEvent
 from services.notification.rendering import render
@@ -152,7 +152,9 @@ class DeliveryWorker:
                 message_id=delivery.message_id,
                 date=delivery.created_at,
             )
-            attempts, queued_at = delivery.attempts, delivery.created_at
+            # The retry horizon runs from the last resend by hand, else from the queueing.
+            attempts = delivery.attempts
+            queued_at = delivery.retrying_since or delivery.created_at
         try:
             self._transport.send(message)
         except PermanentFailure as error:

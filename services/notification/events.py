@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connectability.v1 import notification_service_pb2 as pb
+from connectability.internal.v1 import notification_internal_service_pb2 as pb
 from services.notification.digests import join_open_digest
 from services.notification.distribution_lists import CONNECTION_MANAGER, load_list
 from services.notification.mail_messages import message_id_for

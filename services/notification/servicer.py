@@ -1,8 +1,8 @@
-"""The NotificationService gRPC servicer: translation between the wire and the domain.
+"""The NotificationInternalService gRPC servicer: translation between the wire and the domain.
 
 Built so far: the projects it serves (told from above), distribution lists, Notify (one
 email per event and recipient; new-revision notices gathered into one digest per
-connection per window, R24) and ListDeliveries.
+connection per window, R24), ListDeliveries and ResendDelivery.
 Every caller is one of our services or the platform.
 """
 
@@ -14,11 +14,12 @@ import grpc
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from connectability.internal.v1 import notification_internal_service_pb2 as pb
+from connectability.internal.v1 import notification_internal_service_pb2_grpc as pb_grpc
 from connectability.v1 import common_pb2
-from connectability.v1 import notification_service_pb2 as pb
-from connectability.v1 import notification_service_pb2_grpc as pb_grpc
 from services.notification import access_policy
-from services.notification.delivery_listing import list_deliveries
+from services.notification.delivery_listing import delivery_message, list_deliveries
+from services.notification.delivery_resending import resend_delivery
 from services.notification.distribution_lists import (
     StoredList,
     checked_addresses,
@@ -70,7 +71,7 @@ def _list_message(stored: StoredList) -> common_pb2.DistributionList:
     return message
 
 
-class NotificationServicer(pb_grpc.NotificationServiceServicer):
+class NotificationServicer(pb_grpc.NotificationInternalServiceServicer):
     def __init__(
         self,
         projects: ProjectRegistry,
@@ -83,52 +84,54 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
         self._idempotent = IdempotentCalls(sessions, IdempotentRequest)
 
     def RegisterProject(
-        self, request: pb.NotificationServiceRegisterProjectRequest, context: grpc.ServicerContext
-    ) -> pb.NotificationServiceRegisterProjectResponse:
+        self,
+        request: pb.NotificationInternalServiceRegisterProjectRequest,
+        context: grpc.ServicerContext,
+    ) -> pb.NotificationInternalServiceRegisterProjectResponse:
         access_policy.admit("RegisterProject")
         known = self._projects.register_project(facts_from_message(request.project))
-        return pb.NotificationServiceRegisterProjectResponse(project=facts_to_message(known))
+        return pb.NotificationInternalServiceRegisterProjectResponse(
+            project=facts_to_message(known)
+        )
 
     def GetProject(
-        self, request: pb.NotificationServiceGetProjectRequest, context: grpc.ServicerContext
-    ) -> pb.NotificationServiceGetProjectResponse:
+        self,
+        request: pb.NotificationInternalServiceGetProjectRequest,
+        context: grpc.ServicerContext,
+    ) -> pb.NotificationInternalServiceGetProjectResponse:
         access_policy.admit("GetProject")
         facts = self._projects.get_project(_project_id_of(request.project_id))
-        return pb.NotificationServiceGetProjectResponse(project=facts_to_message(facts))
+        return pb.NotificationInternalServiceGetProjectResponse(project=facts_to_message(facts))
 
     def GetDistributionList(
         self,
-        request: pb.NotificationServiceGetDistributionListRequest,
+        request: pb.GetDistributionListRequest,
         context: grpc.ServicerContext,
-    ) -> pb.NotificationServiceGetDistributionListResponse:
+    ) -> pb.GetDistributionListResponse:
         access_policy.admit("GetDistributionList")
         project_id, tool = _project_id_of(request.project_id), _tool_of(request.tool)
         with self._sessions() as session:
             stored = load_list(session, project_id, tool)
-        return pb.NotificationServiceGetDistributionListResponse(
-            distribution_list=_list_message(stored)
-        )
+        return pb.GetDistributionListResponse(distribution_list=_list_message(stored))
 
     def UpdateDistributionList(
         self,
-        request: pb.NotificationServiceUpdateDistributionListRequest,
+        request: pb.UpdateDistributionListRequest,
         context: grpc.ServicerContext,
-    ) -> pb.NotificationServiceUpdateDistributionListResponse:
+    ) -> pb.UpdateDistributionListResponse:
         access_policy.admit("UpdateDistributionList")
         project_id, tool = _project_id_of(request.project_id), _tool_of(request.tool)
         # Checked before the transaction: a refused list changes nothing.
         emails = checked_addresses(list(request.emails))
 
-        def replace(session: Session) -> pb.NotificationServiceUpdateDistributionListResponse:
+        def replace(session: Session) -> pb.UpdateDistributionListResponse:
             stored = replace_list(session, project_id, tool, emails, request.etag)
-            return pb.NotificationServiceUpdateDistributionListResponse(
-                distribution_list=_list_message(stored)
-            )
+            return pb.UpdateDistributionListResponse(distribution_list=_list_message(stored))
 
         return self._idempotent.run(
             "UpdateDistributionList",
             request,
-            pb.NotificationServiceUpdateDistributionListResponse,
+            pb.UpdateDistributionListResponse,
             replace,
         )
 
@@ -157,3 +160,17 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
         _project_id_of(request.project_id)
         with self._sessions() as session:
             return list_deliveries(session, request)
+
+    def ResendDelivery(
+        self, request: pb.ResendDeliveryRequest, context: grpc.ServicerContext
+    ) -> pb.ResendDeliveryResponse:
+        access_policy.admit("ResendDelivery")
+        project_id = _project_id_of(request.project_id)
+        if not request.message_id:
+            raise InvalidArgument(ErrorReason.MISSING_FIELD, "message_id is required.")
+
+        def resend(session: Session) -> pb.ResendDeliveryResponse:
+            queued = resend_delivery(session, project_id, request.message_id)
+            return pb.ResendDeliveryResponse(delivery=delivery_message(queued))
+
+        return self._idempotent.run("ResendDelivery", request, pb.ResendDeliveryResponse, resend)

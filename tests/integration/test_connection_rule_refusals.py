@@ -9,11 +9,11 @@ from pathlib import Path
 import grpc
 import pytest
 
+from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
 from connectability.v1 import common_pb2
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2 as drawing_pb
 from connectability.v1 import drawing_service_pb2_grpc as drawing_grpc
-from connectability.v1 import notification_service_pb2 as notification_pb
 from services.supervisor import start_services, stop_services, wait_until_serving
 from shared.config import SERVICE_NAMES, Settings
 from shared.errors import error_info_of

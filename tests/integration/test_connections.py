@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import pytest
 from google.protobuf.field_mask_pb2 import FieldMask
 
+from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
 from connectability.v1 import common_pb2
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2 as drawing_pb
-from connectability.v1 import notification_service_pb2 as notification_pb
 from tests.fixtures.stack import Stack
 from tests.integration.calls import bearer, eventually, refusal
 from tests.integration.test_directory import Platform

@@ -8,13 +8,17 @@ import uuid
 import pytest
 from google.protobuf.field_mask_pb2 import FieldMask
 
+from connectability.internal.v1 import drawing_internal_service_pb2 as drawing_internal_pb
+from connectability.internal.v1 import (
+    drawing_internal_service_pb2_grpc as drawing_internal_grpc,
+)
+from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
+from connectability.internal.v1 import notification_internal_service_pb2_grpc as notification_grpc
 from connectability.v1 import common_pb2
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import connection_service_pb2_grpc as pb_grpc
 from connectability.v1 import drawing_service_pb2 as drawing_pb
 from connectability.v1 import drawing_service_pb2_grpc as drawing_grpc
-from connectability.v1 import notification_service_pb2 as notification_pb
-from connectability.v1 import notification_service_pb2_grpc as notification_grpc
 from tests.fixtures.stack import Stack
 from tests.integration.calls import bearer, eventually, refusal
 
@@ -30,7 +34,12 @@ class Platform:
         self.stack = stack
         self.connection = pb_grpc.ConnectionServiceStub(stack.channel("connection"))
         self.drawing = drawing_grpc.DrawingServiceStub(stack.channel("drawing"))
-        self.notification = notification_grpc.NotificationServiceStub(stack.channel("notification"))
+        self.drawing_internal = drawing_internal_grpc.DrawingInternalServiceStub(
+            stack.channel("drawing")
+        )
+        self.notification = notification_grpc.NotificationInternalServiceStub(
+            stack.channel("notification")
+        )
         self.auth = bearer(stack.keys.platform_token())
 
     def company(self, **fields: object) -> pb.Company:
@@ -54,13 +63,13 @@ class Platform:
         return self.connection.CreateUser(request, metadata=self.auth, timeout=10).user
 
     def facts_below(self, project_id: str) -> tuple[common_pb2.ProjectFacts, ...]:
-        drawing = self.drawing.GetProject(
-            drawing_pb.DrawingServiceGetProjectRequest(project_id=project_id),
+        drawing = self.drawing_internal.GetProject(
+            drawing_internal_pb.DrawingInternalServiceGetProjectRequest(project_id=project_id),
             metadata=self.auth,
             timeout=5,
         ).project
         notification = self.notification.GetProject(
-            notification_pb.NotificationServiceGetProjectRequest(project_id=project_id),
+            notification_pb.NotificationInternalServiceGetProjectRequest(project_id=project_id),
             metadata=self.auth,
             timeout=5,
         ).project

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import pytest
 from google.protobuf.field_mask_pb2 import FieldMask
 
+from connectability.internal.v1 import drawing_internal_service_pb2 as ipb
+from connectability.internal.v1 import drawing_internal_service_pb2_grpc as ipb_grpc
 from connectability.v1 import common_pb2
 from connectability.v1 import drawing_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2_grpc as pb_grpc
@@ -38,8 +40,10 @@ def register_project(stack: Stack, active: bool = True) -> Project:
     facts = common_pb2.ProjectFacts(
         project_id=project_id, company_id=company_id, name="Tower", active=active
     )
-    drawing.RegisterProject(
-        pb.DrawingServiceRegisterProjectRequest(project=facts), metadata=platform, timeout=10
+    ipb_grpc.DrawingInternalServiceStub(stack.channel("drawing")).RegisterProject(
+        ipb.DrawingInternalServiceRegisterProjectRequest(project=facts),
+        metadata=platform,
+        timeout=10,
     )
     tokens = {}
     for name, level in LEVELS.items():

@@ -7,6 +7,8 @@ import uuid
 
 from google.protobuf.field_mask_pb2 import FieldMask
 
+from connectability.internal.v1 import drawing_internal_service_pb2 as ipb
+from connectability.internal.v1 import drawing_internal_service_pb2_grpc as ipb_grpc
 from connectability.v1 import drawing_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2_grpc as pb_grpc
 from tests.fixtures.stack import Stack
@@ -17,6 +19,7 @@ from tests.integration.test_revision_lifecycle import publish_two_revisions
 
 def test_published_revisions_are_copied_once_and_unpublished(stack: Stack) -> None:
     drawing = pb_grpc.DrawingServiceStub(stack.channel("drawing"))
+    internal = ipb_grpc.DrawingInternalServiceStub(stack.channel("drawing"))
     sheet = publish_two_revisions(drawing, stack)  # upstream: two published revisions
     upstream = sheet.project
     admin = bearer(upstream.tokens["admin"])
@@ -27,15 +30,15 @@ def test_published_revisions_are_copied_once_and_unpublished(stack: Stack) -> No
     )
     downstream = register_project(stack)
     connection_id = f"conn-{uuid.uuid4().hex[:8]}"
-    copy = pb.CopyPublishedRevisionsRequest(
+    copy = ipb.CopyPublishedRevisionsRequest(
         connection_id=connection_id,
         upstream_project_id=upstream.id,
         downstream_project_id=downstream.id,
     )
     service = bearer(upstream.tokens["service"])
 
-    first = drawing.CopyPublishedRevisions(copy, metadata=service, timeout=30)
-    again = drawing.CopyPublishedRevisions(copy, metadata=service, timeout=30)
+    first = internal.CopyPublishedRevisions(copy, metadata=service, timeout=30)
+    again = internal.CopyPublishedRevisions(copy, metadata=service, timeout=30)
 
     assert (first.copied_count, again.copied_count) == (2, 2)  # the repeat adds nothing
     head = (
@@ -92,12 +95,12 @@ def test_published_revisions_are_copied_once_and_unpublished(stack: Stack) -> No
 
 
 def test_only_the_connection_service_copies(stack: Stack) -> None:
-    drawing = pb_grpc.DrawingServiceStub(stack.channel("drawing"))
+    internal = ipb_grpc.DrawingInternalServiceStub(stack.channel("drawing"))
     project = register_project(stack)
-    copy = pb.CopyPublishedRevisionsRequest(
+    copy = ipb.CopyPublishedRevisionsRequest(
         connection_id="c", upstream_project_id=project.id, downstream_project_id=project.id
     )
-    assert refusal(drawing.CopyPublishedRevisions, copy, project.tokens["admin"]) == (
+    assert refusal(internal.CopyPublishedRevisions, copy, project.tokens["admin"]) == (
         "PERMISSION_DENIED",
         "PERMISSION_DENIED",
     )

@@ -101,18 +101,24 @@ async function main() {
     drawing: env("DRAWING_ADDRESS"),
     notification: env("NOTIFICATION_ADDRESS"),
   };
-  const api = load(
-    ["connection_service.proto", "drawing_service.proto", "notification_service.proto"].map(
-      (file) => path.join(protos, "connectability", "v1", file),
-    ),
+  const loaded = load(
+    [
+      ["v1", "connection_service.proto"],
+      ["internal/v1", "drawing_internal_service.proto"],
+      ["internal/v1", "notification_internal_service.proto"],
+    ].map(([dir, file]) => path.join(protos, "connectability", dir, file)),
     [protos],
-  ).connectability.v1;
+  ).connectability;
+  const api = loaded.v1;
+  // The facts each service holds about a project are read through the internal services,
+  // which the platform identity may call.
+  const internal = loaded.internal.v1;
   const health = load(path.join(__dirname, "health.proto"), [__dirname]).grpc.health.v1;
   const credentials = grpc.credentials.createInsecure();
   const services = {
     connection: new api.ConnectionService(addresses.connection, credentials),
-    drawing: new api.DrawingService(addresses.drawing, credentials),
-    notification: new api.NotificationService(addresses.notification, credentials),
+    drawing: new internal.DrawingInternalService(addresses.drawing, credentials),
+    notification: new internal.NotificationInternalService(addresses.notification, credentials),
   };
 
   const seen = { health: {}, project_name: {} };

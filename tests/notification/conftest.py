@@ -15,9 +15,10 @@ import grpc
 import pytest
 from aiosmtpd.controller import Controller
 
+from connectability.internal.v1 import notification_internal_service_pb2 as pb
+from connectability.internal.v1 import notification_internal_service_pb2_grpc as pb_grpc
 from connectability.v1 import common_pb2
-from connectability.v1 import notification_service_pb2 as pb
-from connectability.v1 import notification_service_pb2_grpc as pb_grpc
+from connectability.v1 import connection_service_pb2 as cpb
 from services.notification.app import build_definition
 from services.notification.delivery_worker import RetryPolicy
 from shared.config import Settings
@@ -82,7 +83,7 @@ def smtp() -> Iterator[SmtpServer]:
 class Notification:
     server: GrpcServer
     channel: grpc.Channel
-    stub: pb_grpc.NotificationServiceStub
+    stub: pb_grpc.NotificationInternalServiceStub
     token: str
 
     @property
@@ -95,16 +96,14 @@ class Notification:
         )
         facts.update_time.FromDatetime(datetime.now(UTC))
         self.stub.RegisterProject(
-            pb.NotificationServiceRegisterProjectRequest(project=facts),
+            pb.NotificationInternalServiceRegisterProjectRequest(project=facts),
             metadata=self.metadata,
             timeout=10,
         )
 
-    def set_list(
-        self, project_id: str, emails: list[str]
-    ) -> pb.NotificationServiceUpdateDistributionListResponse:
+    def set_list(self, project_id: str, emails: list[str]) -> pb.UpdateDistributionListResponse:
         return self.stub.UpdateDistributionList(
-            pb.NotificationServiceUpdateDistributionListRequest(
+            pb.UpdateDistributionListRequest(
                 project_id=project_id, tool=common_pb2.TOOL_CONNECTION_MANAGER, emails=emails
             ),
             metadata=self.metadata,
@@ -116,7 +115,7 @@ class Notification:
             pb.NotifyRequest(event=event, idempotency_key=key), metadata=self.metadata, timeout=10
         )
 
-    def deliveries(self, project_id: str, event_id: str = "") -> list[pb.Delivery]:
+    def deliveries(self, project_id: str, event_id: str = "") -> list[cpb.NotificationDelivery]:
         answer = self.stub.ListDeliveries(
             pb.ListDeliveriesRequest(project_id=project_id, event_id=event_id),
             metadata=self.metadata,
@@ -159,7 +158,7 @@ def start_notification(
         running = Notification(
             server,
             channel,
-            pb_grpc.NotificationServiceStub(channel),
+            pb_grpc.NotificationInternalServiceStub(channel),
             test_keys.service_token("connection"),
         )
         started.append(running)

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from connectability.v1 import notification_service_pb2 as pb
+from connectability.internal.v1 import notification_internal_service_pb2 as pb
+from connectability.v1 import connection_service_pb2 as cpb
 from services.notification.delivery_worker import RetryPolicy
 from services.notification.models import Delivery
 from shared.db import make_engine, make_session_factory
@@ -23,11 +24,15 @@ from tests.notification.conftest import (
 )
 
 
-def _settled(service: object, project_id: str, count: int) -> list[pb.Delivery]:
-    def probe() -> list[pb.Delivery]:
+def _settled(service: object, project_id: str, count: int) -> list[cpb.NotificationDelivery]:
+    def probe() -> list[cpb.NotificationDelivery]:
         found = service.deliveries(project_id)  # type: ignore[attr-defined]
         assert len(found) == count
-        assert all(d.status in (pb.DELIVERY_STATUS_SENT, pb.DELIVERY_STATUS_FAILED) for d in found)
+        assert all(
+            d.status
+            in (cpb.NOTIFICATION_DELIVERY_STATUS_SENT, cpb.NOTIFICATION_DELIVERY_STATUS_FAILED)
+            for d in found
+        )
         return found
 
     return eventually(probe, timeout_seconds=10)
@@ -50,7 +55,7 @@ def test_each_recipient_gets_one_message_with_headers_and_both_bodies(
     answer = service.notify(event, "connection/conn-1/disconnected")
     deliveries = _settled(service, "p1", 2)
 
-    assert {d.status for d in deliveries} == {pb.DELIVERY_STATUS_SENT}
+    assert {d.status for d in deliveries} == {cpb.NOTIFICATION_DELIVERY_STATUS_SENT}
     assert all(d.attempts == 1 and d.HasField("sent_time") for d in deliveries)
     received = {str(m["To"]): m for m in smtp.handler.received}
     assert sorted(received) == ["Bob@Example.com", "ann@example.com"]
@@ -82,7 +87,7 @@ def test_temporary_refusals_are_retried_until_accepted(
     service.notify(connection_event("p1"), "k1")
     (delivery,) = _settled(service, "p1", 1)
 
-    assert delivery.status == pb.DELIVERY_STATUS_SENT
+    assert delivery.status == cpb.NOTIFICATION_DELIVERY_STATUS_SENT
     assert delivery.attempts == 3
     assert len(smtp.handler.received) == 1
 
@@ -99,7 +104,7 @@ def test_a_permanent_refusal_fails_at_once_with_the_reason(
     service.notify(connection_event("p1"), "k1")
     (delivery,) = _settled(service, "p1", 1)
 
-    assert delivery.status == pb.DELIVERY_STATUS_FAILED
+    assert delivery.status == cpb.NOTIFICATION_DELIVERY_STATUS_FAILED
     assert delivery.attempts == 1
     assert "550" in delivery.last_error and "Mailbox unavailable" in delivery.last_error
     assert smtp.handler.received == []
@@ -124,7 +129,7 @@ def test_temporary_failures_give_up_once_the_retry_horizon_has_passed(
         service.notify(connection_event("p1"), "k1")
         (delivery,) = _settled(service, "p1", 1)
 
-    assert delivery.status == pb.DELIVERY_STATUS_FAILED
+    assert delivery.status == cpb.NOTIFICATION_DELIVERY_STATUS_FAILED
     assert "gave up" in delivery.last_error and "451 Later" in delivery.last_error
     # Retried over the whole horizon, not a fixed count of attempts; a line per failed one.
     tried_for = delivery.update_time.ToDatetime() - delivery.create_time.ToDatetime()
@@ -152,7 +157,7 @@ def test_a_relay_down_longer_than_five_doublings_loses_no_notice(
     smtp.start()
     deliveries = _settled(service, "p1", 8)
 
-    assert {d.status for d in deliveries} == {pb.DELIVERY_STATUS_SENT}
+    assert {d.status for d in deliveries} == {cpb.NOTIFICATION_DELIVERY_STATUS_SENT}
     received = [str(m["Message-ID"]) for m in smtp.handler.received]
     assert sorted(received) == sorted(d.message_id for d in deliveries)  # each once
 
@@ -169,12 +174,16 @@ def test_a_message_that_cannot_be_built_fails_alone(
     service.notify(connection_event("p1", connection_id="conn-2"), "fine")
     deliveries = {d.message_id: d for d in _settled(service, "p1", 2)}
 
-    statuses = sorted(pb.DeliveryStatus.Name(d.status) for d in deliveries.values())
-    assert statuses == ["DELIVERY_STATUS_FAILED", "DELIVERY_STATUS_SENT"]
-    (failed,) = [d for d in deliveries.values() if d.status == pb.DELIVERY_STATUS_FAILED]
+    statuses = sorted(cpb.NotificationDeliveryStatus.Name(d.status) for d in deliveries.values())
+    assert statuses == ["NOTIFICATION_DELIVERY_STATUS_FAILED", "NOTIFICATION_DELIVERY_STATUS_SENT"]
+    (failed,) = [
+        d for d in deliveries.values() if d.status == cpb.NOTIFICATION_DELIVERY_STATUS_FAILED
+    ]
     assert failed.last_error
     assert [str(m["Message-ID"]) for m in smtp.handler.received] == [
-        d.message_id for d in deliveries.values() if d.status == pb.DELIVERY_STATUS_SENT
+        d.message_id
+        for d in deliveries.values()
+        if d.status == cpb.NOTIFICATION_DELIVERY_STATUS_SENT
     ]
 
 
@@ -189,14 +198,16 @@ def test_mail_sent_while_the_server_is_down_arrives_once_it_is_up(
     def retried() -> None:
         found = service.deliveries("p1")
         assert len(found) == 2
-        assert all(d.attempts >= 1 and d.status == pb.DELIVERY_STATUS_QUEUED for d in found)
+        assert all(
+            d.attempts >= 1 and d.status == cpb.NOTIFICATION_DELIVERY_STATUS_QUEUED for d in found
+        )
         assert all(d.last_error for d in found)
 
     eventually(retried)
     smtp.start()
     deliveries = _settled(service, "p1", 2)
 
-    assert {d.status for d in deliveries} == {pb.DELIVERY_STATUS_SENT}
+    assert {d.status for d in deliveries} == {cpb.NOTIFICATION_DELIVERY_STATUS_SENT}
     assert sorted(str(m["To"]) for m in smtp.handler.received) == [
         "ann@example.com",
         "bob@example.com",
@@ -224,7 +235,7 @@ def test_a_message_left_sending_by_a_crash_is_resent_with_the_same_message_id(
     second = start_notification(smtp)
     (resent,) = _settled(second, "p1", 1)
 
-    assert resent.status == pb.DELIVERY_STATUS_SENT and resent.attempts == 2
+    assert resent.status == cpb.NOTIFICATION_DELIVERY_STATUS_SENT and resent.attempts == 2
     assert [m["Message-ID"] for m in smtp.handler.received] == [delivery.message_id] * 2
 
 
@@ -249,7 +260,7 @@ def test_maildir_mode_writes_exactly_one_file_per_message(
     service.notify(event, "k1")
     deliveries = _settled(service, "p1", 2)
 
-    assert {d.status for d in deliveries} == {pb.DELIVERY_STATUS_SENT}
+    assert {d.status for d in deliveries} == {cpb.NOTIFICATION_DELIVERY_STATUS_SENT}
     files = sorted((tmp_path / "data" / "maildir" / "new").iterdir())
     assert len(files) == 2
     contents = b"".join(path.read_bytes() for path in files)

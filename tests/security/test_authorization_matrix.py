@@ -22,10 +22,11 @@ import pytest
 from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.message import Message
 
+from connectability.internal.v1 import drawing_internal_service_pb2 as dipb
+from connectability.internal.v1 import notification_internal_service_pb2 as npb
 from connectability.v1 import common_pb2
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2 as dpb
-from connectability.v1 import notification_service_pb2 as npb
 from services.connection import access_policy as connection_policy
 from services.drawing import access_policy as drawing_policy
 from services.notification import access_policy as notification_policy
@@ -42,7 +43,8 @@ CALLERS = ("outsider", "wrong_service", "read_only", "standard", "admin")
 WRONG_SERVICE = {
     "ConnectionService": "service:notification",
     "DrawingService": "service:notification",
-    "NotificationService": "service:drawing",
+    "DrawingInternalService": "service:notification",
+    "NotificationInternalService": "service:drawing",
 }
 
 DENIED = ("PERMISSION_DENIED", "PERMISSION_DENIED")
@@ -147,13 +149,14 @@ def _client(w: World) -> str:
 def _facts(w: World, process: str) -> common_pb2.ProjectFacts:
     auth = w.auth("platform")
     if process == "drawing":
-        request = dpb.DrawingServiceGetProjectRequest(project_id=w.upstream_id)
-        return w.platform.drawing.GetProject(request, metadata=auth, timeout=10).project
-    request_n = npb.NotificationServiceGetProjectRequest(project_id=w.upstream_id)
+        request = dipb.DrawingInternalServiceGetProjectRequest(project_id=w.upstream_id)
+        return w.platform.drawing_internal.GetProject(request, metadata=auth, timeout=10).project
+    request_n = npb.NotificationInternalServiceGetProjectRequest(project_id=w.upstream_id)
     return w.platform.notification.GetProject(request_n, metadata=auth, timeout=10).project
 
 
 WRONG = "service:notification"
+NO_DELIVERY = "<no-such-delivery@connectability.local>"
 CONNECTION_CASES: dict[str, Case] = {
     "CreateCompany": systems_only(
         lambda w: pb.CreateCompanyRequest(
@@ -380,16 +383,25 @@ CONNECTION_CASES: dict[str, Case] = {
         standard=CM_ADMIN,
         wrong=DENIED,
     ),
+    "ListNotificationDeliveries": readable(
+        lambda w: pb.ListNotificationDeliveriesRequest(project_id=w.upstream_id),
+        "PROJECT",
+        _upstream,
+        wrong=DENIED,
+    ),
+    # The admin passes the permission check and then learns the delivery does not exist:
+    # resending a real one is proven in tests/integration/test_notification_deliveries.py.
+    "ResendNotificationDelivery": Case(
+        lambda w: pb.ResendNotificationDeliveryRequest(
+            project_id=w.upstream_id, message_id=NO_DELIVERY
+        ),
+        callers(hidden("PROJECT"), DENIED, CM_ADMIN, CM_ADMIN, hidden("DELIVERY")),
+        _upstream,
+    ),
 }
 
 NO_SERVICE = DENIED  # a service other than the connection service, on a people's RPC
 DRAWING_CASES: dict[str, Case] = {
-    "RegisterProject": systems_only(
-        lambda w: dpb.DrawingServiceRegisterProjectRequest(project=_facts(w, "drawing"))
-    ),
-    "GetProject": systems_only(
-        lambda w: dpb.DrawingServiceGetProjectRequest(project_id=w.upstream_id)
-    ),
     # R33: the project's Drawings admin grants Drawings levels on it.
     "SetDrawingsPermission": changed_by(
         lambda w: dpb.SetDrawingsPermissionRequest(
@@ -418,9 +430,6 @@ DRAWING_CASES: dict[str, Case] = {
     "ListDrawingsPermissions": Case(
         lambda w: dpb.ListDrawingsPermissionsRequest(project_id=w.upstream_id),
         callers(OK, NO_SERVICE, OK, OK, OK),
-    ),
-    "CountProjectRevisions": systems_only(
-        lambda w: dpb.CountProjectRevisionsRequest(project_id=w.upstream_id)
     ),
     "CreateDrawingArea": changed_by(
         lambda w: dpb.CreateDrawingAreaRequest(
@@ -646,9 +655,6 @@ DRAWING_CASES: dict[str, Case] = {
     "WatchProjectChanges": systems_only(
         lambda w: dpb.WatchProjectChangesRequest(project_id=w.upstream_id)
     ),
-    "WatchFeedHeads": systems_only(
-        lambda w: dpb.WatchFeedHeadsRequest(project_ids=[w.upstream_id])
-    ),
     "GetRevisionDownload": readable(
         lambda w: dpb.GetRevisionDownloadRequest(revision_id=w.revisions["published"]),
         "REVISION",
@@ -663,8 +669,23 @@ DRAWING_CASES: dict[str, Case] = {
     ),
     # The sync engine's RPCs: the sync tests prove the connection service's calls; here the
     # platform is not asked to copy or mark anything behind the sync's back.
+}
+
+DRAWING_INTERNAL_CASES: dict[str, Case] = {
+    "RegisterProject": systems_only(
+        lambda w: dipb.DrawingInternalServiceRegisterProjectRequest(project=_facts(w, "drawing"))
+    ),
+    "GetProject": systems_only(
+        lambda w: dipb.DrawingInternalServiceGetProjectRequest(project_id=w.upstream_id)
+    ),
+    "CountProjectRevisions": systems_only(
+        lambda w: dipb.CountProjectRevisionsRequest(project_id=w.upstream_id)
+    ),
+    "WatchFeedHeads": systems_only(
+        lambda w: dipb.WatchFeedHeadsRequest(project_ids=[w.upstream_id])
+    ),
     "CopyPublishedRevisions": systems_only(
-        lambda w: dpb.CopyPublishedRevisionsRequest(
+        lambda w: dipb.CopyPublishedRevisionsRequest(
             connection_id=w.connections["active"],
             upstream_project_id=w.upstream_id,
             downstream_project_id=w.downstream_ids["active"],
@@ -672,7 +693,7 @@ DRAWING_CASES: dict[str, Case] = {
         proof=None,
     ),
     "ApplyProjectChanges": systems_only(
-        lambda w: dpb.ApplyProjectChangesRequest(
+        lambda w: dipb.ApplyProjectChangesRequest(
             connection_id=w.connections["active"],
             upstream_project_id=w.upstream_id,
             downstream_project_id=w.downstream_ids["active"],
@@ -680,10 +701,10 @@ DRAWING_CASES: dict[str, Case] = {
         proof=None,
     ),
     "ApplyProjectChangesToConnections": systems_only(
-        lambda w: dpb.ApplyProjectChangesToConnectionsRequest(
+        lambda w: dipb.ApplyProjectChangesToConnectionsRequest(
             upstream_project_id=w.upstream_id,
             connections=[
-                dpb.ConnectionTarget(
+                dipb.ConnectionTarget(
                     connection_id=w.connections["active"],
                     downstream_project_id=w.downstream_ids["active"],
                 )
@@ -692,7 +713,7 @@ DRAWING_CASES: dict[str, Case] = {
         proof=None,
     ),
     "MarkConnectionDisconnected": systems_only(
-        lambda w: dpb.MarkConnectionDisconnectedRequest(
+        lambda w: dipb.MarkConnectionDisconnectedRequest(
             connection_id=w.connections["active"],
             downstream_project_id=w.downstream_ids["active"],
         ),
@@ -700,20 +721,23 @@ DRAWING_CASES: dict[str, Case] = {
     ),
 }
 
+
 NOTIFICATION_CASES: dict[str, Case] = {
     "RegisterProject": systems_only(
-        lambda w: npb.NotificationServiceRegisterProjectRequest(project=_facts(w, "notification"))
+        lambda w: npb.NotificationInternalServiceRegisterProjectRequest(
+            project=_facts(w, "notification")
+        )
     ),
     "GetProject": systems_only(
-        lambda w: npb.NotificationServiceGetProjectRequest(project_id=w.upstream_id)
+        lambda w: npb.NotificationInternalServiceGetProjectRequest(project_id=w.upstream_id)
     ),
     "GetDistributionList": systems_only(
-        lambda w: npb.NotificationServiceGetDistributionListRequest(
+        lambda w: npb.GetDistributionListRequest(
             project_id=w.upstream_id, tool=common_pb2.TOOL_CONNECTION_MANAGER
         )
     ),
     "UpdateDistributionList": systems_only(
-        lambda w: npb.NotificationServiceUpdateDistributionListRequest(
+        lambda w: npb.UpdateDistributionListRequest(
             project_id=w.upstream_id,
             tool=common_pb2.TOOL_CONNECTION_MANAGER,
             emails=["team@example.com"],
@@ -730,12 +754,17 @@ NOTIFICATION_CASES: dict[str, Case] = {
         )
     ),
     "ListDeliveries": systems_only(lambda w: npb.ListDeliveriesRequest(project_id=w.upstream_id)),
+    "ResendDelivery": systems_only(
+        lambda w: npb.ResendDeliveryRequest(project_id=w.upstream_id, message_id=NO_DELIVERY),
+        proof=hidden("DELIVERY"),
+    ),
 }
 
 TABLE: dict[str, Case] = {
     **{f"ConnectionService/{name}": case for name, case in CONNECTION_CASES.items()},
     **{f"DrawingService/{name}": case for name, case in DRAWING_CASES.items()},
-    **{f"NotificationService/{name}": case for name, case in NOTIFICATION_CASES.items()},
+    **{f"DrawingInternalService/{name}": case for name, case in DRAWING_INTERNAL_CASES.items()},
+    **{f"NotificationInternalService/{name}": case for name, case in NOTIFICATION_CASES.items()},
 }
 RPCS = all_rpcs()
 

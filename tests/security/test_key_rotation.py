@@ -21,9 +21,9 @@ import grpc
 import jwt
 import pytest
 
+from connectability.internal.v1 import drawing_internal_service_pb2 as drawing_internal_pb
+from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
 from connectability.v1 import connection_service_pb2 as pb
-from connectability.v1 import drawing_service_pb2 as drawing_pb
-from connectability.v1 import notification_service_pb2 as notification_pb
 from services.supervisor import start_services, stop_services, wait_until_serving
 from shared.config import SERVICE_NAMES, Settings
 from shared.errors import Unauthenticated, error_info_of
@@ -69,12 +69,12 @@ def answers_by_service(directory: Directory, token: str) -> dict[str, str]:
     calls = {
         "connection": (directory.connection.ListCompanies, pb.ListCompaniesRequest()),
         "drawing": (
-            directory.drawing.GetProject,
-            drawing_pb.DrawingServiceGetProjectRequest(project_id=unknown),
+            directory.drawing_internal.GetProject,
+            drawing_internal_pb.DrawingInternalServiceGetProjectRequest(project_id=unknown),
         ),
         "notification": (
             directory.notification.GetProject,
-            notification_pb.NotificationServiceGetProjectRequest(project_id=unknown),
+            notification_pb.NotificationInternalServiceGetProjectRequest(project_id=unknown),
         ),
     }
     answers = {}

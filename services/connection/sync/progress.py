@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
 from connectability.v1 import drawing_service_pb2 as drawing_pb
-from connectability.v1 import notification_service_pb2 as notification_pb
 from services.connection.models import Connection, ConnectionSync
 from services.connection.notification_outbox import NotificationOutbox
 from services.connection.sync import notices
