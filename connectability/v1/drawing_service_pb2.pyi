@@ -211,7 +211,7 @@ class DrawingLogImport(_message.Message):
     def __init__(self, drawing_date: _Optional[str] = ..., upload_uuid: _Optional[str] = ..., received_date: _Optional[str] = ..., revision_number: _Optional[str] = ..., drawing_id: _Optional[str] = ...) -> None: ...
 
 class DrawingUpload(_message.Message):
-    __slots__ = ("id", "project_id", "drawing_area_id", "drawing_set_id", "status", "revision_ids", "error_message", "create_time", "update_time")
+    __slots__ = ("id", "project_id", "drawing_area_id", "drawing_set_id", "status", "revision_ids", "error_message", "create_time", "update_time", "import_failures")
     ID_FIELD_NUMBER: _ClassVar[int]
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     DRAWING_AREA_ID_FIELD_NUMBER: _ClassVar[int]
@@ -221,6 +221,7 @@ class DrawingUpload(_message.Message):
     ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    IMPORT_FAILURES_FIELD_NUMBER: _ClassVar[int]
     id: str
     project_id: str
     drawing_area_id: str
@@ -230,7 +231,20 @@ class DrawingUpload(_message.Message):
     error_message: str
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., project_id: _Optional[str] = ..., drawing_area_id: _Optional[str] = ..., drawing_set_id: _Optional[str] = ..., status: _Optional[_Union[DrawingUploadStatus, str]] = ..., revision_ids: _Optional[_Iterable[str]] = ..., error_message: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    import_failures: _containers.RepeatedCompositeFieldContainer[DrawingUploadImportFailure]
+    def __init__(self, id: _Optional[str] = ..., project_id: _Optional[str] = ..., drawing_area_id: _Optional[str] = ..., drawing_set_id: _Optional[str] = ..., status: _Optional[_Union[DrawingUploadStatus, str]] = ..., revision_ids: _Optional[_Iterable[str]] = ..., error_message: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., import_failures: _Optional[_Iterable[_Union[DrawingUploadImportFailure, _Mapping]]] = ...) -> None: ...
+
+class DrawingUploadImportFailure(_message.Message):
+    __slots__ = ("import_index", "upload_uuid", "reason", "message")
+    IMPORT_INDEX_FIELD_NUMBER: _ClassVar[int]
+    UPLOAD_UUID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    import_index: int
+    upload_uuid: str
+    reason: str
+    message: str
+    def __init__(self, import_index: _Optional[int] = ..., upload_uuid: _Optional[str] = ..., reason: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
 
 class Markup(_message.Message):
     __slots__ = ("id", "revision_id", "author_user_id", "kind", "data", "create_time")

@@ -555,21 +555,25 @@ class DrawingServiceServicer:
 
     def CreateDrawingUpload(self, request, context):
         """Imports uploaded files as new unpublished revisions, ready for review (R28). Checks
-        the request at once, then processes the files in the background: poll GetDrawingUpload
-        until its status is READY_FOR_REVIEW or FAILED. Caller: Drawings standard on the
-        project. Errors: NOT_FOUND for the area, set, a drawing or an upload;
-        INVALID_ARGUMENT with DRAWING_NOT_IN_AREA or TOO_MANY_IMPORTS (more than 100);
-        FAILED_PRECONDITION with CONNECTED_CONTENT_READ_ONLY (a connected set, R17),
-        UPLOAD_NOT_RECEIVED (the file was not POSTed), UPLOAD_EXPIRED or UPLOAD_ALREADY_USED
-        (metadata `upload_uuid`).
+        the request at once and answers the drawing upload IN_QUEUE, with no revision yet;
+        the drawing service processes its files in the background (queued in its database,
+        so a restart does not lose them). Poll GetDrawingUpload, every second or so, until
+        its status is READY_FOR_REVIEW or FAILED. Its uploads are taken at once: another
+        drawing upload of them is refused with UPLOAD_ALREADY_USED until this one FAILED.
+        Caller: Drawings standard on the project. Errors (nothing is queued): NOT_FOUND for
+        the area, set, a drawing or an upload; INVALID_ARGUMENT with DRAWING_NOT_IN_AREA or
+        TOO_MANY_IMPORTS (more than 100); FAILED_PRECONDITION with
+        CONNECTED_CONTENT_READ_ONLY (a connected set, R17), UPLOAD_NOT_RECEIVED (the file
+        was not POSTed), UPLOAD_EXPIRED or UPLOAD_ALREADY_USED (metadata `upload_uuid`).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetDrawingUpload(self, request, context):
-        """Returns a drawing upload and how far its processing has got. Caller: Drawings standard
-        on the project.
+        """Returns a drawing upload and how far its processing has got: IN_QUEUE, PROCESSING,
+        then READY_FOR_REVIEW (with revision_ids) or FAILED (with import_failures); the status
+        only moves forward. Caller: Drawings standard on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
