@@ -557,7 +557,7 @@ class GetDrawingRevisionResponse(_message.Message):
     def __init__(self, revision: _Optional[_Union[DrawingRevision, _Mapping]] = ...) -> None: ...
 
 class ListDrawingRevisionsRequest(_message.Message):
-    __slots__ = ("project_id", "area_id", "set_id", "drawing_id", "status", "page_size", "page_token")
+    __slots__ = ("project_id", "area_id", "set_id", "drawing_id", "status", "page_size", "page_token", "connection_id", "upstream_revision_id")
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     AREA_ID_FIELD_NUMBER: _ClassVar[int]
     SET_ID_FIELD_NUMBER: _ClassVar[int]
@@ -565,6 +565,8 @@ class ListDrawingRevisionsRequest(_message.Message):
     STATUS_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    UPSTREAM_REVISION_ID_FIELD_NUMBER: _ClassVar[int]
     project_id: str
     area_id: str
     set_id: str
@@ -572,7 +574,9 @@ class ListDrawingRevisionsRequest(_message.Message):
     status: RevisionStatus
     page_size: int
     page_token: str
-    def __init__(self, project_id: _Optional[str] = ..., area_id: _Optional[str] = ..., set_id: _Optional[str] = ..., drawing_id: _Optional[str] = ..., status: _Optional[_Union[RevisionStatus, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    connection_id: str
+    upstream_revision_id: str
+    def __init__(self, project_id: _Optional[str] = ..., area_id: _Optional[str] = ..., set_id: _Optional[str] = ..., drawing_id: _Optional[str] = ..., status: _Optional[_Union[RevisionStatus, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., connection_id: _Optional[str] = ..., upstream_revision_id: _Optional[str] = ...) -> None: ...
 
 class ListDrawingRevisionsResponse(_message.Message):
     __slots__ = ("revisions", "next_page_token")

@@ -473,8 +473,9 @@ class DrawingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListDrawingRevisions(self, request, context):
-        """Lists a project's revisions, optionally of one area, set or drawing and in one status,
-        ordered by drawing number then oldest revision first. Caller: Drawings read_only on
+        """Lists a project's revisions, optionally of one area, set or drawing, in one status,
+        copied through one connection or copied from one upstream revision, ordered by
+        drawing number then oldest revision first. Caller: Drawings read_only on
         the project; read_only users see published revisions only (R26).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

@@ -202,6 +202,8 @@ class DrawingRevision(Timestamps, Base):
         Index("ix_drawing_revisions_project_status", "project_id", "status"),
         Index("ix_drawing_revisions_drawing", "drawing_id"),
         Index("ix_drawing_revisions_set", "set_id"),
+        # ListDrawingRevisions' copy filters, and finding a connection's copy of a revision.
+        Index("ix_drawing_revisions_copies", "connection_id", "upstream_revision_id"),
     )
 
     id: Mapped[str] = mapped_column(String, primary_key=True)

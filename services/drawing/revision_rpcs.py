@@ -202,6 +202,12 @@ class RevisionRpcs(DrawingServicerState):
             query = query.where(DrawingRevision.set_id == request.set_id)
         if request.drawing_id:
             query = query.where(DrawingRevision.drawing_id == request.drawing_id)
+        if request.connection_id:  # a connection's copies (R17)
+            query = query.where(DrawingRevision.connection_id == request.connection_id)
+        if request.upstream_revision_id:  # the copies of one upstream revision
+            query = query.where(
+                DrawingRevision.upstream_revision_id == request.upstream_revision_id
+            )
         status = _STATUS_NAMES.get(request.status)
         if not self._access.sees_unpublished(caller, project_id):
             if status == "unpublished":
@@ -220,6 +226,8 @@ class RevisionRpcs(DrawingServicerState):
             "set": request.set_id,
             "drawing": request.drawing_id,
             "status": status or "",
+            "connection": request.connection_id,
+            "upstream_revision": request.upstream_revision_id,
         }
         offset = offset_from_token(request.page_token, filters)
         size = clamp_page_size(request.page_size)

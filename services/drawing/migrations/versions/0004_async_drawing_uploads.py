@@ -1,4 +1,5 @@
 """Drawing uploads are processed in the background: claims and the imports in their order.
+Also an index for finding copies by connection and upstream revision.
 
 Existing drawing uploads were processed at once, so each gets one import row per revision,
 positioned in the order they were created (the order GetDrawingUpload answered before).
@@ -24,6 +25,11 @@ def upgrade() -> None:
         batch.add_column(sa.Column("claimed_by", sa.String(), nullable=True))
         batch.add_column(sa.Column("claim_expires_at", sa.DateTime(timezone=True), nullable=True))
     op.create_index("ix_drawing_uploads_status", "drawing_uploads", ["status"])
+    op.create_index(
+        "ix_drawing_revisions_copies",
+        "drawing_revisions",
+        ["connection_id", "upstream_revision_id"],
+    )
     imports = op.create_table(
         "drawing_upload_imports",
         sa.Column("drawing_upload_id", sa.String(), nullable=False),
@@ -90,6 +96,7 @@ def _backfill_imports(imports: sa.Table) -> None:
 
 def downgrade() -> None:
     op.drop_table("drawing_upload_imports")
+    op.drop_index("ix_drawing_revisions_copies", table_name="drawing_revisions")
     op.drop_index("ix_drawing_uploads_status", table_name="drawing_uploads")
     with op.batch_alter_table("drawing_uploads") as batch:
         batch.drop_column("claim_expires_at")
