@@ -369,7 +369,8 @@ class DrawingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CountProjectRevisions(self, request, context):
-        """Counts a project's drawing revisions, for the revision limit (R7). Service-only.
+        """Counts a project's drawing revisions, for the revision limit (R7) and the initial
+        copy's progress (R14). Service-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
