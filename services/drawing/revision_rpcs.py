@@ -226,9 +226,13 @@ class RevisionRpcs(DrawingServicerState):
             "set": request.set_id,
             "drawing": request.drawing_id,
             "status": status or "",
-            "connection": request.connection_id,
-            "upstream_revision": request.upstream_revision_id,
         }
+        # The copy filters join the digest only when set, so tokens issued before they
+        # existed stay valid; a set one still binds the token to its value.
+        if request.connection_id:
+            filters["connection"] = request.connection_id
+        if request.upstream_revision_id:
+            filters["upstream_revision"] = request.upstream_revision_id
         offset = offset_from_token(request.page_token, filters)
         size = clamp_page_size(request.page_size)
         with self._sessions() as session:
