@@ -8,10 +8,12 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from alembic import command
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.drawing.change_feed import ChangeFeed
+from services.drawing.migrations import MIGRATIONS_DIR as DRAWING_MIGRATIONS
 from services.drawing.models import (
     Drawing,
     DrawingArea,
@@ -26,7 +28,8 @@ from services.drawing.models import (
 from services.drawing.revisions import RevisionImport, Revisions
 from services.drawing.storage.file_store import LocalFileStore
 from services.drawing.upload_processing import DrawingUploadProcessing
-from shared.db import utcnow
+from shared.db import alembic_config, make_engine, utcnow
+from tests.persistence.service_databases import migrated_sessions
 
 FILES_PER_UPLOAD = 5
 
@@ -134,3 +137,70 @@ def test_replicas_processing_at_once_never_process_one_upload_twice(
         count = session.scalar(select(func.count()).select_from(DrawingRevision))
     assert statuses == {"ready_for_review"}
     assert count == len(queued) * FILES_PER_UPLOAD  # each file became one revision, once
+
+
+def test_an_upgraded_database_keeps_its_drawing_uploads_revisions_in_their_order(
+    database_url: str,
+) -> None:
+    """Drawing uploads made before the queue existed get their imports backfilled, one per
+    revision in creation order: the order GetDrawingUpload answered before."""
+    command.upgrade(alembic_config(database_url, DRAWING_MIGRATIONS), "0003_connection_cursors")
+    engine = make_engine(database_url)
+    early = utcnow() - timedelta(minutes=5)
+    try:
+        with engine.begin() as connection:
+            for statement, values in [
+                (
+                    "INSERT INTO project_facts (project_id, company_id, name, active, "
+                    "outside_applications_allowed, updated_at, last_change_sequence) "
+                    "VALUES ('p', 'c', 'P', true, true, :at, 0)",
+                    {},
+                ),
+                (
+                    "INSERT INTO drawing_areas (id, project_id, name, description, created_at, "
+                    "updated_at) VALUES ('area', 'p', 'A', '', :at, :at)",
+                    {},
+                ),
+                (
+                    "INSERT INTO drawing_sets (id, project_id, name, connection_state, "
+                    "created_at, updated_at) VALUES ('set', 'p', 'S', 'not_connected', :at, :at)",
+                    {},
+                ),
+                (
+                    "INSERT INTO drawings (id, project_id, area_id, number, title, discipline, "
+                    "created_at, updated_at) VALUES ('d', 'p', 'area', 'A-1', '', 'A', :at, :at)",
+                    {},
+                ),
+                (
+                    "INSERT INTO stored_files (sha256, size_bytes, content_type, created_at) "
+                    "VALUES (:sha, 1, 'application/pdf', :at)",
+                    {"sha": "0" * 64},
+                ),
+                (
+                    "INSERT INTO drawing_uploads (id, project_id, area_id, set_id, status, "
+                    "error_message, created_by, created_at, updated_at) "
+                    "VALUES ('batch', 'p', 'area', 'set', 'ready_for_review', '', 'u', :at, :at)",
+                    {},
+                ),
+            ]:
+                connection.execute(text(statement), {"at": early, **values})
+            # Created second, but with the smaller id: id order is not import order.
+            for revision_id, created in (("z-first", early), ("a-second", utcnow())):
+                connection.execute(
+                    text(
+                        "INSERT INTO drawing_revisions (id, project_id, drawing_id, set_id, "
+                        "revision_number, drawing_date, file_sha256, file_name, status, "
+                        "reviewed, current, withdrawn, drawing_upload_id, created_at, "
+                        "updated_at) VALUES (:id, 'p', 'd', 'set', :id, '2026-11-20', :sha, "
+                        "'a.pdf', 'unpublished', false, false, false, 'batch', :at, :at)"
+                    ),
+                    {"id": revision_id, "sha": "0" * 64, "at": created},
+                )
+    finally:
+        engine.dispose()
+
+    with migrated_sessions(database_url, "drawing") as sessions, sessions() as session:
+        backfilled = session.scalars(
+            select(DrawingUploadImport.revision_id).order_by(DrawingUploadImport.position)
+        ).all()
+    assert backfilled == ["z-first", "a-second"]
