@@ -14,9 +14,9 @@ import os
 import socket
 import uuid
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.drawing.models import (
@@ -38,7 +38,7 @@ PDF_END_MARKER = b"%%EOF"
 PDF_TAIL_BYTES = 1024
 
 
-def _claimable(now: object) -> object:
+def _claimable(now: datetime) -> ColumnElement[bool]:
     expired = and_(DrawingUpload.status == "processing", DrawingUpload.claim_expires_at < now)
     return or_(DrawingUpload.status == "in_queue", expired)
 
@@ -78,7 +78,7 @@ class DrawingUploadProcessing:
         with self._sessions.begin() as session:
             candidate = session.scalars(
                 select(DrawingUpload.id)
-                .where(_claimable(now))  # type: ignore[arg-type]
+                .where(_claimable(now))
                 .order_by(DrawingUpload.created_at, DrawingUpload.id)
                 .limit(1)
                 .with_for_update(skip_locked=True)
@@ -87,7 +87,7 @@ class DrawingUploadProcessing:
                 return None
             return session.scalars(
                 update(DrawingUpload)
-                .where(DrawingUpload.id == candidate, _claimable(now))  # type: ignore[arg-type]
+                .where(DrawingUpload.id == candidate, _claimable(now))
                 .values(
                     status="processing",
                     claimed_by=self.owner,
