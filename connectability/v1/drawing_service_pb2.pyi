@@ -219,7 +219,7 @@ class DrawingLogImport(_message.Message):
     def __init__(self, drawing_date: _Optional[str] = ..., upload_uuid: _Optional[str] = ..., received_date: _Optional[str] = ..., revision_number: _Optional[str] = ..., drawing_id: _Optional[str] = ...) -> None: ...
 
 class DrawingUpload(_message.Message):
-    __slots__ = ("id", "project_id", "drawing_area_id", "drawing_set_id", "status", "revision_ids", "error_message", "create_time", "update_time")
+    __slots__ = ("id", "project_id", "drawing_area_id", "drawing_set_id", "status", "revision_ids", "error_message", "create_time", "update_time", "import_failures")
     ID_FIELD_NUMBER: _ClassVar[int]
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     DRAWING_AREA_ID_FIELD_NUMBER: _ClassVar[int]
@@ -229,6 +229,7 @@ class DrawingUpload(_message.Message):
     ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    IMPORT_FAILURES_FIELD_NUMBER: _ClassVar[int]
     id: str
     project_id: str
     drawing_area_id: str
@@ -238,7 +239,20 @@ class DrawingUpload(_message.Message):
     error_message: str
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., project_id: _Optional[str] = ..., drawing_area_id: _Optional[str] = ..., drawing_set_id: _Optional[str] = ..., status: _Optional[_Union[DrawingUploadStatus, str]] = ..., revision_ids: _Optional[_Iterable[str]] = ..., error_message: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    import_failures: _containers.RepeatedCompositeFieldContainer[DrawingUploadImportFailure]
+    def __init__(self, id: _Optional[str] = ..., project_id: _Optional[str] = ..., drawing_area_id: _Optional[str] = ..., drawing_set_id: _Optional[str] = ..., status: _Optional[_Union[DrawingUploadStatus, str]] = ..., revision_ids: _Optional[_Iterable[str]] = ..., error_message: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., import_failures: _Optional[_Iterable[_Union[DrawingUploadImportFailure, _Mapping]]] = ...) -> None: ...
+
+class DrawingUploadImportFailure(_message.Message):
+    __slots__ = ("import_index", "upload_uuid", "reason", "message")
+    IMPORT_INDEX_FIELD_NUMBER: _ClassVar[int]
+    UPLOAD_UUID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    import_index: int
+    upload_uuid: str
+    reason: str
+    message: str
+    def __init__(self, import_index: _Optional[int] = ..., upload_uuid: _Optional[str] = ..., reason: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
 
 class Markup(_message.Message):
     __slots__ = ("id", "revision_id", "author_user_id", "kind", "data", "create_time")
@@ -515,7 +529,7 @@ class GetDrawingRevisionResponse(_message.Message):
     def __init__(self, revision: _Optional[_Union[DrawingRevision, _Mapping]] = ...) -> None: ...
 
 class ListDrawingRevisionsRequest(_message.Message):
-    __slots__ = ("project_id", "area_id", "set_id", "drawing_id", "status", "page_size", "page_token")
+    __slots__ = ("project_id", "area_id", "set_id", "drawing_id", "status", "page_size", "page_token", "connection_id", "upstream_revision_id")
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     AREA_ID_FIELD_NUMBER: _ClassVar[int]
     SET_ID_FIELD_NUMBER: _ClassVar[int]
@@ -523,6 +537,8 @@ class ListDrawingRevisionsRequest(_message.Message):
     STATUS_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    UPSTREAM_REVISION_ID_FIELD_NUMBER: _ClassVar[int]
     project_id: str
     area_id: str
     set_id: str
@@ -530,7 +546,9 @@ class ListDrawingRevisionsRequest(_message.Message):
     status: RevisionStatus
     page_size: int
     page_token: str
-    def __init__(self, project_id: _Optional[str] = ..., area_id: _Optional[str] = ..., set_id: _Optional[str] = ..., drawing_id: _Optional[str] = ..., status: _Optional[_Union[RevisionStatus, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    connection_id: str
+    upstream_revision_id: str
+    def __init__(self, project_id: _Optional[str] = ..., area_id: _Optional[str] = ..., set_id: _Optional[str] = ..., drawing_id: _Optional[str] = ..., status: _Optional[_Union[RevisionStatus, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., connection_id: _Optional[str] = ..., upstream_revision_id: _Optional[str] = ...) -> None: ...
 
 class ListDrawingRevisionsResponse(_message.Message):
     __slots__ = ("revisions", "next_page_token")

@@ -433,9 +433,10 @@ class DrawingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListDrawingRevisions(self, request, context):
-        """Lists a project's revisions, optionally of one area, set or drawing and in one status,
-        ordered by drawing number then oldest revision first. read_only users see published
-        revisions only (R26).
+        """Lists a project's revisions, optionally of one area, set or drawing, in one status,
+        copied through one connection or copied from one upstream revision, ordered by
+        drawing number then oldest revision first. read_only users see published revisions
+        only (R26).
         Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -526,9 +527,12 @@ class DrawingServiceServicer:
 
     def CreateDrawingUpload(self, request, context):
         """Imports uploaded files as new unpublished revisions, ready for review (R28). Checks
-        the request at once, then processes the files in the background: poll GetDrawingUpload
-        until its status is READY_FOR_REVIEW or FAILED.
-        Errors: NOT_FOUND for the area, set, a drawing or an upload;
+        the request at once and answers the drawing upload IN_QUEUE, with no revision yet;
+        the drawing service processes its files in the background (queued in its database,
+        so a restart does not lose them). Poll GetDrawingUpload, every second or so, until
+        its status is READY_FOR_REVIEW or FAILED. Its uploads are taken at once: another
+        drawing upload of them is refused with UPLOAD_ALREADY_USED until this one FAILED.
+        Errors (nothing is queued): NOT_FOUND for the area, set, a drawing or an upload;
         INVALID_ARGUMENT with DRAWING_NOT_IN_AREA or TOO_MANY_IMPORTS (more than 100);
         FAILED_PRECONDITION with CONNECTED_CONTENT_READ_ONLY (a connected set, R17),
         UPLOAD_NOT_RECEIVED (the file was not POSTed), UPLOAD_EXPIRED or UPLOAD_ALREADY_USED
@@ -540,7 +544,9 @@ class DrawingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetDrawingUpload(self, request, context):
-        """Returns a drawing upload and how far its processing has got.
+        """Returns a drawing upload and how far its processing has got: IN_QUEUE, PROCESSING,
+        then READY_FOR_REVIEW (with revision_ids) or FAILED (with import_failures); the status
+        only moves forward.
         Callers: platform; services (connection); Drawings standard on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

@@ -44,6 +44,7 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ETAG_MISMATCH: _ClassVar[ErrorReason]
     DELIVERY_NOT_FOUND: _ClassVar[ErrorReason]
     DELIVERY_NOT_FINISHED: _ClassVar[ErrorReason]
+    PDF_INCOMPLETE: _ClassVar[ErrorReason]
     COMPANY_NOT_FOUND: _ClassVar[ErrorReason]
     PROJECT_NOT_FOUND: _ClassVar[ErrorReason]
     USER_NOT_FOUND: _ClassVar[ErrorReason]
@@ -172,6 +173,7 @@ INTEGRATOR_CLIENT_LIMIT_REACHED: ErrorReason
 ETAG_MISMATCH: ErrorReason
 DELIVERY_NOT_FOUND: ErrorReason
 DELIVERY_NOT_FINISHED: ErrorReason
+PDF_INCOMPLETE: ErrorReason
 COMPANY_NOT_FOUND: ErrorReason
 PROJECT_NOT_FOUND: ErrorReason
 USER_NOT_FOUND: ErrorReason

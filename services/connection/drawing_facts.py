@@ -50,15 +50,22 @@ class DrawingFacts:
         return _LEVELS.get(answer.permission.level, "none")
 
     def revision_count(self, project_id: str) -> int:
+        return int(self._counts(project_id).revision_count)
+
+    def published_revision_count(self, project_id: str) -> int:
+        """What an initial copy of the project would copy now (R14)."""
+        return int(self._counts(project_id).published_revision_count)
+
+    def _counts(self, project_id: str) -> internal_pb.CountProjectRevisionsResponse:
         try:
-            answer = self._internal.CountProjectRevisions(
+            return self._internal.CountProjectRevisions(  # type: ignore[no-any-return]
                 internal_pb.CountProjectRevisionsRequest(project_id=project_id)
             )
         except grpc.RpcError as error:
             if error.code() == grpc.StatusCode.NOT_FOUND:  # type: ignore[attr-defined]
-                return 0  # not told about the project yet: it holds nothing there
+                # Not told about the project yet: it holds nothing there.
+                return internal_pb.CountProjectRevisionsResponse()
             raise _unavailable(error) from error
-        return int(answer.revision_count)
 
     def projects_readable_by(self, user_id: str) -> list[str]:
         """Every project where the user holds Drawings read_only or higher."""

@@ -17,6 +17,7 @@ from services.drawing.project_registry import ProjectRegistry
 from services.drawing.servicer import DrawingServicer
 from services.drawing.storage.configured import start_configured_storage_endpoint
 from services.drawing.storage.file_access import file_access_from
+from services.drawing.upload_processing import DrawingUploadProcessing
 from shared.config import Settings
 from shared.db import upgrade_to_head
 from shared.idempotent_calls import IdempotentCalls
@@ -37,21 +38,26 @@ def migrate_database(url: str) -> None:
 def build_definition(settings: Settings) -> ServiceDefinition:
     database = open_service_database(settings.database_url_of(SERVICE_NAME), MIGRATIONS_DIR)
     sessions = database.sessions
+    files = file_access_from(settings)
+    # Drawing uploads queued by CreateDrawingUpload are processed in the background.
+    upload_processing = DrawingUploadProcessing(sessions, files.file_store)
     servicer = DrawingServicer(
         sessions,
         ProjectRegistry(sessions),
         DrawingsPermissions(sessions),
         IdempotentCalls(sessions, IdempotentRequest),
         ChangeFeed(sessions),
-        file_access_from(settings),
+        files,
+        upload_processing.poke,
     )
     # The storage endpoint shares the store, the secret and the database with the servicer.
     storage = start_configured_storage_endpoint(settings, sessions)
+    upload_processing.start()
     return ServiceDefinition(
         name=SERVICE_NAME,
         grpc_service_names=[GRPC_SERVICE, INTERNAL_GRPC_SERVICE],
         register=lambda server: _register(servicer, server),
-        on_stop=[storage.stop, database.engine.dispose],
+        on_stop=[upload_processing.stop, storage.stop, database.engine.dispose],
     )
 
 

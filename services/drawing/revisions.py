@@ -25,6 +25,7 @@ from services.drawing.models import (
     DrawingRevision,
     DrawingSet,
     DrawingUpload,
+    DrawingUploadImport,
     Markup,
     StoredFile,
     Upload,
@@ -94,7 +95,7 @@ class Revisions:
 
     # Importing uploaded files (R28)
 
-    def import_uploads(
+    def queue_uploads(
         self,
         session: Session,
         project_id: str,
@@ -102,8 +103,12 @@ class Revisions:
         drawing_set: DrawingSet,
         imports: Sequence[RevisionImport],
         created_by: str,
-    ) -> tuple[DrawingUpload, list[DrawingRevision]]:
-        """All the imports as unpublished revisions, or none of them."""
+    ) -> DrawingUpload:
+        """A drawing upload IN_QUEUE, after every check that needs no file work.
+
+        Its uploads are taken at once (a second drawing upload of them is refused); the
+        processing round turns the imports into revisions later (``create_revisions``).
+        """
         if drawing_set.connection_state != "not_connected":
             raise _refuse(
                 ErrorReason.CONNECTED_CONTENT_READ_ONLY,
@@ -115,15 +120,15 @@ class Revisions:
             project_id=project_id,
             area_id=area.id,
             set_id=drawing_set.id,
-            status="ready_for_review",
+            status="in_queue",
+            error_message="",
             created_by=created_by,
             created_at=now,
             updated_at=now,
         )
         session.add(batch)
         session.flush()
-        created = []
-        for wanted in imports:
+        for position, wanted in enumerate(imports):
             upload = self._usable_upload(session, project_id, wanted.upload_uuid)
             drawing = session.get(Drawing, wanted.drawing_id)
             if drawing is None or drawing.project_id != project_id:
@@ -136,11 +141,39 @@ class Revisions:
                     f"Drawing {drawing.number} is not in the drawing area of this upload.",
                     {"drawing_id": drawing.id},
                 )
+            upload.drawing_upload_id = batch.id  # an upload becomes one revision, once
+            session.add(
+                DrawingUploadImport(
+                    drawing_upload_id=batch.id,
+                    position=position,
+                    upload_uuid=wanted.upload_uuid,
+                    drawing_id=drawing.id,
+                    drawing_date=wanted.drawing_date,
+                    received_date=wanted.received_date,
+                    revision_number=wanted.revision_number,
+                    revision_id=None,
+                    failure_reason="",
+                    failure_message="",
+                )
+            )
+        session.flush()
+        return batch
+
+    @staticmethod
+    def create_revisions(
+        session: Session, batch: DrawingUpload, imports: Sequence[DrawingUploadImport]
+    ) -> list[DrawingRevision]:
+        """One unpublished revision per import, in the imports' order, each noted on it."""
+        now = utcnow()
+        created = []
+        for wanted in imports:
+            upload = session.get(Upload, wanted.upload_uuid)
+            assert upload is not None and upload.file_sha256 is not None
             revision = DrawingRevision(
                 id=new_id(),
-                project_id=project_id,
-                drawing_id=drawing.id,
-                set_id=drawing_set.id,
+                project_id=batch.project_id,
+                drawing_id=wanted.drawing_id,
+                set_id=batch.set_id,
                 revision_number=wanted.revision_number,
                 drawing_date=wanted.drawing_date,
                 received_date=wanted.received_date,
@@ -154,11 +187,11 @@ class Revisions:
                 created_at=now,
                 updated_at=now,
             )
-            upload.drawing_upload_id = batch.id  # an upload becomes one revision, once
             session.add(revision)
+            wanted.revision_id = revision.id
             created.append(revision)
         session.flush()
-        return batch, created
+        return created
 
     @staticmethod
     def _usable_upload(session: Session, project_id: str, uuid: str) -> Upload:

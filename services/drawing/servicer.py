@@ -360,7 +360,18 @@ class DrawingServicer(
                 .select_from(DrawingRevision)
                 .where(DrawingRevision.project_id == request.project_id)
             )
-        return ipb.CountProjectRevisionsResponse(revision_count=int(count or 0))
+            published = session.scalar(
+                select(func.count())
+                .select_from(DrawingRevision)
+                .where(
+                    DrawingRevision.project_id == request.project_id,
+                    DrawingRevision.status == "published",
+                    DrawingRevision.withdrawn.is_(False),
+                )
+            )
+        return ipb.CountProjectRevisionsResponse(
+            revision_count=int(count or 0), published_revision_count=int(published or 0)
+        )
 
     def ListProjectChanges(
         self, request: pb.ListProjectChangesRequest, context: grpc.ServicerContext

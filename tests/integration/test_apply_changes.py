@@ -19,7 +19,7 @@ from connectability.v1 import drawing_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2_grpc as pb_grpc
 from tests.fixtures.stack import Stack
 from tests.integration.calls import bearer, refusal
-from tests.integration.test_direct_uploads import a_pdf, import_request, upload_file
+from tests.integration.test_direct_uploads import a_pdf, import_files, import_request, upload_file
 from tests.integration.test_drawings_catalog import Project, register_project
 from tests.integration.test_revision_lifecycle import Sheet, publish_two_revisions
 
@@ -139,9 +139,7 @@ class Link:
         )
         request.drawing_log_imports[0].drawing_date = drawing_date
         request.drawing_log_imports[0].revision_number = number
-        batch = self.drawing.CreateDrawingUpload(
-            request, metadata=bearer(self.upstream.tokens["standard"]), timeout=10
-        ).drawing_upload
+        batch = import_files(self.drawing, request, bearer(self.upstream.tokens["standard"]))
         self.drawing.ConfirmDrawingRevisions(
             pb.ConfirmDrawingRevisionsRequest(
                 project_id=self.upstream.id, revision_ids=batch.revision_ids

@@ -21,7 +21,7 @@ from tests.fixtures.identity import make_test_keys
 from tests.fixtures.stack import Stack, stack_environment
 from tests.integration.calls import bearer, eventually, refusal
 from tests.integration.test_connections import Pair, grant, make_pair
-from tests.integration.test_direct_uploads import a_pdf, import_request, upload_file
+from tests.integration.test_direct_uploads import a_pdf, import_files, import_request, upload_file
 from tests.integration.test_directory import Platform
 from tests.integration.test_drawings_catalog import Project, make_area_set_drawing
 
@@ -85,10 +85,10 @@ def test_the_revision_limit_refuses_a_project_over_it(strict_stack: Stack) -> No
     )
     area, drawing_set, sheet = make_area_set_drawing(drawing, upstream)
     uploads = [upload_file(drawing, upstream, a_pdf(str(n))) for n in range(2)]
-    drawing.CreateDrawingUpload(
+    import_files(
+        drawing,
         import_request(upstream, area.id, drawing_set.id, sheet.id, *uploads),
-        metadata=bearer(token),
-        timeout=10,
+        bearer(token),
     )
     assert request(platform, pair) == ("FAILED_PRECONDITION", "REVISION_LIMIT_EXCEEDED")
     nothing_connected(platform, pair)

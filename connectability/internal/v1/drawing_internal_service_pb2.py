@@ -27,7 +27,7 @@ from connectability.v1 import drawing_service_pb2 as connectability_dot_v1_dot_d
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n9connectability/internal/v1/drawing_internal_service.proto\x12\x1a\x63onnectability.internal.v1\x1a\x1e\x63onnectability/v1/common.proto\x1a\'connectability/v1/drawing_service.proto\x1a\x1fgoogle/api/field_behavior.proto\"f\n,DrawingInternalServiceRegisterProjectRequest\x12\x36\n\x07project\x18\x01 \x01(\x0b\x32\x1f.connectability.v1.ProjectFactsB\x04\xe2\x41\x01\x02\"a\n-DrawingInternalServiceRegisterProjectResponse\x12\x30\n\x07project\x18\x01 \x01(\x0b\x32\x1f.connectability.v1.ProjectFacts\"C\n\'DrawingInternalServiceGetProjectRequest\x12\x18\n\nproject_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"\\\n(DrawingInternalServiceGetProjectResponse\x12\x30\n\x07project\x18\x01 \x01(\x0b\x32\x1f.connectability.v1.ProjectFacts\"8\n\x1c\x43ountProjectRevisionsRequest\x12\x18\n\nproject_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"7\n\x1d\x43ountProjectRevisionsResponse\x12\x16\n\x0erevision_count\x18\x01 \x01(\x03\",\n\x15WatchFeedHeadsRequest\x12\x13\n\x0bproject_ids\x18\x01 \x03(\t\"C\n\x16WatchFeedHeadsResponse\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x15\n\rlast_sequence\x18\x02 \x01(\x03\"\x98\x01\n\x1d\x43opyPublishedRevisionsRequest\x12\x1b\n\rconnection_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12!\n\x13upstream_project_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12#\n\x15\x64ownstream_project_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02\x12\x12\n\nrequest_id\x18\x04 \x01(\t\"Q\n\x1e\x43opyPublishedRevisionsResponse\x12\x19\n\x11snapshot_sequence\x18\x01 \x01(\x03\x12\x14\n\x0c\x63opied_count\x18\x02 \x01(\x03\"\xb4\x01\n\x1a\x41pplyProjectChangesRequest\x12\x1b\n\rconnection_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12!\n\x13upstream_project_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12#\n\x15\x64ownstream_project_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02\x12\x31\n\x07\x63hanges\x18\x04 \x03(\x0b\x32 .connectability.v1.ProjectChange\"V\n\x1b\x41pplyProjectChangesResponse\x12 \n\x18\x61pplied_through_sequence\x18\x01 \x01(\x03\x12\x15\n\rapplied_count\x18\x02 \x01(\x03\"\xc2\x01\n\'ApplyProjectChangesToConnectionsRequest\x12!\n\x13upstream_project_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x41\n\x0b\x63onnections\x18\x02 \x03(\x0b\x32,.connectability.internal.v1.ConnectionTarget\x12\x31\n\x07\x63hanges\x18\x03 \x03(\x0b\x32 .connectability.v1.ProjectChange\"T\n\x10\x43onnectionTarget\x12\x1b\n\rconnection_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12#\n\x15\x64ownstream_project_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\"n\n(ApplyProjectChangesToConnectionsResponse\x12\x42\n\x07results\x18\x01 \x03(\x0b\x32\x31.connectability.internal.v1.ConnectionApplyResult\"\xa8\x01\n\x15\x43onnectionApplyResult\x12\x15\n\rconnection_id\x18\x01 \x01(\t\x12 \n\x18\x61pplied_through_sequence\x18\x02 \x01(\x03\x12\x15\n\rapplied_count\x18\x03 \x01(\x03\x12\x12\n\nerror_code\x18\x04 \x01(\x05\x12\x14\n\x0c\x65rror_reason\x18\x05 \x01(\t\x12\x15\n\rerror_message\x18\x06 \x01(\t\"e\n!MarkConnectionDisconnectedRequest\x12\x1b\n\rconnection_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12#\n\x15\x64ownstream_project_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\"9\n\"MarkConnectionDisconnectedResponse\x12\x13\n\x0bsets_marked\x18\x01 \x01(\x03\x32\xce\t\n\x16\x44rawingInternalService\x12\xa6\x01\n\x0fRegisterProject\x12H.connectability.internal.v1.DrawingInternalServiceRegisterProjectRequest\x1aI.connectability.internal.v1.DrawingInternalServiceRegisterProjectResponse\x12\x97\x01\n\nGetProject\x12\x43.connectability.internal.v1.DrawingInternalServiceGetProjectRequest\x1a\x44.connectability.internal.v1.DrawingInternalServiceGetProjectResponse\x12\x8c\x01\n\x15\x43ountProjectRevisions\x12\x38.connectability.internal.v1.CountProjectRevisionsRequest\x1a\x39.connectability.internal.v1.CountProjectRevisionsResponse\x12y\n\x0eWatchFeedHeads\x12\x31.connectability.internal.v1.WatchFeedHeadsRequest\x1a\x32.connectability.internal.v1.WatchFeedHeadsResponse0\x01\x12\x8f\x01\n\x16\x43opyPublishedRevisions\x12\x39.connectability.internal.v1.CopyPublishedRevisionsRequest\x1a:.connectability.internal.v1.CopyPublishedRevisionsResponse\x12\x86\x01\n\x13\x41pplyProjectChanges\x12\x36.connectability.internal.v1.ApplyProjectChangesRequest\x1a\x37.connectability.internal.v1.ApplyProjectChangesResponse\x12\xad\x01\n ApplyProjectChangesToConnections\x12\x43.connectability.internal.v1.ApplyProjectChangesToConnectionsRequest\x1a\x44.connectability.internal.v1.ApplyProjectChangesToConnectionsResponse\x12\x9b\x01\n\x1aMarkConnectionDisconnected\x12=.connectability.internal.v1.MarkConnectionDisconnectedRequest\x1a>.connectability.internal.v1.MarkConnectionDisconnectedResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n9connectability/internal/v1/drawing_internal_service.proto\x12\x1a\x63onnectability.internal.v1\x1a\x1e\x63onnectability/v1/common.proto\x1a\'connectability/v1/drawing_service.proto\x1a\x1fgoogle/api/field_behavior.proto\"f\n,DrawingInternalServiceRegisterProjectRequest\x12\x36\n\x07project\x18\x01 \x01(\x0b\x32\x1f.connectability.v1.ProjectFactsB\x04\xe2\x41\x01\x02\"a\n-DrawingInternalServiceRegisterProjectResponse\x12\x30\n\x07project\x18\x01 \x01(\x0b\x32\x1f.connectability.v1.ProjectFacts\"C\n\'DrawingInternalServiceGetProjectRequest\x12\x18\n\nproject_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"\\\n(DrawingInternalServiceGetProjectResponse\x12\x30\n\x07project\x18\x01 \x01(\x0b\x32\x1f.connectability.v1.ProjectFacts\"8\n\x1c\x43ountProjectRevisionsRequest\x12\x18\n\nproject_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"Y\n\x1d\x43ountProjectRevisionsResponse\x12\x16\n\x0erevision_count\x18\x01 \x01(\x03\x12 \n\x18published_revision_count\x18\x02 \x01(\x03\",\n\x15WatchFeedHeadsRequest\x12\x13\n\x0bproject_ids\x18\x01 \x03(\t\"C\n\x16WatchFeedHeadsResponse\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x15\n\rlast_sequence\x18\x02 \x01(\x03\"\x98\x01\n\x1d\x43opyPublishedRevisionsRequest\x12\x1b\n\rconnection_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12!\n\x13upstream_project_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12#\n\x15\x64ownstream_project_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02\x12\x12\n\nrequest_id\x18\x04 \x01(\t\"Q\n\x1e\x43opyPublishedRevisionsResponse\x12\x19\n\x11snapshot_sequence\x18\x01 \x01(\x03\x12\x14\n\x0c\x63opied_count\x18\x02 \x01(\x03\"\xb4\x01\n\x1a\x41pplyProjectChangesRequest\x12\x1b\n\rconnection_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12!\n\x13upstream_project_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12#\n\x15\x64ownstream_project_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02\x12\x31\n\x07\x63hanges\x18\x04 \x03(\x0b\x32 .connectability.v1.ProjectChange\"V\n\x1b\x41pplyProjectChangesResponse\x12 \n\x18\x61pplied_through_sequence\x18\x01 \x01(\x03\x12\x15\n\rapplied_count\x18\x02 \x01(\x03\"\xc2\x01\n\'ApplyProjectChangesToConnectionsRequest\x12!\n\x13upstream_project_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x41\n\x0b\x63onnections\x18\x02 \x03(\x0b\x32,.connectability.internal.v1.ConnectionTarget\x12\x31\n\x07\x63hanges\x18\x03 \x03(\x0b\x32 .connectability.v1.ProjectChange\"T\n\x10\x43onnectionTarget\x12\x1b\n\rconnection_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12#\n\x15\x64ownstream_project_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\"n\n(ApplyProjectChangesToConnectionsResponse\x12\x42\n\x07results\x18\x01 \x03(\x0b\x32\x31.connectability.internal.v1.ConnectionApplyResult\"\xa8\x01\n\x15\x43onnectionApplyResult\x12\x15\n\rconnection_id\x18\x01 \x01(\t\x12 \n\x18\x61pplied_through_sequence\x18\x02 \x01(\x03\x12\x15\n\rapplied_count\x18\x03 \x01(\x03\x12\x12\n\nerror_code\x18\x04 \x01(\x05\x12\x14\n\x0c\x65rror_reason\x18\x05 \x01(\t\x12\x15\n\rerror_message\x18\x06 \x01(\t\"e\n!MarkConnectionDisconnectedRequest\x12\x1b\n\rconnection_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12#\n\x15\x64ownstream_project_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\"9\n\"MarkConnectionDisconnectedResponse\x12\x13\n\x0bsets_marked\x18\x01 \x01(\x03\x32\xce\t\n\x16\x44rawingInternalService\x12\xa6\x01\n\x0fRegisterProject\x12H.connectability.internal.v1.DrawingInternalServiceRegisterProjectRequest\x1aI.connectability.internal.v1.DrawingInternalServiceRegisterProjectResponse\x12\x97\x01\n\nGetProject\x12\x43.connectability.internal.v1.DrawingInternalServiceGetProjectRequest\x1a\x44.connectability.internal.v1.DrawingInternalServiceGetProjectResponse\x12\x8c\x01\n\x15\x43ountProjectRevisions\x12\x38.connectability.internal.v1.CountProjectRevisionsRequest\x1a\x39.connectability.internal.v1.CountProjectRevisionsResponse\x12y\n\x0eWatchFeedHeads\x12\x31.connectability.internal.v1.WatchFeedHeadsRequest\x1a\x32.connectability.internal.v1.WatchFeedHeadsResponse0\x01\x12\x8f\x01\n\x16\x43opyPublishedRevisions\x12\x39.connectability.internal.v1.CopyPublishedRevisionsRequest\x1a:.connectability.internal.v1.CopyPublishedRevisionsResponse\x12\x86\x01\n\x13\x41pplyProjectChanges\x12\x36.connectability.internal.v1.ApplyProjectChangesRequest\x1a\x37.connectability.internal.v1.ApplyProjectChangesResponse\x12\xad\x01\n ApplyProjectChangesToConnections\x12\x43.connectability.internal.v1.ApplyProjectChangesToConnectionsRequest\x1a\x44.connectability.internal.v1.ApplyProjectChangesToConnectionsResponse\x12\x9b\x01\n\x1aMarkConnectionDisconnected\x12=.connectability.internal.v1.MarkConnectionDisconnectedRequest\x1a>.connectability.internal.v1.MarkConnectionDisconnectedResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -73,31 +73,31 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_COUNTPROJECTREVISIONSREQUEST']._serialized_start=561
   _globals['_COUNTPROJECTREVISIONSREQUEST']._serialized_end=617
   _globals['_COUNTPROJECTREVISIONSRESPONSE']._serialized_start=619
-  _globals['_COUNTPROJECTREVISIONSRESPONSE']._serialized_end=674
-  _globals['_WATCHFEEDHEADSREQUEST']._serialized_start=676
-  _globals['_WATCHFEEDHEADSREQUEST']._serialized_end=720
-  _globals['_WATCHFEEDHEADSRESPONSE']._serialized_start=722
-  _globals['_WATCHFEEDHEADSRESPONSE']._serialized_end=789
-  _globals['_COPYPUBLISHEDREVISIONSREQUEST']._serialized_start=792
-  _globals['_COPYPUBLISHEDREVISIONSREQUEST']._serialized_end=944
-  _globals['_COPYPUBLISHEDREVISIONSRESPONSE']._serialized_start=946
-  _globals['_COPYPUBLISHEDREVISIONSRESPONSE']._serialized_end=1027
-  _globals['_APPLYPROJECTCHANGESREQUEST']._serialized_start=1030
-  _globals['_APPLYPROJECTCHANGESREQUEST']._serialized_end=1210
-  _globals['_APPLYPROJECTCHANGESRESPONSE']._serialized_start=1212
-  _globals['_APPLYPROJECTCHANGESRESPONSE']._serialized_end=1298
-  _globals['_APPLYPROJECTCHANGESTOCONNECTIONSREQUEST']._serialized_start=1301
-  _globals['_APPLYPROJECTCHANGESTOCONNECTIONSREQUEST']._serialized_end=1495
-  _globals['_CONNECTIONTARGET']._serialized_start=1497
-  _globals['_CONNECTIONTARGET']._serialized_end=1581
-  _globals['_APPLYPROJECTCHANGESTOCONNECTIONSRESPONSE']._serialized_start=1583
-  _globals['_APPLYPROJECTCHANGESTOCONNECTIONSRESPONSE']._serialized_end=1693
-  _globals['_CONNECTIONAPPLYRESULT']._serialized_start=1696
-  _globals['_CONNECTIONAPPLYRESULT']._serialized_end=1864
-  _globals['_MARKCONNECTIONDISCONNECTEDREQUEST']._serialized_start=1866
-  _globals['_MARKCONNECTIONDISCONNECTEDREQUEST']._serialized_end=1967
-  _globals['_MARKCONNECTIONDISCONNECTEDRESPONSE']._serialized_start=1969
-  _globals['_MARKCONNECTIONDISCONNECTEDRESPONSE']._serialized_end=2026
-  _globals['_DRAWINGINTERNALSERVICE']._serialized_start=2029
-  _globals['_DRAWINGINTERNALSERVICE']._serialized_end=3259
+  _globals['_COUNTPROJECTREVISIONSRESPONSE']._serialized_end=708
+  _globals['_WATCHFEEDHEADSREQUEST']._serialized_start=710
+  _globals['_WATCHFEEDHEADSREQUEST']._serialized_end=754
+  _globals['_WATCHFEEDHEADSRESPONSE']._serialized_start=756
+  _globals['_WATCHFEEDHEADSRESPONSE']._serialized_end=823
+  _globals['_COPYPUBLISHEDREVISIONSREQUEST']._serialized_start=826
+  _globals['_COPYPUBLISHEDREVISIONSREQUEST']._serialized_end=978
+  _globals['_COPYPUBLISHEDREVISIONSRESPONSE']._serialized_start=980
+  _globals['_COPYPUBLISHEDREVISIONSRESPONSE']._serialized_end=1061
+  _globals['_APPLYPROJECTCHANGESREQUEST']._serialized_start=1064
+  _globals['_APPLYPROJECTCHANGESREQUEST']._serialized_end=1244
+  _globals['_APPLYPROJECTCHANGESRESPONSE']._serialized_start=1246
+  _globals['_APPLYPROJECTCHANGESRESPONSE']._serialized_end=1332
+  _globals['_APPLYPROJECTCHANGESTOCONNECTIONSREQUEST']._serialized_start=1335
+  _globals['_APPLYPROJECTCHANGESTOCONNECTIONSREQUEST']._serialized_end=1529
+  _globals['_CONNECTIONTARGET']._serialized_start=1531
+  _globals['_CONNECTIONTARGET']._serialized_end=1615
+  _globals['_APPLYPROJECTCHANGESTOCONNECTIONSRESPONSE']._serialized_start=1617
+  _globals['_APPLYPROJECTCHANGESTOCONNECTIONSRESPONSE']._serialized_end=1727
+  _globals['_CONNECTIONAPPLYRESULT']._serialized_start=1730
+  _globals['_CONNECTIONAPPLYRESULT']._serialized_end=1898
+  _globals['_MARKCONNECTIONDISCONNECTEDREQUEST']._serialized_start=1900
+  _globals['_MARKCONNECTIONDISCONNECTEDREQUEST']._serialized_end=2001
+  _globals['_MARKCONNECTIONDISCONNECTEDRESPONSE']._serialized_start=2003
+  _globals['_MARKCONNECTIONDISCONNECTEDRESPONSE']._serialized_end=2060
+  _globals['_DRAWINGINTERNALSERVICE']._serialized_start=2063
+  _globals['_DRAWINGINTERNALSERVICE']._serialized_end=3293
 # @@protoc_insertion_point(module_scope)

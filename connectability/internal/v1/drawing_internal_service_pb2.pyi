@@ -40,10 +40,12 @@ class CountProjectRevisionsRequest(_message.Message):
     def __init__(self, project_id: _Optional[str] = ...) -> None: ...
 
 class CountProjectRevisionsResponse(_message.Message):
-    __slots__ = ("revision_count",)
+    __slots__ = ("revision_count", "published_revision_count")
     REVISION_COUNT_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHED_REVISION_COUNT_FIELD_NUMBER: _ClassVar[int]
     revision_count: int
-    def __init__(self, revision_count: _Optional[int] = ...) -> None: ...
+    published_revision_count: int
+    def __init__(self, revision_count: _Optional[int] = ..., published_revision_count: _Optional[int] = ...) -> None: ...
 
 class WatchFeedHeadsRequest(_message.Message):
     __slots__ = ("project_ids",)

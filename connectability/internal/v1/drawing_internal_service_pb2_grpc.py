@@ -118,7 +118,8 @@ class DrawingInternalServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def CountProjectRevisions(self, request, context):
-        """Counts a project's drawing revisions, for the revision limit (R7).
+        """Counts a project's drawing revisions, for the revision limit (R7) and the initial
+        copy's progress (R14).
         Callers: platform; services (connection).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
