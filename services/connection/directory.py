@@ -32,7 +32,7 @@ from shared.db import (
     new_id,
     utcnow,
 )
-from shared.paging import fetch_page
+from shared.paging import SortKey, ascending, fetch_page
 from shared.permission_grants import PermissionGrants
 
 # The file storage location and the GovCloud flag are fixed at creation: changing them
@@ -103,7 +103,7 @@ class Directory:
             return fetch_page(
                 session,
                 select(Company),
-                Company.id,
+                (ascending(Company.name_sort_key), ascending(Company.id)),
                 page_size=page_size,
                 page_token=page_token,
                 filters={},
@@ -163,7 +163,8 @@ class Directory:
         self, company_id: str, page_size: int = 0, page_token: str = ""
     ) -> tuple[list[Project], str]:
         """The company's projects in id order; ``company_id`` empty lists every company's."""
-        return self._list_of_company(Project, company_id, page_size, page_token)
+        order = (ascending(Project.name_sort_key), ascending(Project.id))
+        return self._list_of_company(Project, order, company_id, page_size, page_token)
 
     def update_project(
         self, project_id: str, changes: Mapping[str, object], session: Session | None = None
@@ -212,7 +213,8 @@ class Directory:
         self, company_id: str, page_size: int = 0, page_token: str = ""
     ) -> tuple[list[User], str]:
         """The company's users in id order; ``company_id`` empty lists every company's."""
-        return self._list_of_company(User, company_id, page_size, page_token)
+        order = (ascending(User.email_sort_key), ascending(User.id))
+        return self._list_of_company(User, order, company_id, page_size, page_token)
 
     def update_user(
         self, user_id: str, changes: Mapping[str, object], session: Session | None = None
@@ -227,7 +229,12 @@ class Directory:
         return user
 
     def _list_of_company(
-        self, model: type[CompanyRowT], company_id: str, page_size: int, page_token: str
+        self,
+        model: type[CompanyRowT],
+        order: tuple[SortKey, ...],
+        company_id: str,
+        page_size: int,
+        page_token: str,
     ) -> tuple[list[CompanyRowT], str]:
         with self._session_factory() as session:
             statement = select(model)
@@ -237,7 +244,7 @@ class Directory:
             return fetch_page(
                 session,
                 statement,
-                model.id,
+                order,
                 page_size=page_size,
                 page_token=page_token,
                 filters={"company_id": company_id},

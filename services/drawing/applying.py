@@ -151,6 +151,7 @@ class _Mirrors:
                 **_revision_fields(revision),
                 "upstream_revision_id": revision.id,
                 "drawing_id": self._id(revision.drawing_id),
+                "drawing_sequence": revision.drawing_sequence,  # the upstream's order (R17)
                 "set_id": self._id(revision.set_id),
                 "file_sha256": revision.file_sha256,  # the same bytes (R18)
                 "file_name": revision.file_name,

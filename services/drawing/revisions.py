@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from connectability.v1 import drawing_service_pb2 as pb
@@ -45,6 +45,18 @@ class RevisionImport:
     drawing_date: date
     received_date: date | None
     revision_number: str
+
+
+def _next_sequence(session: Session, sequences: dict[str, int], drawing_id: str) -> int:
+    """The next place among the drawing's revisions: upload order, kept by copies (R17)."""
+    if drawing_id not in sequences:
+        sequences[drawing_id] = session.scalar(
+            select(func.coalesce(func.max(DrawingRevision.drawing_sequence), 0)).where(
+                DrawingRevision.drawing_id == drawing_id
+            )
+        )
+    sequences[drawing_id] += 1
+    return sequences[drawing_id]
 
 
 def _refuse(reason: str, message: str, revision_id: str = "", **extra: str) -> FailedPrecondition:
@@ -115,6 +127,7 @@ class Revisions:
         session.add(batch)
         session.flush()
         created = []
+        sequences: dict[str, int] = {}  # drawing id -> the last drawing_sequence handed out
         for wanted in imports:
             upload = self._usable_upload(session, project_id, wanted.upload_uuid)
             drawing = session.get(Drawing, wanted.drawing_id)
@@ -133,6 +146,7 @@ class Revisions:
                 set_id=drawing_set.id,
                 revision_number=wanted.revision_number,
                 drawing_date=wanted.drawing_date,
+                drawing_sequence=_next_sequence(session, sequences, drawing.id),
                 received_date=wanted.received_date,
                 file_sha256=upload.file_sha256,
                 file_name=upload.response_filename,
