@@ -340,8 +340,8 @@ class ConnectionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListCompanies(self, request, context):
-        """Lists companies, ordered by name. Caller: platform and services see every company; a
-        user sees only their own.
+        """Lists companies, ordered by name (casefolded, compared by code point), then id.
+        Caller: platform and services see every company; a user sees only their own.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -376,7 +376,8 @@ class ConnectionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListProjects(self, request, context):
-        """Lists projects, ordered by name: those the caller may see (as for GetProject),
+        """Lists projects, ordered by name (casefolded, compared by code point), then id: those
+        the caller may see (as for GetProject),
         optionally of one company. Caller: anyone; platform and services see every project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -410,7 +411,8 @@ class ConnectionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListUsers(self, request, context):
-        """Lists users, ordered by email: those the caller may see (as for GetUser), optionally of
+        """Lists users, ordered by email (casefolded, compared by code point), then id: those the
+        caller may see (as for GetUser), optionally of
         one company. Caller: anyone; platform and services see every user.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -438,7 +440,8 @@ class ConnectionServiceServicer:
 
     def ListConnectionManagerPermissions(self, request, context):
         """Lists the Connection Manager grants (levels above NONE) of a project, ordered by user
-        id. Caller: platform, services, or Connection Manager read_only on the project.
+        id (compared by code point).
+        Caller: platform, services, or Connection Manager read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -447,7 +450,8 @@ class ConnectionServiceServicer:
     def ListConnectableProjects(self, request, context):
         """Lists the projects the caller could name as the upstream of a connection request for a
         downstream project: every other project on which the caller holds Drawings read_only
-        or higher (R1), ordered by project name. It does not check the connection rules; ask
+        or higher (R1), ordered by project name (casefolded, compared by code point), then
+        project id. It does not check the connection rules; ask
         RequestConnection with validate_only for that. Caller: a user (or integrator) with
         Connection Manager admin on the downstream project.
         """
@@ -489,7 +493,8 @@ class ConnectionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListConnections(self, request, context):
-        """Lists a project's connections, newest first, in every state (the history included).
+        """Lists a project's connections, newest first (create_time descending, then id), in
+        every state (the history included).
         Caller: platform, services, or Connection Manager read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -539,7 +544,8 @@ class ConnectionServiceServicer:
 
     def ListConnectionEvents(self, request, context):
         """Lists a connection's audit trail (R5): every state change with who, when and why,
-        oldest first. Both sides read the same trail. Caller: as for GetConnection.
+        oldest first (in the order recorded). Both sides read the same trail.
+        Caller: as for GetConnection.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -360,7 +360,8 @@ class DrawingServiceServicer:
 
     def ListDrawingsPermissions(self, request, context):
         """Lists Drawings grants (levels above NONE) of a project, or of a user across projects,
-        ordered by project id then user id. Caller: services and platform (any filter);
+        ordered by user id (by project) or project id (by user), compared by code point.
+        Caller: services and platform (any filter);
         Drawings admin on the project (by project); the user themself (by user).
         Errors: INVALID_ARGUMENT (FILTER_REQUIRED) when neither project_id nor user_id is set.
         """
@@ -391,8 +392,8 @@ class DrawingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListDrawingAreas(self, request, context):
-        """Lists a project's drawing areas, ordered by name. Caller: Drawings read_only on the
-        project.
+        """Lists a project's drawing areas, ordered by name (casefolded, compared by code point),
+        then id. Caller: Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -415,8 +416,8 @@ class DrawingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListDrawingSets(self, request, context):
-        """Lists a project's drawing sets, newest set_date first. Caller: Drawings read_only on
-        the project.
+        """Lists a project's drawing sets, newest set_date first (sets without a set_date last),
+        then by id. Caller: Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -448,8 +449,8 @@ class DrawingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListDrawings(self, request, context):
-        """Lists the drawings of an area, ordered by number. Caller: Drawings read_only on the
-        project.
+        """Lists the drawings of an area, ordered by number (compared by code point), then id.
+        Caller: Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -474,7 +475,9 @@ class DrawingServiceServicer:
 
     def ListDrawingRevisions(self, request, context):
         """Lists a project's revisions, optionally of one area, set or drawing and in one status,
-        ordered by drawing number then oldest revision first. Caller: Drawings read_only on
+        ordered by drawing number (compared by code point, then drawing id), then each
+        drawing's revisions by drawing_sequence (upload order, which copies keep, R17).
+        Caller: Drawings read_only on
         the project; read_only users see published revisions only (R26).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -584,7 +587,8 @@ class DrawingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListMarkups(self, request, context):
-        """Lists a revision's markups, oldest first. Caller: anyone who may see the revision.
+        """Lists a revision's markups, oldest first (create_time, then id).
+        Caller: anyone who may see the revision.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -599,7 +603,8 @@ class DrawingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListCustomFields(self, request, context):
-        """Lists a revision's custom fields, ordered by name. Caller: anyone who may see the
+        """Lists a revision's custom fields, ordered by name (compared by code point).
+        Caller: anyone who may see the
         revision.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

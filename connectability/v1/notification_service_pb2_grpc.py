@@ -162,7 +162,8 @@ class NotificationServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListDeliveries(self, request, context):
-        """Lists the deliveries of a project's notifications, newest first: one per (event,
+        """Lists the deliveries of a project's notifications, newest first (most recently queued
+        first): one per (event,
         recipient), with every attempt counted (R25). Caller: services or platform.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
