@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -190,9 +191,16 @@ def _position_after(page_token: str, digest: str, order: Sequence[SortKey]) -> l
     if not isinstance(values, list) or len(values) != len(order):
         raise InvalidPageRequest("page_token is not a token this service issued")
     return [
-        _from_json(value, key.expression.type.python_type)
+        _from_json(value, _python_type(key.expression.type))
         for value, key in zip(values, order, strict=True)
     ]
+
+
+def _python_type(column_type: TypeEngine[Any]) -> type:
+    """The Python type a column holds (a TypeDecorator answers for its underlying type)."""
+    if isinstance(column_type, TypeDecorator):
+        return column_type.impl_instance.python_type
+    return column_type.python_type
 
 
 def _from_json(value: object, kind: type) -> Any:
