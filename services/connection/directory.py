@@ -162,7 +162,7 @@ class Directory:
     def list_projects(
         self, company_id: str, page_size: int = 0, page_token: str = ""
     ) -> tuple[list[Project], str]:
-        """The company's projects in id order; ``company_id`` empty lists every company's."""
+        """The company's projects by name (casefolded), then id; ``company_id`` empty: all."""
         order = (ascending(Project.name_sort_key), ascending(Project.id))
         return self._list_of_company(Project, order, company_id, page_size, page_token)
 
@@ -212,7 +212,7 @@ class Directory:
     def list_users(
         self, company_id: str, page_size: int = 0, page_token: str = ""
     ) -> tuple[list[User], str]:
-        """The company's users in id order; ``company_id`` empty lists every company's."""
+        """The company's users by email (casefolded), then id; ``company_id`` empty: all."""
         order = (ascending(User.email_sort_key), ascending(User.id))
         return self._list_of_company(User, order, company_id, page_size, page_token)
 
