@@ -265,7 +265,7 @@ def _drawing_areas(world: World) -> None:
 def _drawing_sets(world: World) -> None:
     sync = _synced(world)
     project = sync.upstream.project
-    dates = ["2026-10-01", "", "2026-12-01", "2026-11-15"]
+    dates = ["2026-10-01", "", "2026-12-01", "2026-11-15", "2026-11-15", ""]
     for set_date in dates:
         sync.drawing.CreateDrawingSet(
             dpb.CreateDrawingSetRequest(
@@ -280,14 +280,19 @@ def _drawing_sets(world: World) -> None:
         "drawing_sets",
         project.tokens["admin"],
     )
-    # The pair's own "IFC" set is dated 2026-11-01; undated sets come last.
+    # The pair's own "IFC" set is dated 2026-11-01; undated sets come last; ties by id.
     assert [s.set_date for s in listed] == [
         "2026-12-01",
+        "2026-11-15",
         "2026-11-15",
         "2026-11-01",
         "2026-10-01",
         "",
+        "",
     ]
+    for tied in ("2026-11-15", ""):
+        ids = [s.id for s in listed if s.set_date == tied]
+        assert ids == sorted(ids)
 
 
 def _drawings(world: World) -> None:
