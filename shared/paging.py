@@ -119,7 +119,7 @@ def _bytewise_collate_c(element: bytewise, compiler: SQLCompiler, **kw: Any) -> 
 
 def fetch_page(
     session: Session,
-    statement: Select[Any],
+    statement: Select[*tuple[Any, ...]],
     order: Sequence[SortKey],
     *,
     page_size: int,

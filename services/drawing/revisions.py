@@ -50,10 +50,13 @@ class RevisionImport:
 def _next_sequence(session: Session, sequences: dict[str, int], drawing_id: str) -> int:
     """The next place among the drawing's revisions: upload order, kept by copies (R17)."""
     if drawing_id not in sequences:
-        sequences[drawing_id] = session.scalar(
-            select(func.coalesce(func.max(DrawingRevision.drawing_sequence), 0)).where(
-                DrawingRevision.drawing_id == drawing_id
+        sequences[drawing_id] = int(
+            session.scalar(
+                select(func.coalesce(func.max(DrawingRevision.drawing_sequence), 0)).where(
+                    DrawingRevision.drawing_id == drawing_id
+                )
             )
+            or 0
         )
     sequences[drawing_id] += 1
     return sequences[drawing_id]
