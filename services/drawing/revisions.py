@@ -131,6 +131,14 @@ class Revisions:
         session.flush()
         created = []
         sequences: dict[str, int] = {}  # drawing id -> the last drawing_sequence handed out
+        # Uploads to the same drawings take turns (rows locked in id order, so two uploads
+        # never wait on each other), and no two revisions of a drawing share a place.
+        session.execute(
+            select(Drawing.id)
+            .where(Drawing.id.in_({wanted.drawing_id for wanted in imports}))
+            .order_by(Drawing.id)
+            .with_for_update()
+        )
         for wanted in imports:
             upload = self._usable_upload(session, project_id, wanted.upload_uuid)
             drawing = session.get(Drawing, wanted.drawing_id)
