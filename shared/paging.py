@@ -4,8 +4,8 @@ Every list pages through ``fetch_page``: the list names its order (``ascending``
 ``descending`` keys, ending in a unique one) and the pager both sorts by it and resumes
 after the last row's full sort key, so the documented order holds across pages.
 
-A page token carries the sort key of the last row served and a digest of the request's filter,
-so a token is refused when reused with another filter (or another list). Tokens are opaque,
+A page token carries the sort key of the last row served and a digest of the request's
+filter, so a token is refused when reused with another filter (or another list). Tokens are opaque,
 not secret: the checksum catches corrupted or hand-edited tokens, and since a token only
 moves a cursor within a filter the caller was already allowed to list, forging one gains
 nothing.
@@ -88,10 +88,12 @@ class SortKey:
 
 
 def ascending(expression: Any) -> SortKey:
+    """A key sorted smallest first (text bytewise, see ``bytewise``)."""
     return SortKey(_comparable(expression))
 
 
 def descending(expression: Any) -> SortKey:
+    """A key sorted largest first (text bytewise, see ``bytewise``)."""
     return SortKey(_comparable(expression), descending=True)
 
 
@@ -130,7 +132,8 @@ def fetch_page(
 
     ``statement`` selects one ORM entity (or several: rows are then tuples), filtered by
     ``filters`` but not ordered: ordering happens here so the order and the cursor agree.
-    ``order`` must end in a key unique within the filter (the id), so the order is total.
+    ``order`` must end in a key unique within the filter (the id), so the order is total,
+    and no key may be NULL (coalesce a nullable column: NULL compares as unknown).
     The token holds the last row's full sort key; the next page starts strictly after it.
     Text keys compare bytewise (see ``bytewise``), so SQLite and PostgreSQL agree.
     Fetching one row more than the page tells whether another page exists; the last page
@@ -155,7 +158,7 @@ def fetch_page(
 
 
 def order_description(order: Sequence[SortKey]) -> str:
-    """A stable text naming an order, e.g. ``projects.name_sort_key,projects.id desc``."""
+    """A stable text naming an order, e.g. ``bytewise(connections.id),connections.x desc``."""
     return ",".join(
         f"{key.expression}{' desc' if key.descending else ''}".replace("\n", " ") for key in order
     )
