@@ -11,13 +11,13 @@ from typing import Any
 
 import grpc
 import pytest
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from shared.config import Settings
 from shared.errors import ERROR_DOMAIN, error_info_of
 from shared.server import GrpcServer, start_server
 from tests.fixtures.identity import SigningKeys
+from tests.integration.calls import retry_delay_of
 from tests.runtime.echo_service import EchoBehaviour, echo_definition, stream_call, unary_call
 
 
@@ -64,16 +64,9 @@ def refused(channel: grpc.Channel, token: str) -> tuple[str, str, dict[str, str]
         next(call)
     info = error_info_of(caught.value)
     assert info is not None and info.domain == ERROR_DOMAIN
-    status = rpc_status.from_call(caught.value)
-    assert status is not None
-    delays = []
-    for detail in status.details:
-        if detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
-            retry = error_details_pb2.RetryInfo()
-            detail.Unpack(retry)
-            delays.append(retry.retry_delay.ToTimedelta().total_seconds())
-    assert len(delays) == 1, "a refused stream says when to try again"
-    return caught.value.code().name, info.reason, dict(info.metadata), delays[0]
+    delay = retry_delay_of(caught.value)
+    assert delay is not None, "a refused stream says when to try again"
+    return caught.value.code().name, info.reason, dict(info.metadata), delay
 
 
 def test_each_caller_and_the_process_have_a_stream_limit_our_services_do_not(
@@ -155,3 +148,22 @@ def test_a_stalled_stream_is_cancelled_and_its_thread_comes_back(test_keys: Sign
             assert ended.value.code() == grpc.StatusCode.CANCELLED
         # And the slots: a new stream is admitted and runs.
         assert next(stream_call(channel, {}, metadata=bearer(token), timeout=5))
+
+
+def test_streams_without_a_token_count_by_address(
+    limited: tuple[GrpcServer, grpc.Channel],
+) -> None:
+    _, channel = limited
+    health = health_pb2_grpc.HealthStub(channel)
+    everything = health_pb2.HealthCheckRequest()
+    watches = [health.Watch(everything, timeout=30) for _ in range(2)]
+    assert all(next(watch).status == health_pb2.HealthCheckResponse.SERVING for watch in watches)
+    with pytest.raises(grpc.RpcError) as caught:
+        next(health.Watch(everything, timeout=5))
+    info = error_info_of(caught.value)
+    assert info is not None and info.reason == "STREAM_LIMIT_EXCEEDED"
+    assert dict(info.metadata)["scope"] == "caller"
+    # Checks are not streams: they still answer.
+    assert health.Check(everything, timeout=5).status == health_pb2.HealthCheckResponse.SERVING
+    for watch in watches:
+        watch.cancel()
