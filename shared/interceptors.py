@@ -392,7 +392,7 @@ class StreamLimitInterceptor(grpc.ServerInterceptor):
 
     def _guarded(self, method: str, behavior: Callable[..., Any]) -> Callable[..., Any]:
         def call(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
-            caller = _stream_caller(context)
+            caller = _stream_caller(method, context)
             release = None if caller is None else self._slots.take(caller)
             if release is not None:
                 # The slot frees when the handler ends, or when gRPC ends the call without
@@ -414,13 +414,12 @@ class StreamLimitInterceptor(grpc.ServerInterceptor):
         return call
 
 
-def _stream_caller(context: grpc.ServicerContext) -> str | None:
+def _stream_caller(method: str, context: grpc.ServicerContext) -> str | None:
     """Whose slots a stream takes: the principal, the address for public methods, or None
     for our own services."""
-    try:
-        principal = current_principal()
-    except RuntimeError:  # a public method: no token, so the address is all we know
+    if method.startswith(PUBLIC_METHOD_PREFIXES):  # no token: the address is all we know
         return f"address:{peer_host(context.peer())}"
+    principal = current_principal()
     if principal.kind is PrincipalKind.SERVICE:
         return None
     return principal.describe()
