@@ -109,9 +109,15 @@ class StallWatchdog:
     times per timeout at the writes in progress.
     """
 
-    def __init__(self, timeout_seconds: float, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        timeout_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+        watch_in_background: bool = True,  # False: only explicit ``cancel_stalled`` calls
+    ):
         self.timeout_seconds = timeout_seconds
         self._clock = clock
+        self._watch_in_background = watch_in_background
         self._pending: dict[int, _PendingWrite] = {}
         self._ids = itertools.count()
         self._lock = threading.Lock()
@@ -132,7 +138,7 @@ class StallWatchdog:
                 self._pending.pop(key, None)
 
     def _start_once(self) -> None:
-        if self._thread is None:
+        if self._thread is None and self._watch_in_background:
             self._thread = threading.Thread(target=self._watch, name="stream-watchdog", daemon=True)
             self._thread.start()
 
