@@ -65,6 +65,14 @@ class ConnectionServiceStub:
     resend a mutation with the same `request_id` (AIP-194). Other codes need a change (or,
     for RESOURCE_EXHAUSTED, the delay RetryInfo names) before a new attempt.
 
+    Streams. One caller may hold at most 4 open streams on a service (on each replica), and
+    callers together 16; one more answers RESOURCE_EXHAUSTED, reason STREAM_LIMIT_EXCEEDED,
+    with a google.rpc.RetryInfo (ErrorInfo metadata `scope`: "caller" or "service", and
+    `limit`). Calls without a token (health Watch, reflection) count by address; calls
+    between our own services are not counted. A stream whose client has not taken its next
+    message for 30 seconds is cancelled (CANCELLED). Read promptly; close streams you no
+    longer need.
+
     Request ids (AIP-155). Mutations take a `request_id`: a UUID the client generates once
     per intended change and reuses on every retry of it. A repeat with the same id by the
     same caller to the same RPC answers the first call's answer and changes nothing again.
@@ -312,6 +320,14 @@ class ConnectionServiceServicer:
     Retries. Clients retry automatically only UNAVAILABLE, with exponential back-off, and
     resend a mutation with the same `request_id` (AIP-194). Other codes need a change (or,
     for RESOURCE_EXHAUSTED, the delay RetryInfo names) before a new attempt.
+
+    Streams. One caller may hold at most 4 open streams on a service (on each replica), and
+    callers together 16; one more answers RESOURCE_EXHAUSTED, reason STREAM_LIMIT_EXCEEDED,
+    with a google.rpc.RetryInfo (ErrorInfo metadata `scope`: "caller" or "service", and
+    `limit`). Calls without a token (health Watch, reflection) count by address; calls
+    between our own services are not counted. A stream whose client has not taken its next
+    message for 30 seconds is cancelled (CANCELLED). Read promptly; close streams you no
+    longer need.
 
     Request ids (AIP-155). Mutations take a `request_id`: a UUID the client generates once
     per intended change and reuses on every retry of it. A repeat with the same id by the
@@ -954,6 +970,14 @@ class ConnectionService:
     Retries. Clients retry automatically only UNAVAILABLE, with exponential back-off, and
     resend a mutation with the same `request_id` (AIP-194). Other codes need a change (or,
     for RESOURCE_EXHAUSTED, the delay RetryInfo names) before a new attempt.
+
+    Streams. One caller may hold at most 4 open streams on a service (on each replica), and
+    callers together 16; one more answers RESOURCE_EXHAUSTED, reason STREAM_LIMIT_EXCEEDED,
+    with a google.rpc.RetryInfo (ErrorInfo metadata `scope`: "caller" or "service", and
+    `limit`). Calls without a token (health Watch, reflection) count by address; calls
+    between our own services are not counted. A stream whose client has not taken its next
+    message for 30 seconds is cancelled (CANCELLED). Read promptly; close streams you no
+    longer need.
 
     Request ids (AIP-155). Mutations take a `request_id`: a UUID the client generates once
     per intended change and reuses on every retry of it. A repeat with the same id by the
