@@ -592,8 +592,9 @@ class DrawingServiceServicer:
 
     def ListProjectChanges(self, request, context):
         """Lists a project's change feed after a sequence, in ascending sequence order: what a
-        downstream may receive (R15, R16). Unpublished revisions never appear in it.
-        Callers: platform; services (connection).
+        downstream may receive (R15, R16), and what an integrator's incremental sync reads.
+        Unpublished revisions never appear in it.
+        Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -604,7 +605,7 @@ class DrawingServiceServicer:
         then each new change as it is recorded. The stream does not end by itself; when it
         breaks (UNAVAILABLE, for example when the server shuts down), resume with the last
         sequence received.
-        Callers: platform; services (connection).
+        Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -64,8 +64,9 @@ CALLERS: dict[str, Callers] = {
     "ListMarkups": _drawings("read_only"),
     "SetCustomField": _drawings("admin"),
     "ListCustomFields": _drawings("read_only"),
-    "ListProjectChanges": SYSTEMS,
-    "WatchProjectChanges": SYSTEMS,
+    # The change feed is public: an integrator's incremental sync reads it like our sync.
+    "ListProjectChanges": _drawings("read_only"),
+    "WatchProjectChanges": _drawings("read_only"),
     "WatchFeedHeads": SYSTEMS,
     "GetRevisionDownload": _drawings("read_only"),
     "DownloadRevisionFile": _drawings("read_only"),

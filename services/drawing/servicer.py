@@ -376,8 +376,8 @@ class DrawingServicer(
     def ListProjectChanges(
         self, request: pb.ListProjectChangesRequest, context: grpc.ServicerContext
     ) -> pb.ListProjectChangesResponse:
-        access_policy.admit("ListProjectChanges")
-        self._projects.get_project(required_id(request.project_id, "project_id"))
+        caller = access_policy.admit("ListProjectChanges")
+        self._access.require(caller, required_id(request.project_id, "project_id"), READ_ONLY)
         changes, token = self._feed.page(
             request.project_id, request.after_sequence, request.page_size, request.page_token
         )
@@ -386,8 +386,8 @@ class DrawingServicer(
     def WatchProjectChanges(
         self, request: pb.WatchProjectChangesRequest, context: grpc.ServicerContext
     ) -> Iterator[pb.WatchProjectChangesResponse]:
-        access_policy.admit("WatchProjectChanges")
-        self._projects.get_project(required_id(request.project_id, "project_id"))
+        caller = access_policy.admit("WatchProjectChanges")
+        self._access.require(caller, required_id(request.project_id, "project_id"), READ_ONLY)
         last = request.after_sequence
         while context.is_active():
             generation = self._feed.generation

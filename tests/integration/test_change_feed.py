@@ -1,4 +1,5 @@
-"""The per-project change feed: ordered, gap-free, resumable, live, and service-only."""
+"""The per-project change feed: ordered, gap-free, resumable, live, read at Drawings
+read_only."""
 
 from __future__ import annotations
 
@@ -85,13 +86,18 @@ def test_edits_that_connections_carry_are_in_the_feed_in_order(stack: Stack) -> 
     assert [c.sequence for c in feed(drawing, project, after=2).changes] == [3]
 
 
-def test_the_feed_is_for_services_only(stack: Stack) -> None:
+def test_the_feed_is_read_at_drawings_read_only_and_hidden_from_outsiders(stack: Stack) -> None:
+    # The feed is public: an integrator's incremental sync reads it as its user may (R31).
     drawing = pb_grpc.DrawingServiceStub(stack.channel("drawing"))
     project = register_project(stack)
     request = pb.ListProjectChangesRequest(project_id=project.id)
-    assert refusal(drawing.ListProjectChanges, request, project.tokens["admin"]) == (
-        "PERMISSION_DENIED",
-        "PERMISSION_DENIED",
+    answer = drawing.ListProjectChanges(
+        request, metadata=bearer(project.tokens["read_only"]), timeout=10
+    )
+    assert list(answer.changes) == []  # nothing published yet
+    assert refusal(drawing.ListProjectChanges, request, project.tokens["outsider"]) == (
+        "NOT_FOUND",
+        "PROJECT_NOT_FOUND",
     )
 
 

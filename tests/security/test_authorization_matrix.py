@@ -649,11 +649,18 @@ DRAWING_CASES: dict[str, Case] = {
         _revision("published"),
         wrong=NO_SERVICE,
     ),
-    "ListProjectChanges": systems_only(
-        lambda w: dpb.ListProjectChangesRequest(project_id=w.upstream_id)
+    # The change feed is public (an integrator's incremental sync): read_only and up.
+    "ListProjectChanges": readable(
+        lambda w: dpb.ListProjectChangesRequest(project_id=w.upstream_id),
+        "PROJECT",
+        _upstream,
+        wrong=DENIED,
     ),
-    "WatchProjectChanges": systems_only(
-        lambda w: dpb.WatchProjectChangesRequest(project_id=w.upstream_id)
+    "WatchProjectChanges": readable(
+        lambda w: dpb.WatchProjectChangesRequest(project_id=w.upstream_id),
+        "PROJECT",
+        _upstream,
+        wrong=DENIED,
     ),
     "GetRevisionDownload": readable(
         lambda w: dpb.GetRevisionDownloadRequest(revision_id=w.revisions["published"]),
