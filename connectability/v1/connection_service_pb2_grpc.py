@@ -61,6 +61,15 @@ class ConnectionServiceStub:
     limit (default 3,600 calls per hour, R32); a google.rpc.RetryInfo says when to try
     again. Calls between our own services are not limited.
 
+    Trailing metadata. Every answer, success or failure, carries these trailers:
+    - `x-request-id`: the call's id (the client's own `x-request-id` if it sent one), which
+    the logs and an INTERNAL answer's message quote.
+    - `x-ratelimit-limit`, `x-ratelimit-remaining`, `x-ratelimit-reset`: on calls counted
+    against a rate limit (user and client application tokens, R32), the calls allowed per
+    window, the calls left in the current one, and the whole seconds until it resets.
+    A RESOURCE_EXHAUSTED answer with reason RATE_LIMIT_EXCEEDED or STREAM_LIMIT_EXCEEDED
+    also carries a google.rpc.RetryInfo detail after the ErrorInfo: wait its retry_delay.
+
     Retries. Clients retry automatically only UNAVAILABLE, with exponential back-off, and
     resend a mutation with the same `request_id` (AIP-194). Other codes need a change (or,
     for RESOURCE_EXHAUSTED, the delay RetryInfo names) before a new attempt.
@@ -316,6 +325,15 @@ class ConnectionServiceServicer:
     - RESOURCE_EXHAUSTED (reason RATE_LIMIT_EXCEEDED): a client application is over its rate
     limit (default 3,600 calls per hour, R32); a google.rpc.RetryInfo says when to try
     again. Calls between our own services are not limited.
+
+    Trailing metadata. Every answer, success or failure, carries these trailers:
+    - `x-request-id`: the call's id (the client's own `x-request-id` if it sent one), which
+    the logs and an INTERNAL answer's message quote.
+    - `x-ratelimit-limit`, `x-ratelimit-remaining`, `x-ratelimit-reset`: on calls counted
+    against a rate limit (user and client application tokens, R32), the calls allowed per
+    window, the calls left in the current one, and the whole seconds until it resets.
+    A RESOURCE_EXHAUSTED answer with reason RATE_LIMIT_EXCEEDED or STREAM_LIMIT_EXCEEDED
+    also carries a google.rpc.RetryInfo detail after the ErrorInfo: wait its retry_delay.
 
     Retries. Clients retry automatically only UNAVAILABLE, with exponential back-off, and
     resend a mutation with the same `request_id` (AIP-194). Other codes need a change (or,
@@ -966,6 +984,15 @@ class ConnectionService:
     - RESOURCE_EXHAUSTED (reason RATE_LIMIT_EXCEEDED): a client application is over its rate
     limit (default 3,600 calls per hour, R32); a google.rpc.RetryInfo says when to try
     again. Calls between our own services are not limited.
+
+    Trailing metadata. Every answer, success or failure, carries these trailers:
+    - `x-request-id`: the call's id (the client's own `x-request-id` if it sent one), which
+    the logs and an INTERNAL answer's message quote.
+    - `x-ratelimit-limit`, `x-ratelimit-remaining`, `x-ratelimit-reset`: on calls counted
+    against a rate limit (user and client application tokens, R32), the calls allowed per
+    window, the calls left in the current one, and the whole seconds until it resets.
+    A RESOURCE_EXHAUSTED answer with reason RATE_LIMIT_EXCEEDED or STREAM_LIMIT_EXCEEDED
+    also carries a google.rpc.RetryInfo detail after the ErrorInfo: wait its retry_delay.
 
     Retries. Clients retry automatically only UNAVAILABLE, with exponential back-off, and
     resend a mutation with the same `request_id` (AIP-194). Other codes need a change (or,

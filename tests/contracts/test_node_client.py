@@ -11,7 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from connectability.v1 import connection_service_pb2 as pb
+from connectability.v1 import connection_service_pb2_grpc as pb_grpc
+from tests.contracts.documented_metadata import documented_trailers
 from tests.fixtures.stack import Stack
+from tests.integration.calls import bearer
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_DIR = ROOT / "tests" / "node"
@@ -24,6 +28,23 @@ def test_a_node_client_uses_all_three_services(stack: Stack) -> None:
     assert (NODE_DIR / "node_modules" / "@grpc" / "grpc-js").is_dir(), (
         "the Node client's packages are missing; run `make test` (it runs npm ci)"
     )
+    # A user whose company the Node client fills with projects, then pages as that user.
+    connection = pb_grpc.ConnectionServiceStub(stack.channel("connection"))
+    platform = bearer(stack.keys.platform_token())
+    company = connection.CreateCompany(
+        pb.CreateCompanyRequest(company=pb.Company(name="Node Paging", file_storage_location="us")),
+        metadata=platform,
+        timeout=10,
+    ).company
+    user = connection.CreateUser(
+        pb.CreateUserRequest(
+            user=pb.User(
+                company_id=company.id, email=f"node@{company.id}.example", display_name="N"
+            )
+        ),
+        metadata=platform,
+        timeout=10,
+    ).user
     result = subprocess.run(
         [node, str(NODE_DIR / "client.js")],
         env={
@@ -33,6 +54,8 @@ def test_a_node_client_uses_all_three_services(stack: Stack) -> None:
             "NOTIFICATION_ADDRESS": stack.address("notification"),
             "PLATFORM_TOKEN": stack.keys.platform_token(),
             "PROTOS_DIR": str(ROOT / "protos"),
+            "USER_COMPANY_ID": company.id,
+            "USER_TOKEN": stack.keys.user_token(user.id, company.id),
         },
         capture_output=True,
         text=True,
@@ -67,3 +90,6 @@ def test_a_node_client_uses_all_three_services(stack: Stack) -> None:
         "metadata": {"email": "not-an-address"},
         "catalogued": True,
     }
+    # A List paged from Node in its documented order, and the documented trailers read there.
+    assert seen["project_order"] == ["_x", "alpha", "Beta", "Zeta"]  # casefolded, code points
+    assert set(documented_trailers()) <= set(seen["trailer_names"])

@@ -42,6 +42,44 @@ function call(client, method, request, token) {
   });
 }
 
+// A unary call that also answers the trailing metadata (grpc-js hands it to 'status').
+function callWithTrailers(client, method, request, token) {
+  const metadata = new grpc.Metadata();
+  metadata.set("authorization", `Bearer ${token}`);
+  const deadline = new Date(Date.now() + DEADLINE_MS);
+  return new Promise((resolve, reject) => {
+    let response;
+    let failure;
+    const pending = client[method](request, metadata, { deadline }, (error, answer) => {
+      failure = error;
+      response = answer;
+    });
+    pending.on("status", (status) => {
+      if (failure) return reject(failure);
+      resolve({ response, trailers: status.metadata.getMap() });
+    });
+  });
+}
+
+// Every page of a List, as a client pages it: page_token from next_page_token until empty.
+async function allPages(client, method, request, field, token) {
+  const items = [];
+  let pageToken = "";
+  let trailers = {};
+  do {
+    const answer = await callWithTrailers(
+      client,
+      method,
+      { ...request, page_size: 2, page_token: pageToken },
+      token,
+    );
+    items.push(...answer.response[field]);
+    pageToken = answer.response.next_page_token;
+    trailers = answer.trailers;
+  } while (pageToken);
+  return { items, trailers };
+}
+
 // Decodes failed calls' google.rpc.Status from the vendored protos/google/rpc files, and
 // knows the reason catalogue from protos/connectability/v1/error_reason.proto.
 function errorDecoder(protos) {
@@ -168,6 +206,22 @@ async function main() {
       token,
     ),
   );
+
+  // A user of another company pages its projects: the documented order (name casefolded,
+  // then id) across pages, and the documented trailers on every answer.
+  const userCompany = env("USER_COMPANY_ID");
+  for (const name of ["Zeta", "alpha", "_x", "Beta"]) {
+    await call(services.connection, "CreateProject", { project: { company_id: userCompany, name } }, token);
+  }
+  const paged = await allPages(
+    services.connection,
+    "ListProjects",
+    { company_id: userCompany },
+    "projects",
+    env("USER_TOKEN"),
+  );
+  seen.project_order = paged.items.map((listed) => listed.name);
+  seen.trailer_names = Object.keys(paged.trailers).sort();
   for (const client of Object.values(services)) client.close();
   process.stdout.write(JSON.stringify(seen) + "\n");
 }
