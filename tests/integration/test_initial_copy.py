@@ -110,13 +110,14 @@ def test_a_downstream_finds_the_copies_of_one_connection_and_of_one_upstream_rev
     stack: Stack,
 ) -> None:
     drawing = pb_grpc.DrawingServiceStub(stack.channel("drawing"))
+    internal = ipb_grpc.DrawingInternalServiceStub(stack.channel("drawing"))
     downstream = register_project(stack)
     sources = {}  # connection id -> the upstream sheet it copies
     for _ in range(2):
         sheet = publish_two_revisions(drawing, stack)
         connection_id = f"conn-{uuid.uuid4().hex[:8]}"
-        drawing.CopyPublishedRevisions(
-            pb.CopyPublishedRevisionsRequest(
+        internal.CopyPublishedRevisions(
+            ipb.CopyPublishedRevisionsRequest(
                 connection_id=connection_id,
                 upstream_project_id=sheet.project.id,
                 downstream_project_id=downstream.id,

@@ -1043,8 +1043,8 @@ def test_people_change_display_names_and_only_the_platform_emails_and_roles(
 
 
 def _assert_inactive_below(w: World, project_id: str) -> None:
-    facts = w.platform.drawing.GetProject(
-        dpb.DrawingServiceGetProjectRequest(project_id=project_id),
+    facts = w.platform.drawing_internal.GetProject(
+        dipb.DrawingInternalServiceGetProjectRequest(project_id=project_id),
         metadata=w.auth("platform"),
         timeout=10,
     ).project
