@@ -54,6 +54,7 @@ from shared.errors import (
     status_for,
 )
 from shared.identity import (
+    Principal,
     PrincipalKind,
     bind_principal,
     current_principal,
@@ -280,11 +281,17 @@ class ErrorMappingInterceptor(_AroundInterceptor):
             )
 
 
+# Turns the principal a token names into the one the service trusts (the connection
+# service reads a user's company from its directory, not from the token).
+PrincipalResolver = Callable[[Principal], Principal]
+
+
 class AuthenticationInterceptor(_AroundInterceptor):
     """Every call but health and reflection carries ``authorization: Bearer <JWT>``."""
 
-    def __init__(self, verifier: TokenVerifier):
+    def __init__(self, verifier: TokenVerifier, resolve: PrincipalResolver | None = None):
         self._verifier = verifier
+        self._resolve = resolve
 
     def applies_to(self, method: str) -> bool:
         return not method.startswith(PUBLIC_METHOD_PREFIXES)
@@ -300,6 +307,8 @@ class AuthenticationInterceptor(_AroundInterceptor):
                 ErrorReason.TOKEN_MALFORMED, "The authorization header must be 'Bearer <token>'."
             )
         principal = self._verifier.verify(token.strip())
+        if self._resolve is not None:
+            principal = self._resolve(principal)
         binding = bind_principal(principal)
         try:
             yield
@@ -431,13 +440,16 @@ def _stream_caller(method: str, context: grpc.ServicerContext) -> str | None:
 
 
 def server_interceptors(
-    verifier: TokenVerifier, in_flight: InFlightCalls, settings: Settings
+    verifier: TokenVerifier,
+    in_flight: InFlightCalls,
+    settings: Settings,
+    resolve_principal: PrincipalResolver | None = None,
 ) -> list[grpc.ServerInterceptor]:
     return [
         CallScopeInterceptor(in_flight),
         ErrorMappingInterceptor(),
         ShutdownGateInterceptor(in_flight),
-        AuthenticationInterceptor(verifier),
+        AuthenticationInterceptor(verifier, resolve_principal),
         RateLimitInterceptor(rate_limiter_from_settings(settings)),
         StreamLimitInterceptor(
             StreamSlots(settings.stream_limit_per_principal, settings.stream_limit_total),

@@ -20,7 +20,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from shared.config import Settings
-from shared.interceptors import InFlightCalls, server_interceptors
+from shared.interceptors import InFlightCalls, PrincipalResolver, server_interceptors
 from shared.tls import server_credentials, transport_security
 from shared.tokens import TokenVerifier
 
@@ -39,6 +39,8 @@ class ServiceDefinition:
     register: Callable[[grpc.Server], None]
     # Called after the server stopped: stop workers, dispose engines.
     on_stop: list[Callable[[], None]] = field(default_factory=list)
+    # What the service trusts of a verified token's principal, if not all of it.
+    resolve_principal: PrincipalResolver | None = None
 
 
 class GrpcServer:
@@ -104,7 +106,9 @@ def start_server(
         futures.ThreadPoolExecutor(
             max_workers=settings.worker_threads, thread_name_prefix=definition.name
         ),
-        interceptors=server_interceptors(verifier, in_flight, settings),
+        interceptors=server_interceptors(
+            verifier, in_flight, settings, definition.resolve_principal
+        ),
         options=options,
         maximum_concurrent_rpcs=settings.worker_threads * 8,
     )

@@ -18,6 +18,7 @@ from connectability.v1 import (
     drawing_service_pb2,
     drawing_service_pb2_grpc,
 )
+from services.connection.caller_companies import CallerCompanies
 from services.connection.connection_rules import ConnectionRuleSettings
 from services.connection.directory import Directory
 from services.connection.drawing_facts import DrawingFacts
@@ -164,6 +165,8 @@ def build_definition(settings: Settings) -> ServiceDefinition:
         register=lambda server: connection_service_pb2_grpc.add_ConnectionServiceServicer_to_server(
             servicer, server
         ),
+        # The directory, not the token, says which company a person belongs to (R27).
+        resolve_principal=CallerCompanies(sessions).resolve,
         on_stop=[
             sync.stop,
             sync_channel.close,

@@ -42,7 +42,11 @@ class DirectoryAccess:
         self._directory = directory
 
     def require_company_visible(self, caller: Principal, company_id: str) -> None:
-        if sees_everything(caller) or caller.company_id == company_id:
+        if sees_everything(caller):
+            return
+        # A person the directory does not know belongs to no company, and sees none; an
+        # empty company must never read as "every company" (an empty list filter does).
+        if caller.company_id and caller.company_id == company_id:
             return
         raise RecordNotFound("company", company_id)
 

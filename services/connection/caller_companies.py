@@ -1,0 +1,62 @@
+"""The company a calling person belongs to, as the directory says, not as the token says.
+
+Tokens name a company (`company_id`), but the connection service owns the directory: a
+validly signed token that names another company, or a user who does not exist, must not
+open that company's users and projects (R27). So every user and integrator principal gets
+the company of its user's directory row, or none when the user is unknown.
+
+Users never move between companies, so a known user's company is cached for good; an
+unknown user is looked up again after a few seconds (it may be created meanwhile).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import replace
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.connection.models import User
+from shared.identity import Principal
+
+# How long "no such user" is believed before the directory is asked again.
+UNKNOWN_USER_SECONDS = 2.0
+# Users remembered at once; the least recently used go first.
+CACHED_USERS = 10_000
+
+
+class CallerCompanies:
+    def __init__(self, sessions: sessionmaker[Session]):
+        self._sessions = sessions
+        self._lock = threading.Lock()
+        # user id -> (company id or "" for unknown, monotonic time it was read)
+        self._companies: OrderedDict[str, tuple[str, float]] = OrderedDict()
+
+    def resolve(self, principal: Principal) -> Principal:
+        """``principal`` with its user's directory company; services and the platform as
+        they are."""
+        if not principal.user_id:
+            return principal
+        company_id = self._company_of(principal.user_id)
+        if company_id == principal.company_id:
+            return principal
+        return replace(principal, company_id=company_id)
+
+    def _company_of(self, user_id: str) -> str:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._companies.get(user_id)
+            if cached is not None and (cached[0] or now - cached[1] < UNKNOWN_USER_SECONDS):
+                self._companies.move_to_end(user_id)
+                return cached[0]
+        with self._sessions() as session:
+            company_id = session.scalar(select(User.company_id).where(User.id == user_id)) or ""
+        with self._lock:
+            self._companies[user_id] = (company_id, now)
+            self._companies.move_to_end(user_id)
+            while len(self._companies) > CACHED_USERS:
+                self._companies.popitem(last=False)
+        return company_id
