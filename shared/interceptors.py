@@ -9,7 +9,9 @@ Order (outermost first), as ``server_interceptors`` returns them:
 4. ``AuthenticationInterceptor``: a verified bearer token on every call except health and
    reflection, bound as the current principal;
 5. ``RateLimitInterceptor``: one unit of the caller's client's window per call (R32), the
-   limit, what remains and the reset in the trailers of every answer, success or error.
+   limit, what remains and the reset in the trailers of every answer, success or error;
+6. ``ValidationInterceptor`` (shared/request_validation.py): the protos' ``buf.validate``
+   rules, and bytes that do not parse, answered ``INVALID_ARGUMENT`` before the servicer.
 
 Each one wraps the method handler's behaviour in a context manager, so unary and streaming
 methods get the same treatment.
@@ -51,6 +53,7 @@ from shared.errors import (
 )
 from shared.identity import bind_principal, current_principal, unbind_principal
 from shared.rate_limits import RateLimitDecision, RateLimiter, rate_limiter_from_settings
+from shared.request_validation import ValidationInterceptor
 from shared.tokens import TokenVerifier
 
 log = logging.getLogger("connectability.rpc")
@@ -356,4 +359,5 @@ def server_interceptors(
         ShutdownGateInterceptor(in_flight),
         AuthenticationInterceptor(verifier),
         RateLimitInterceptor(rate_limiter_from_settings(settings)),
+        ValidationInterceptor(),
     ]

@@ -1,0 +1,274 @@
+"""Request validation: the ``buf.validate`` rules of the protos, enforced in one interceptor.
+
+The limits a client reads in the contract (required fields, lengths, patterns, enums, page
+sizes) are the ones checked here, by protovalidate, for every request message of our own
+services, before the servicer runs. A refusal is ``INVALID_ARGUMENT`` with an ``ErrorInfo``
+and a ``google.rpc.BadRequest`` holding one ``FieldViolation`` per broken rule.
+
+Bytes that do not parse as the request message (invalid UTF-8 in a string, a truncated
+varint, garbage) are answered the same way, reason ``MALFORMED_REQUEST``, instead of gRPC's
+own ``INTERNAL`` "Exception deserializing request!": the wrapped deserializer hands the
+handler a ``MalformedRequest`` in place of the message, and this interceptor refuses it
+inside the interceptor stack, so the answer carries a request id and gets its log line.
+
+It sits after authentication and rate limiting: a caller without a valid token learns
+nothing about its request, and refused requests count against the caller's limit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+import protovalidate
+from google.protobuf.descriptor import Descriptor
+from google.protobuf.message import Message
+from google.rpc import error_details_pb2
+
+from buf.validate import validate_pb2
+from shared.call_context import current_call
+from shared.errors import InvalidArgument
+
+log = logging.getLogger("connectability.rpc")
+
+# Only our own services' requests carry buf.validate rules (health and reflection do not).
+VALIDATED_METHOD_PREFIX = "/connectability."
+
+
+class ValidationReason:
+    """Reason codes of this interceptor's refusals (documented in ConnectionService's
+    "Limits" convention). They are the reasons the servicers' own checks gave before the
+    rules moved into the contract, so a client sees the same reason for the same mistake."""
+
+    MISSING_FIELD = "MISSING_FIELD"
+    FIELD_TOO_LONG = "FIELD_TOO_LONG"
+    INVALID_PAGE_SIZE = "INVALID_PAGE_SIZE"
+    INVALID_DATE = "INVALID_DATE"
+    INVALID_ID = "INVALID_ID"
+    INVALID_EMAIL = "INVALID_EMAIL"
+    INVALID_FIELD_VALUE = "INVALID_FIELD_VALUE"
+    # The bytes are not a valid request message at all.
+    MALFORMED_REQUEST = "MALFORMED_REQUEST"
+
+
+_REASON_OF_RULE = {
+    "required": ValidationReason.MISSING_FIELD,
+    "string.max_len": ValidationReason.FIELD_TOO_LONG,
+    "string.email": ValidationReason.INVALID_EMAIL,
+    "string.email_empty": ValidationReason.INVALID_EMAIL,
+}
+
+
+# The contract's patterns, each with the sentence a person reads instead of the regex.
+# tests/contracts/test_request_limits.py checks that every pattern of the protos is here.
+PATTERN_SENTENCES = {
+    r"^[^\x00-\x1F\x7F-\x9F\x{2028}\x{2029}]*$": (
+        "must not contain control characters (C0, DEL, C1, U+2028 or U+2029)"
+    ),
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "must be a date written YYYY-MM-DD",
+    r"^[A-Za-z0-9._-]{1,64}$": "must be 1 to 64 letters, digits, '.', '_' or '-'",
+}
+
+
+def reason_of(field: str, rule_id: str) -> str:
+    """The reason of one broken rule, from the rule and, for patterns, the field's name."""
+    name = field.rsplit(".", 1)[-1].split("[", 1)[0]
+    if name == "page_size":
+        return ValidationReason.INVALID_PAGE_SIZE
+    if rule_id == "string.pattern" and name.endswith("_date"):
+        return ValidationReason.INVALID_DATE
+    if rule_id == "string.pattern" and name.endswith("_id"):
+        return ValidationReason.INVALID_ID
+    return _REASON_OF_RULE.get(rule_id, ValidationReason.INVALID_FIELD_VALUE)
+
+
+@dataclass(frozen=True)
+class MalformedRequest:
+    """Stands in for a request message whose bytes did not parse."""
+
+    message_name: str
+    error: str
+
+
+@dataclass(frozen=True)
+class _FieldViolation:
+    field: str
+    description: str
+    rule_id: str
+
+
+class RequestValidator:
+    """protovalidate's validator with a per-message-type answer to "has it any rules?".
+
+    protovalidate caches the compiled rules of each message type itself; the extra cache
+    lets the many read requests without rules skip the walk over their fields entirely.
+    """
+
+    def __init__(self) -> None:
+        self._validator = protovalidate.Validator()
+        self._has_rules: dict[Descriptor, bool] = {}
+
+    def violations(self, message: Message) -> list[_FieldViolation]:
+        descriptor = message.DESCRIPTOR
+        has_rules = self._has_rules.get(descriptor)
+        if has_rules is None:
+            has_rules = _has_rules(descriptor, set())
+            self._has_rules[descriptor] = has_rules
+        if not has_rules:
+            return []
+        # protovalidate fills its rule cache on first use; two first calls racing compile
+        # the same rules twice and one copy wins, which is harmless, so no lock.
+        found = self._validator.collect_violations(message)
+        return [
+            _FieldViolation(
+                field=field_path(violation.proto.field),
+                description=_readable(violation),
+                rule_id=violation.proto.rule_id,
+            )
+            for violation in found
+        ]
+
+
+def _readable(violation: protovalidate.Violation) -> str:
+    if violation.proto.rule_id == "string.pattern":
+        return PATTERN_SENTENCES.get(str(violation.rule_value), violation.proto.message)
+    return violation.proto.message
+
+
+def _has_rules(descriptor: Descriptor, seen: set[str]) -> bool:
+    """Whether the message type, or one it contains, carries a buf.validate rule."""
+    if descriptor.full_name in seen:
+        return False
+    seen.add(descriptor.full_name)
+    if descriptor.GetOptions().HasExtension(validate_pb2.message):
+        return True
+    for field in descriptor.fields:
+        if field.GetOptions().HasExtension(validate_pb2.field):
+            return True
+        if field.message_type is not None and _has_rules(field.message_type, seen):
+            return True
+    return any(oneof.GetOptions().HasExtension(validate_pb2.oneof) for oneof in descriptor.oneofs)
+
+
+def field_path(path: validate_pb2.FieldPath) -> str:
+    """A violation's field as a client writes it: ``company.custom_fields[0].name``."""
+    text = ""
+    for element in path.elements:
+        text += f".{element.field_name}" if text else element.field_name
+        subscript = element.WhichOneof("subscript")
+        if subscript == "index":
+            text += f"[{element.index}]"
+        elif subscript is not None:
+            text += f"[{getattr(element, subscript)!r}]"
+    return text
+
+
+def refusal_for(violations: list[_FieldViolation]) -> InvalidArgument:
+    first = violations[0]
+    reason = reason_of(first.field, first.rule_id)
+    summary = "; ".join(f"{v.field}: {v.description}" for v in violations)
+    bad_request = error_details_pb2.BadRequest(
+        field_violations=[
+            error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+            for v in violations
+        ]
+    )
+    return InvalidArgument(
+        reason,
+        f"The request is invalid: {summary}.",
+        metadata={"fields": ",".join(dict.fromkeys(v.field for v in violations))},
+        details=(bad_request,),
+    )
+
+
+def malformed_refusal(method: str, request: MalformedRequest) -> InvalidArgument:
+    call = current_call()
+    log.warning(
+        "malformed request",
+        extra={
+            "method": method,
+            "request_id": call.request_id if call else "-",
+            "error": request.error[:200],
+        },
+    )
+    return InvalidArgument(
+        ValidationReason.MALFORMED_REQUEST,
+        f"The request is not a valid {request.message_name} message.",
+    )
+
+
+def _tolerant_deserializer(
+    deserialize: Callable[[bytes], Any] | None,
+) -> Callable[[bytes], Any] | None:
+    if deserialize is None:
+        return None
+    message_name = getattr(getattr(deserialize, "__self__", None), "__name__", "request")
+
+    def parse(data: bytes) -> Any:
+        try:
+            return deserialize(data)
+        except Exception as error:  # any parse failure: the bytes are not our message
+            return MalformedRequest(message_name, f"{type(error).__name__}: {error}")
+
+    return parse
+
+
+class ValidationInterceptor(grpc.ServerInterceptor):
+    """Refuses requests that break the contract's rules, or do not parse, with
+    INVALID_ARGUMENT before the servicer sees them."""
+
+    def __init__(self, validator: RequestValidator | None = None):
+        self._validator = validator or RequestValidator()
+
+    def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler | None:
+        handler = continuation(handler_call_details)
+        method = handler_call_details.method  # type: ignore[attr-defined]
+        if handler is None or not method.startswith(VALIDATED_METHOD_PREFIX):
+            return handler
+        return self._wrap(handler, method)
+
+    def checked(self, method: str, request: Any) -> Any:
+        """The request, if it parsed and keeps every rule; otherwise raises the refusal."""
+        if isinstance(request, MalformedRequest):
+            raise malformed_refusal(method, request)
+        violations = self._validator.violations(request)
+        if violations:
+            raise refusal_for(violations)
+        return request
+
+    def _checked_stream(self, method: str, requests: Iterable[Any]) -> Iterator[Any]:
+        for request in requests:
+            yield self.checked(method, request)
+
+    def _wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
+        codec = {
+            "request_deserializer": _tolerant_deserializer(handler.request_deserializer),
+            "response_serializer": handler.response_serializer,
+        }
+
+        def single(behavior: Callable[..., Any]) -> Callable[..., Any]:
+            def call(request: Any, context: grpc.ServicerContext) -> Any:
+                return behavior(self.checked(method, request), context)
+
+            return call
+
+        def several(behavior: Callable[..., Any]) -> Callable[..., Any]:
+            def call(requests: Iterable[Any], context: grpc.ServicerContext) -> Any:
+                return behavior(self._checked_stream(method, requests), context)
+
+            return call
+
+        if handler.unary_unary:
+            return grpc.unary_unary_rpc_method_handler(single(handler.unary_unary), **codec)
+        if handler.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(single(handler.unary_stream), **codec)
+        if handler.stream_unary:
+            return grpc.stream_unary_rpc_method_handler(several(handler.stream_unary), **codec)
+        return grpc.stream_stream_rpc_method_handler(several(handler.stream_stream), **codec)
