@@ -45,8 +45,10 @@ class NotificationServiceStub:
     - Retries: clients retry automatically only UNAVAILABLE, with back-off, resending the
     same `request_id` or `idempotency_key` (AIP-155: the same id answers the first answer
     and changes nothing twice).
-    - Paging (AIP-158): `page_size` 0 means 50, values above 500 mean 500; `next_page_token`
-    is empty on the last page.
+    - Paging (AIP-158): `page_size` 0 means 50, values above 500 mean 500, negative answers
+    INVALID_ARGUMENT, reason INVALID_PAGE_SIZE; `next_page_token` is empty on the last page.
+    - Limits: fields carry buf.validate rules, checked once the caller is authenticated (see
+    ConnectionService, "Limits"); every id field holds at most 128 characters.
     """
 
     def __init__(self, channel):
@@ -107,8 +109,10 @@ class NotificationServiceServicer:
     - Retries: clients retry automatically only UNAVAILABLE, with back-off, resending the
     same `request_id` or `idempotency_key` (AIP-155: the same id answers the first answer
     and changes nothing twice).
-    - Paging (AIP-158): `page_size` 0 means 50, values above 500 mean 500; `next_page_token`
-    is empty on the last page.
+    - Paging (AIP-158): `page_size` 0 means 50, values above 500 mean 500, negative answers
+    INVALID_ARGUMENT, reason INVALID_PAGE_SIZE; `next_page_token` is empty on the last page.
+    - Limits: fields carry buf.validate rules, checked once the caller is authenticated (see
+    ConnectionService, "Limits"); every id field holds at most 128 characters.
     """
 
     def RegisterProject(self, request, context):
@@ -230,8 +234,10 @@ class NotificationService:
     - Retries: clients retry automatically only UNAVAILABLE, with back-off, resending the
     same `request_id` or `idempotency_key` (AIP-155: the same id answers the first answer
     and changes nothing twice).
-    - Paging (AIP-158): `page_size` 0 means 50, values above 500 mean 500; `next_page_token`
-    is empty on the last page.
+    - Paging (AIP-158): `page_size` 0 means 50, values above 500 mean 500, negative answers
+    INVALID_ARGUMENT, reason INVALID_PAGE_SIZE; `next_page_token` is empty on the last page.
+    - Limits: fields carry buf.validate rules, checked once the caller is authenticated (see
+    ConnectionService, "Limits"); every id field holds at most 128 characters.
     """
 
     @staticmethod
