@@ -28,7 +28,7 @@ from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior_
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,connectability/v1/notification_service.proto\x12\x11\x63onnectability.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1e\x63onnectability/v1/common.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x97\x04\n\x11NotificationEvent\x12G\n\x04kind\x18\x01 \x01(\x0e\x32(.connectability.v1.NotificationEventKindB\x0f\xe2\x41\x01\x02\xbaH\x08\x82\x01\x02\x10\x01\xc8\x01\x01\x12#\n\nproject_id\x18\x02 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\x80\x01\xc8\x01\x01\x12&\n\rconnection_id\x18\x03 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\x80\x01\xc8\x01\x01\x12\"\n\x10other_company_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12\x1a\n\x12other_company_name\x18\x05 \x01(\t\x12\"\n\x10other_project_id\x18\x06 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12\x1a\n\x12other_project_name\x18\x07 \x01(\t\x12\x14\n\x0cproject_name\x18\x08 \x01(\t\x12\x14\n\x0c\x63ompany_name\x18\t \x01(\t\x12\x1f\n\ractor_user_id\x18\n \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12\x12\n\nactor_name\x18\x0b \x01(\t\x12\x18\n\x06reason\x18\x0c \x01(\tB\x08\xbaH\x05r\x03\x18\xe8\x07\x12\r\n\x05\x63ount\x18\r \x01(\x03\x12\x32\n\x05items\x18\x0e \x03(\x0b\x32#.connectability.v1.NotificationItem\x12.\n\nevent_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"f\n\x10NotificationItem\x12\x16\n\x0e\x64rawing_number\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x17\n\x0frevision_number\x18\x03 \x01(\t\x12\x12\n\ndiscipline\x18\x04 \x01(\t\"\xe3\x02\n\x08\x44\x65livery\x12\x18\n\nmessage_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x16\n\x08\x65vent_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\x12\x17\n\trecipient\x18\x03 \x01(\tB\x04\xe2\x41\x01\x03\x12\x37\n\x06status\x18\x04 \x01(\x0e\x32!.connectability.v1.DeliveryStatusB\x04\xe2\x41\x01\x03\x12\x16\n\x08\x61ttempts\x18\x05 \x01(\x05\x42\x04\xe2\x41\x01\x03\x12\x18\n\nlast_error\x18\x06 \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x33\n\tsent_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\"i\n)NotificationServiceRegisterProjectRequest\x12<\n\x07project\x18\x01 \x01(\x0b\x32\x1f.connectability.v1.ProjectFactsB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\"^\n*NotificationServiceRegisterProjectResponse\x12\x30\n\x07project\x18\x01 \x01(\x0b\x32\x1f.connectability.v1.ProjectFacts\"K\n$NotificationServiceGetProjectRequest\x12#\n\nproject_id\x18\x01 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\x80\x01\xc8\x01\x01\"Y\n%NotificationServiceGetProjectResponse\x12\x30\n\x07project\x18\x01 \x01(\x0b\x32\x1f.connectability.v1.ProjectFacts\"\x8c\x01\n-NotificationServiceGetDistributionListRequest\x12#\n\nproject_id\x18\x01 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\x80\x01\xc8\x01\x01\x12\x36\n\x04tool\x18\x02 \x01(\x0e\x32\x17.connectability.v1.ToolB\x0f\xe2\x41\x01\x02\xbaH\x08\x82\x01\x02\x10\x01\xc8\x01\x01\"p\n.NotificationServiceGetDistributionListResponse\x12>\n\x11\x64istribution_list\x18\x01 \x01(\x0b\x32#.connectability.v1.DistributionList\"\xbd\x01\n0NotificationServiceUpdateDistributionListRequest\x12#\n\nproject_id\x18\x01 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\x80\x01\xc8\x01\x01\x12\x36\n\x04tool\x18\x02 \x01(\x0e\x32\x17.connectability.v1.ToolB\x0f\xe2\x41\x01\x02\xbaH\x08\x82\x01\x02\x10\x01\xc8\x01\x01\x12\x0e\n\x06\x65mails\x18\x03 \x03(\t\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"s\n1NotificationServiceUpdateDistributionListResponse\x12>\n\x11\x64istribution_list\x18\x01 \x01(\x0b\x32#.connectability.v1.DistributionList\"z\n\rNotifyRequest\x12?\n\x05\x65vent\x18\x01 \x01(\x0b\x32$.connectability.v1.NotificationEventB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12(\n\x0fidempotency_key\x18\x02 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\xc8\x01\xc8\x01\x01\"N\n\x0eNotifyResponse\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x17\n\x0fqueued_messages\x18\x02 \x01(\x05\x12\x11\n\tduplicate\x18\x03 \x01(\x08\"\x88\x01\n\x15ListDeliveriesRequest\x12#\n\nproject_id\x18\x01 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\x80\x01\xc8\x01\x01\x12\x1a\n\x08\x65vent_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12\x1a\n\tpage_size\x18\x03 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x04 \x01(\t\"b\n\x16ListDeliveriesResponse\x12/\n\ndeliveries\x18\x01 \x03(\x0b\x32\x1b.connectability.v1.Delivery\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*\xec\x02\n\x15NotificationEventKind\x12\'\n#NOTIFICATION_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x30\n,NOTIFICATION_EVENT_KIND_CONNECTION_REQUESTED\x10\x01\x12.\n*NOTIFICATION_EVENT_KIND_CONNECTION_CREATED\x10\x02\x12/\n+NOTIFICATION_EVENT_KIND_CONNECTION_REJECTED\x10\x03\x12\x33\n/NOTIFICATION_EVENT_KIND_CONNECTION_DISCONNECTED\x10\x04\x12\x31\n-NOTIFICATION_EVENT_KIND_INITIAL_COPY_COMPLETE\x10\x05\x12/\n+NOTIFICATION_EVENT_KIND_NEW_REVISIONS_READY\x10\x06*\xa0\x01\n\x0e\x44\x65liveryStatus\x12\x1f\n\x1b\x44\x45LIVERY_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x44\x45LIVERY_STATUS_QUEUED\x10\x01\x12\x1b\n\x17\x44\x45LIVERY_STATUS_SENDING\x10\x02\x12\x18\n\x14\x44\x45LIVERY_STATUS_SENT\x10\x03\x12\x1a\n\x16\x44\x45LIVERY_STATUS_FAILED\x10\x04\x32\xa0\x06\n\x13NotificationService\x12\x8e\x01\n\x0fRegisterProject\x12<.connectability.v1.NotificationServiceRegisterProjectRequest\x1a=.connectability.v1.NotificationServiceRegisterProjectResponse\x12\x7f\n\nGetProject\x12\x37.connectability.v1.NotificationServiceGetProjectRequest\x1a\x38.connectability.v1.NotificationServiceGetProjectResponse\x12\x9a\x01\n\x13GetDistributionList\x12@.connectability.v1.NotificationServiceGetDistributionListRequest\x1a\x41.connectability.v1.NotificationServiceGetDistributionListResponse\x12\xa3\x01\n\x16UpdateDistributionList\x12\x43.connectability.v1.NotificationServiceUpdateDistributionListRequest\x1a\x44.connectability.v1.NotificationServiceUpdateDistributionListResponse\x12M\n\x06Notify\x12 .connectability.v1.NotifyRequest\x1a!.connectability.v1.NotifyResponse\x12\x65\n\x0eListDeliveries\x12(.connectability.v1.ListDeliveriesRequest\x1a).connectability.v1.ListDeliveriesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,connectability/v1/notification_service.proto\x12\x11\x63onnectability.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1e\x63onnectability/v1/common.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9b\x06\n\x11NotificationEvent\x12G\n\x04kind\x18\x01 \x01(\x0e\x32(.connectability.v1.NotificationEventKindB\x0f\xe2\x41\x01\x02\xbaH\x08\x82\x01\x02\x10\x01\xc8\x01\x01\x12#\n\nproject_id\x18\x02 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\x80\x01\xc8\x01\x01\x12&\n\rconnection_id\x18\x03 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\x80\x01\xc8\x01\x01\x12\"\n\x10other_company_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12N\n\x12other_company_name\x18\x05 \x01(\tB2\xbaH/r-\x18\xff\x01\x32(^[^\\x00-\\x1F\\x7F-\\x9F\\x{2028}\\x{2029}]*$\x12\"\n\x10other_project_id\x18\x06 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12N\n\x12other_project_name\x18\x07 \x01(\tB2\xbaH/r-\x18\xff\x01\x32(^[^\\x00-\\x1F\\x7F-\\x9F\\x{2028}\\x{2029}]*$\x12H\n\x0cproject_name\x18\x08 \x01(\tB2\xbaH/r-\x18\xff\x01\x32(^[^\\x00-\\x1F\\x7F-\\x9F\\x{2028}\\x{2029}]*$\x12H\n\x0c\x63ompany_name\x18\t \x01(\tB2\xbaH/r-\x18\xff\x01\x32(^[^\\x00-\\x1F\\x7F-\\x9F\\x{2028}\\x{2029}]*$\x12\x1f\n\ractor_user_id\x18\n \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12\x46\n\nactor_name\x18\x0b \x01(\tB2\xbaH/r-\x18\xff\x01\x32(^[^\\x00-\\x1F\\x7F-\\x9F\\x{2028}\\x{2029}]*$\x12\x18\n\x06reason\x18\x0c \x01(\tB\x08\xbaH\x05r\x03\x18\xe8\x07\x12\r\n\x05\x63ount\x18\r \x01(\x03\x12\x32\n\x05items\x18\x0e \x03(\x0b\x32#.connectability.v1.NotificationItem\x12.\n\nevent_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x9a\x01\n\x10NotificationItem\x12\x16\n\x0e\x64rawing_number\x18\x01 \x01(\t\x12\x41\n\x05title\x18\x02 \x01(\tB2\xbaH/r-\x18\xff\x01\x32(^[^\\x00-\\x1F\\x7F-\\x9F\\x{2028}\\x{2029}]*$\x12\x17\n\x0frevision_number\x18\x03 \x01(\t\x12\x12\n\ndiscipline\x18\x04 \x01(\t\"\xe3\x02\n\x08\x44\x65livery\x12\x18\n\nmessage_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12\x16\n\x08\x65vent_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\x12\x17\n\trecipient\x18\x03 \x01(\tB\x04\xe2\x41\x01\x03\x12\x37\n\x06status\x18\x04 \x01(\x0e\x32!.connectability.v1.DeliveryStatusB\x04\xe2\x41\x01\x03\x12\x16\n\x08\x61ttempts\x18\x05 \x01(\x05\x42\x04\xe2\x41\x01\x03\x12\x18\n\nlast_error\x18\x06 \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x33\n\tsent_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\"i\n)NotificationServiceRegisterProjectRequest\x12<\n\x07project\x18\x01 \x01(\x0b\x32\x1f.connectability.v1.ProjectFactsB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\"^\n*NotificationServiceRegisterProjectResponse\x12\x30\n\x07project\x18\x01 \x01(\x0b\x32\x1f.connectability.v1.ProjectFacts\"K\n$NotificationServiceGetProjectRequest\x12#\n\nproject_id\x18\x01 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\x80\x01\xc8\x01\x01\"Y\n%NotificationServiceGetProjectResponse\x12\x30\n\x07project\x18\x01 \x01(\x0b\x32\x1f.connectability.v1.ProjectFacts\"\x8c\x01\n-NotificationServiceGetDistributionListRequest\x12#\n\nproject_id\x18\x01 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\x80\x01\xc8\x01\x01\x12\x36\n\x04tool\x18\x02 \x01(\x0e\x32\x17.connectability.v1.ToolB\x0f\xe2\x41\x01\x02\xbaH\x08\x82\x01\x02\x10\x01\xc8\x01\x01\"p\n.NotificationServiceGetDistributionListResponse\x12>\n\x11\x64istribution_list\x18\x01 \x01(\x0b\x32#.connectability.v1.DistributionList\"\xbd\x01\n0NotificationServiceUpdateDistributionListRequest\x12#\n\nproject_id\x18\x01 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\x80\x01\xc8\x01\x01\x12\x36\n\x04tool\x18\x02 \x01(\x0e\x32\x17.connectability.v1.ToolB\x0f\xe2\x41\x01\x02\xbaH\x08\x82\x01\x02\x10\x01\xc8\x01\x01\x12\x0e\n\x06\x65mails\x18\x03 \x03(\t\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"s\n1NotificationServiceUpdateDistributionListResponse\x12>\n\x11\x64istribution_list\x18\x01 \x01(\x0b\x32#.connectability.v1.DistributionList\"z\n\rNotifyRequest\x12?\n\x05\x65vent\x18\x01 \x01(\x0b\x32$.connectability.v1.NotificationEventB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12(\n\x0fidempotency_key\x18\x02 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\xc8\x01\xc8\x01\x01\"N\n\x0eNotifyResponse\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x17\n\x0fqueued_messages\x18\x02 \x01(\x05\x12\x11\n\tduplicate\x18\x03 \x01(\x08\"\x88\x01\n\x15ListDeliveriesRequest\x12#\n\nproject_id\x18\x01 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\x80\x01\xc8\x01\x01\x12\x1a\n\x08\x65vent_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12\x1a\n\tpage_size\x18\x03 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x04 \x01(\t\"b\n\x16ListDeliveriesResponse\x12/\n\ndeliveries\x18\x01 \x03(\x0b\x32\x1b.connectability.v1.Delivery\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*\xec\x02\n\x15NotificationEventKind\x12\'\n#NOTIFICATION_EVENT_KIND_UNSPECIFIED\x10\x00\x12\x30\n,NOTIFICATION_EVENT_KIND_CONNECTION_REQUESTED\x10\x01\x12.\n*NOTIFICATION_EVENT_KIND_CONNECTION_CREATED\x10\x02\x12/\n+NOTIFICATION_EVENT_KIND_CONNECTION_REJECTED\x10\x03\x12\x33\n/NOTIFICATION_EVENT_KIND_CONNECTION_DISCONNECTED\x10\x04\x12\x31\n-NOTIFICATION_EVENT_KIND_INITIAL_COPY_COMPLETE\x10\x05\x12/\n+NOTIFICATION_EVENT_KIND_NEW_REVISIONS_READY\x10\x06*\xa0\x01\n\x0e\x44\x65liveryStatus\x12\x1f\n\x1b\x44\x45LIVERY_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x44\x45LIVERY_STATUS_QUEUED\x10\x01\x12\x1b\n\x17\x44\x45LIVERY_STATUS_SENDING\x10\x02\x12\x18\n\x14\x44\x45LIVERY_STATUS_SENT\x10\x03\x12\x1a\n\x16\x44\x45LIVERY_STATUS_FAILED\x10\x04\x32\xa0\x06\n\x13NotificationService\x12\x8e\x01\n\x0fRegisterProject\x12<.connectability.v1.NotificationServiceRegisterProjectRequest\x1a=.connectability.v1.NotificationServiceRegisterProjectResponse\x12\x7f\n\nGetProject\x12\x37.connectability.v1.NotificationServiceGetProjectRequest\x1a\x38.connectability.v1.NotificationServiceGetProjectResponse\x12\x9a\x01\n\x13GetDistributionList\x12@.connectability.v1.NotificationServiceGetDistributionListRequest\x1a\x41.connectability.v1.NotificationServiceGetDistributionListResponse\x12\xa3\x01\n\x16UpdateDistributionList\x12\x43.connectability.v1.NotificationServiceUpdateDistributionListRequest\x1a\x44.connectability.v1.NotificationServiceUpdateDistributionListResponse\x12M\n\x06Notify\x12 .connectability.v1.NotifyRequest\x1a!.connectability.v1.NotifyResponse\x12\x65\n\x0eListDeliveries\x12(.connectability.v1.ListDeliveriesRequest\x1a).connectability.v1.ListDeliveriesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -43,12 +43,24 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_NOTIFICATIONEVENT'].fields_by_name['connection_id']._serialized_options = b'\342A\001\002\272H\010r\003\030\200\001\310\001\001'
   _globals['_NOTIFICATIONEVENT'].fields_by_name['other_company_id']._loaded_options = None
   _globals['_NOTIFICATIONEVENT'].fields_by_name['other_company_id']._serialized_options = b'\272H\005r\003\030\200\001'
+  _globals['_NOTIFICATIONEVENT'].fields_by_name['other_company_name']._loaded_options = None
+  _globals['_NOTIFICATIONEVENT'].fields_by_name['other_company_name']._serialized_options = b'\272H/r-\030\377\0012(^[^\\x00-\\x1F\\x7F-\\x9F\\x{2028}\\x{2029}]*$'
   _globals['_NOTIFICATIONEVENT'].fields_by_name['other_project_id']._loaded_options = None
   _globals['_NOTIFICATIONEVENT'].fields_by_name['other_project_id']._serialized_options = b'\272H\005r\003\030\200\001'
+  _globals['_NOTIFICATIONEVENT'].fields_by_name['other_project_name']._loaded_options = None
+  _globals['_NOTIFICATIONEVENT'].fields_by_name['other_project_name']._serialized_options = b'\272H/r-\030\377\0012(^[^\\x00-\\x1F\\x7F-\\x9F\\x{2028}\\x{2029}]*$'
+  _globals['_NOTIFICATIONEVENT'].fields_by_name['project_name']._loaded_options = None
+  _globals['_NOTIFICATIONEVENT'].fields_by_name['project_name']._serialized_options = b'\272H/r-\030\377\0012(^[^\\x00-\\x1F\\x7F-\\x9F\\x{2028}\\x{2029}]*$'
+  _globals['_NOTIFICATIONEVENT'].fields_by_name['company_name']._loaded_options = None
+  _globals['_NOTIFICATIONEVENT'].fields_by_name['company_name']._serialized_options = b'\272H/r-\030\377\0012(^[^\\x00-\\x1F\\x7F-\\x9F\\x{2028}\\x{2029}]*$'
   _globals['_NOTIFICATIONEVENT'].fields_by_name['actor_user_id']._loaded_options = None
   _globals['_NOTIFICATIONEVENT'].fields_by_name['actor_user_id']._serialized_options = b'\272H\005r\003\030\200\001'
+  _globals['_NOTIFICATIONEVENT'].fields_by_name['actor_name']._loaded_options = None
+  _globals['_NOTIFICATIONEVENT'].fields_by_name['actor_name']._serialized_options = b'\272H/r-\030\377\0012(^[^\\x00-\\x1F\\x7F-\\x9F\\x{2028}\\x{2029}]*$'
   _globals['_NOTIFICATIONEVENT'].fields_by_name['reason']._loaded_options = None
   _globals['_NOTIFICATIONEVENT'].fields_by_name['reason']._serialized_options = b'\272H\005r\003\030\350\007'
+  _globals['_NOTIFICATIONITEM'].fields_by_name['title']._loaded_options = None
+  _globals['_NOTIFICATIONITEM'].fields_by_name['title']._serialized_options = b'\272H/r-\030\377\0012(^[^\\x00-\\x1F\\x7F-\\x9F\\x{2028}\\x{2029}]*$'
   _globals['_DELIVERY'].fields_by_name['message_id']._loaded_options = None
   _globals['_DELIVERY'].fields_by_name['message_id']._serialized_options = b'\342A\001\003'
   _globals['_DELIVERY'].fields_by_name['event_id']._loaded_options = None
@@ -91,40 +103,40 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTDELIVERIESREQUEST'].fields_by_name['event_id']._serialized_options = b'\272H\005r\003\030\200\001'
   _globals['_LISTDELIVERIESREQUEST'].fields_by_name['page_size']._loaded_options = None
   _globals['_LISTDELIVERIESREQUEST'].fields_by_name['page_size']._serialized_options = b'\272H\004\032\002(\000'
-  _globals['_NOTIFICATIONEVENTKIND']._serialized_start=2575
-  _globals['_NOTIFICATIONEVENTKIND']._serialized_end=2939
-  _globals['_DELIVERYSTATUS']._serialized_start=2942
-  _globals['_DELIVERYSTATUS']._serialized_end=3102
+  _globals['_NOTIFICATIONEVENTKIND']._serialized_start=2888
+  _globals['_NOTIFICATIONEVENTKIND']._serialized_end=3252
+  _globals['_DELIVERYSTATUS']._serialized_start=3255
+  _globals['_DELIVERYSTATUS']._serialized_end=3415
   _globals['_NOTIFICATIONEVENT']._serialized_start=195
-  _globals['_NOTIFICATIONEVENT']._serialized_end=730
-  _globals['_NOTIFICATIONITEM']._serialized_start=732
-  _globals['_NOTIFICATIONITEM']._serialized_end=834
-  _globals['_DELIVERY']._serialized_start=837
-  _globals['_DELIVERY']._serialized_end=1192
-  _globals['_NOTIFICATIONSERVICEREGISTERPROJECTREQUEST']._serialized_start=1194
-  _globals['_NOTIFICATIONSERVICEREGISTERPROJECTREQUEST']._serialized_end=1299
-  _globals['_NOTIFICATIONSERVICEREGISTERPROJECTRESPONSE']._serialized_start=1301
-  _globals['_NOTIFICATIONSERVICEREGISTERPROJECTRESPONSE']._serialized_end=1395
-  _globals['_NOTIFICATIONSERVICEGETPROJECTREQUEST']._serialized_start=1397
-  _globals['_NOTIFICATIONSERVICEGETPROJECTREQUEST']._serialized_end=1472
-  _globals['_NOTIFICATIONSERVICEGETPROJECTRESPONSE']._serialized_start=1474
-  _globals['_NOTIFICATIONSERVICEGETPROJECTRESPONSE']._serialized_end=1563
-  _globals['_NOTIFICATIONSERVICEGETDISTRIBUTIONLISTREQUEST']._serialized_start=1566
-  _globals['_NOTIFICATIONSERVICEGETDISTRIBUTIONLISTREQUEST']._serialized_end=1706
-  _globals['_NOTIFICATIONSERVICEGETDISTRIBUTIONLISTRESPONSE']._serialized_start=1708
-  _globals['_NOTIFICATIONSERVICEGETDISTRIBUTIONLISTRESPONSE']._serialized_end=1820
-  _globals['_NOTIFICATIONSERVICEUPDATEDISTRIBUTIONLISTREQUEST']._serialized_start=1823
-  _globals['_NOTIFICATIONSERVICEUPDATEDISTRIBUTIONLISTREQUEST']._serialized_end=2012
-  _globals['_NOTIFICATIONSERVICEUPDATEDISTRIBUTIONLISTRESPONSE']._serialized_start=2014
-  _globals['_NOTIFICATIONSERVICEUPDATEDISTRIBUTIONLISTRESPONSE']._serialized_end=2129
-  _globals['_NOTIFYREQUEST']._serialized_start=2131
-  _globals['_NOTIFYREQUEST']._serialized_end=2253
-  _globals['_NOTIFYRESPONSE']._serialized_start=2255
-  _globals['_NOTIFYRESPONSE']._serialized_end=2333
-  _globals['_LISTDELIVERIESREQUEST']._serialized_start=2336
-  _globals['_LISTDELIVERIESREQUEST']._serialized_end=2472
-  _globals['_LISTDELIVERIESRESPONSE']._serialized_start=2474
-  _globals['_LISTDELIVERIESRESPONSE']._serialized_end=2572
-  _globals['_NOTIFICATIONSERVICE']._serialized_start=3105
-  _globals['_NOTIFICATIONSERVICE']._serialized_end=3905
+  _globals['_NOTIFICATIONEVENT']._serialized_end=990
+  _globals['_NOTIFICATIONITEM']._serialized_start=993
+  _globals['_NOTIFICATIONITEM']._serialized_end=1147
+  _globals['_DELIVERY']._serialized_start=1150
+  _globals['_DELIVERY']._serialized_end=1505
+  _globals['_NOTIFICATIONSERVICEREGISTERPROJECTREQUEST']._serialized_start=1507
+  _globals['_NOTIFICATIONSERVICEREGISTERPROJECTREQUEST']._serialized_end=1612
+  _globals['_NOTIFICATIONSERVICEREGISTERPROJECTRESPONSE']._serialized_start=1614
+  _globals['_NOTIFICATIONSERVICEREGISTERPROJECTRESPONSE']._serialized_end=1708
+  _globals['_NOTIFICATIONSERVICEGETPROJECTREQUEST']._serialized_start=1710
+  _globals['_NOTIFICATIONSERVICEGETPROJECTREQUEST']._serialized_end=1785
+  _globals['_NOTIFICATIONSERVICEGETPROJECTRESPONSE']._serialized_start=1787
+  _globals['_NOTIFICATIONSERVICEGETPROJECTRESPONSE']._serialized_end=1876
+  _globals['_NOTIFICATIONSERVICEGETDISTRIBUTIONLISTREQUEST']._serialized_start=1879
+  _globals['_NOTIFICATIONSERVICEGETDISTRIBUTIONLISTREQUEST']._serialized_end=2019
+  _globals['_NOTIFICATIONSERVICEGETDISTRIBUTIONLISTRESPONSE']._serialized_start=2021
+  _globals['_NOTIFICATIONSERVICEGETDISTRIBUTIONLISTRESPONSE']._serialized_end=2133
+  _globals['_NOTIFICATIONSERVICEUPDATEDISTRIBUTIONLISTREQUEST']._serialized_start=2136
+  _globals['_NOTIFICATIONSERVICEUPDATEDISTRIBUTIONLISTREQUEST']._serialized_end=2325
+  _globals['_NOTIFICATIONSERVICEUPDATEDISTRIBUTIONLISTRESPONSE']._serialized_start=2327
+  _globals['_NOTIFICATIONSERVICEUPDATEDISTRIBUTIONLISTRESPONSE']._serialized_end=2442
+  _globals['_NOTIFYREQUEST']._serialized_start=2444
+  _globals['_NOTIFYREQUEST']._serialized_end=2566
+  _globals['_NOTIFYRESPONSE']._serialized_start=2568
+  _globals['_NOTIFYRESPONSE']._serialized_end=2646
+  _globals['_LISTDELIVERIESREQUEST']._serialized_start=2649
+  _globals['_LISTDELIVERIESREQUEST']._serialized_end=2785
+  _globals['_LISTDELIVERIESRESPONSE']._serialized_start=2787
+  _globals['_LISTDELIVERIESRESPONSE']._serialized_end=2885
+  _globals['_NOTIFICATIONSERVICE']._serialized_start=3418
+  _globals['_NOTIFICATIONSERVICE']._serialized_end=4218
 # @@protoc_insertion_point(module_scope)
