@@ -121,7 +121,18 @@ class RequestValidator:
             return []
         # protovalidate fills its rule cache on first use; two first calls racing compile
         # the same rules twice and one copy wins, which is harmless, so no lock.
-        found = self._validator.collect_violations(message)
+        try:
+            found = self._validator.collect_violations(message)
+        except (ValueError, OverflowError):
+            # protovalidate cannot turn a Timestamp or Duration beyond its range (years 1 to
+            # 9999) into a CEL value; such a request is invalid, and nothing else is known.
+            out_of_range = list(_out_of_range_times(message, ""))
+            if not out_of_range:
+                raise
+            return [
+                _FieldViolation(field, "must be a time within years 1 to 9999", "time_range")
+                for field in out_of_range
+            ]
         return [
             _FieldViolation(
                 field=field_path(violation.proto.field),
@@ -130,6 +141,35 @@ class RequestValidator:
             )
             for violation in found
         ]
+
+
+# The valid range of google.protobuf.Timestamp (0001-01-01 to 9999-12-31) and Duration.
+_TIMESTAMP_SECONDS = (-62_135_596_800, 253_402_300_799)
+_DURATION_SECONDS = (-315_576_000_000, 315_576_000_000)
+
+
+def _out_of_range_times(message: Message, prefix: str) -> Iterator[str]:
+    """Paths of the Timestamps and Durations in ``message`` that lie outside their range."""
+    for field, value in message.ListFields():
+        path = f"{prefix}.{field.name}" if prefix else field.name
+        if field.message_type is None:
+            continue
+        values = value if field.is_repeated else [value]
+        for index, item in enumerate(values):
+            where = f"{path}[{index}]" if field.is_repeated else path
+            if not isinstance(item, Message):  # map values of scalar type
+                continue
+            name = field.message_type.full_name
+            if name == "google.protobuf.Timestamp":
+                low, high = _TIMESTAMP_SECONDS
+                if not (low <= item.seconds <= high and 0 <= item.nanos < 1_000_000_000):
+                    yield where
+            elif name == "google.protobuf.Duration":
+                low, high = _DURATION_SECONDS
+                if not (low <= item.seconds <= high and abs(item.nanos) < 1_000_000_000):
+                    yield where
+            else:
+                yield from _out_of_range_times(item, where)
 
 
 def _readable(violation: protovalidate.Violation) -> str:

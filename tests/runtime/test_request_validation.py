@@ -215,6 +215,17 @@ LIMITS = {
         "FIELD_TOO_LONG",
         {"idempotency_key"},
     ),
+    "timestamp beyond year 9999": (
+        CONNECTION,
+        "CreateCompany",
+        cpb.CreateCompanyRequest(
+            company=cpb.Company(
+                name="A", file_storage_location="us", create_time={"seconds": -(2**63)}
+            )
+        ),
+        "INVALID_FIELD_VALUE",
+        {"company.create_time"},
+    ),
     "several violations at once": (
         DRAWING,
         "CreateDrawing",
