@@ -31,6 +31,7 @@ from google.rpc import error_details_pb2
 from buf.validate import validate_pb2
 from shared.call_context import current_call
 from shared.errors import InvalidArgument
+from shared.standard_rules import MessageChecks, Unsupported, compile_checks
 
 log = logging.getLogger("connectability.rpc")
 
@@ -100,27 +101,48 @@ class _FieldViolation:
     rule_id: str
 
 
-class RequestValidator:
-    """protovalidate's validator with a per-message-type answer to "has it any rules?".
+TIME_RANGE_SENTENCE = "must be a time within years 1 to 9999"
 
-    protovalidate caches the compiled rules of each message type itself; the extra cache
-    lets the many read requests without rules skip the walk over their fields entirely.
+
+class RequestValidator:
+    """The violations of a request, by the plain checks of ``shared.standard_rules`` when
+    its message type only uses the rules they cover, else by protovalidate.
+
+    Each message type is planned once: no rules (nothing to do, most reads), plain checks,
+    or protovalidate (which caches its own compiled rules). Two first calls racing plan the
+    same type twice and one plan wins, which is harmless, so there is no lock.
     """
 
     def __init__(self) -> None:
         self._validator = protovalidate.Validator()
-        self._has_rules: dict[Descriptor, bool] = {}
+        self._plans: dict[Descriptor, MessageChecks | None | _UseProtovalidate] = {}
 
     def violations(self, message: Message) -> list[_FieldViolation]:
         descriptor = message.DESCRIPTOR
-        has_rules = self._has_rules.get(descriptor)
-        if has_rules is None:
-            has_rules = _has_rules(descriptor, set())
-            self._has_rules[descriptor] = has_rules
-        if not has_rules:
+        if descriptor not in self._plans:
+            self._plans[descriptor] = _plan(descriptor)
+        plan = self._plans[descriptor]
+        if plan is None:
             return []
-        # protovalidate fills its rule cache on first use; two first calls racing compile
-        # the same rules twice and one copy wins, which is harmless, so no lock.
+        if isinstance(plan, _UseProtovalidate):
+            return self.protovalidate_violations(message)
+        found = [
+            _FieldViolation(
+                field=broken.field,
+                description=_readable(broken.rule_id, broken.message, broken.rule_value),
+                rule_id=broken.rule_id,
+            )
+            for broken in plan.violations(message)
+        ]
+        # protovalidate refuses these too (it cannot convert them); so must the plain path.
+        found += [
+            _FieldViolation(field, TIME_RANGE_SENTENCE, "time_range")
+            for field in _out_of_range_times(message, "")
+        ]
+        return found
+
+    def protovalidate_violations(self, message: Message) -> list[_FieldViolation]:
+        """The violations as protovalidate finds them (the reference for the plain checks)."""
         try:
             found = self._validator.collect_violations(message)
         except (ValueError, OverflowError):
@@ -130,17 +152,29 @@ class RequestValidator:
             if not out_of_range:
                 raise
             return [
-                _FieldViolation(field, "must be a time within years 1 to 9999", "time_range")
-                for field in out_of_range
+                _FieldViolation(field, TIME_RANGE_SENTENCE, "time_range") for field in out_of_range
             ]
         return [
             _FieldViolation(
                 field=field_path(violation.proto.field),
-                description=_readable(violation),
+                description=_readable(
+                    violation.proto.rule_id, violation.proto.message, violation.rule_value
+                ),
                 rule_id=violation.proto.rule_id,
             )
             for violation in found
         ]
+
+
+class _UseProtovalidate:
+    """The plan of a message type whose rules only protovalidate checks."""
+
+
+def _plan(descriptor: Descriptor) -> MessageChecks | None | _UseProtovalidate:
+    try:
+        return compile_checks(descriptor)
+    except Unsupported:
+        return _UseProtovalidate()
 
 
 # The valid range of google.protobuf.Timestamp (0001-01-01 to 9999-12-31) and Duration.
@@ -172,25 +206,10 @@ def _out_of_range_times(message: Message, prefix: str) -> Iterator[str]:
                 yield from _out_of_range_times(item, where)
 
 
-def _readable(violation: protovalidate.Violation) -> str:
-    if violation.proto.rule_id == "string.pattern":
-        return PATTERN_SENTENCES.get(str(violation.rule_value), violation.proto.message)
-    return violation.proto.message
-
-
-def _has_rules(descriptor: Descriptor, seen: set[str]) -> bool:
-    """Whether the message type, or one it contains, carries a buf.validate rule."""
-    if descriptor.full_name in seen:
-        return False
-    seen.add(descriptor.full_name)
-    if descriptor.GetOptions().HasExtension(validate_pb2.message):
-        return True
-    for field in descriptor.fields:
-        if field.GetOptions().HasExtension(validate_pb2.field):
-            return True
-        if field.message_type is not None and _has_rules(field.message_type, seen):
-            return True
-    return any(oneof.GetOptions().HasExtension(validate_pb2.oneof) for oneof in descriptor.oneofs)
+def _readable(rule_id: str, message: str, rule_value: object) -> str:
+    if rule_id == "string.pattern":
+        return PATTERN_SENTENCES.get(str(rule_value), message)
+    return message
 
 
 def field_path(path: validate_pb2.FieldPath) -> str:
