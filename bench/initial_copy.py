@@ -27,8 +27,10 @@ from bench.drawing_data import (
 )
 from bench.measure import print_report, ratio_text, seconds_taken, service_peak_memory, wait_until
 from bench.stack import BACKENDS, drawing_database_url, running_stack
-from connectability.v1 import drawing_service_pb2 as drawing_pb
-from connectability.v1 import drawing_service_pb2_grpc as drawing_grpc
+from connectability.internal.v1 import drawing_internal_service_pb2 as drawing_internal_pb
+from connectability.internal.v1 import (
+    drawing_internal_service_pb2_grpc as drawing_internal_grpc,
+)
 from services.drawing.models import DrawingRevision
 from tests.fixtures.stack import Stack
 
@@ -49,8 +51,8 @@ def copy_through_approval(directory: Directory, downstream: str, upstream: str) 
 
 def copy_directly(stack: Stack, directory: Directory, downstream: str, upstream: str) -> float:
     """Seconds one CopyPublishedRevisions call takes, as the connection service makes it."""
-    drawing = drawing_grpc.DrawingServiceStub(stack.channel("drawing"))
-    request = drawing_pb.CopyPublishedRevisionsRequest(
+    drawing = drawing_internal_grpc.DrawingInternalServiceStub(stack.channel("drawing"))
+    request = drawing_internal_pb.CopyPublishedRevisionsRequest(
         connection_id="bench-direct",
         upstream_project_id=upstream,
         downstream_project_id=downstream,

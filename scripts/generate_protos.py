@@ -5,7 +5,8 @@
 
 The generated modules (`*_pb2.py`, `*_pb2.pyi`, `*_pb2_grpc.py`) are committed, so the
 services and their clients import them without a build step:
-`from connectability.v1 import connection_service_pb2`.
+`from connectability.v1 import connection_service_pb2`; what only our own services call
+comes from `connectability.internal.v1` (protos/connectability/internal/v1).
 
 The output is byte-identical on every run with the same grpcio-tools (pinned to grpcio's
 version in pyproject.toml): inputs are sorted, protoc sees the same relative file names,
@@ -45,6 +46,10 @@ PACKAGE_SUMMARIES = {
     GENERATED_PACKAGE: "Generated Python code of the Drawing Connectability gRPC contracts.",
     GENERATED_PACKAGE / "v1": "Generated Python code of the connectability.v1 gRPC contracts "
     "(protos/connectability/v1).",
+    GENERATED_PACKAGE / "internal": "Generated Python code of the internal gRPC contracts: "
+    "what only our own services call.",
+    GENERATED_PACKAGE / "internal" / "v1": "Generated Python code of the "
+    "connectability.internal.v1 gRPC contracts (protos/connectability/internal/v1).",
 }
 
 

@@ -82,6 +82,13 @@ def token(
         as_platform, service_name, user_id, company_id, client_id, service_account
     )
     settings = Settings()
+    if not 0 < ttl_seconds <= settings.jwt_max_token_lifetime_seconds:
+        raise click.BadParameter(
+            f"must be between 1 and {settings.jwt_max_token_lifetime_seconds} seconds "
+            "(CONNECTABILITY_JWT_MAX_TOKEN_LIFETIME_SECONDS): the services refuse longer-lived "
+            "tokens",
+            param_hint="--ttl",
+        )
     ensure_default_keys(settings)
     issuer = TokenIssuer(settings.signing_key_source, settings.jwt_audience, settings.jwt_issuer)
     click.echo(issuer.issue(principal, ttl_seconds))

@@ -20,7 +20,7 @@ from typing import Any
 import grpc
 
 from shared.call_context import ACTING_FOR_HEADER, REQUEST_ID_HEADER, current_call
-from shared.errors import DomainError, Reason
+from shared.errors import DomainError, ErrorReason
 from shared.identity import Principal, PrincipalKind, current_principal
 from shared.tls import grpc_channel
 from shared.tokens import TokenIssuer
@@ -61,7 +61,8 @@ def effective_timeout(explicit: float | None, default_seconds: float) -> float:
     timeout = min(candidates)
     if timeout < MIN_USEFUL_SECONDS:
         raise _DeadlineAlreadyPassed(
-            Reason.DEADLINE_EXCEEDED, "The caller's deadline passed before a dependency was called."
+            ErrorReason.DEADLINE_EXCEEDED,
+            "The caller's deadline passed before a dependency was called.",
         )
     return timeout
 

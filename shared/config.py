@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     jwt_signing_key: str = ""
     jwt_audience: str = "connectability"
     jwt_issuer: str = "connectability-local"
+    # Issuers whose tokens are accepted, comma-separated (the platform's accounts system
+    # beside our own); empty means jwt_issuer alone.
+    jwt_trusted_issuers: str = ""
+    # The longest lifetime a token may claim (exp - iat); a longer-lived token is refused,
+    # so a leaked one cannot be good for years.
+    jwt_max_token_lifetime_seconds: int = 86_400
     service_token_ttl_seconds: int = 300
     # Lifetime of the tokens CreateIntegratorToken gives client applications (R31).
     integrator_token_ttl_seconds: int = 900
@@ -63,6 +69,9 @@ class Settings(BaseSettings):
     drawing_storage_port: int = 50080
     # The URL clients are given for it; empty means http://host:drawing_storage_port.
     drawing_storage_public_url: str = ""
+    # Connections the storage endpoint serves at once (a thread each); one more is answered
+    # 503 with Retry-After at once, so slow clients cannot make it start threads unbounded.
+    drawing_storage_max_connections: int = 64
     # HMAC key for upload policies and download links; empty means a local file under
     # data_dir/keys (created on first use).
     storage_signing_secret: str = ""
@@ -93,9 +102,20 @@ class Settings(BaseSettings):
     rate_limit_window_seconds: float = 3600.0
     redis_url: str = ""
     rate_limit_key_prefix: str = "connectability:rate-limit"
+    # Client applications (R32, services/connection/integrator_clients.py): the limit a client
+    # is registered with when none is asked for (only the platform may give more; its
+    # tokens carry it, so the default above is for users), and how many usable (not
+    # revoked) clients one company may hold.
+    integrator_default_rate_limit_per_hour: int = 3600
+    integrator_clients_per_company: int = 20
 
     # New-revision notices of one connection are gathered into at most one email per window.
     notification_digest_window_seconds: float = 300.0
+    # R25: a message the mail server cannot take is retried this long after it was queued,
+    # waiting from base_delay (doubling) up to max_delay between attempts.
+    notification_retry_for_seconds: float = 86_400.0
+    notification_retry_base_delay_seconds: float = 1.0
+    notification_retry_max_delay_seconds: float = 900.0
 
     # The sync engine (connection service). A worker leases the connections it drives for
     # this long and renews the lease while it lives; a crashed replica's connections are
@@ -158,6 +178,11 @@ class Settings(BaseSettings):
     @property
     def public_keys_source(self) -> str:
         return self.jwt_public_keys or str(self.keys_dir / "jwks.json")
+
+    @property
+    def trusted_issuers(self) -> tuple[str, ...]:
+        listed = tuple(name.strip() for name in self.jwt_trusted_issuers.split(",") if name.strip())
+        return listed or (self.jwt_issuer,)
 
     @property
     def signing_key_source(self) -> str:

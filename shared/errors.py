@@ -1,59 +1,64 @@
 """Domain errors and their mapping to ``google.rpc.Status`` (AIP-193).
 
-Domain code raises a ``DomainError`` subclass with a stable UPPER_SNAKE reason code and a
-sentence for people; the error-mapping interceptor turns it into a gRPC status whose details
-carry a ``google.rpc.ErrorInfo`` (domain ``connectability``). Clients branch on the reason,
-never on the message.
+Domain code raises a ``DomainError`` subclass with an ``ErrorReason`` value (never a free
+string) and a sentence for people; the error-mapping interceptor turns it into a gRPC
+status whose details carry a ``google.rpc.ErrorInfo`` (domain ``connectability``, reason
+the value's name). Clients branch on the reason, never on the message.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TypeAlias
 
 import grpc
 from google.protobuf import any_pb2
 from google.protobuf.message import Message as ProtoMessage
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
+from connectability.v1 import error_reason_pb2
+
 ERROR_DOMAIN = "connectability"
 
 
-class Reason:
-    """Reason codes raised by the shared runtime (services add their own)."""
+# The catalogue of reason codes (protos/connectability/v1/error_reason.proto). A value's
+# name is the wire reason: ``ErrorReason.Name(ErrorReason.TOKEN_MISSING) == "TOKEN_MISSING"``.
+ErrorReason = error_reason_pb2.ErrorReason
+# The type of one value (ErrorReason.TOKEN_MISSING); plain ints at run time.
+ErrorReasonValue: TypeAlias = error_reason_pb2.ErrorReason
 
-    TOKEN_MISSING = "TOKEN_MISSING"
-    TOKEN_MALFORMED = "TOKEN_MALFORMED"
-    TOKEN_SIGNATURE_INVALID = "TOKEN_SIGNATURE_INVALID"
-    TOKEN_KEY_UNKNOWN = "TOKEN_KEY_UNKNOWN"
-    TOKEN_EXPIRED = "TOKEN_EXPIRED"
-    TOKEN_NOT_YET_VALID = "TOKEN_NOT_YET_VALID"
-    TOKEN_AUDIENCE_INVALID = "TOKEN_AUDIENCE_INVALID"
-    TOKEN_CLAIMS_INVALID = "TOKEN_CLAIMS_INVALID"
-    NOT_IMPLEMENTED = "NOT_IMPLEMENTED"
-    INTERNAL_ERROR = "INTERNAL_ERROR"
-    DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
-    SHUTTING_DOWN = "SHUTTING_DOWN"
-    INVALID_PAGE_TOKEN = "INVALID_PAGE_TOKEN"
-    INVALID_PAGE_SIZE = "INVALID_PAGE_SIZE"
-    REQUEST_ID_REUSED = "REQUEST_ID_REUSED"
-    PERMISSION_DENIED = "PERMISSION_DENIED"
-    RATE_LIMIT_EXCEEDED = "RATE_LIMIT_EXCEEDED"
+
+def reason_name(reason: ErrorReasonValue) -> str:
+    """The wire name of a catalogue value; TypeError for anything else (a str above all).
+
+    Free-string reasons drift from the documented ones, so none is accepted.
+    """
+    if isinstance(reason, bool) or not isinstance(reason, int):
+        raise TypeError(f"a reason must be an ErrorReason value, not {type(reason).__name__}")
+    if reason == ErrorReason.ERROR_REASON_UNSPECIFIED or reason not in ErrorReason.values():
+        raise TypeError(f"{reason!r} is not an ErrorReason value")
+    return ErrorReason.Name(reason)
 
 
 class DomainError(Exception):
-    """An expected refusal: a status code, a stable reason and a readable message."""
+    """An expected refusal: a status code, a catalogued reason and a readable message.
+
+    The ``reason`` argument is an ``ErrorReason`` value, kept as ``reason_value``; the
+    ``reason`` attribute holds its wire name.
+    """
 
     code: grpc.StatusCode = grpc.StatusCode.UNKNOWN
 
     def __init__(
         self,
-        reason: str,
+        reason: ErrorReasonValue,
         message: str,
         metadata: Mapping[str, str] | None = None,
         details: Sequence[ProtoMessage] = (),
     ):
         super().__init__(message)
-        self.reason = reason
+        self.reason = reason_name(reason)
+        self.reason_value = reason
         self.message = message
         self.metadata = dict(metadata or {})
         # More google.rpc error details after the ErrorInfo, e.g. a RetryInfo.

@@ -44,8 +44,8 @@ from shared.config import Settings
 from shared.error_translation import domain_error_for
 from shared.errors import (
     DomainError,
+    ErrorReason,
     Internal,
-    Reason,
     Unauthenticated,
     Unavailable,
     Unimplemented,
@@ -247,9 +247,14 @@ class ErrorMappingInterceptor(_AroundInterceptor):
         except NotImplementedError:
             abort_with_error(
                 context,
-                Unimplemented(Reason.NOT_IMPLEMENTED, f"{method} is not implemented yet."),
+                Unimplemented(ErrorReason.NOT_IMPLEMENTED, f"{method} is not implemented yet."),
             )
         except Exception as error:
+            if not context.is_active():
+                # The client went away (a closed reflection stream, a cancelled watch): what
+                # broke is its side of the call, not ours, and there is nobody to answer.
+                log.debug("client left the call", extra={"method": method})
+                return
             code = context.code() if hasattr(context, "code") else None  # type: ignore[attr-defined]
             if code not in (None, grpc.StatusCode.OK):
                 raise  # the servicer already ended the call with a status of its own
@@ -262,7 +267,7 @@ class ErrorMappingInterceptor(_AroundInterceptor):
             abort_with_error(
                 context,
                 Internal(
-                    Reason.INTERNAL_ERROR,
+                    ErrorReason.INTERNAL_ERROR,
                     f"An internal error occurred; quote request id {request_id} when reporting it.",
                 ),
             )
@@ -282,10 +287,10 @@ class AuthenticationInterceptor(_AroundInterceptor):
         header = _metadata_value(context, "authorization")
         scheme, _, token = header.partition(" ")
         if not header:
-            raise Unauthenticated(Reason.TOKEN_MISSING, "A bearer token is required.")
+            raise Unauthenticated(ErrorReason.TOKEN_MISSING, "A bearer token is required.")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated(
-                Reason.TOKEN_MALFORMED, "The authorization header must be 'Bearer <token>'."
+                ErrorReason.TOKEN_MALFORMED, "The authorization header must be 'Bearer <token>'."
             )
         principal = self._verifier.verify(token.strip())
         binding = bind_principal(principal)
@@ -346,7 +351,7 @@ class ShutdownGateInterceptor(_AroundInterceptor):
     @contextmanager
     def around(self, method: str, context: grpc.ServicerContext, streaming: bool) -> Iterator[None]:
         if self._in_flight.closed.is_set():
-            raise Unavailable(Reason.SHUTTING_DOWN, "The service is shutting down; try again.")
+            raise Unavailable(ErrorReason.SHUTTING_DOWN, "The service is shutting down; try again.")
         yield
 
 

@@ -8,15 +8,13 @@ People, our services and the platform are never affected.
 
 from __future__ import annotations
 
-from shared.errors import PermissionDenied
+from shared.errors import ErrorReason, PermissionDenied
 from shared.identity import Principal, PrincipalKind
-
-OUTSIDE_APPLICATIONS_FORBIDDEN = "OUTSIDE_APPLICATIONS_FORBIDDEN"
 
 
 def outside_applications_refusal() -> PermissionDenied:
     return PermissionDenied(
-        OUTSIDE_APPLICATIONS_FORBIDDEN,
+        ErrorReason.OUTSIDE_APPLICATIONS_FORBIDDEN,
         "The company that owns this project does not allow outside applications.",
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from connectability.v1 import common_pb2
-from shared.errors import InvalidArgument
+from shared.errors import ErrorReason, InvalidArgument
 from shared.permission_levels import PERMISSION_LEVELS
 
 _ENUM_PREFIX = "PERMISSION_LEVEL_"
@@ -15,7 +15,7 @@ def level_from_message(value: int) -> str:
     level = name.removeprefix(_ENUM_PREFIX).lower()
     if level not in PERMISSION_LEVELS:
         raise InvalidArgument(
-            "INVALID_PERMISSION_LEVEL",
+            ErrorReason.INVALID_PERMISSION_LEVEL,
             "level must be one of NONE, READ_ONLY, STANDARD or ADMIN; nothing was changed.",
         )
     return level

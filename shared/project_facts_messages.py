@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 
 from connectability.v1 import common_pb2
-from shared.errors import InvalidArgument
+from shared.errors import ErrorReason, InvalidArgument
 from shared.project_facts_registry import ProjectFacts
 
 
@@ -13,14 +13,17 @@ def facts_from_message(message: common_pb2.ProjectFacts) -> ProjectFacts:
     missing = [name for name in ("project_id", "company_id") if not getattr(message, name)]
     if missing:
         raise InvalidArgument(
-            "MISSING_FIELD", f"Project facts need {' and '.join(missing)}; nothing was recorded."
+            ErrorReason.MISSING_FIELD,
+            f"Project facts need {' and '.join(missing)}; nothing was recorded.",
         )
     try:
         update_time = (
             message.update_time.ToDatetime(tzinfo=UTC) if message.HasField("update_time") else None
         )
     except (ValueError, OverflowError) as error:  # out of range seconds or nanos
-        raise InvalidArgument("INVALID_FIELD_VALUE", f"project.update_time: {error}") from error
+        raise InvalidArgument(
+            ErrorReason.INVALID_FIELD_VALUE, f"project.update_time: {error}"
+        ) from error
     return ProjectFacts(
         project_id=message.project_id,
         company_id=message.company_id,

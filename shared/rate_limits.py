@@ -32,7 +32,7 @@ from google.protobuf import duration_pb2
 from google.rpc import error_details_pb2
 
 from shared.config import Settings
-from shared.errors import Reason, ResourceExhausted
+from shared.errors import ErrorReason, ResourceExhausted
 from shared.identity import Principal, PrincipalKind
 
 log = logging.getLogger("connectability.rate_limits")
@@ -194,7 +194,7 @@ class RateLimitExceeded(ResourceExhausted):
         delay = duration_pb2.Duration()
         delay.FromNanoseconds(max(0, int(decision.reset_seconds * 1e9)))
         super().__init__(
-            Reason.RATE_LIMIT_EXCEEDED,
+            ErrorReason.RATE_LIMIT_EXCEEDED,
             f"The rate limit of {decision.limit} calls per window is used up; it resets in "
             f"{max(1, math.ceil(decision.reset_seconds))} seconds.",
             metadata={"limit": str(decision.limit)},

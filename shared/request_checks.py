@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.errors import InvalidArgument
+from shared.errors import ErrorReason, InvalidArgument
 
 
 def require_fields(request: Any, *fields: str) -> None:
     missing = [name for name in fields if not getattr(request, name)]
     if missing:
-        raise InvalidArgument("MISSING_FIELD", f"{', '.join(missing)} is required.")
+        raise InvalidArgument(ErrorReason.MISSING_FIELD, f"{', '.join(missing)} is required.")
 
 
 def required_id(value: str, field: str) -> str:
     if not value:
-        raise InvalidArgument("MISSING_FIELD", f"{field} is required.")
+        raise InvalidArgument(ErrorReason.MISSING_FIELD, f"{field} is required.")
     return value
 
 
@@ -23,10 +23,13 @@ def masked_changes(kind: str, paths: Any, readers: dict[str, Any]) -> dict[str, 
     """The fields an update mask names, each read and checked; refuses unknown fields."""
     named = list(paths)
     if not named:
-        raise InvalidArgument("INVALID_UPDATE_MASK", "update_mask must name the fields to change.")
+        raise InvalidArgument(
+            ErrorReason.INVALID_UPDATE_MASK, "update_mask must name the fields to change."
+        )
     unknown = sorted(path for path in named if path not in readers)
     if unknown:
         raise InvalidArgument(
-            "INVALID_UPDATE_MASK", f"These {kind} fields cannot be changed: {', '.join(unknown)}."
+            ErrorReason.INVALID_UPDATE_MASK,
+            f"These {kind} fields cannot be changed: {', '.join(unknown)}.",
         )
     return {path: readers[path]() for path in named}

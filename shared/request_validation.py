@@ -30,7 +30,7 @@ from google.rpc import error_details_pb2
 
 from buf.validate import validate_pb2
 from shared.call_context import current_call
-from shared.errors import InvalidArgument
+from shared.errors import ErrorReason, ErrorReasonValue, InvalidArgument
 from shared.standard_rules import MessageChecks, Unsupported, compile_checks
 
 log = logging.getLogger("connectability.rpc")
@@ -39,27 +39,12 @@ log = logging.getLogger("connectability.rpc")
 VALIDATED_METHOD_PREFIX = "/connectability."
 
 
-class ValidationReason:
-    """Reason codes of this interceptor's refusals (documented in ConnectionService's
-    "Limits" convention). They are the reasons the servicers' own checks gave before the
-    rules moved into the contract, so a client sees the same reason for the same mistake."""
-
-    MISSING_FIELD = "MISSING_FIELD"
-    FIELD_TOO_LONG = "FIELD_TOO_LONG"
-    INVALID_PAGE_SIZE = "INVALID_PAGE_SIZE"
-    INVALID_DATE = "INVALID_DATE"
-    INVALID_ID = "INVALID_ID"
-    INVALID_EMAIL = "INVALID_EMAIL"
-    INVALID_FIELD_VALUE = "INVALID_FIELD_VALUE"
-    # The bytes are not a valid request message at all.
-    MALFORMED_REQUEST = "MALFORMED_REQUEST"
-
-
+# The reasons of broken rules (documented in ConnectionService's "Limits" convention): the
+# ones the servicers' own checks gave before the rules moved into the contract, so a client
+# sees the same reason for the same mistake.
 _REASON_OF_RULE = {
-    "required": ValidationReason.MISSING_FIELD,
-    "string.max_len": ValidationReason.FIELD_TOO_LONG,
-    "string.email": ValidationReason.INVALID_EMAIL,
-    "string.email_empty": ValidationReason.INVALID_EMAIL,
+    "required": ErrorReason.MISSING_FIELD,
+    "string.max_len": ErrorReason.FIELD_TOO_LONG,
 }
 
 
@@ -74,16 +59,16 @@ PATTERN_SENTENCES = {
 }
 
 
-def reason_of(field: str, rule_id: str) -> str:
+def reason_of(field: str, rule_id: str) -> ErrorReasonValue:
     """The reason of one broken rule, from the rule and, for patterns, the field's name."""
     name = field.rsplit(".", 1)[-1].split("[", 1)[0]
     if name == "page_size":
-        return ValidationReason.INVALID_PAGE_SIZE
+        return ErrorReason.INVALID_PAGE_SIZE
     if rule_id == "string.pattern" and name.endswith("_date"):
-        return ValidationReason.INVALID_DATE
+        return ErrorReason.INVALID_DATE
     if rule_id == "string.pattern" and name.endswith("_id"):
-        return ValidationReason.INVALID_ID
-    return _REASON_OF_RULE.get(rule_id, ValidationReason.INVALID_FIELD_VALUE)
+        return ErrorReason.INVALID_ID
+    return _REASON_OF_RULE.get(rule_id, ErrorReason.INVALID_FIELD_VALUE)
 
 
 @dataclass(frozen=True)
@@ -235,12 +220,7 @@ def refusal_for(violations: list[_FieldViolation]) -> InvalidArgument:
             for v in violations
         ]
     )
-    return InvalidArgument(
-        reason,
-        f"The request is invalid: {summary}.",
-        metadata={"fields": ",".join(dict.fromkeys(v.field for v in violations))},
-        details=(bad_request,),
-    )
+    return InvalidArgument(reason, f"The request is invalid: {summary}.", details=(bad_request,))
 
 
 def malformed_refusal(method: str, request: MalformedRequest) -> InvalidArgument:
@@ -254,7 +234,7 @@ def malformed_refusal(method: str, request: MalformedRequest) -> InvalidArgument
         },
     )
     return InvalidArgument(
-        ValidationReason.MALFORMED_REQUEST,
+        ErrorReason.MALFORMED_REQUEST,
         f"The request is not a valid {request.message_name} message.",
     )
 

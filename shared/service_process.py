@@ -25,6 +25,16 @@ def service_token_source(settings: Settings, service_name: str) -> ServiceTokenS
     return ServiceTokenSource(issuer, service_name, settings.service_token_ttl_seconds)
 
 
+def token_verifier(settings: Settings) -> TokenVerifier:
+    """The verifier of incoming bearer tokens, as configured."""
+    return TokenVerifier(
+        settings.public_keys_source,
+        settings.jwt_audience,
+        settings.trusted_issuers,
+        settings.jwt_max_token_lifetime_seconds,
+    )
+
+
 def run_service(
     name: str,
     build_definition: Callable[[Settings], ServiceDefinition],
@@ -33,7 +43,7 @@ def run_service(
     settings = settings or Settings()
     configure_logging(name, settings.log_level, settings.log_format)
     ensure_default_keys(settings)
-    verifier = TokenVerifier(settings.public_keys_source, settings.jwt_audience)
+    verifier = token_verifier(settings)
     definition = build_definition(settings)
     running = start_server(definition, settings, verifier)
     run_until_signalled(running, settings.shutdown_grace_seconds)

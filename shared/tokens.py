@@ -16,7 +16,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -24,7 +24,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 
-from shared.errors import Reason, Unauthenticated
+from shared.errors import ErrorReason, Unauthenticated
 from shared.identity import ClaimsError, Principal, principal_from_claims
 
 log = logging.getLogger("connectability.tokens")
@@ -91,23 +91,44 @@ class _ReloadingDocument(Generic[ParsedT]):
 
 
 class TokenVerifier:
-    """Turns a bearer token into a ``Principal`` or raises ``Unauthenticated``."""
+    """Turns a bearer token into a ``Principal`` or raises ``Unauthenticated``.
 
-    def __init__(self, public_keys_source: str, audience: str):
+    Besides the signature and the audience, a token must come from a trusted issuer and
+    claim a lifetime (``exp`` - ``iat``) of at most ``max_lifetime_seconds``.
+    """
+
+    def __init__(
+        self,
+        public_keys_source: str,
+        audience: str,
+        issuers: Sequence[str],
+        max_lifetime_seconds: float,
+    ):
         self._keys = _ReloadingDocument(public_keys_source, _keys_by_id, "JWKS")
         self._audience = audience
+        self._issuers = tuple(issuers)
+        self._max_lifetime = max_lifetime_seconds
 
     def verify(self, token: str) -> Principal:
         if not token:
-            raise Unauthenticated(Reason.TOKEN_MISSING, "A bearer token is required.")
+            raise Unauthenticated(ErrorReason.TOKEN_MISSING, "A bearer token is required.")
         try:
+            # PyJWT refuses a non-string `kid` with InvalidTokenError, not DecodeError.
             header = jwt.get_unverified_header(token)
-        except jwt.DecodeError as exc:
-            raise Unauthenticated(Reason.TOKEN_MALFORMED, "The bearer token is malformed.") from exc
-        key = self._keys.current().get(str(header.get("kid", "")))
+        except jwt.InvalidTokenError as exc:
+            raise Unauthenticated(
+                ErrorReason.TOKEN_MALFORMED, "The bearer token is malformed."
+            ) from exc
+        key_id = header.get("kid")
+        if not isinstance(key_id, str):
+            raise Unauthenticated(
+                ErrorReason.TOKEN_MALFORMED,
+                "The bearer token's header must name its key as a string.",
+            )
+        key = self._keys.current().get(key_id)
         if key is None:
             raise Unauthenticated(
-                Reason.TOKEN_KEY_UNKNOWN, "The bearer token is signed with an unknown key."
+                ErrorReason.TOKEN_KEY_UNKNOWN, "The bearer token is signed with an unknown key."
             )
         try:
             claims = jwt.decode(
@@ -115,31 +136,58 @@ class TokenVerifier:
                 key.key,
                 algorithms=[ALGORITHM],
                 audience=self._audience,
+                issuer=self._issuers,
                 leeway=CLOCK_SKEW_SECONDS,
-                options={"require": ["exp", "iat", "sub", "aud"]},
+                options={"require": ["exp", "iat", "sub", "aud", "iss"]},
             )
         except jwt.ExpiredSignatureError as exc:
-            raise Unauthenticated(Reason.TOKEN_EXPIRED, "The bearer token has expired.") from exc
+            raise Unauthenticated(
+                ErrorReason.TOKEN_EXPIRED, "The bearer token has expired."
+            ) from exc
         except jwt.ImmatureSignatureError as exc:
             raise Unauthenticated(
-                Reason.TOKEN_NOT_YET_VALID, "The bearer token is not valid yet."
+                ErrorReason.TOKEN_NOT_YET_VALID, "The bearer token is not valid yet."
             ) from exc
         except jwt.InvalidAudienceError as exc:
             raise Unauthenticated(
-                Reason.TOKEN_AUDIENCE_INVALID, "The bearer token is not meant for this system."
+                ErrorReason.TOKEN_AUDIENCE_INVALID, "The bearer token is not meant for this system."
+            ) from exc
+        except jwt.InvalidIssuerError as exc:
+            raise Unauthenticated(
+                ErrorReason.TOKEN_ISSUER_UNTRUSTED,
+                "The bearer token comes from an untrusted issuer.",
             ) from exc
         except jwt.InvalidSignatureError as exc:
             raise Unauthenticated(
-                Reason.TOKEN_SIGNATURE_INVALID, "The bearer token's signature does not verify."
+                ErrorReason.TOKEN_SIGNATURE_INVALID, "The bearer token's signature does not verify."
             ) from exc
         except jwt.MissingRequiredClaimError as exc:
-            raise Unauthenticated(Reason.TOKEN_CLAIMS_INVALID, f"The bearer token {exc}.") from exc
+            raise Unauthenticated(
+                ErrorReason.TOKEN_CLAIMS_INVALID, f"The bearer token {exc}."
+            ) from exc
         except jwt.InvalidTokenError as exc:
-            raise Unauthenticated(Reason.TOKEN_MALFORMED, "The bearer token is malformed.") from exc
+            raise Unauthenticated(
+                ErrorReason.TOKEN_MALFORMED, "The bearer token is malformed."
+            ) from exc
+        self._check_lifetime(claims)
         try:
             return principal_from_claims(claims)
         except ClaimsError as exc:
-            raise Unauthenticated(Reason.TOKEN_CLAIMS_INVALID, f"Invalid token: {exc}.") from exc
+            raise Unauthenticated(
+                ErrorReason.TOKEN_CLAIMS_INVALID, f"Invalid token: {exc}."
+            ) from exc
+
+    def _check_lifetime(self, claims: dict[str, Any]) -> None:
+        # PyJWT has checked that both convert to int (they may arrive as strings).
+        issued_at, expires_at = int(claims["iat"]), int(claims["exp"])
+        # Also bounded from now: a token may not claim to have been issued in the future.
+        latest_expiry = time.time() + self._max_lifetime + CLOCK_SKEW_SECONDS
+        if expires_at - issued_at > self._max_lifetime or expires_at > latest_expiry:
+            raise Unauthenticated(
+                ErrorReason.TOKEN_LIFETIME_TOO_LONG,
+                f"The bearer token lives longer than the {int(self._max_lifetime)} seconds "
+                "this system accepts.",
+            )
 
 
 def _signing_key(document: str) -> jwt.PyJWK:

@@ -51,13 +51,15 @@ class ProjectFacts(_message.Message):
     def __init__(self, project_id: _Optional[str] = ..., company_id: _Optional[str] = ..., name: _Optional[str] = ..., active: _Optional[bool] = ..., outside_applications_allowed: _Optional[bool] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class DistributionList(_message.Message):
-    __slots__ = ("project_id", "tool", "emails", "update_time")
+    __slots__ = ("project_id", "tool", "emails", "update_time", "etag")
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     TOOL_FIELD_NUMBER: _ClassVar[int]
     EMAILS_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
     project_id: str
     tool: Tool
     emails: _containers.RepeatedScalarFieldContainer[str]
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, project_id: _Optional[str] = ..., tool: _Optional[_Union[Tool, str]] = ..., emails: _Optional[_Iterable[str]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    etag: str
+    def __init__(self, project_id: _Optional[str] = ..., tool: _Optional[_Union[Tool, str]] = ..., emails: _Optional[_Iterable[str]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...

@@ -61,6 +61,14 @@ class InitialCopyState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     INITIAL_COPY_STATE_RUNNING: _ClassVar[InitialCopyState]
     INITIAL_COPY_STATE_COMPLETE: _ClassVar[InitialCopyState]
     INITIAL_COPY_STATE_FAILED: _ClassVar[InitialCopyState]
+
+class NotificationDeliveryStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    NOTIFICATION_DELIVERY_STATUS_UNSPECIFIED: _ClassVar[NotificationDeliveryStatus]
+    NOTIFICATION_DELIVERY_STATUS_QUEUED: _ClassVar[NotificationDeliveryStatus]
+    NOTIFICATION_DELIVERY_STATUS_SENDING: _ClassVar[NotificationDeliveryStatus]
+    NOTIFICATION_DELIVERY_STATUS_SENT: _ClassVar[NotificationDeliveryStatus]
+    NOTIFICATION_DELIVERY_STATUS_FAILED: _ClassVar[NotificationDeliveryStatus]
 APPROVAL_PREFERENCE_UNSPECIFIED: ApprovalPreference
 APPROVAL_PREFERENCE_AUTO_APPROVE: ApprovalPreference
 APPROVAL_PREFERENCE_REVIEW_REQUIRED: ApprovalPreference
@@ -87,9 +95,14 @@ INITIAL_COPY_STATE_NOT_STARTED: InitialCopyState
 INITIAL_COPY_STATE_RUNNING: InitialCopyState
 INITIAL_COPY_STATE_COMPLETE: InitialCopyState
 INITIAL_COPY_STATE_FAILED: InitialCopyState
+NOTIFICATION_DELIVERY_STATUS_UNSPECIFIED: NotificationDeliveryStatus
+NOTIFICATION_DELIVERY_STATUS_QUEUED: NotificationDeliveryStatus
+NOTIFICATION_DELIVERY_STATUS_SENDING: NotificationDeliveryStatus
+NOTIFICATION_DELIVERY_STATUS_SENT: NotificationDeliveryStatus
+NOTIFICATION_DELIVERY_STATUS_FAILED: NotificationDeliveryStatus
 
 class Company(_message.Message):
-    __slots__ = ("id", "name", "file_storage_location", "govcloud", "approval_preference", "outside_applications_allowed", "create_time", "update_time")
+    __slots__ = ("id", "name", "file_storage_location", "govcloud", "approval_preference", "outside_applications_allowed", "create_time", "update_time", "etag")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     FILE_STORAGE_LOCATION_FIELD_NUMBER: _ClassVar[int]
@@ -98,6 +111,7 @@ class Company(_message.Message):
     OUTSIDE_APPLICATIONS_ALLOWED_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     file_storage_location: str
@@ -106,26 +120,29 @@ class Company(_message.Message):
     outside_applications_allowed: bool
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., file_storage_location: _Optional[str] = ..., govcloud: _Optional[bool] = ..., approval_preference: _Optional[_Union[ApprovalPreference, str]] = ..., outside_applications_allowed: _Optional[bool] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    etag: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., file_storage_location: _Optional[str] = ..., govcloud: _Optional[bool] = ..., approval_preference: _Optional[_Union[ApprovalPreference, str]] = ..., outside_applications_allowed: _Optional[bool] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class Project(_message.Message):
-    __slots__ = ("id", "company_id", "name", "state", "create_time", "update_time")
+    __slots__ = ("id", "company_id", "name", "state", "create_time", "update_time", "etag")
     ID_FIELD_NUMBER: _ClassVar[int]
     COMPANY_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
     id: str
     company_id: str
     name: str
     state: ProjectState
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., company_id: _Optional[str] = ..., name: _Optional[str] = ..., state: _Optional[_Union[ProjectState, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    etag: str
+    def __init__(self, id: _Optional[str] = ..., company_id: _Optional[str] = ..., name: _Optional[str] = ..., state: _Optional[_Union[ProjectState, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class User(_message.Message):
-    __slots__ = ("id", "company_id", "email", "display_name", "company_role", "create_time", "update_time", "service_account")
+    __slots__ = ("id", "company_id", "email", "display_name", "company_role", "create_time", "update_time", "service_account", "etag")
     ID_FIELD_NUMBER: _ClassVar[int]
     COMPANY_ID_FIELD_NUMBER: _ClassVar[int]
     EMAIL_FIELD_NUMBER: _ClassVar[int]
@@ -134,6 +151,7 @@ class User(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     SERVICE_ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
     id: str
     company_id: str
     email: str
@@ -142,7 +160,8 @@ class User(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
     service_account: bool
-    def __init__(self, id: _Optional[str] = ..., company_id: _Optional[str] = ..., email: _Optional[str] = ..., display_name: _Optional[str] = ..., company_role: _Optional[_Union[CompanyRole, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., service_account: _Optional[bool] = ...) -> None: ...
+    etag: str
+    def __init__(self, id: _Optional[str] = ..., company_id: _Optional[str] = ..., email: _Optional[str] = ..., display_name: _Optional[str] = ..., company_role: _Optional[_Union[CompanyRole, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., service_account: _Optional[bool] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class IntegratorClient(_message.Message):
     __slots__ = ("id", "company_id", "display_name", "mode", "user_id", "rate_limit_per_hour", "created_by", "create_time", "revoke_time")
@@ -681,14 +700,16 @@ class GetDistributionListResponse(_message.Message):
     def __init__(self, distribution_list: _Optional[_Union[_common_pb2.DistributionList, _Mapping]] = ...) -> None: ...
 
 class UpdateDistributionListRequest(_message.Message):
-    __slots__ = ("project_id", "emails", "request_id")
+    __slots__ = ("project_id", "emails", "request_id", "etag")
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     EMAILS_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
     project_id: str
     emails: _containers.RepeatedScalarFieldContainer[str]
     request_id: str
-    def __init__(self, project_id: _Optional[str] = ..., emails: _Optional[_Iterable[str]] = ..., request_id: _Optional[str] = ...) -> None: ...
+    etag: str
+    def __init__(self, project_id: _Optional[str] = ..., emails: _Optional[_Iterable[str]] = ..., request_id: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class UpdateDistributionListResponse(_message.Message):
     __slots__ = ("distribution_list",)
@@ -755,3 +776,59 @@ class CreateIntegratorTokenResponse(_message.Message):
     token_type: str
     expire_time: _timestamp_pb2.Timestamp
     def __init__(self, access_token: _Optional[str] = ..., token_type: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class NotificationDelivery(_message.Message):
+    __slots__ = ("message_id", "event_id", "recipient", "status", "attempts", "last_error", "create_time", "update_time", "sent_time")
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    SENT_TIME_FIELD_NUMBER: _ClassVar[int]
+    message_id: str
+    event_id: str
+    recipient: str
+    status: NotificationDeliveryStatus
+    attempts: int
+    last_error: str
+    create_time: _timestamp_pb2.Timestamp
+    update_time: _timestamp_pb2.Timestamp
+    sent_time: _timestamp_pb2.Timestamp
+    def __init__(self, message_id: _Optional[str] = ..., event_id: _Optional[str] = ..., recipient: _Optional[str] = ..., status: _Optional[_Union[NotificationDeliveryStatus, str]] = ..., attempts: _Optional[int] = ..., last_error: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sent_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListNotificationDeliveriesRequest(_message.Message):
+    __slots__ = ("project_id", "page_size", "page_token")
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    project_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, project_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListNotificationDeliveriesResponse(_message.Message):
+    __slots__ = ("deliveries", "next_page_token")
+    DELIVERIES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    deliveries: _containers.RepeatedCompositeFieldContainer[NotificationDelivery]
+    next_page_token: str
+    def __init__(self, deliveries: _Optional[_Iterable[_Union[NotificationDelivery, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ResendNotificationDeliveryRequest(_message.Message):
+    __slots__ = ("project_id", "message_id", "request_id")
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    project_id: str
+    message_id: str
+    request_id: str
+    def __init__(self, project_id: _Optional[str] = ..., message_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class ResendNotificationDeliveryResponse(_message.Message):
+    __slots__ = ("delivery",)
+    DELIVERY_FIELD_NUMBER: _ClassVar[int]
+    delivery: NotificationDelivery
+    def __init__(self, delivery: _Optional[_Union[NotificationDelivery, _Mapping]] = ...) -> None: ...

@@ -42,9 +42,11 @@ class ConnectionServiceStub:
     trailing metadata; it is unrelated to the `request_id` fields below.
 
     Errors. A failed call answers a google.rpc.Status whose details hold a
-    google.rpc.ErrorInfo with domain "connectability" and a stable UPPER_SNAKE `reason`
-    (for example REVISION_LIMIT_EXCEEDED or CHAINED_CONNECTION); the status message is a
-    sentence for people. Branch on the code and reason, never on the message. Each RPC
+    google.rpc.ErrorInfo with domain "connectability" and a stable `reason`: the name of an
+    ErrorReason value (error_reason.proto, which says when each is answered and with which
+    metadata), for example REVISION_LIMIT_EXCEEDED or CHAINED_CONNECTION. The google.rpc
+    protos to decode it are in protos/google/rpc. The status message is a sentence for
+    people. Branch on the code and reason, never on the message. Each RPC
     lists the reasons it is expected to answer; any call may also answer the conventions'
     reasons described here.
     - NOT_FOUND: the thing does not exist, or the caller may not see it. The two answers are
@@ -93,14 +95,19 @@ class ConnectionServiceStub:
     google.rpc.BadRequest holding one FieldViolation per broken rule (the field's path and a
     sentence), and the reason of the first: MISSING_FIELD (a required field is empty),
     FIELD_TOO_LONG (a string is over its maximum), INVALID_PAGE_SIZE, INVALID_DATE,
-    INVALID_ID, INVALID_EMAIL, or else INVALID_FIELD_VALUE. Names, titles and display names
-    refuse control characters (C0, DEL, C1, U+2028, U+2029). Bytes that are not a valid
-    request message answer INVALID_ARGUMENT, reason MALFORMED_REQUEST.
+    INVALID_ID, or else INVALID_FIELD_VALUE. Names, titles and display names refuse control
+    characters (C0, DEL, C1, U+2028, U+2029). Bytes that are not a valid request message
+    answer INVALID_ARGUMENT, reason MALFORMED_REQUEST.
 
-    Callers of this service: each RPC's comment says who may call it. "Platform" is the
-    platform identity; "services" are our drawing and notification services; "Connection
+    Callers of this service: each RPC's comment ends with one "Caller:" or "Callers:"
+    sentence whose alternatives are separated by ";" (any one admits the caller). "platform"
+    is the platform identity; "services (...)" names which of our services; "Connection
     Manager read_only on the project" means a user (or an integrator acting as one) who holds
-    at least that PermissionLevel on the project's Connection Manager tool.
+    at least that PermissionLevel on the project's Connection Manager tool; "a company admin
+    of ..." is a user whose company_role is COMPANY_ADMIN in that company. A caller of a kind
+    no alternative admits gets PERMISSION_DENIED (reason PERMISSION_DENIED, or PERSON_REQUIRED
+    where only people may call) before anything is looked up; one who may not see the thing
+    asked about gets NOT_FOUND (R27).
     """
 
     def __init__(self, channel):
@@ -264,6 +271,16 @@ class ConnectionServiceStub:
                 request_serializer=connectability_dot_v1_dot_connection__service__pb2.CreateIntegratorTokenRequest.SerializeToString,
                 response_deserializer=connectability_dot_v1_dot_connection__service__pb2.CreateIntegratorTokenResponse.FromString,
                 _registered_method=True)
+        self.ListNotificationDeliveries = channel.unary_unary(
+                '/connectability.v1.ConnectionService/ListNotificationDeliveries',
+                request_serializer=connectability_dot_v1_dot_connection__service__pb2.ListNotificationDeliveriesRequest.SerializeToString,
+                response_deserializer=connectability_dot_v1_dot_connection__service__pb2.ListNotificationDeliveriesResponse.FromString,
+                _registered_method=True)
+        self.ResendNotificationDelivery = channel.unary_unary(
+                '/connectability.v1.ConnectionService/ResendNotificationDelivery',
+                request_serializer=connectability_dot_v1_dot_connection__service__pb2.ResendNotificationDeliveryRequest.SerializeToString,
+                response_deserializer=connectability_dot_v1_dot_connection__service__pb2.ResendNotificationDeliveryResponse.FromString,
+                _registered_method=True)
 
 
 class ConnectionServiceServicer:
@@ -283,9 +300,11 @@ class ConnectionServiceServicer:
     trailing metadata; it is unrelated to the `request_id` fields below.
 
     Errors. A failed call answers a google.rpc.Status whose details hold a
-    google.rpc.ErrorInfo with domain "connectability" and a stable UPPER_SNAKE `reason`
-    (for example REVISION_LIMIT_EXCEEDED or CHAINED_CONNECTION); the status message is a
-    sentence for people. Branch on the code and reason, never on the message. Each RPC
+    google.rpc.ErrorInfo with domain "connectability" and a stable `reason`: the name of an
+    ErrorReason value (error_reason.proto, which says when each is answered and with which
+    metadata), for example REVISION_LIMIT_EXCEEDED or CHAINED_CONNECTION. The google.rpc
+    protos to decode it are in protos/google/rpc. The status message is a sentence for
+    people. Branch on the code and reason, never on the message. Each RPC
     lists the reasons it is expected to answer; any call may also answer the conventions'
     reasons described here.
     - NOT_FOUND: the thing does not exist, or the caller may not see it. The two answers are
@@ -334,36 +353,42 @@ class ConnectionServiceServicer:
     google.rpc.BadRequest holding one FieldViolation per broken rule (the field's path and a
     sentence), and the reason of the first: MISSING_FIELD (a required field is empty),
     FIELD_TOO_LONG (a string is over its maximum), INVALID_PAGE_SIZE, INVALID_DATE,
-    INVALID_ID, INVALID_EMAIL, or else INVALID_FIELD_VALUE. Names, titles and display names
-    refuse control characters (C0, DEL, C1, U+2028, U+2029). Bytes that are not a valid
-    request message answer INVALID_ARGUMENT, reason MALFORMED_REQUEST.
+    INVALID_ID, or else INVALID_FIELD_VALUE. Names, titles and display names refuse control
+    characters (C0, DEL, C1, U+2028, U+2029). Bytes that are not a valid request message
+    answer INVALID_ARGUMENT, reason MALFORMED_REQUEST.
 
-    Callers of this service: each RPC's comment says who may call it. "Platform" is the
-    platform identity; "services" are our drawing and notification services; "Connection
+    Callers of this service: each RPC's comment ends with one "Caller:" or "Callers:"
+    sentence whose alternatives are separated by ";" (any one admits the caller). "platform"
+    is the platform identity; "services (...)" names which of our services; "Connection
     Manager read_only on the project" means a user (or an integrator acting as one) who holds
-    at least that PermissionLevel on the project's Connection Manager tool.
+    at least that PermissionLevel on the project's Connection Manager tool; "a company admin
+    of ..." is a user whose company_role is COMPANY_ADMIN in that company. A caller of a kind
+    no alternative admits gets PERMISSION_DENIED (reason PERMISSION_DENIED, or PERSON_REQUIRED
+    where only people may call) before anything is looked up; one who may not see the thing
+    asked about gets NOT_FOUND (R27).
     """
 
     def CreateCompany(self, request, context):
-        """Creates a company. Caller: platform.
+        """Creates a company.
         Errors: ALREADY_EXISTS (ID_ALREADY_EXISTS) when `company_id` is taken;
         INVALID_ARGUMENT (INVALID_FILE_STORAGE_LOCATION) for an unknown storage location.
+        Caller: platform.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetCompany(self, request, context):
-        """Returns a company. Caller: platform, services, or a user of that company; any other
-        caller gets NOT_FOUND.
+        """Returns a company. Any other caller gets NOT_FOUND.
+        Callers: platform; services (drawing, notification); users of the company.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListCompanies(self, request, context):
-        """Lists companies, ordered by name. Caller: platform and services see every company; a
-        user sees only their own.
+        """Lists companies, ordered by name. A user sees only their own company.
+        Callers: platform; services (drawing, notification); users of the company.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -371,9 +396,11 @@ class ConnectionServiceServicer:
 
     def UpdateCompany(self, request, context):
         """Changes a company's name, approval preference or outside-applications setting
-        (file_storage_location and govcloud are immutable). Caller: platform, or a company admin
-        of that company. A change of outside_applications_allowed is passed on to the drawing
-        and notification services for each of the company's projects.
+        (file_storage_location and govcloud are immutable). A change of
+        outside_applications_allowed is passed on to the drawing and notification services
+        for each of the company's projects.
+        Errors: ABORTED (ETAG_MISMATCH) when company.etag is set and stale (AIP-154).
+        Callers: platform; a company admin of the company.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -381,17 +408,18 @@ class ConnectionServiceServicer:
 
     def CreateProject(self, request, context):
         """Creates a project in a company and registers it with the drawing and notification
-        services. Caller: platform.
+        services.
         Errors: ALREADY_EXISTS (ID_ALREADY_EXISTS); NOT_FOUND when the company does not exist.
+        Caller: platform.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetProject(self, request, context):
-        """Returns a project. Caller: platform, services, a user of the owning company, or a user
-        who holds a permission above NONE on one of its tools or may view a connection it is
-        party to; any other caller gets NOT_FOUND (R27).
+        """Returns a project. Any other caller gets NOT_FOUND (R27).
+        Callers: platform; services (drawing, notification); Connection Manager read_only on the
+        project; users of the owning company.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -399,33 +427,39 @@ class ConnectionServiceServicer:
 
     def ListProjects(self, request, context):
         """Lists projects, ordered by name: those the caller may see (as for GetProject),
-        optionally of one company. Caller: anyone; platform and services see every project.
+        optionally of one company. A user lists their own company's projects only.
+        Callers: platform; services (drawing, notification); users of the company.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UpdateProject(self, request, context):
-        """Changes a project's name or state. Caller: platform, or a company admin of the owning
-        company. The new facts are passed on to the drawing and notification services; while
-        a project is inactive the sync of its connections pauses (R21).
+        """Changes a project's name or state. The new facts are passed on to the drawing and
+        notification services; while a project is inactive the sync of its connections
+        pauses (R21). Errors: NOT_FOUND for a project the caller may not see;
+        PERMISSION_DENIED (COMPANY_ADMIN_REQUIRED); ABORTED (ETAG_MISMATCH) when project.etag
+        is set and stale (AIP-154).
+        Callers: platform; a company admin of the owning company.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CreateUser(self, request, context):
-        """Creates a user in a company. Caller: platform.
+        """Creates a user in a company.
         Errors: ALREADY_EXISTS (ID_ALREADY_EXISTS, or EMAIL_ALREADY_REGISTERED when another user
         has the address); INVALID_ARGUMENT (INVALID_EMAIL_ADDRESS); NOT_FOUND for the company.
+        Caller: platform.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetUser(self, request, context):
-        """Returns a user. Caller: platform, services, the user, or a user of the same company;
-        any other caller gets NOT_FOUND.
+        """Returns a user. Any other caller gets NOT_FOUND.
+        Callers: platform; services (drawing, notification); users of the user's company; the user
+        themself.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -433,16 +467,21 @@ class ConnectionServiceServicer:
 
     def ListUsers(self, request, context):
         """Lists users, ordered by email: those the caller may see (as for GetUser), optionally of
-        one company. Caller: anyone; platform and services see every user.
+        one company. A user lists their own company's users only.
+        Callers: platform; services (drawing, notification); users of the company.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UpdateUser(self, request, context):
-        """Changes a user's email, display name or company role. Caller: platform (any field); a
-        company admin of the user's company (display_name, company_role); the user
-        (display_name). Errors: ALREADY_EXISTS (EMAIL_ALREADY_REGISTERED).
+        """Changes a user's email, display name or company role. Email and company role are the
+        platform's alone (R33); anyone else naming them gets PERMISSION_DENIED
+        (PLATFORM_ONLY_FIELD). Another user's display name needs a company admin of their
+        company (COMPANY_ADMIN_REQUIRED). Errors: ALREADY_EXISTS (EMAIL_ALREADY_REGISTERED);
+        ABORTED (ETAG_MISMATCH) when user.etag is set and stale (AIP-154).
+        Callers: platform; a company admin of the user's company (display_name only); the user themself
+        (display_name only).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -451,8 +490,10 @@ class ConnectionServiceServicer:
     def SetConnectionManagerPermission(self, request, context):
         """Grants a user a permission level on a project's Connection Manager tool, replacing any
         previous grant; level NONE removes it. The user may belong to another company (a
-        collaborator). Caller: platform (it grants the first admins), or a user with Connection
-        Manager admin on the project. Errors: NOT_FOUND for the project or the user.
+        collaborator). Only this tool's levels on this project (R33): no grant reaches another
+        tool or project. Errors: NOT_FOUND for the project or the user; PERMISSION_DENIED
+        (CONNECTION_MANAGER_ADMIN_REQUIRED).
+        Callers: platform; Connection Manager admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -460,7 +501,10 @@ class ConnectionServiceServicer:
 
     def ListConnectionManagerPermissions(self, request, context):
         """Lists the Connection Manager grants (levels above NONE) of a project, ordered by user
-        id. Caller: platform, services, or Connection Manager read_only on the project.
+        id. A caller who is not the project's Connection Manager admin gets their own grant
+        only (an empty list without one); one who may not see the project gets NOT_FOUND.
+        Callers: platform; services (drawing, notification); Connection Manager admin on the project;
+        any user who may see the project (their own grant only).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -470,8 +514,8 @@ class ConnectionServiceServicer:
         """Lists the projects the caller could name as the upstream of a connection request for a
         downstream project: every other project on which the caller holds Drawings read_only
         or higher (R1), ordered by project name. It does not check the connection rules; ask
-        RequestConnection with validate_only for that. Caller: a user (or integrator) with
-        Connection Manager admin on the downstream project.
+        RequestConnection with validate_only for that.
+        Caller: Connection Manager admin on the downstream project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -480,31 +524,37 @@ class ConnectionServiceServicer:
     def RequestConnection(self, request, context):
         """Requests a connection from the downstream project to an upstream project (R1), or, with
         validate_only, previews it: which rules pass and which would refuse it, changing
-        nothing. Caller: a user (or integrator) with Connection Manager admin on the downstream
-        project and Drawings read_only on both projects (permissions table).
+        nothing.
 
         If the upstream company's approval preference is AUTO_APPROVE the connection is
-        ACTIVE at once and the initial copy starts; otherwise it is PENDING until an upstream
-        admin approves or rejects it (R2). The distribution lists are told (R23).
+        ACTIVE at once and the initial copy starts: the system approves it in the same
+        transaction (state_reason "auto_approve", state_changed_by_user_id empty), its audit
+        trail holds the request and then that approval at the same instant, and no read ever
+        shows it PENDING (R5). Otherwise it is PENDING until an upstream admin approves or
+        rejects it (R2). The distribution lists are told (R23).
 
         Errors: NOT_FOUND when either project does not exist or the caller lacks Drawings
         access to the upstream project (R13: the rules are not revealed then, even with
         validate_only). FAILED_PRECONDITION with the reason of the first rule that refuses,
         in rule order (see RuleVerdict): PROJECT_INACTIVE (R6), REVISION_LIMIT_EXCEEDED (R7),
-        SAME_COMPANY_NOT_ALLOWED (R8, only when the beta setting is on),
+        SAME_PROJECT (R8, both ids name one project), SAME_COMPANY_NOT_ALLOWED (R8, only when
+        the beta setting is on),
         DOWNSTREAM_ALREADY_CONNECTED (R9), CHAINED_CONNECTION (R10),
         FILE_STORAGE_LOCATION_MISMATCH and GOVCLOUD_NOT_SUPPORTED (R11),
         DOWNSTREAM_PREVIOUSLY_DISCONNECTED (R12); the ErrorInfo metadata holds `rule` (for
-        example "R7"). INVALID_ARGUMENT (SAME_PROJECT) when both ids name the same project.
-        With validate_only, refusing rules are reported in the verdicts instead of as errors.
+        example "R7"). With validate_only, refusing rules are reported in the verdicts instead
+        of as errors.
+        Caller: Connection Manager admin on the downstream project with Drawings read_only on both
+        projects.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetConnection(self, request, context):
-        """Returns a connection. Caller: platform, services, or Connection Manager read_only on
-        either of its projects; anyone else gets NOT_FOUND.
+        """Returns a connection.
+        Callers: platform; services (drawing, notification); Connection Manager read_only on either
+        project; a company admin of either project's company.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -512,7 +562,8 @@ class ConnectionServiceServicer:
 
     def ListConnections(self, request, context):
         """Lists a project's connections, newest first, in every state (the history included).
-        Caller: platform, services, or Connection Manager read_only on the project.
+        Callers: platform; services (drawing, notification); Connection Manager read_only on the
+        project; a company admin of the owning company.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -521,9 +572,9 @@ class ConnectionServiceServicer:
     def ApproveConnection(self, request, context):
         """Approves a PENDING connection: it becomes ACTIVE and the initial copy starts (R2, R14).
         The rules R6–R12 are checked again first; if one refuses, the connection stays PENDING.
-        Caller: Connection Manager admin on the upstream project.
         Errors: FAILED_PRECONDITION with CONNECTION_NOT_PENDING, or with a rule's reason as
         for RequestConnection.
+        Caller: Connection Manager admin on the upstream project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -531,16 +582,18 @@ class ConnectionServiceServicer:
 
     def RejectConnection(self, request, context):
         """Rejects a PENDING connection, optionally saying why (R2). The downstream may request
-        again later (R3). Caller: Connection Manager admin on the upstream project.
+        again later (R3).
         Errors: FAILED_PRECONDITION (CONNECTION_NOT_PENDING).
+        Caller: Connection Manager admin on the upstream project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def WithdrawConnection(self, request, context):
-        """Withdraws the downstream's own PENDING request (R3). Caller: Connection Manager admin
-        on the downstream project. Errors: FAILED_PRECONDITION (CONNECTION_NOT_PENDING).
+        """Withdraws the downstream's own PENDING request (R3).
+        Errors: FAILED_PRECONDITION (CONNECTION_NOT_PENDING).
+        Caller: Connection Manager admin on the downstream project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -551,9 +604,9 @@ class ConnectionServiceServicer:
         pair never reconnects and the downstream project can never connect to any upstream
         again (R12). Everything already copied stays downstream; its connected sets stay
         read-only and show DISCONNECTED. Both distribution lists are told, naming who did it.
-        Caller: Connection Manager admin on either project.
         Errors: FAILED_PRECONDITION (CONNECTION_NOT_ACTIVE); INVALID_ARGUMENT
         (REASON_REQUIRED) when `reason` is empty.
+        Caller: Connection Manager admin on either project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -561,14 +614,18 @@ class ConnectionServiceServicer:
 
     def ListConnectionEvents(self, request, context):
         """Lists a connection's audit trail (R5): every state change with who, when and why,
-        oldest first. Both sides read the same trail. Caller: as for GetConnection.
+        oldest first. Both sides read the same trail.
+        Callers: platform; services (drawing, notification); Connection Manager read_only on either
+        project; a company admin of either project's company.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetSyncState(self, request, context):
-        """Returns a connection's sync state (R22). Caller: as for GetConnection.
+        """Returns a connection's sync state (R22).
+        Callers: platform; services (drawing, notification); Connection Manager read_only on either
+        project; a company admin of either project's company.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -579,7 +636,9 @@ class ConnectionServiceServicer:
         current progress at once, then one whenever it changes (at most a few per second). The
         stream ends with OK after a message whose state is COMPLETE or FAILED; if the copy has
         already finished that is the first and only message. Use a deadline: a PENDING
-        connection's copy does not start until it is approved. Caller: as for GetConnection.
+        connection's copy does not start until it is approved.
+        Callers: platform; services (drawing, notification); Connection Manager read_only on either
+        project; a company admin of either project's company.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -587,18 +646,20 @@ class ConnectionServiceServicer:
 
     def GetDistributionList(self, request, context):
         """Returns the distribution list of a project's Connection Manager (R23, an advanced
-        setting). Caller: Connection Manager read_only or higher on the project. The list is
-        stored by the notification service.
+        setting). The list is stored by the notification service.
+        Callers: platform; services (drawing, notification); Connection Manager read_only on the
+        project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UpdateDistributionList(self, request, context):
-        """Replaces the distribution list of a project's Connection Manager (R23). Caller:
-        Connection Manager admin on the project. The notification service validates and
-        stores it. Errors: INVALID_ARGUMENT with INVALID_EMAIL_ADDRESS (metadata `email`) or
-        DISTRIBUTION_LIST_TOO_LONG (more than 100 distinct addresses).
+        """Replaces the distribution list of a project's Connection Manager (R23). The
+        notification service validates and stores it. Errors: INVALID_ARGUMENT with
+        INVALID_EMAIL_ADDRESS (metadata `email`) or DISTRIBUTION_LIST_TOO_LONG (more than 100
+        distinct addresses); ABORTED (ETAG_MISMATCH) when `etag` is set and stale (AIP-154).
+        Callers: platform; Connection Manager admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -610,24 +671,31 @@ class ConnectionServiceServicer:
         as one directory user of the company and holds exactly that user's grants, never
         more: with mode ON_BEHALF_OF_USER the user who authorised it, with SERVICE_ACCOUNT a
         service-account user (User.service_account) that was granted project permissions.
-        Caller: platform (any user of the company), or a company admin of the company (as
-        ON_BEHALF_OF_USER only for themselves; as SERVICE_ACCOUNT for the company's
-        service-account users). A retry with the same request_id answers the same client
+        A company admin registers ON_BEHALF_OF_USER clients only for themselves and
+        SERVICE_ACCOUNT clients for the company's service-account users; client applications
+        cannot manage clients. A retry with the same request_id answers the same client
         with a new secret (the first one stops working), since the secret cannot be shown
         twice. Errors: INVALID_ARGUMENT (MISSING_FIELD, FIELD_TOO_LONG,
         INTEGRATOR_MODE_REQUIRED, RATE_LIMIT_INVALID, SERVICE_ACCOUNT_USER_REQUIRED,
         PERSON_USER_REQUIRED); NOT_FOUND (COMPANY_NOT_FOUND, USER_NOT_FOUND: a user who does
         not exist or is not of the company); PERMISSION_DENIED (COMPANY_ADMIN_REQUIRED,
-        AUTHORISING_USER_MUST_BE_CALLER, PERMISSION_DENIED for other kinds of caller).
+        AUTHORISING_USER_MUST_BE_CALLER, PERMISSION_DENIED for other kinds of caller;
+        RATE_LIMIT_ABOVE_DEFAULT, metadata `default_rate_limit_per_hour`, when a company admin
+        asks for a rate_limit_per_hour above the configured default, which the platform alone
+        may set);
+        RESOURCE_EXHAUSTED (INTEGRATOR_CLIENT_LIMIT_REACHED, metadata `limit`, without
+        RetryInfo) when the company already holds the configured number of usable (not
+        revoked) clients, 20 by default (R32): revoke one first.
+        Callers: platform; a company admin of the client's company.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetIntegratorClient(self, request, context):
-        """Returns a client application, never its secret. Caller: as for
-        CreateIntegratorClient; a caller of another company gets NOT_FOUND
-        (INTEGRATOR_CLIENT_NOT_FOUND), like a client that does not exist.
+        """Returns a client application, never its secret. A caller of another company gets
+        NOT_FOUND (INTEGRATOR_CLIENT_NOT_FOUND), like a client that does not exist.
+        Callers: platform; a company admin of the client's company.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -637,7 +705,8 @@ class ConnectionServiceServicer:
         """Revokes a client application: from now on CreateIntegratorToken refuses its
         credentials. Tokens already issued stay valid until they expire (minutes, see
         CreateIntegratorTokenResponse.expire_time). Deleting a revoked client answers it
-        again. Caller: as for GetIntegratorClient.
+        again.
+        Callers: platform; a company admin of the client's company.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -650,6 +719,35 @@ class ConnectionServiceServicer:
         answer for an unknown client, a wrong secret and a revoked client);
         PERMISSION_DENIED (OUTSIDE_APPLICATIONS_FORBIDDEN: the client's own company forbids
         outside applications; asked again once the company allows them).
+        Caller: anyone, without a token.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListNotificationDeliveries(self, request, context):
+        """Lists the emails sent, or being sent, to a project's Connection Manager distribution
+        list (R23–R25), newest first: one delivery per (event, recipient), with its attempts
+        and, when it failed, why. Without Connection Manager access to the project the answer
+        is NOT_FOUND, reason PROJECT_NOT_FOUND, as for a project that does not exist (R27).
+        The deliveries are kept by the notification service.
+        Callers: platform; Connection Manager read_only on the project.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResendNotificationDelivery(self, request, context):
+        """Sends a finished delivery (SENT or FAILED) of a project again (R25: what finally
+        failed can be sent again). It keeps its Message-ID, so a mail system that already
+        received it folds the two; it is queued at once and retried for a whole retry
+        horizon (24 hours by default) from then. The same request_id answers the first answer
+        and queues nothing twice (AIP-155).
+        Errors: NOT_FOUND (PROJECT_NOT_FOUND; DELIVERY_NOT_FOUND when no delivery of the
+        project has that message_id); PERMISSION_DENIED (CONNECTION_MANAGER_ADMIN_REQUIRED);
+        FAILED_PRECONDITION (DELIVERY_NOT_FINISHED: still QUEUED or SENDING);
+        INVALID_ARGUMENT (MISSING_FIELD, REQUEST_ID_REUSED).
+        Callers: platform; Connection Manager admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -813,6 +911,16 @@ def add_ConnectionServiceServicer_to_server(servicer, server):
                     request_deserializer=connectability_dot_v1_dot_connection__service__pb2.CreateIntegratorTokenRequest.FromString,
                     response_serializer=connectability_dot_v1_dot_connection__service__pb2.CreateIntegratorTokenResponse.SerializeToString,
             ),
+            'ListNotificationDeliveries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListNotificationDeliveries,
+                    request_deserializer=connectability_dot_v1_dot_connection__service__pb2.ListNotificationDeliveriesRequest.FromString,
+                    response_serializer=connectability_dot_v1_dot_connection__service__pb2.ListNotificationDeliveriesResponse.SerializeToString,
+            ),
+            'ResendNotificationDelivery': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResendNotificationDelivery,
+                    request_deserializer=connectability_dot_v1_dot_connection__service__pb2.ResendNotificationDeliveryRequest.FromString,
+                    response_serializer=connectability_dot_v1_dot_connection__service__pb2.ResendNotificationDeliveryResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'connectability.v1.ConnectionService', rpc_method_handlers)
@@ -838,9 +946,11 @@ class ConnectionService:
     trailing metadata; it is unrelated to the `request_id` fields below.
 
     Errors. A failed call answers a google.rpc.Status whose details hold a
-    google.rpc.ErrorInfo with domain "connectability" and a stable UPPER_SNAKE `reason`
-    (for example REVISION_LIMIT_EXCEEDED or CHAINED_CONNECTION); the status message is a
-    sentence for people. Branch on the code and reason, never on the message. Each RPC
+    google.rpc.ErrorInfo with domain "connectability" and a stable `reason`: the name of an
+    ErrorReason value (error_reason.proto, which says when each is answered and with which
+    metadata), for example REVISION_LIMIT_EXCEEDED or CHAINED_CONNECTION. The google.rpc
+    protos to decode it are in protos/google/rpc. The status message is a sentence for
+    people. Branch on the code and reason, never on the message. Each RPC
     lists the reasons it is expected to answer; any call may also answer the conventions'
     reasons described here.
     - NOT_FOUND: the thing does not exist, or the caller may not see it. The two answers are
@@ -889,14 +999,19 @@ class ConnectionService:
     google.rpc.BadRequest holding one FieldViolation per broken rule (the field's path and a
     sentence), and the reason of the first: MISSING_FIELD (a required field is empty),
     FIELD_TOO_LONG (a string is over its maximum), INVALID_PAGE_SIZE, INVALID_DATE,
-    INVALID_ID, INVALID_EMAIL, or else INVALID_FIELD_VALUE. Names, titles and display names
-    refuse control characters (C0, DEL, C1, U+2028, U+2029). Bytes that are not a valid
-    request message answer INVALID_ARGUMENT, reason MALFORMED_REQUEST.
+    INVALID_ID, or else INVALID_FIELD_VALUE. Names, titles and display names refuse control
+    characters (C0, DEL, C1, U+2028, U+2029). Bytes that are not a valid request message
+    answer INVALID_ARGUMENT, reason MALFORMED_REQUEST.
 
-    Callers of this service: each RPC's comment says who may call it. "Platform" is the
-    platform identity; "services" are our drawing and notification services; "Connection
+    Callers of this service: each RPC's comment ends with one "Caller:" or "Callers:"
+    sentence whose alternatives are separated by ";" (any one admits the caller). "platform"
+    is the platform identity; "services (...)" names which of our services; "Connection
     Manager read_only on the project" means a user (or an integrator acting as one) who holds
-    at least that PermissionLevel on the project's Connection Manager tool.
+    at least that PermissionLevel on the project's Connection Manager tool; "a company admin
+    of ..." is a user whose company_role is COMPANY_ADMIN in that company. A caller of a kind
+    no alternative admits gets PERMISSION_DENIED (reason PERMISSION_DENIED, or PERSON_REQUIRED
+    where only people may call) before anything is looked up; one who may not see the thing
+    asked about gets NOT_FOUND (R27).
     """
 
     @staticmethod
@@ -1726,6 +1841,60 @@ class ConnectionService:
             '/connectability.v1.ConnectionService/CreateIntegratorToken',
             connectability_dot_v1_dot_connection__service__pb2.CreateIntegratorTokenRequest.SerializeToString,
             connectability_dot_v1_dot_connection__service__pb2.CreateIntegratorTokenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListNotificationDeliveries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/connectability.v1.ConnectionService/ListNotificationDeliveries',
+            connectability_dot_v1_dot_connection__service__pb2.ListNotificationDeliveriesRequest.SerializeToString,
+            connectability_dot_v1_dot_connection__service__pb2.ListNotificationDeliveriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResendNotificationDelivery(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/connectability.v1.ConnectionService/ResendNotificationDelivery',
+            connectability_dot_v1_dot_connection__service__pb2.ResendNotificationDeliveryRequest.SerializeToString,
+            connectability_dot_v1_dot_connection__service__pb2.ResendNotificationDeliveryResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -90,7 +90,7 @@ class DrawingsPermission(_message.Message):
     def __init__(self, project_id: _Optional[str] = ..., user_id: _Optional[str] = ..., level: _Optional[_Union[_common_pb2.PermissionLevel, str]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class DrawingArea(_message.Message):
-    __slots__ = ("id", "project_id", "name", "description", "connected", "connection_id", "create_time", "update_time")
+    __slots__ = ("id", "project_id", "name", "description", "connected", "connection_id", "create_time", "update_time", "etag")
     ID_FIELD_NUMBER: _ClassVar[int]
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -99,6 +99,7 @@ class DrawingArea(_message.Message):
     CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
     id: str
     project_id: str
     name: str
@@ -107,10 +108,11 @@ class DrawingArea(_message.Message):
     connection_id: str
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., project_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., connected: _Optional[bool] = ..., connection_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    etag: str
+    def __init__(self, id: _Optional[str] = ..., project_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., connected: _Optional[bool] = ..., connection_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class DrawingSet(_message.Message):
-    __slots__ = ("id", "project_id", "name", "set_date", "connected", "connection_state", "connection_id", "create_time", "update_time")
+    __slots__ = ("id", "project_id", "name", "set_date", "connected", "connection_state", "connection_id", "create_time", "update_time", "etag")
     ID_FIELD_NUMBER: _ClassVar[int]
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -120,6 +122,7 @@ class DrawingSet(_message.Message):
     CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
     id: str
     project_id: str
     name: str
@@ -129,10 +132,11 @@ class DrawingSet(_message.Message):
     connection_id: str
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., project_id: _Optional[str] = ..., name: _Optional[str] = ..., set_date: _Optional[str] = ..., connected: _Optional[bool] = ..., connection_state: _Optional[_Union[DrawingSetConnectionState, str]] = ..., connection_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    etag: str
+    def __init__(self, id: _Optional[str] = ..., project_id: _Optional[str] = ..., name: _Optional[str] = ..., set_date: _Optional[str] = ..., connected: _Optional[bool] = ..., connection_state: _Optional[_Union[DrawingSetConnectionState, str]] = ..., connection_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class Drawing(_message.Message):
-    __slots__ = ("id", "project_id", "area_id", "number", "title", "discipline", "connected", "connection_id", "create_time", "update_time")
+    __slots__ = ("id", "project_id", "area_id", "number", "title", "discipline", "connected", "connection_id", "create_time", "update_time", "etag")
     ID_FIELD_NUMBER: _ClassVar[int]
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     AREA_ID_FIELD_NUMBER: _ClassVar[int]
@@ -143,6 +147,7 @@ class Drawing(_message.Message):
     CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
     id: str
     project_id: str
     area_id: str
@@ -153,10 +158,11 @@ class Drawing(_message.Message):
     connection_id: str
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., project_id: _Optional[str] = ..., area_id: _Optional[str] = ..., number: _Optional[str] = ..., title: _Optional[str] = ..., discipline: _Optional[str] = ..., connected: _Optional[bool] = ..., connection_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    etag: str
+    def __init__(self, id: _Optional[str] = ..., project_id: _Optional[str] = ..., area_id: _Optional[str] = ..., number: _Optional[str] = ..., title: _Optional[str] = ..., discipline: _Optional[str] = ..., connected: _Optional[bool] = ..., connection_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class DrawingRevision(_message.Message):
-    __slots__ = ("id", "project_id", "drawing_id", "area_id", "set_id", "revision_number", "drawing_date", "received_date", "status", "reviewed", "currency", "withdrawn", "file_sha256", "file_size_bytes", "file_name", "upstream_revision_id", "connection_id", "create_time", "update_time")
+    __slots__ = ("id", "project_id", "drawing_id", "area_id", "set_id", "revision_number", "drawing_date", "received_date", "status", "reviewed", "currency", "withdrawn", "file_sha256", "file_size_bytes", "file_name", "upstream_revision_id", "connection_id", "create_time", "update_time", "etag")
     ID_FIELD_NUMBER: _ClassVar[int]
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     DRAWING_ID_FIELD_NUMBER: _ClassVar[int]
@@ -176,6 +182,7 @@ class DrawingRevision(_message.Message):
     CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
     id: str
     project_id: str
     drawing_id: str
@@ -195,7 +202,8 @@ class DrawingRevision(_message.Message):
     connection_id: str
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., project_id: _Optional[str] = ..., drawing_id: _Optional[str] = ..., area_id: _Optional[str] = ..., set_id: _Optional[str] = ..., revision_number: _Optional[str] = ..., drawing_date: _Optional[str] = ..., received_date: _Optional[str] = ..., status: _Optional[_Union[RevisionStatus, str]] = ..., reviewed: _Optional[bool] = ..., currency: _Optional[_Union[RevisionCurrency, str]] = ..., withdrawn: _Optional[bool] = ..., file_sha256: _Optional[str] = ..., file_size_bytes: _Optional[int] = ..., file_name: _Optional[str] = ..., upstream_revision_id: _Optional[str] = ..., connection_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    etag: str
+    def __init__(self, id: _Optional[str] = ..., project_id: _Optional[str] = ..., drawing_id: _Optional[str] = ..., area_id: _Optional[str] = ..., set_id: _Optional[str] = ..., revision_number: _Optional[str] = ..., drawing_date: _Optional[str] = ..., received_date: _Optional[str] = ..., status: _Optional[_Union[RevisionStatus, str]] = ..., reviewed: _Optional[bool] = ..., currency: _Optional[_Union[RevisionCurrency, str]] = ..., withdrawn: _Optional[bool] = ..., file_sha256: _Optional[str] = ..., file_size_bytes: _Optional[int] = ..., file_name: _Optional[str] = ..., upstream_revision_id: _Optional[str] = ..., connection_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class DrawingLogImport(_message.Message):
     __slots__ = ("drawing_date", "upload_uuid", "received_date", "revision_number", "drawing_id")
@@ -212,7 +220,7 @@ class DrawingLogImport(_message.Message):
     def __init__(self, drawing_date: _Optional[str] = ..., upload_uuid: _Optional[str] = ..., received_date: _Optional[str] = ..., revision_number: _Optional[str] = ..., drawing_id: _Optional[str] = ...) -> None: ...
 
 class DrawingUpload(_message.Message):
-    __slots__ = ("id", "project_id", "drawing_area_id", "drawing_set_id", "status", "revision_ids", "error_message", "create_time", "update_time")
+    __slots__ = ("id", "project_id", "drawing_area_id", "drawing_set_id", "status", "revision_ids", "error_message", "create_time", "update_time", "import_failures")
     ID_FIELD_NUMBER: _ClassVar[int]
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     DRAWING_AREA_ID_FIELD_NUMBER: _ClassVar[int]
@@ -222,6 +230,7 @@ class DrawingUpload(_message.Message):
     ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    IMPORT_FAILURES_FIELD_NUMBER: _ClassVar[int]
     id: str
     project_id: str
     drawing_area_id: str
@@ -231,7 +240,20 @@ class DrawingUpload(_message.Message):
     error_message: str
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., project_id: _Optional[str] = ..., drawing_area_id: _Optional[str] = ..., drawing_set_id: _Optional[str] = ..., status: _Optional[_Union[DrawingUploadStatus, str]] = ..., revision_ids: _Optional[_Iterable[str]] = ..., error_message: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    import_failures: _containers.RepeatedCompositeFieldContainer[DrawingUploadImportFailure]
+    def __init__(self, id: _Optional[str] = ..., project_id: _Optional[str] = ..., drawing_area_id: _Optional[str] = ..., drawing_set_id: _Optional[str] = ..., status: _Optional[_Union[DrawingUploadStatus, str]] = ..., revision_ids: _Optional[_Iterable[str]] = ..., error_message: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., import_failures: _Optional[_Iterable[_Union[DrawingUploadImportFailure, _Mapping]]] = ...) -> None: ...
+
+class DrawingUploadImportFailure(_message.Message):
+    __slots__ = ("import_index", "upload_uuid", "reason", "message")
+    IMPORT_INDEX_FIELD_NUMBER: _ClassVar[int]
+    UPLOAD_UUID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    import_index: int
+    upload_uuid: str
+    reason: str
+    message: str
+    def __init__(self, import_index: _Optional[int] = ..., upload_uuid: _Optional[str] = ..., reason: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
 
 class Markup(_message.Message):
     __slots__ = ("id", "revision_id", "author_user_id", "kind", "data", "create_time")
@@ -274,30 +296,6 @@ class ProjectChange(_message.Message):
     drawing_area: DrawingArea
     create_time: _timestamp_pb2.Timestamp
     def __init__(self, sequence: _Optional[int] = ..., kind: _Optional[_Union[ProjectChangeKind, str]] = ..., revision: _Optional[_Union[DrawingRevision, _Mapping]] = ..., drawing: _Optional[_Union[Drawing, _Mapping]] = ..., drawing_set: _Optional[_Union[DrawingSet, _Mapping]] = ..., drawing_area: _Optional[_Union[DrawingArea, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
-
-class DrawingServiceRegisterProjectRequest(_message.Message):
-    __slots__ = ("project",)
-    PROJECT_FIELD_NUMBER: _ClassVar[int]
-    project: _common_pb2.ProjectFacts
-    def __init__(self, project: _Optional[_Union[_common_pb2.ProjectFacts, _Mapping]] = ...) -> None: ...
-
-class DrawingServiceRegisterProjectResponse(_message.Message):
-    __slots__ = ("project",)
-    PROJECT_FIELD_NUMBER: _ClassVar[int]
-    project: _common_pb2.ProjectFacts
-    def __init__(self, project: _Optional[_Union[_common_pb2.ProjectFacts, _Mapping]] = ...) -> None: ...
-
-class DrawingServiceGetProjectRequest(_message.Message):
-    __slots__ = ("project_id",)
-    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
-    project_id: str
-    def __init__(self, project_id: _Optional[str] = ...) -> None: ...
-
-class DrawingServiceGetProjectResponse(_message.Message):
-    __slots__ = ("project",)
-    PROJECT_FIELD_NUMBER: _ClassVar[int]
-    project: _common_pb2.ProjectFacts
-    def __init__(self, project: _Optional[_Union[_common_pb2.ProjectFacts, _Mapping]] = ...) -> None: ...
 
 class SetDrawingsPermissionRequest(_message.Message):
     __slots__ = ("project_id", "user_id", "level", "request_id")
@@ -350,18 +348,6 @@ class ListDrawingsPermissionsResponse(_message.Message):
     permissions: _containers.RepeatedCompositeFieldContainer[DrawingsPermission]
     next_page_token: str
     def __init__(self, permissions: _Optional[_Iterable[_Union[DrawingsPermission, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
-
-class CountProjectRevisionsRequest(_message.Message):
-    __slots__ = ("project_id",)
-    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
-    project_id: str
-    def __init__(self, project_id: _Optional[str] = ...) -> None: ...
-
-class CountProjectRevisionsResponse(_message.Message):
-    __slots__ = ("revision_count",)
-    REVISION_COUNT_FIELD_NUMBER: _ClassVar[int]
-    revision_count: int
-    def __init__(self, revision_count: _Optional[int] = ...) -> None: ...
 
 class CreateDrawingAreaRequest(_message.Message):
     __slots__ = ("drawing_area", "request_id")
@@ -544,7 +530,7 @@ class GetDrawingRevisionResponse(_message.Message):
     def __init__(self, revision: _Optional[_Union[DrawingRevision, _Mapping]] = ...) -> None: ...
 
 class ListDrawingRevisionsRequest(_message.Message):
-    __slots__ = ("project_id", "area_id", "set_id", "drawing_id", "status", "page_size", "page_token")
+    __slots__ = ("project_id", "area_id", "set_id", "drawing_id", "status", "page_size", "page_token", "connection_id", "upstream_revision_id")
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     AREA_ID_FIELD_NUMBER: _ClassVar[int]
     SET_ID_FIELD_NUMBER: _ClassVar[int]
@@ -552,6 +538,8 @@ class ListDrawingRevisionsRequest(_message.Message):
     STATUS_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
+    UPSTREAM_REVISION_ID_FIELD_NUMBER: _ClassVar[int]
     project_id: str
     area_id: str
     set_id: str
@@ -559,7 +547,9 @@ class ListDrawingRevisionsRequest(_message.Message):
     status: RevisionStatus
     page_size: int
     page_token: str
-    def __init__(self, project_id: _Optional[str] = ..., area_id: _Optional[str] = ..., set_id: _Optional[str] = ..., drawing_id: _Optional[str] = ..., status: _Optional[_Union[RevisionStatus, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    connection_id: str
+    upstream_revision_id: str
+    def __init__(self, project_id: _Optional[str] = ..., area_id: _Optional[str] = ..., set_id: _Optional[str] = ..., drawing_id: _Optional[str] = ..., status: _Optional[_Union[RevisionStatus, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., connection_id: _Optional[str] = ..., upstream_revision_id: _Optional[str] = ...) -> None: ...
 
 class ListDrawingRevisionsResponse(_message.Message):
     __slots__ = ("revisions", "next_page_token")
@@ -818,20 +808,6 @@ class WatchProjectChangesResponse(_message.Message):
     change: ProjectChange
     def __init__(self, change: _Optional[_Union[ProjectChange, _Mapping]] = ...) -> None: ...
 
-class WatchFeedHeadsRequest(_message.Message):
-    __slots__ = ("project_ids",)
-    PROJECT_IDS_FIELD_NUMBER: _ClassVar[int]
-    project_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, project_ids: _Optional[_Iterable[str]] = ...) -> None: ...
-
-class WatchFeedHeadsResponse(_message.Message):
-    __slots__ = ("project_id", "last_sequence")
-    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
-    LAST_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
-    project_id: str
-    last_sequence: int
-    def __init__(self, project_id: _Optional[str] = ..., last_sequence: _Optional[int] = ...) -> None: ...
-
 class GetRevisionDownloadRequest(_message.Message):
     __slots__ = ("revision_id",)
     REVISION_ID_FIELD_NUMBER: _ClassVar[int]
@@ -865,97 +841,3 @@ class DownloadRevisionFileResponse(_message.Message):
     sha256: str
     size_bytes: int
     def __init__(self, data: _Optional[bytes] = ..., sha256: _Optional[str] = ..., size_bytes: _Optional[int] = ...) -> None: ...
-
-class CopyPublishedRevisionsRequest(_message.Message):
-    __slots__ = ("connection_id", "upstream_project_id", "downstream_project_id", "request_id")
-    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
-    UPSTREAM_PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
-    DOWNSTREAM_PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
-    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
-    connection_id: str
-    upstream_project_id: str
-    downstream_project_id: str
-    request_id: str
-    def __init__(self, connection_id: _Optional[str] = ..., upstream_project_id: _Optional[str] = ..., downstream_project_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
-
-class CopyPublishedRevisionsResponse(_message.Message):
-    __slots__ = ("snapshot_sequence", "copied_count")
-    SNAPSHOT_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
-    COPIED_COUNT_FIELD_NUMBER: _ClassVar[int]
-    snapshot_sequence: int
-    copied_count: int
-    def __init__(self, snapshot_sequence: _Optional[int] = ..., copied_count: _Optional[int] = ...) -> None: ...
-
-class ApplyProjectChangesRequest(_message.Message):
-    __slots__ = ("connection_id", "upstream_project_id", "downstream_project_id", "changes")
-    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
-    UPSTREAM_PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
-    DOWNSTREAM_PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
-    CHANGES_FIELD_NUMBER: _ClassVar[int]
-    connection_id: str
-    upstream_project_id: str
-    downstream_project_id: str
-    changes: _containers.RepeatedCompositeFieldContainer[ProjectChange]
-    def __init__(self, connection_id: _Optional[str] = ..., upstream_project_id: _Optional[str] = ..., downstream_project_id: _Optional[str] = ..., changes: _Optional[_Iterable[_Union[ProjectChange, _Mapping]]] = ...) -> None: ...
-
-class ApplyProjectChangesResponse(_message.Message):
-    __slots__ = ("applied_through_sequence", "applied_count")
-    APPLIED_THROUGH_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
-    APPLIED_COUNT_FIELD_NUMBER: _ClassVar[int]
-    applied_through_sequence: int
-    applied_count: int
-    def __init__(self, applied_through_sequence: _Optional[int] = ..., applied_count: _Optional[int] = ...) -> None: ...
-
-class ApplyProjectChangesToConnectionsRequest(_message.Message):
-    __slots__ = ("upstream_project_id", "connections", "changes")
-    UPSTREAM_PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
-    CONNECTIONS_FIELD_NUMBER: _ClassVar[int]
-    CHANGES_FIELD_NUMBER: _ClassVar[int]
-    upstream_project_id: str
-    connections: _containers.RepeatedCompositeFieldContainer[ConnectionTarget]
-    changes: _containers.RepeatedCompositeFieldContainer[ProjectChange]
-    def __init__(self, upstream_project_id: _Optional[str] = ..., connections: _Optional[_Iterable[_Union[ConnectionTarget, _Mapping]]] = ..., changes: _Optional[_Iterable[_Union[ProjectChange, _Mapping]]] = ...) -> None: ...
-
-class ConnectionTarget(_message.Message):
-    __slots__ = ("connection_id", "downstream_project_id")
-    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
-    DOWNSTREAM_PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
-    connection_id: str
-    downstream_project_id: str
-    def __init__(self, connection_id: _Optional[str] = ..., downstream_project_id: _Optional[str] = ...) -> None: ...
-
-class ApplyProjectChangesToConnectionsResponse(_message.Message):
-    __slots__ = ("results",)
-    RESULTS_FIELD_NUMBER: _ClassVar[int]
-    results: _containers.RepeatedCompositeFieldContainer[ConnectionApplyResult]
-    def __init__(self, results: _Optional[_Iterable[_Union[ConnectionApplyResult, _Mapping]]] = ...) -> None: ...
-
-class ConnectionApplyResult(_message.Message):
-    __slots__ = ("connection_id", "applied_through_sequence", "applied_count", "error_code", "error_reason", "error_message")
-    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
-    APPLIED_THROUGH_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
-    APPLIED_COUNT_FIELD_NUMBER: _ClassVar[int]
-    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
-    ERROR_REASON_FIELD_NUMBER: _ClassVar[int]
-    ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
-    connection_id: str
-    applied_through_sequence: int
-    applied_count: int
-    error_code: int
-    error_reason: str
-    error_message: str
-    def __init__(self, connection_id: _Optional[str] = ..., applied_through_sequence: _Optional[int] = ..., applied_count: _Optional[int] = ..., error_code: _Optional[int] = ..., error_reason: _Optional[str] = ..., error_message: _Optional[str] = ...) -> None: ...
-
-class MarkConnectionDisconnectedRequest(_message.Message):
-    __slots__ = ("connection_id", "downstream_project_id")
-    CONNECTION_ID_FIELD_NUMBER: _ClassVar[int]
-    DOWNSTREAM_PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
-    connection_id: str
-    downstream_project_id: str
-    def __init__(self, connection_id: _Optional[str] = ..., downstream_project_id: _Optional[str] = ...) -> None: ...
-
-class MarkConnectionDisconnectedResponse(_message.Message):
-    __slots__ = ("sets_marked",)
-    SETS_MARKED_FIELD_NUMBER: _ClassVar[int]
-    sets_marked: int
-    def __init__(self, sets_marked: _Optional[int] = ...) -> None: ...

@@ -29,14 +29,15 @@ class DrawingServiceStub:
     """DrawingService holds the Drawings tool of every project: drawing areas, drawing sets,
     drawings and their revisions, with files, markups and custom fields, and the Drawings
     permissions. Each project's published changes form a feed that the connection service
-    reads and applies, through this service, to the downstream projects (R14–R21).
+    reads and applies to the downstream projects (R14–R21) through DrawingInternalService
+    (package connectability.internal.v1), which only our own services may call.
 
     Conventions (as described in full on ConnectionService):
     - Authentication: every call carries the metadata `authorization: Bearer <JWT>`; without
     a valid token it answers UNAUTHENTICATED.
     - Errors: a google.rpc.Status whose details hold a google.rpc.ErrorInfo with domain
-    "connectability" and a stable UPPER_SNAKE `reason`; branch on code and reason, not on
-    the message. Something the caller may not see answers NOT_FOUND, exactly as if it did
+    "connectability" and a stable `reason`, the name of an ErrorReason value
+    (error_reason.proto); branch on code and reason, not on the message. Something the caller may not see answers NOT_FOUND, exactly as if it did
     not exist (R27); PERMISSION_DENIED means it is visible but the caller lacks the level
     the RPC names. Client applications calling into a company that forbids them get
     PERMISSION_DENIED, reason OUTSIDE_APPLICATIONS_FORBIDDEN (R31). Changes to an inactive
@@ -48,7 +49,8 @@ class DrawingServiceStub:
     - Paging (AIP-158): `page_size` 0 means 50, values above 500 mean 500, negative answers
     INVALID_ARGUMENT, reason INVALID_PAGE_SIZE; `next_page_token` is empty on the last page.
     - Limits: fields carry buf.validate rules, checked once the caller is authenticated (see
-    ConnectionService, "Limits"); every id field holds at most 128 characters.
+    connectability.v1.ConnectionService, "Limits"); every id field holds at most 128
+    characters.
     - Updates (AIP-134): the resource with its `id`, and an `update_mask` naming the fields
     to change (INVALID_ARGUMENT, reason INVALID_UPDATE_MASK, for an empty mask or a field
     that cannot be changed).
@@ -58,8 +60,8 @@ class DrawingServiceStub:
     Callers. Users and client applications act through their Drawings permission level on
     the project (R26): read_only sees published revisions; standard also uploads and adds
     markups; admin also reviews, publishes, edits metadata and manages areas and sets. Each
-    RPC names the level it needs. "Service-only" RPCs answer PERMISSION_DENIED to anyone but
-    our own services (and, where said, the platform identity).
+    RPC's comment ends with one "Caller:"/"Callers:" sentence, as on ConnectionService; an
+    RPC without a Drawings level in it answers PERMISSION_DENIED to users and integrators.
 
     Connected content (R17). A downstream project's copies live in connected areas and
     sets that mirror the upstream's; their synced metadata (area, set and drawing fields,
@@ -76,16 +78,6 @@ class DrawingServiceStub:
         Args:
             channel: A grpc.Channel.
         """
-        self.RegisterProject = channel.unary_unary(
-                '/connectability.v1.DrawingService/RegisterProject',
-                request_serializer=connectability_dot_v1_dot_drawing__service__pb2.DrawingServiceRegisterProjectRequest.SerializeToString,
-                response_deserializer=connectability_dot_v1_dot_drawing__service__pb2.DrawingServiceRegisterProjectResponse.FromString,
-                _registered_method=True)
-        self.GetProject = channel.unary_unary(
-                '/connectability.v1.DrawingService/GetProject',
-                request_serializer=connectability_dot_v1_dot_drawing__service__pb2.DrawingServiceGetProjectRequest.SerializeToString,
-                response_deserializer=connectability_dot_v1_dot_drawing__service__pb2.DrawingServiceGetProjectResponse.FromString,
-                _registered_method=True)
         self.SetDrawingsPermission = channel.unary_unary(
                 '/connectability.v1.DrawingService/SetDrawingsPermission',
                 request_serializer=connectability_dot_v1_dot_drawing__service__pb2.SetDrawingsPermissionRequest.SerializeToString,
@@ -100,11 +92,6 @@ class DrawingServiceStub:
                 '/connectability.v1.DrawingService/ListDrawingsPermissions',
                 request_serializer=connectability_dot_v1_dot_drawing__service__pb2.ListDrawingsPermissionsRequest.SerializeToString,
                 response_deserializer=connectability_dot_v1_dot_drawing__service__pb2.ListDrawingsPermissionsResponse.FromString,
-                _registered_method=True)
-        self.CountProjectRevisions = channel.unary_unary(
-                '/connectability.v1.DrawingService/CountProjectRevisions',
-                request_serializer=connectability_dot_v1_dot_drawing__service__pb2.CountProjectRevisionsRequest.SerializeToString,
-                response_deserializer=connectability_dot_v1_dot_drawing__service__pb2.CountProjectRevisionsResponse.FromString,
                 _registered_method=True)
         self.CreateDrawingArea = channel.unary_unary(
                 '/connectability.v1.DrawingService/CreateDrawingArea',
@@ -246,11 +233,6 @@ class DrawingServiceStub:
                 request_serializer=connectability_dot_v1_dot_drawing__service__pb2.WatchProjectChangesRequest.SerializeToString,
                 response_deserializer=connectability_dot_v1_dot_drawing__service__pb2.WatchProjectChangesResponse.FromString,
                 _registered_method=True)
-        self.WatchFeedHeads = channel.unary_stream(
-                '/connectability.v1.DrawingService/WatchFeedHeads',
-                request_serializer=connectability_dot_v1_dot_drawing__service__pb2.WatchFeedHeadsRequest.SerializeToString,
-                response_deserializer=connectability_dot_v1_dot_drawing__service__pb2.WatchFeedHeadsResponse.FromString,
-                _registered_method=True)
         self.GetRevisionDownload = channel.unary_unary(
                 '/connectability.v1.DrawingService/GetRevisionDownload',
                 request_serializer=connectability_dot_v1_dot_drawing__service__pb2.GetRevisionDownloadRequest.SerializeToString,
@@ -261,40 +243,21 @@ class DrawingServiceStub:
                 request_serializer=connectability_dot_v1_dot_drawing__service__pb2.DownloadRevisionFileRequest.SerializeToString,
                 response_deserializer=connectability_dot_v1_dot_drawing__service__pb2.DownloadRevisionFileResponse.FromString,
                 _registered_method=True)
-        self.CopyPublishedRevisions = channel.unary_unary(
-                '/connectability.v1.DrawingService/CopyPublishedRevisions',
-                request_serializer=connectability_dot_v1_dot_drawing__service__pb2.CopyPublishedRevisionsRequest.SerializeToString,
-                response_deserializer=connectability_dot_v1_dot_drawing__service__pb2.CopyPublishedRevisionsResponse.FromString,
-                _registered_method=True)
-        self.ApplyProjectChanges = channel.unary_unary(
-                '/connectability.v1.DrawingService/ApplyProjectChanges',
-                request_serializer=connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesRequest.SerializeToString,
-                response_deserializer=connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesResponse.FromString,
-                _registered_method=True)
-        self.ApplyProjectChangesToConnections = channel.unary_unary(
-                '/connectability.v1.DrawingService/ApplyProjectChangesToConnections',
-                request_serializer=connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesToConnectionsRequest.SerializeToString,
-                response_deserializer=connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesToConnectionsResponse.FromString,
-                _registered_method=True)
-        self.MarkConnectionDisconnected = channel.unary_unary(
-                '/connectability.v1.DrawingService/MarkConnectionDisconnected',
-                request_serializer=connectability_dot_v1_dot_drawing__service__pb2.MarkConnectionDisconnectedRequest.SerializeToString,
-                response_deserializer=connectability_dot_v1_dot_drawing__service__pb2.MarkConnectionDisconnectedResponse.FromString,
-                _registered_method=True)
 
 
 class DrawingServiceServicer:
     """DrawingService holds the Drawings tool of every project: drawing areas, drawing sets,
     drawings and their revisions, with files, markups and custom fields, and the Drawings
     permissions. Each project's published changes form a feed that the connection service
-    reads and applies, through this service, to the downstream projects (R14–R21).
+    reads and applies to the downstream projects (R14–R21) through DrawingInternalService
+    (package connectability.internal.v1), which only our own services may call.
 
     Conventions (as described in full on ConnectionService):
     - Authentication: every call carries the metadata `authorization: Bearer <JWT>`; without
     a valid token it answers UNAUTHENTICATED.
     - Errors: a google.rpc.Status whose details hold a google.rpc.ErrorInfo with domain
-    "connectability" and a stable UPPER_SNAKE `reason`; branch on code and reason, not on
-    the message. Something the caller may not see answers NOT_FOUND, exactly as if it did
+    "connectability" and a stable `reason`, the name of an ErrorReason value
+    (error_reason.proto); branch on code and reason, not on the message. Something the caller may not see answers NOT_FOUND, exactly as if it did
     not exist (R27); PERMISSION_DENIED means it is visible but the caller lacks the level
     the RPC names. Client applications calling into a company that forbids them get
     PERMISSION_DENIED, reason OUTSIDE_APPLICATIONS_FORBIDDEN (R31). Changes to an inactive
@@ -306,7 +269,8 @@ class DrawingServiceServicer:
     - Paging (AIP-158): `page_size` 0 means 50, values above 500 mean 500, negative answers
     INVALID_ARGUMENT, reason INVALID_PAGE_SIZE; `next_page_token` is empty on the last page.
     - Limits: fields carry buf.validate rules, checked once the caller is authenticated (see
-    ConnectionService, "Limits"); every id field holds at most 128 characters.
+    connectability.v1.ConnectionService, "Limits"); every id field holds at most 128
+    characters.
     - Updates (AIP-134): the resource with its `id`, and an `update_mask` naming the fields
     to change (INVALID_ARGUMENT, reason INVALID_UPDATE_MASK, for an empty mask or a field
     that cannot be changed).
@@ -316,8 +280,8 @@ class DrawingServiceServicer:
     Callers. Users and client applications act through their Drawings permission level on
     the project (R26): read_only sees published revisions; standard also uploads and adds
     markups; admin also reviews, publishes, edits metadata and manages areas and sets. Each
-    RPC names the level it needs. "Service-only" RPCs answer PERMISSION_DENIED to anyone but
-    our own services (and, where said, the platform identity).
+    RPC's comment ends with one "Caller:"/"Callers:" sentence, as on ConnectionService; an
+    RPC without a Drawings level in it answers PERMISSION_DENIED to users and integrators.
 
     Connected content (R17). A downstream project's copies live in connected areas and
     sets that mirror the upstream's; their synced metadata (area, set and drawing fields,
@@ -328,26 +292,11 @@ class DrawingServiceServicer:
     drawings beside them.
     """
 
-    def RegisterProject(self, request, context):
-        """Creates or replaces the facts about a project (an upsert keyed by project_id), so
-        that this service serves it. Facts older than the stored ones (by update_time) change
-        nothing. Caller: services (the connection service) or platform.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def GetProject(self, request, context):
-        """Returns the facts this service holds about a project. Service-only, or platform.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
     def SetDrawingsPermission(self, request, context):
         """Grants a user a permission level on a project's Drawings tool, replacing any previous
-        grant; level NONE removes it. The user id is not checked against the directory.
-        Caller: platform, or Drawings admin on the project.
+        grant; level NONE removes it. The user id is not checked against the directory. A
+        Drawings admin grants to users of any company, on that project only (R33).
+        Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -355,8 +304,10 @@ class DrawingServiceServicer:
 
     def GetDrawingsPermission(self, request, context):
         """Returns a user's Drawings level on a project: NONE when they hold no grant (never
-        NOT_FOUND for a missing grant). Caller: services (the connection service checks
-        initiators this way), platform, the user themself, or Drawings admin on the project.
+        NOT_FOUND for a missing grant). Anyone reads their own level (NONE on a project they
+        cannot see); another user's level needs Drawings admin, else NOT_FOUND or
+        PERMISSION_DENIED (DRAWINGS_ADMIN_REQUIRED).
+        Callers: platform; services (connection); Drawings admin on the project; the user themself.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -364,71 +315,77 @@ class DrawingServiceServicer:
 
     def ListDrawingsPermissions(self, request, context):
         """Lists Drawings grants (levels above NONE) of a project, or of a user across projects,
-        ordered by project id then user id. Caller: services and platform (any filter);
-        Drawings admin on the project (by project); the user themself (by user).
+        ordered by project id then user id. A person lists their own grants anywhere; with
+        project_id on a project whose Drawings tool they administer, anyone's; otherwise their
+        own grant there only. Another user's grants across projects: systems only.
         Errors: INVALID_ARGUMENT (FILTER_REQUIRED) when neither project_id nor user_id is set.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def CountProjectRevisions(self, request, context):
-        """Counts a project's drawing revisions, for the revision limit (R7). Service-only.
+        Callers: platform; services (connection); Drawings admin on the project; any user (their own
+        grants only).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CreateDrawingArea(self, request, context):
-        """Creates a drawing area. Caller: Drawings admin on the project.
-        Errors: ALREADY_EXISTS (AREA_NAME_TAKEN) when the project has an area of that name.
+        """Creates a drawing area.
+        Errors: ALREADY_EXISTS (AREA_NAME_TAKEN, metadata `name`) when another area of the
+        project has that name, compared casefolded; connected copies count. (A copy itself
+        keeps its upstream area's name even if a local area has it.)
+        Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetDrawingArea(self, request, context):
-        """Returns a drawing area. Caller: Drawings read_only on the project.
+        """Returns a drawing area.
+        Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListDrawingAreas(self, request, context):
-        """Lists a project's drawing areas, ordered by name. Caller: Drawings read_only on the
-        project.
+        """Lists a project's drawing areas, ordered by name.
+        Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UpdateDrawingArea(self, request, context):
-        """Changes a drawing area's name or description. Caller: Drawings admin on the project.
+        """Changes a drawing area's name or description.
         Errors: FAILED_PRECONDITION (CONNECTED_CONTENT_READ_ONLY) for a connected area;
-        ALREADY_EXISTS (AREA_NAME_TAKEN).
+        ALREADY_EXISTS (AREA_NAME_TAKEN, metadata `name`) when renaming to the name of another
+        area of the project, compared casefolded; ABORTED (ETAG_MISMATCH) when
+        drawing_area.etag is set and stale (AIP-154).
+        Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CreateDrawingSet(self, request, context):
-        """Creates a drawing set. Caller: Drawings admin on the project.
+        """Creates a drawing set.
+        Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListDrawingSets(self, request, context):
-        """Lists a project's drawing sets, newest set_date first. Caller: Drawings read_only on
-        the project.
+        """Lists a project's drawing sets, newest set_date first.
+        Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UpdateDrawingSet(self, request, context):
-        """Changes a drawing set's name or date. Caller: Drawings admin on the project.
-        Errors: FAILED_PRECONDITION (CONNECTED_CONTENT_READ_ONLY) for a connected set.
+        """Changes a drawing set's name or date.
+        Errors: FAILED_PRECONDITION (CONNECTED_CONTENT_READ_ONLY) for a connected set; ABORTED
+        (ETAG_MISMATCH) when drawing_set.etag is set and stale (AIP-154).
+        Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -436,58 +393,67 @@ class DrawingServiceServicer:
 
     def CreateDrawing(self, request, context):
         """Creates a drawing (the placeholder its revisions belong to) in an area, first step of
-        a direct upload (R28). Caller: Drawings standard on the project.
+        a direct upload (R28).
         Errors: ALREADY_EXISTS (DRAWING_NUMBER_TAKEN) when the area has a drawing with that
         number.
+        Callers: platform; services (connection); Drawings standard on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetDrawing(self, request, context):
-        """Returns a drawing. Caller: Drawings read_only on the project.
+        """Returns a drawing.
+        Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListDrawings(self, request, context):
-        """Lists the drawings of an area, ordered by number. Caller: Drawings read_only on the
-        project.
+        """Lists the drawings of an area, ordered by number.
+        Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UpdateDrawing(self, request, context):
-        """Changes a drawing's number, title or discipline. Caller: Drawings admin on the project.
+        """Changes a drawing's number, title or discipline.
         Errors: FAILED_PRECONDITION (CONNECTED_CONTENT_READ_ONLY) for a connected drawing;
-        ALREADY_EXISTS (DRAWING_NUMBER_TAKEN).
+        ALREADY_EXISTS (DRAWING_NUMBER_TAKEN); ABORTED (ETAG_MISMATCH) when drawing.etag is set
+        and stale (AIP-154).
+        Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetDrawingRevision(self, request, context):
-        """Returns a revision. Caller: Drawings read_only on the project for a published
-        revision; Drawings standard for an unpublished one (read_only users get NOT_FOUND).
+        """Returns a revision. An unpublished one needs Drawings standard (read_only users get
+        NOT_FOUND).
+        Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListDrawingRevisions(self, request, context):
-        """Lists a project's revisions, optionally of one area, set or drawing and in one status,
-        ordered by drawing number then oldest revision first. Caller: Drawings read_only on
-        the project; read_only users see published revisions only (R26).
+        """Lists a project's revisions, optionally of one area, set or drawing, in one status,
+        copied through one connection or copied from one upstream revision, ordered by
+        drawing number then oldest revision first. read_only users see published revisions
+        only (R26).
+        Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def UpdateDrawingRevision(self, request, context):
-        """Changes a revision's number, drawing date or received date. Caller: Drawings admin on
-        the project. Errors: FAILED_PRECONDITION (CONNECTED_CONTENT_READ_ONLY) for a copy.
+        """Changes a revision's number, drawing date or received date.
+        Errors: FAILED_PRECONDITION (CONNECTED_CONTENT_READ_ONLY) for a copy; ABORTED
+        (ETAG_MISMATCH) when revision.etag is set and stale (AIP-154).
+        Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -495,8 +461,9 @@ class DrawingServiceServicer:
 
     def ConfirmDrawingRevisions(self, request, context):
         """Marks unpublished revisions as reviewed: their metadata has been checked and they may
-        be published. Revisions already reviewed or published are left as they are. Caller:
-        Drawings admin on the project. Errors: INVALID_ARGUMENT (REVISION_NOT_IN_PROJECT).
+        be published. Revisions already reviewed or published are left as they are.
+        Errors: INVALID_ARGUMENT (REVISION_NOT_IN_PROJECT).
+        Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -507,9 +474,10 @@ class DrawingServiceServicer:
         revision of the set. Each drawing's newest published revision becomes CURRENT and its
         older ones OBSOLETE. Upstream, each publication enters the change feed and is copied
         to every active downstream (R15); downstream, publishing copies (all or a selection)
-        is how the downstream accepts them (R17). Caller: Drawings admin on the project.
+        is how the downstream accepts them (R17).
         Errors: FAILED_PRECONDITION with REVISION_NOT_REVIEWED or REVISION_WITHDRAWN (metadata
         `revision_id`); INVALID_ARGUMENT (REVISION_NOT_IN_SET).
+        Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -517,8 +485,9 @@ class DrawingServiceServicer:
 
     def SetCurrentDrawingRevision(self, request, context):
         """Makes a published revision its drawing's current one; the drawing's other published
-        revisions become OBSOLETE. Caller: Drawings admin on the project.
+        revisions become OBSOLETE.
         Errors: FAILED_PRECONDITION with REVISION_NOT_PUBLISHED or REVISION_WITHDRAWN.
+        Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -527,8 +496,9 @@ class DrawingServiceServicer:
     def WithdrawDrawingRevision(self, request, context):
         """Withdraws a published revision: it stays, marked withdrawn, and stops being current
         (the newest other published revision becomes current). Its copies downstream are
-        marked withdrawn too (R20). Caller: Drawings admin on the project.
+        marked withdrawn too (R20).
         Errors: FAILED_PRECONDITION with REVISION_NOT_PUBLISHED or CONNECTED_CONTENT_READ_ONLY.
+        Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -536,8 +506,9 @@ class DrawingServiceServicer:
 
     def DeleteDrawingRevision(self, request, context):
         """Deletes a revision with its markups and custom fields. Copies of a published one
-        stay downstream, marked withdrawn (R20). Caller: Drawings admin on the project.
+        stay downstream, marked withdrawn (R20).
         Errors: FAILED_PRECONDITION (CONNECTED_CONTENT_READ_ONLY) for a copy.
+        Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -548,10 +519,13 @@ class DrawingServiceServicer:
         service (R28, R29). Send `fields` as multipart form fields, then the file as the last
         field `file`; the storage service answers 204. It refuses a wrong signature, an
         expired policy, an oversized file or another content type. Safe to retry without a
-        request id: an unused upload simply expires. Caller: Drawings standard on the project.
-        Errors: INVALID_ARGUMENT (INVALID_FILE_NAME) for a name that does not end in ".pdf",
-        contains a slash, a backslash or one of < > : | ? *, is longer than 255 characters or
-        has white space just before or after the extension (R30).
+        request id: an unused upload simply expires.
+        Errors: INVALID_ARGUMENT for a `response_filename` against R30, with reason
+        FILE_NAME_EMPTY (empty, or nothing before ".pdf"), FILE_NAME_NOT_PDF (does not end in
+        ".pdf"), FILE_NAME_FORBIDDEN_CHARACTER (a slash, a backslash or one of < > : | ? *),
+        FILE_NAME_CONTROL_CHARACTER, FILE_NAME_TOO_LONG (more than 255 characters) or
+        FILE_NAME_SPACE_AROUND_EXTENSION (white space just before or after the extension).
+        Callers: platform; services (connection); Drawings standard on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -559,21 +533,27 @@ class DrawingServiceServicer:
 
     def CreateDrawingUpload(self, request, context):
         """Imports uploaded files as new unpublished revisions, ready for review (R28). Checks
-        the request at once, then processes the files in the background: poll GetDrawingUpload
-        until its status is READY_FOR_REVIEW or FAILED. Caller: Drawings standard on the
-        project. Errors: NOT_FOUND for the area, set, a drawing or an upload;
+        the request at once and answers the drawing upload IN_QUEUE, with no revision yet;
+        the drawing service processes its files in the background (queued in its database,
+        so a restart does not lose them). Poll GetDrawingUpload, every second or so, until
+        its status is READY_FOR_REVIEW or FAILED. Its uploads are taken at once: another
+        drawing upload of them is refused with UPLOAD_ALREADY_USED until this one FAILED.
+        Errors (nothing is queued): NOT_FOUND for the area, set, a drawing or an upload;
         INVALID_ARGUMENT with DRAWING_NOT_IN_AREA or TOO_MANY_IMPORTS (more than 100);
         FAILED_PRECONDITION with CONNECTED_CONTENT_READ_ONLY (a connected set, R17),
         UPLOAD_NOT_RECEIVED (the file was not POSTed), UPLOAD_EXPIRED or UPLOAD_ALREADY_USED
         (metadata `upload_uuid`).
+        Callers: platform; services (connection); Drawings standard on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetDrawingUpload(self, request, context):
-        """Returns a drawing upload and how far its processing has got. Caller: Drawings standard
-        on the project.
+        """Returns a drawing upload and how far its processing has got: IN_QUEUE, PROCESSING,
+        then READY_FOR_REVIEW (with revision_ids) or FAILED (with import_failures); the status
+        only moves forward.
+        Callers: platform; services (connection); Drawings standard on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -581,14 +561,15 @@ class DrawingServiceServicer:
 
     def CreateMarkup(self, request, context):
         """Adds a markup to a revision. Markups are never copied to other projects (R16).
-        Caller: Drawings standard on the project (and able to see the revision).
+        Callers: platform; services (connection); Drawings standard on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListMarkups(self, request, context):
-        """Lists a revision's markups, oldest first. Caller: anyone who may see the revision.
+        """Lists a revision's markups, oldest first.
+        Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -596,15 +577,16 @@ class DrawingServiceServicer:
 
     def SetCustomField(self, request, context):
         """Sets (or, with an empty value, removes) one custom field of a revision. Custom fields
-        are never copied to other projects (R16). Caller: Drawings admin on the project.
+        are never copied to other projects (R16).
+        Callers: platform; services (connection); Drawings admin on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListCustomFields(self, request, context):
-        """Lists a revision's custom fields, ordered by name. Caller: anyone who may see the
-        revision.
+        """Lists a revision's custom fields, ordered by name.
+        Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -613,7 +595,7 @@ class DrawingServiceServicer:
     def ListProjectChanges(self, request, context):
         """Lists a project's change feed after a sequence, in ascending sequence order: what a
         downstream may receive (R15, R16). Unpublished revisions never appear in it.
-        Service-only: called by the connection service.
+        Callers: platform; services (connection).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -623,20 +605,8 @@ class DrawingServiceServicer:
         """Streams a project's change feed: every change after `after_sequence`, backlog first,
         then each new change as it is recorded. The stream does not end by itself; when it
         breaks (UNAVAILABLE, for example when the server shuts down), resume with the last
-        sequence received. Service-only: called by the connection service.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def WatchFeedHeads(self, request, context):
-        """Streams the newest feed sequence of each named project: one message per known project
-        at once, then one whenever its feed advances (several changes may fold into one
-        message). One stream follows many feeds: the connection service's sync uses it to
-        wake the follower of an upstream with news, holding one stream per process instead of
-        one per upstream. Unknown projects are skipped. The stream does not end by itself.
-        Service-only: called by the connection service.
-        Errors: INVALID_ARGUMENT (TOO_MANY_PROJECTS) beyond 1,000 projects.
+        sequence received.
+        Callers: platform; services (connection).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -644,7 +614,8 @@ class DrawingServiceServicer:
 
     def GetRevisionDownload(self, request, context):
         """Returns a signed, expiring URL from which a revision's file can be fetched with a
-        plain HTTP GET. Caller: anyone who may see the revision.
+        plain HTTP GET.
+        Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -652,69 +623,8 @@ class DrawingServiceServicer:
 
     def DownloadRevisionFile(self, request, context):
         """Streams a revision's file in chunks of at most 1 MiB, for clients that cannot reach
-        the storage service. Caller: anyone who may see the revision.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def CopyPublishedRevisions(self, request, context):
-        """Copies every revision published in the upstream project into the downstream project
-        (the initial copy, R14): each copy arrives unpublished and unreviewed, in connected
-        areas, sets and drawings that mirror the upstream's (created as needed), and shares
-        the upstream file's bytes (R18). The copy and the connection's cursor (the feed
-        position its copies contain) commit together, all or nothing: a repeat copies nothing
-        again and answers the cursor's position, which ApplyProjectChanges may have moved on
-        (R19). Service-only: called by the connection service.
-        Errors: FAILED_PRECONDITION with CONNECTION_DISCONNECTED or PROJECT_INACTIVE;
-        INVALID_ARGUMENT with CONNECTION_PROJECTS_MISMATCH (the connection copies between
-        other projects).
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def ApplyProjectChanges(self, request, context):
-        """Applies upstream changes from the feed to the downstream copies of a connection,
-        exactly once (R15, R19, R20): changes at or below the sequence already applied for
-        this connection are skipped, and the rest must continue it without a gap. All the
-        changes and the connection's cursor commit together. Idempotent, so it takes no
-        request id. Service-only: called by the connection service.
-        Errors: INVALID_ARGUMENT with CHANGES_OUT_OF_ORDER (sequences must ascend),
-        TOO_MANY_CHANGES (more than 500), CHANGE_KIND_UNKNOWN, CHANGE_INCOMPLETE (a snapshot
-        its kind carries is missing) or CONNECTION_PROJECTS_MISMATCH (the connection copies
-        between other projects); FAILED_PRECONDITION with INITIAL_COPY_REQUIRED (no
-        CopyPublishedRevisions committed for the connection yet), CHANGES_NOT_CONTIGUOUS (the
-        first change to apply is not the one after applied_through_sequence, which the error's
-        metadata carries: nothing was applied), CONNECTION_DISCONNECTED, or PROJECT_INACTIVE
-        (sync pauses, R21).
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def ApplyProjectChangesToConnections(self, request, context):
-        """Applies one batch of upstream changes to several connections of that upstream in one
-        transaction: each exactly as ApplyProjectChanges would, from its own cursor, so one
-        upstream publication reaches every downstream in one call and one commit (fan-out).
-        A connection that cannot take the batch (disconnected, inactive, not contiguous…) gets
-        its refusal in its result, and nothing of the batch is applied to it; the others are
-        applied. Service-only: called by the connection service.
-        Errors (for the whole call): INVALID_ARGUMENT with TOO_MANY_CHANGES,
-        CHANGES_OUT_OF_ORDER, CHANGE_KIND_UNKNOWN, CHANGE_INCOMPLETE, TOO_MANY_CONNECTIONS
-        (more than 100), DUPLICATE_CONNECTION or MISSING_FIELD.
-        """
-        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
-        context.set_details('Method not implemented!')
-        raise NotImplementedError('Method not implemented!')
-
-    def MarkConnectionDisconnected(self, request, context):
-        """Records that a connection was disconnected (R4): its connected sets in the downstream
-        project show DISCONNECTED and stay read-only, and nothing more is copied or applied
-        for it, even a copy that was never made. Copies stay. Idempotent. Service-only: called
-        by the connection service.
-        Errors: INVALID_ARGUMENT with CONNECTION_PROJECTS_MISMATCH (the connection copies into
-        another project); NOT_FOUND with PROJECT_NOT_FOUND.
+        the storage service.
+        Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -723,16 +633,6 @@ class DrawingServiceServicer:
 
 def add_DrawingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
-            'RegisterProject': grpc.unary_unary_rpc_method_handler(
-                    servicer.RegisterProject,
-                    request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.DrawingServiceRegisterProjectRequest.FromString,
-                    response_serializer=connectability_dot_v1_dot_drawing__service__pb2.DrawingServiceRegisterProjectResponse.SerializeToString,
-            ),
-            'GetProject': grpc.unary_unary_rpc_method_handler(
-                    servicer.GetProject,
-                    request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.DrawingServiceGetProjectRequest.FromString,
-                    response_serializer=connectability_dot_v1_dot_drawing__service__pb2.DrawingServiceGetProjectResponse.SerializeToString,
-            ),
             'SetDrawingsPermission': grpc.unary_unary_rpc_method_handler(
                     servicer.SetDrawingsPermission,
                     request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.SetDrawingsPermissionRequest.FromString,
@@ -747,11 +647,6 @@ def add_DrawingServiceServicer_to_server(servicer, server):
                     servicer.ListDrawingsPermissions,
                     request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.ListDrawingsPermissionsRequest.FromString,
                     response_serializer=connectability_dot_v1_dot_drawing__service__pb2.ListDrawingsPermissionsResponse.SerializeToString,
-            ),
-            'CountProjectRevisions': grpc.unary_unary_rpc_method_handler(
-                    servicer.CountProjectRevisions,
-                    request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.CountProjectRevisionsRequest.FromString,
-                    response_serializer=connectability_dot_v1_dot_drawing__service__pb2.CountProjectRevisionsResponse.SerializeToString,
             ),
             'CreateDrawingArea': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateDrawingArea,
@@ -893,11 +788,6 @@ def add_DrawingServiceServicer_to_server(servicer, server):
                     request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.WatchProjectChangesRequest.FromString,
                     response_serializer=connectability_dot_v1_dot_drawing__service__pb2.WatchProjectChangesResponse.SerializeToString,
             ),
-            'WatchFeedHeads': grpc.unary_stream_rpc_method_handler(
-                    servicer.WatchFeedHeads,
-                    request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.WatchFeedHeadsRequest.FromString,
-                    response_serializer=connectability_dot_v1_dot_drawing__service__pb2.WatchFeedHeadsResponse.SerializeToString,
-            ),
             'GetRevisionDownload': grpc.unary_unary_rpc_method_handler(
                     servicer.GetRevisionDownload,
                     request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.GetRevisionDownloadRequest.FromString,
@@ -907,26 +797,6 @@ def add_DrawingServiceServicer_to_server(servicer, server):
                     servicer.DownloadRevisionFile,
                     request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.DownloadRevisionFileRequest.FromString,
                     response_serializer=connectability_dot_v1_dot_drawing__service__pb2.DownloadRevisionFileResponse.SerializeToString,
-            ),
-            'CopyPublishedRevisions': grpc.unary_unary_rpc_method_handler(
-                    servicer.CopyPublishedRevisions,
-                    request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.CopyPublishedRevisionsRequest.FromString,
-                    response_serializer=connectability_dot_v1_dot_drawing__service__pb2.CopyPublishedRevisionsResponse.SerializeToString,
-            ),
-            'ApplyProjectChanges': grpc.unary_unary_rpc_method_handler(
-                    servicer.ApplyProjectChanges,
-                    request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesRequest.FromString,
-                    response_serializer=connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesResponse.SerializeToString,
-            ),
-            'ApplyProjectChangesToConnections': grpc.unary_unary_rpc_method_handler(
-                    servicer.ApplyProjectChangesToConnections,
-                    request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesToConnectionsRequest.FromString,
-                    response_serializer=connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesToConnectionsResponse.SerializeToString,
-            ),
-            'MarkConnectionDisconnected': grpc.unary_unary_rpc_method_handler(
-                    servicer.MarkConnectionDisconnected,
-                    request_deserializer=connectability_dot_v1_dot_drawing__service__pb2.MarkConnectionDisconnectedRequest.FromString,
-                    response_serializer=connectability_dot_v1_dot_drawing__service__pb2.MarkConnectionDisconnectedResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -940,14 +810,15 @@ class DrawingService:
     """DrawingService holds the Drawings tool of every project: drawing areas, drawing sets,
     drawings and their revisions, with files, markups and custom fields, and the Drawings
     permissions. Each project's published changes form a feed that the connection service
-    reads and applies, through this service, to the downstream projects (R14–R21).
+    reads and applies to the downstream projects (R14–R21) through DrawingInternalService
+    (package connectability.internal.v1), which only our own services may call.
 
     Conventions (as described in full on ConnectionService):
     - Authentication: every call carries the metadata `authorization: Bearer <JWT>`; without
     a valid token it answers UNAUTHENTICATED.
     - Errors: a google.rpc.Status whose details hold a google.rpc.ErrorInfo with domain
-    "connectability" and a stable UPPER_SNAKE `reason`; branch on code and reason, not on
-    the message. Something the caller may not see answers NOT_FOUND, exactly as if it did
+    "connectability" and a stable `reason`, the name of an ErrorReason value
+    (error_reason.proto); branch on code and reason, not on the message. Something the caller may not see answers NOT_FOUND, exactly as if it did
     not exist (R27); PERMISSION_DENIED means it is visible but the caller lacks the level
     the RPC names. Client applications calling into a company that forbids them get
     PERMISSION_DENIED, reason OUTSIDE_APPLICATIONS_FORBIDDEN (R31). Changes to an inactive
@@ -959,7 +830,8 @@ class DrawingService:
     - Paging (AIP-158): `page_size` 0 means 50, values above 500 mean 500, negative answers
     INVALID_ARGUMENT, reason INVALID_PAGE_SIZE; `next_page_token` is empty on the last page.
     - Limits: fields carry buf.validate rules, checked once the caller is authenticated (see
-    ConnectionService, "Limits"); every id field holds at most 128 characters.
+    connectability.v1.ConnectionService, "Limits"); every id field holds at most 128
+    characters.
     - Updates (AIP-134): the resource with its `id`, and an `update_mask` naming the fields
     to change (INVALID_ARGUMENT, reason INVALID_UPDATE_MASK, for an empty mask or a field
     that cannot be changed).
@@ -969,8 +841,8 @@ class DrawingService:
     Callers. Users and client applications act through their Drawings permission level on
     the project (R26): read_only sees published revisions; standard also uploads and adds
     markups; admin also reviews, publishes, edits metadata and manages areas and sets. Each
-    RPC names the level it needs. "Service-only" RPCs answer PERMISSION_DENIED to anyone but
-    our own services (and, where said, the platform identity).
+    RPC's comment ends with one "Caller:"/"Callers:" sentence, as on ConnectionService; an
+    RPC without a Drawings level in it answers PERMISSION_DENIED to users and integrators.
 
     Connected content (R17). A downstream project's copies live in connected areas and
     sets that mirror the upstream's; their synced metadata (area, set and drawing fields,
@@ -980,60 +852,6 @@ class DrawingService:
     copies, choose its current revisions, add markups and custom fields, and keep its own
     drawings beside them.
     """
-
-    @staticmethod
-    def RegisterProject(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/connectability.v1.DrawingService/RegisterProject',
-            connectability_dot_v1_dot_drawing__service__pb2.DrawingServiceRegisterProjectRequest.SerializeToString,
-            connectability_dot_v1_dot_drawing__service__pb2.DrawingServiceRegisterProjectResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def GetProject(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/connectability.v1.DrawingService/GetProject',
-            connectability_dot_v1_dot_drawing__service__pb2.DrawingServiceGetProjectRequest.SerializeToString,
-            connectability_dot_v1_dot_drawing__service__pb2.DrawingServiceGetProjectResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
 
     @staticmethod
     def SetDrawingsPermission(request,
@@ -1106,33 +924,6 @@ class DrawingService:
             '/connectability.v1.DrawingService/ListDrawingsPermissions',
             connectability_dot_v1_dot_drawing__service__pb2.ListDrawingsPermissionsRequest.SerializeToString,
             connectability_dot_v1_dot_drawing__service__pb2.ListDrawingsPermissionsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def CountProjectRevisions(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/connectability.v1.DrawingService/CountProjectRevisions',
-            connectability_dot_v1_dot_drawing__service__pb2.CountProjectRevisionsRequest.SerializeToString,
-            connectability_dot_v1_dot_drawing__service__pb2.CountProjectRevisionsResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1900,33 +1691,6 @@ class DrawingService:
             _registered_method=True)
 
     @staticmethod
-    def WatchFeedHeads(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_stream(
-            request,
-            target,
-            '/connectability.v1.DrawingService/WatchFeedHeads',
-            connectability_dot_v1_dot_drawing__service__pb2.WatchFeedHeadsRequest.SerializeToString,
-            connectability_dot_v1_dot_drawing__service__pb2.WatchFeedHeadsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
     def GetRevisionDownload(request,
             target,
             options=(),
@@ -1970,114 +1734,6 @@ class DrawingService:
             '/connectability.v1.DrawingService/DownloadRevisionFile',
             connectability_dot_v1_dot_drawing__service__pb2.DownloadRevisionFileRequest.SerializeToString,
             connectability_dot_v1_dot_drawing__service__pb2.DownloadRevisionFileResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def CopyPublishedRevisions(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/connectability.v1.DrawingService/CopyPublishedRevisions',
-            connectability_dot_v1_dot_drawing__service__pb2.CopyPublishedRevisionsRequest.SerializeToString,
-            connectability_dot_v1_dot_drawing__service__pb2.CopyPublishedRevisionsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ApplyProjectChanges(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/connectability.v1.DrawingService/ApplyProjectChanges',
-            connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesRequest.SerializeToString,
-            connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def ApplyProjectChangesToConnections(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/connectability.v1.DrawingService/ApplyProjectChangesToConnections',
-            connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesToConnectionsRequest.SerializeToString,
-            connectability_dot_v1_dot_drawing__service__pb2.ApplyProjectChangesToConnectionsResponse.FromString,
-            options,
-            channel_credentials,
-            insecure,
-            call_credentials,
-            compression,
-            wait_for_ready,
-            timeout,
-            metadata,
-            _registered_method=True)
-
-    @staticmethod
-    def MarkConnectionDisconnected(request,
-            target,
-            options=(),
-            channel_credentials=None,
-            call_credentials=None,
-            insecure=False,
-            compression=None,
-            wait_for_ready=None,
-            timeout=None,
-            metadata=None):
-        return grpc.experimental.unary_unary(
-            request,
-            target,
-            '/connectability.v1.DrawingService/MarkConnectionDisconnected',
-            connectability_dot_v1_dot_drawing__service__pb2.MarkConnectionDisconnectedRequest.SerializeToString,
-            connectability_dot_v1_dot_drawing__service__pb2.MarkConnectionDisconnectedResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -6,20 +6,26 @@ import os
 import socket
 import uuid
 
+from connectability.internal.v1 import (
+    drawing_internal_service_pb2,
+    drawing_internal_service_pb2_grpc,
+    notification_internal_service_pb2,
+    notification_internal_service_pb2_grpc,
+)
 from connectability.v1 import (
     connection_service_pb2,
     connection_service_pb2_grpc,
     drawing_service_pb2,
     drawing_service_pb2_grpc,
-    notification_service_pb2,
-    notification_service_pb2_grpc,
 )
 from services.connection.connection_rules import ConnectionRuleSettings
 from services.connection.directory import Directory
 from services.connection.drawing_facts import DrawingFacts
+from services.connection.integrator_clients import IntegratorClientLimits
 from services.connection.integrator_rpcs import IntegratorTokens
 from services.connection.migrations import MIGRATIONS_DIR
 from services.connection.models import IdempotentRequest
+from services.connection.notification_deliveries import NotificationDeliveries
 from services.connection.notification_lists import NotificationLists
 from services.connection.notification_outbox import NotificationOutbox
 from services.connection.project_facts_publisher import ProjectFactsPublisher
@@ -41,8 +47,11 @@ from shared.tokens import TokenIssuer
 SERVICE_NAME = "connection"
 GRPC_SERVICE = connection_service_pb2.DESCRIPTOR.services_by_name["ConnectionService"].full_name
 DRAWING_SERVICE = drawing_service_pb2.DESCRIPTOR.services_by_name["DrawingService"].full_name
-NOTIFICATION_SERVICE = notification_service_pb2.DESCRIPTOR.services_by_name[
-    "NotificationService"
+DRAWING_INTERNAL_SERVICE = drawing_internal_service_pb2.DESCRIPTOR.services_by_name[
+    "DrawingInternalService"
+].full_name
+NOTIFICATION_SERVICE = notification_internal_service_pb2.DESCRIPTOR.services_by_name[
+    "NotificationInternalService"
 ].full_name
 
 
@@ -62,7 +71,7 @@ def build_definition(settings: Settings) -> ServiceDefinition:
     outgoing_tls = channel_credentials(settings)
     drawing_channel = open_channel(
         settings.address_of("drawing"),
-        [DRAWING_SERVICE],
+        [DRAWING_SERVICE, DRAWING_INTERNAL_SERVICE],
         tokens.token,
         settings.outgoing_deadline_seconds,
         settings.max_message_bytes,
@@ -77,29 +86,36 @@ def build_definition(settings: Settings) -> ServiceDefinition:
         outgoing_tls,
     )
     drawing = drawing_service_pb2_grpc.DrawingServiceStub(drawing_channel)
-    notification = notification_service_pb2_grpc.NotificationServiceStub(notification_channel)
+    drawing_internal = drawing_internal_service_pb2_grpc.DrawingInternalServiceStub(drawing_channel)
+    notification = notification_internal_service_pb2_grpc.NotificationInternalServiceStub(
+        notification_channel
+    )
     facts = ProjectFactsPublisher(
         sessions,
         {
-            "drawing": lambda project: drawing.RegisterProject(
-                drawing_service_pb2.DrawingServiceRegisterProjectRequest(project=project)
+            "drawing": lambda project: drawing_internal.RegisterProject(
+                drawing_internal_service_pb2.DrawingInternalServiceRegisterProjectRequest(
+                    project=project
+                )
             ),
             "notification": lambda project: notification.RegisterProject(
-                notification_service_pb2.NotificationServiceRegisterProjectRequest(project=project)
+                notification_internal_service_pb2.NotificationInternalServiceRegisterProjectRequest(
+                    project=project
+                )
             ),
         },
     )
     notices = NotificationOutbox(
         sessions,
         lambda event, key: notification.Notify(
-            notification_service_pb2.NotifyRequest(event=event, idempotency_key=key)
+            notification_internal_service_pb2.NotifyRequest(event=event, idempotency_key=key)
         ),
     )
     # The sync engine's own channel: its initial copy is one long bulk call, beyond the
     # default deadline of ordinary calls.
     sync_channel = open_channel(
         settings.address_of("drawing"),
-        [DRAWING_SERVICE],
+        [DRAWING_SERVICE, DRAWING_INTERNAL_SERVICE],
         tokens.token,
         settings.initial_copy_deadline_seconds,
         settings.max_message_bytes,
@@ -111,6 +127,7 @@ def build_definition(settings: Settings) -> ServiceDefinition:
         SyncProgress(sessions, notices),
         DrawingSyncCalls(
             drawing_service_pb2_grpc.DrawingServiceStub(sync_channel),
+            drawing_internal_service_pb2_grpc.DrawingInternalServiceStub(sync_channel),
             call_seconds=settings.outgoing_deadline_seconds,
             copy_seconds=settings.initial_copy_deadline_seconds,
         ),
@@ -122,7 +139,7 @@ def build_definition(settings: Settings) -> ServiceDefinition:
         Directory(sessions),
         IdempotentCalls(sessions, IdempotentRequest),
         facts,
-        DrawingFacts(drawing),
+        DrawingFacts(drawing, drawing_internal),
         NotificationLists(notification),
         notices,
         ConnectionRuleSettings(settings.revision_limit, settings.same_company_connections_allowed),
@@ -132,6 +149,11 @@ def build_definition(settings: Settings) -> ServiceDefinition:
             TokenIssuer(settings.signing_key_source, settings.jwt_audience, settings.jwt_issuer),
             settings.integrator_token_ttl_seconds,
         ),
+        IntegratorClientLimits(
+            settings.integrator_default_rate_limit_per_hour,
+            settings.integrator_clients_per_company,
+        ),
+        NotificationDeliveries(notification),
     )
     facts.start()
     notices.start()

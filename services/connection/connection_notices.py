@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from connectability.v1 import notification_service_pb2 as notification_pb
+from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
 from services.connection.models import Company, Connection, Project, User
 
 # state reached → (event kind, which sides' lists are told)

@@ -1,12 +1,14 @@
 """ConnectionService RPCs of the connection lifecycle (R1–R13): request (or preview),
 approve, reject, withdraw, disconnect; get, list and the audit trail.
 
-Who may: the downstream's Connection Manager admin requests and withdraws (and needs
-Drawings read_only on both projects); the upstream's admin approves and rejects; either
-side's admin disconnects; read_only and up on either side reads. Someone who may not see
-a connection or an upstream project gets NOT_FOUND, exactly as if it did not exist (R13,
-R27). A client application (integrator) acts with its user's levels, and only through
-projects whose company allows outside applications (R31, OUTSIDE_APPLICATIONS_FORBIDDEN).
+Who may (the rows are in access_policy.CALLERS): the downstream's Connection Manager
+admin requests and withdraws (and needs Drawings read_only on both projects); the
+upstream's admin approves and rejects; either side's admin disconnects; read_only and up
+on either side reads, and so does a company admin of either side's company without a
+grant (R33). Someone who may not see a connection or an upstream project gets NOT_FOUND,
+exactly as if it did not exist (R13, R27). A client application (integrator) acts with
+its user's levels, and only through projects whose company allows outside applications
+(R31, OUTSIDE_APPLICATIONS_FORBIDDEN).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.v1 import connection_service_pb2 as pb
-from services.connection import connections
+from services.connection import access_policy, connections
 from services.connection.connection_notices import notices_for
 from services.connection.connection_rules import Verdict, evaluate, first_refusal
 from services.connection.directory import Directory
@@ -25,9 +27,16 @@ from services.connection.drawing_facts import DrawingFacts
 from services.connection.models import Company, Connection, ConnectionEvent, Project
 from services.connection.notification_outbox import NotificationOutbox
 from services.connection.sync.engine import SyncEngine
-from shared.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from shared.errors import (
+    ErrorReason,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    reason_name,
+)
 from shared.idempotent_calls import IdempotentCalls
-from shared.identity import Principal, PrincipalKind, current_principal
+from shared.identity import Principal, PrincipalKind
 from shared.paging import fetch_page
 from shared.request_checks import required_id
 from shared.timestamps import timestamp_of
@@ -75,24 +84,19 @@ def _event_message(event: ConnectionEvent) -> pb.ConnectionEvent:
 
 def _verdict_messages(verdicts: list[Verdict]) -> list[pb.RuleVerdict]:
     return [
-        pb.RuleVerdict(rule=v.rule, reason=v.reason, passed=v.passed, message=v.message)
+        pb.RuleVerdict(
+            rule=v.rule, reason=reason_name(v.reason), passed=v.passed, message=v.message
+        )
         for v in verdicts
     ]
 
 
 def _connection_hidden(connection_id: str) -> NotFound:
-    return NotFound("CONNECTION_NOT_FOUND", f"No connection {connection_id!r} was found.")
+    return NotFound(ErrorReason.CONNECTION_NOT_FOUND, f"No connection {connection_id!r} was found.")
 
 
 def _project_hidden(project_id: str) -> NotFound:
-    return NotFound("PROJECT_NOT_FOUND", f"No project {project_id!r} was found.")
-
-
-def _require_person(caller: Principal) -> None:
-    if not caller.user_id:
-        raise PermissionDenied(
-            "PERSON_REQUIRED", "Connections are requested and decided by people, not systems."
-        )
+    return NotFound(ErrorReason.PROJECT_NOT_FOUND, f"No project {project_id!r} was found.")
 
 
 class ConnectionRpcs:
@@ -128,6 +132,13 @@ class ConnectionRpcs:
             raise _connection_hidden(connection_id)
         sides = (connection.upstream_project_id, connection.downstream_project_id)
         seen = [side for side in sides if self._held_level(caller, side) != "none"]
+        if not seen:  # R33: a company admin sees their company's connections without a grant
+            companies = (connection.upstream_company_id, connection.downstream_company_id)
+            seen = [
+                side
+                for side, company_id in zip(sides, companies, strict=True)
+                if self._access.is_company_admin(caller, company_id)
+            ]
         if not seen:
             raise _connection_hidden(connection_id)
         # Visible through a side that lets the caller in is enough (R31 is per project).
@@ -135,11 +146,19 @@ class ConnectionRpcs:
             self._access.require_outside_applications_allowed(caller, seen[0])
         return connection
 
+    def _require_company_admin_of(self, caller: Principal, project_id: str) -> None:
+        """R33: a company admin reads their company's projects' connections without a grant;
+        anyone else without a level learns nothing (R27)."""
+        with self._sessions() as session:
+            project = session.get(Project, project_id)
+        if project is None or not self._access.is_company_admin(caller, project.company_id):
+            raise _project_hidden(project_id)
+        self._access.require_outside_applications_allowed(caller, project_id)
+
     def _require_admin(self, caller: Principal, project_id: str, side: str) -> None:
-        _require_person(caller)
         if self._cm_level(caller, project_id) != "admin":
             raise PermissionDenied(
-                "CONNECTION_MANAGER_ADMIN_REQUIRED",
+                ErrorReason.CONNECTION_MANAGER_ADMIN_REQUIRED,
                 f"This needs the Connection Manager admin level on the {side} project.",
             )
 
@@ -148,12 +167,9 @@ class ConnectionRpcs:
     def RequestConnection(
         self, request: pb.RequestConnectionRequest, context: grpc.ServicerContext
     ) -> pb.RequestConnectionResponse:
-        caller = current_principal()
-        _require_person(caller)
+        caller = access_policy.admit("RequestConnection")
         down_id = required_id(request.downstream_project_id, "downstream_project_id")
         up_id = required_id(request.upstream_project_id, "upstream_project_id")
-        if down_id == up_id:
-            raise InvalidArgument("SAME_PROJECT", "A project cannot connect to itself (R8).")
         self._require_upstream_visible(caller, up_id)
         self._require_downstream_initiator(caller, down_id)
         counts = {pid: self._drawing_facts.revision_count(pid) for pid in (down_id, up_id)}
@@ -215,7 +231,7 @@ class ConnectionRpcs:
         self._require_admin(caller, down_id, "downstream")
         if self._drawing_facts.drawings_level(down_id, caller.user_id) == "none":
             raise PermissionDenied(
-                "DRAWINGS_READ_ONLY_REQUIRED",
+                ErrorReason.DRAWINGS_READ_ONLY_REQUIRED,
                 "Connecting needs the Drawings read-only level on both projects.",
             )
 
@@ -231,15 +247,14 @@ class ConnectionRpcs:
         side: str,
         reason: str = "",
     ) -> object:
-        caller = current_principal()
+        caller = access_policy.admit(method)
         known = self._visible_connection(caller, connection_id)
         if side == "either":
-            _require_person(caller)
             sides = (known.upstream_project_id, known.downstream_project_id)
             admin_of = [side for side in sides if self._held_level(caller, side) == "admin"]
             if not admin_of:
                 raise PermissionDenied(
-                    "CONNECTION_MANAGER_ADMIN_REQUIRED",
+                    ErrorReason.CONNECTION_MANAGER_ADMIN_REQUIRED,
                     "This needs the Connection Manager admin level on either project.",
                 )
             if all(self._access.outside_application_refused(caller, side) for side in admin_of):
@@ -330,7 +345,9 @@ class ConnectionRpcs:
     ) -> pb.DisconnectConnectionResponse:
         reason = _bounded_reason(request.reason)
         if not reason.strip():
-            raise InvalidArgument("REASON_REQUIRED", "Say why the projects are disconnected (R4).")
+            raise InvalidArgument(
+                ErrorReason.REASON_REQUIRED, "Say why the projects are disconnected (R4)."
+            )
         return self._decide(  # type: ignore[return-value]
             request,
             "DisconnectConnection",
@@ -346,16 +363,18 @@ class ConnectionRpcs:
     def GetConnection(
         self, request: pb.GetConnectionRequest, context: grpc.ServicerContext
     ) -> pb.GetConnectionResponse:
-        connection = self._visible_connection(current_principal(), request.connection_id)
+        connection = self._visible_connection(
+            access_policy.admit("GetConnection"), request.connection_id
+        )
         return pb.GetConnectionResponse(connection=connection_message(connection))
 
     def ListConnections(
         self, request: pb.ListConnectionsRequest, context: grpc.ServicerContext
     ) -> pb.ListConnectionsResponse:
-        caller = current_principal()
+        caller = access_policy.admit("ListConnections")
         project_id = required_id(request.project_id, "project_id")
         if self._cm_level(caller, project_id) == "none":
-            raise _project_hidden(project_id)
+            self._require_company_admin_of(caller, project_id)
         role = _ROLES.get(request.role, "both")
         with self._sessions() as session:
             found, token = fetch_page(
@@ -373,7 +392,9 @@ class ConnectionRpcs:
     def ListConnectionEvents(
         self, request: pb.ListConnectionEventsRequest, context: grpc.ServicerContext
     ) -> pb.ListConnectionEventsResponse:
-        connection = self._visible_connection(current_principal(), request.connection_id)
+        connection = self._visible_connection(
+            access_policy.admit("ListConnectionEvents"), request.connection_id
+        )
         with self._sessions() as session:
             events, token = fetch_page(
                 session,
@@ -390,7 +411,9 @@ class ConnectionRpcs:
 
 def _bounded_reason(reason: str) -> str:
     if len(reason) > MAX_REASON_LENGTH:
-        raise InvalidArgument("FIELD_TOO_LONG", f"reason is longer than {MAX_REASON_LENGTH}.")
+        raise InvalidArgument(
+            ErrorReason.FIELD_TOO_LONG, f"reason is longer than {MAX_REASON_LENGTH}."
+        )
     return reason
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shared.errors import ErrorReason, ErrorReasonValue
+
 
 @dataclass(frozen=True)
 class ConnectionRuleSettings:
@@ -46,7 +48,7 @@ class RuleFacts:
 @dataclass(frozen=True)
 class Verdict:
     rule: str
-    reason: str
+    reason: ErrorReasonValue
     passed: bool
     message: str
 
@@ -63,10 +65,11 @@ def evaluate(facts: RuleFacts) -> list[Verdict]:
         if project.revision_count > facts.revision_limit
     ]
     same_company = down.company_id == up.company_id
+    same_project = down.project_id == up.project_id
     return [
         Verdict(
             "R6",
-            "PROJECT_INACTIVE",
+            ErrorReason.PROJECT_INACTIVE,
             not inactive,
             "Both projects are active."
             if not inactive
@@ -74,7 +77,7 @@ def evaluate(facts: RuleFacts) -> list[Verdict]:
         ),
         Verdict(
             "R7",
-            "REVISION_LIMIT_EXCEEDED",
+            ErrorReason.REVISION_LIMIT_EXCEEDED,
             not over_limit,
             f"Both projects hold at most {facts.revision_limit:,} drawing revisions."
             if not over_limit
@@ -83,7 +86,15 @@ def evaluate(facts: RuleFacts) -> list[Verdict]:
         ),
         Verdict(
             "R8",
-            "SAME_COMPANY_NOT_ALLOWED",
+            ErrorReason.SAME_PROJECT,
+            not same_project,
+            "The two projects differ."
+            if not same_project
+            else "A project cannot connect to itself; name another upstream project.",
+        ),
+        Verdict(
+            "R8",
+            ErrorReason.SAME_COMPANY_NOT_ALLOWED,
             facts.same_company_allowed or not same_company,
             "Projects of the same company may connect."
             if facts.same_company_allowed or not same_company
@@ -91,7 +102,7 @@ def evaluate(facts: RuleFacts) -> list[Verdict]:
         ),
         Verdict(
             "R9",
-            "DOWNSTREAM_ALREADY_CONNECTED",
+            ErrorReason.DOWNSTREAM_ALREADY_CONNECTED,
             not facts.downstream_has_upstream,
             "The downstream project has no other upstream."
             if not facts.downstream_has_upstream
@@ -99,13 +110,13 @@ def evaluate(facts: RuleFacts) -> list[Verdict]:
         ),
         Verdict(
             "R10",
-            "CHAINED_CONNECTION",
+            ErrorReason.CHAINED_CONNECTION,
             not (facts.downstream_serves_downstreams or facts.upstream_has_upstream),
             _chain_message(facts),
         ),
         Verdict(
             "R11",
-            "FILE_STORAGE_LOCATION_MISMATCH",
+            ErrorReason.FILE_STORAGE_LOCATION_MISMATCH,
             down.file_storage_location == up.file_storage_location,
             "Both companies store files in the same location."
             if down.file_storage_location == up.file_storage_location
@@ -113,7 +124,7 @@ def evaluate(facts: RuleFacts) -> list[Verdict]:
         ),
         Verdict(
             "R11",
-            "GOVCLOUD_NOT_SUPPORTED",
+            ErrorReason.GOVCLOUD_NOT_SUPPORTED,
             not (down.govcloud or up.govcloud),
             "Neither company is a GovCloud account."
             if not (down.govcloud or up.govcloud)
@@ -121,7 +132,7 @@ def evaluate(facts: RuleFacts) -> list[Verdict]:
         ),
         Verdict(
             "R12",
-            "DOWNSTREAM_PREVIOUSLY_DISCONNECTED",
+            ErrorReason.DOWNSTREAM_PREVIOUSLY_DISCONNECTED,
             not facts.downstream_ever_disconnected,
             "The downstream project was never disconnected."
             if not facts.downstream_ever_disconnected

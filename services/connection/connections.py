@@ -9,6 +9,7 @@ then decide one after the other, and exactly one outcome wins (R9, R10).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session
@@ -17,16 +18,18 @@ from services.connection.connection_rules import ProjectSide, RuleFacts
 from services.connection.models import Company, Connection, ConnectionEvent, Project
 from services.connection.sync.records import start_sync
 from shared.db import RecordNotFound, new_id, utcnow
-from shared.errors import FailedPrecondition
+from shared.errors import ErrorReason, ErrorReasonValue, FailedPrecondition
 
 LIVE_STATES = ("pending", "active")
+# The state_reason of a connection the upstream company's preference approved (R2, R5).
+AUTO_APPROVE_REASON = "auto_approve"
 # Which transitions exist, and the reason code refusing them from any other state.
-TRANSITIONS: dict[str, tuple[str, str, str]] = {
+TRANSITIONS: dict[str, tuple[str, str, ErrorReasonValue]] = {
     # verb: (from state, to state, refusal reason)
-    "approve": ("pending", "active", "CONNECTION_NOT_PENDING"),
-    "reject": ("pending", "rejected", "CONNECTION_NOT_PENDING"),
-    "withdraw": ("pending", "withdrawn", "CONNECTION_NOT_PENDING"),
-    "disconnect": ("active", "disconnected", "CONNECTION_NOT_ACTIVE"),
+    "approve": ("pending", "active", ErrorReason.CONNECTION_NOT_PENDING),
+    "reject": ("pending", "rejected", ErrorReason.CONNECTION_NOT_PENDING),
+    "withdraw": ("pending", "withdrawn", ErrorReason.CONNECTION_NOT_PENDING),
+    "disconnect": ("active", "disconnected", ErrorReason.CONNECTION_NOT_ACTIVE),
 }
 
 
@@ -124,9 +127,11 @@ def create_connection(
     )
     session.add(connection)
     session.flush()
-    _record(session, connection, "", "pending", actor_user_id, actor_company_id, "")
-    if active_at_once:  # the upstream company approves automatically (R2)
-        transition(session, connection, "approve", actor_user_id, actor_company_id, "")
+    _record(session, connection, "", "pending", actor_user_id, actor_company_id, "", now)
+    if active_at_once:
+        # The upstream company approves automatically (R2): the system's act, recorded with
+        # no user, in the same transaction and at the same instant, so no read sees it pending.
+        transition(session, connection, "approve", "", "", AUTO_APPROVE_REASON, now)
     return connection
 
 
@@ -137,7 +142,9 @@ def transition(
     actor_user_id: str,
     actor_company_id: str,
     reason: str,
+    at: datetime | None = None,
 ) -> Connection:
+    """Moves the connection along ``verb``; an empty ``actor_user_id`` is the system."""
     from_state, to_state, refusal = TRANSITIONS[verb]
     if connection.state != from_state:
         raise FailedPrecondition(
@@ -146,14 +153,14 @@ def transition(
             f"{'disconnected' if verb == 'disconnect' else verb + 'd'}.",
             {"state": connection.state},
         )
-    now = utcnow()
+    now = at or utcnow()
     connection.state = to_state
     connection.state_reason = reason
     connection.state_changed_by_user_id = actor_user_id
     connection.state_changed_at = now
     connection.updated_at = now
     session.flush()
-    _record(session, connection, from_state, to_state, actor_user_id, actor_company_id, reason)
+    _record(session, connection, from_state, to_state, actor_user_id, actor_company_id, reason, now)
     if to_state == "active":
         start_sync(session, connection)  # its initial copy is due from this commit on (R14)
     return connection
@@ -167,6 +174,7 @@ def _record(
     actor_user_id: str,
     actor_company_id: str,
     reason: str,
+    at: datetime,
 ) -> None:
     session.add(
         ConnectionEvent(
@@ -176,7 +184,7 @@ def _record(
             actor_user_id=actor_user_id,
             actor_company_id=actor_company_id,
             reason=reason,
-            created_at=utcnow(),
+            created_at=at,
         )
     )
     session.flush()

@@ -32,6 +32,7 @@ from shared.db import (
     new_id,
     utcnow,
 )
+from shared.etags import locked_at_etag
 from shared.paging import fetch_page
 from shared.permission_grants import PermissionGrants
 
@@ -110,12 +111,16 @@ class Directory:
             )
 
     def update_company(
-        self, company_id: str, changes: Mapping[str, object], session: Session | None = None
+        self,
+        company_id: str,
+        changes: Mapping[str, object],
+        session: Session | None = None,
+        etag: str = "",
     ) -> Company:
         _require_updatable("company", changes, COMPANY_UPDATABLE_FIELDS)
         _require_allowed_values("company", changes)
         with self._transaction(session) as session:
-            company = _existing(session, Company, "company", company_id)
+            company = locked_at_etag(session, Company, "company", company_id, etag)
             _apply(session, company, changes, "company")
         return company
 
@@ -166,11 +171,15 @@ class Directory:
         return self._list_of_company(Project, company_id, page_size, page_token)
 
     def update_project(
-        self, project_id: str, changes: Mapping[str, object], session: Session | None = None
+        self,
+        project_id: str,
+        changes: Mapping[str, object],
+        session: Session | None = None,
+        etag: str = "",
     ) -> Project:
         _require_updatable("project", changes, PROJECT_UPDATABLE_FIELDS)
         with self._transaction(session) as session:
-            project = _existing(session, Project, "project", project_id)
+            project = locked_at_etag(session, Project, "project", project_id, etag)
             _apply(session, project, changes, "project")
         return project
 
@@ -215,12 +224,16 @@ class Directory:
         return self._list_of_company(User, company_id, page_size, page_token)
 
     def update_user(
-        self, user_id: str, changes: Mapping[str, object], session: Session | None = None
+        self,
+        user_id: str,
+        changes: Mapping[str, object],
+        session: Session | None = None,
+        etag: str = "",
     ) -> User:
         _require_updatable("user", changes, USER_UPDATABLE_FIELDS)
         _require_allowed_values("user", changes)
         with self._transaction(session) as session:
-            user = _existing(session, User, "user", user_id)
+            user = locked_at_etag(session, User, "user", user_id, etag)
             if "email" in changes and str(changes["email"]).lower() != user.email.lower():
                 _require_unused_email(session, str(changes["email"]))
             _apply(session, user, changes, "user")

@@ -5,7 +5,12 @@
   users, and projects where they hold a Connection Manager grant. Anything else answers
   NOT_FOUND with the same reason as a record that does not exist (R27).
 - A company admin may change their company's approval preference and whether outside
-  applications are allowed; nothing else.
+  applications are allowed, rename, activate and deactivate its projects, and change the
+  display name of its users (R33); a user may change their own display name. Emails and
+  company roles are the platform's alone.
+- A project's Connection Manager admin grants and revokes that tool's levels on that
+  project, to users of any company (R33); anyone who may see a project reads their own grant
+  there, its admins read every grant.
 - A client application (integrator) sees what its user sees, except that a project whose
   company forbids outside applications answers OUTSIDE_APPLICATIONS_FORBIDDEN (R31), once
   the project is visible to the user at all (else NOT_FOUND, as for anyone).
@@ -15,7 +20,7 @@ from __future__ import annotations
 
 from services.connection.directory import Directory
 from shared.db import RecordNotFound
-from shared.errors import PermissionDenied
+from shared.errors import ErrorReason, PermissionDenied
 from shared.identity import Principal, PrincipalKind
 from shared.outside_applications import (
     outside_applications_refusal,
@@ -24,6 +29,8 @@ from shared.outside_applications import (
 
 # What a company admin may change about their own company.
 COMPANY_ADMIN_FIELDS = frozenset({"approval_preference", "outside_applications_allowed"})
+# What a company admin may change about their company's users, and a user about themself.
+PERSON_USER_FIELDS = frozenset({"display_name"})
 
 
 def sees_everything(caller: Principal) -> bool:
@@ -89,28 +96,70 @@ class DirectoryAccess:
         if caller.kind is PrincipalKind.PLATFORM:
             return
         self.require_company_visible(caller, company_id)
-        if not self._is_company_admin(caller, company_id):
+        if not self.is_company_admin(caller, company_id):
             raise PermissionDenied(
-                "COMPANY_ADMIN_REQUIRED", "Only a company admin may change company settings."
+                ErrorReason.COMPANY_ADMIN_REQUIRED,
+                "Only a company admin may change company settings.",
             )
         beyond = sorted(fields - COMPANY_ADMIN_FIELDS)
         if beyond:
             raise PermissionDenied(
-                "PLATFORM_ONLY_FIELD",
+                ErrorReason.PLATFORM_ONLY_FIELD,
                 f"Only the platform may change these company fields: {', '.join(beyond)}.",
             )
 
-    def require_may_list_grants(self, caller: Principal, project_id: str) -> None:
-        if sees_everything(caller):
+    def require_may_update_project(self, caller: Principal, project_id: str) -> None:
+        """R33: a company admin of the owning company (or the platform) changes a project."""
+        if caller.kind is PrincipalKind.PLATFORM:
+            return
+        self.require_project_visible(caller, project_id)
+        if not self.is_company_admin(caller, self._directory.get_project(project_id).company_id):
+            raise PermissionDenied(
+                ErrorReason.COMPANY_ADMIN_REQUIRED,
+                "Only a company admin of the owning company may change a project.",
+            )
+
+    def require_may_update_user(self, caller: Principal, user_id: str, fields: set[str]) -> None:
+        """The platform changes any field; a person, a display name (their own, or as a
+        company admin of the user's company)."""
+        if caller.kind is PrincipalKind.PLATFORM:
+            return
+        self.require_user_visible(caller, user_id)
+        if caller.user_id != user_id and not self.is_company_admin(
+            caller, self._directory.get_user(user_id).company_id
+        ):
+            raise PermissionDenied(
+                ErrorReason.COMPANY_ADMIN_REQUIRED, "Only a company admin may change another user."
+            )
+        beyond = sorted(fields - PERSON_USER_FIELDS)
+        if beyond:
+            raise PermissionDenied(
+                ErrorReason.PLATFORM_ONLY_FIELD,
+                f"Only the platform may change these user fields: {', '.join(beyond)}.",
+            )
+
+    def require_may_set_grant(self, caller: Principal, project_id: str) -> None:
+        """R33: the project's Connection Manager admin (or the platform) grants its levels."""
+        if caller.kind is PrincipalKind.PLATFORM:
             return
         self.require_project_visible(caller, project_id)
         if self._directory.connection_manager_level(project_id, caller.user_id) != "admin":
             raise PermissionDenied(
-                "CONNECTION_MANAGER_ADMIN_REQUIRED",
-                "Listing who holds Connection Manager permissions needs the admin level.",
+                ErrorReason.CONNECTION_MANAGER_ADMIN_REQUIRED,
+                "Granting Connection Manager levels needs the admin level on the project.",
             )
 
-    def _is_company_admin(self, caller: Principal, company_id: str) -> bool:
+    def grants_listed_for(self, caller: Principal, project_id: str) -> str:
+        """Whose grants on the project the caller may list: "" for everyone's (systems and
+        the project's Connection Manager admins), else the caller's own (R33)."""
+        if sees_everything(caller):
+            return ""
+        self.require_project_visible(caller, project_id)
+        if self._directory.connection_manager_level(project_id, caller.user_id) == "admin":
+            return ""
+        return caller.user_id
+
+    def is_company_admin(self, caller: Principal, company_id: str) -> bool:
         if not caller.user_id:
             return False
         try:

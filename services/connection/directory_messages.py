@@ -13,13 +13,16 @@ from email_validator import EmailNotValidError, validate_email
 
 from connectability.v1 import connection_service_pb2 as pb
 from services.connection.models import Company, ConnectionManagerGrant, Project, User
-from shared.errors import InvalidArgument
+from shared.errors import ErrorReason, InvalidArgument
+from shared.etags import etag_of
 from shared.permission_messages import level_to_message
 from shared.timestamps import timestamp_of
 
 # Caller-assigned ids (the platform's own) are kept to a safe, printable alphabet.
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-_FILE_STORAGE_LOCATION_PATTERN = re.compile(r"^[a-z]{2,16}$")
+# The regions the platform stores files in (Company.file_storage_location). A fixed list:
+# a typo would otherwise create a region of its own that no other company shares (R11).
+FILE_STORAGE_LOCATIONS = ("us", "ca", "eu", "uk", "au")
 MAX_NAME_LENGTH = 255
 
 _APPROVAL_PREFERENCES: dict[int, str] = {
@@ -49,6 +52,7 @@ def company_message(company: Company) -> pb.Company:
         outside_applications_allowed=company.outside_applications_allowed,
         create_time=timestamp_of(company.created_at),
         update_time=timestamp_of(company.updated_at),
+        etag=etag_of(company),
     )
 
 
@@ -60,6 +64,7 @@ def project_message(project: Project) -> pb.Project:
         state=pb.PROJECT_STATE_ACTIVE if project.active else pb.PROJECT_STATE_INACTIVE,
         create_time=timestamp_of(project.created_at),
         update_time=timestamp_of(project.updated_at),
+        etag=etag_of(project),
     )
 
 
@@ -73,6 +78,7 @@ def user_message(user: User) -> pb.User:
         service_account=user.service_account,
         create_time=timestamp_of(user.created_at),
         update_time=timestamp_of(user.updated_at),
+        etag=etag_of(user),
     )
 
 
@@ -91,7 +97,7 @@ def grant_message(grant: ConnectionManagerGrant) -> pb.ConnectionManagerPermissi
 def caller_assigned_id(value: str, field: str) -> str:
     if value and not _ID_PATTERN.match(value):
         raise InvalidArgument(
-            "INVALID_ID", f"{field} may hold 1 to 64 letters, digits, '.', '_' or '-'."
+            ErrorReason.INVALID_ID, f"{field} may hold 1 to 64 letters, digits, '.', '_' or '-'."
         )
     return value
 
@@ -99,26 +105,32 @@ def caller_assigned_id(value: str, field: str) -> str:
 def required_name(value: str, field: str) -> str:
     name = value.strip()
     if not name:
-        raise InvalidArgument("MISSING_FIELD", f"{field} is required.")
+        raise InvalidArgument(ErrorReason.MISSING_FIELD, f"{field} is required.")
     if len(name) > MAX_NAME_LENGTH:
-        raise InvalidArgument("FIELD_TOO_LONG", f"{field} is longer than {MAX_NAME_LENGTH}.")
+        raise InvalidArgument(
+            ErrorReason.FIELD_TOO_LONG, f"{field} is longer than {MAX_NAME_LENGTH}."
+        )
     return name
 
 
 def file_storage_location(value: str) -> str:
-    if not _FILE_STORAGE_LOCATION_PATTERN.match(value):
+    """One of the known locations, whatever its case, stored in lower case."""
+    location = value.lower()
+    if location not in FILE_STORAGE_LOCATIONS:
         raise InvalidArgument(
-            "INVALID_FILE_STORAGE_LOCATION",
-            "company.file_storage_location must be a lower-case region code such as 'us'.",
+            ErrorReason.INVALID_FILE_STORAGE_LOCATION,
+            f"company.file_storage_location must be one of {', '.join(FILE_STORAGE_LOCATIONS)}.",
         )
-    return value
+    return location
 
 
 def approval_preference(value: int) -> str:
     if value == pb.APPROVAL_PREFERENCE_UNSPECIFIED:
         return "review_required"
     if value not in _APPROVAL_PREFERENCES:
-        raise InvalidArgument("INVALID_FIELD_VALUE", "Unknown company.approval_preference.")
+        raise InvalidArgument(
+            ErrorReason.INVALID_FIELD_VALUE, "Unknown company.approval_preference."
+        )
     return _APPROVAL_PREFERENCES[value]
 
 
@@ -126,7 +138,7 @@ def company_role(value: int) -> str:
     if value == pb.COMPANY_ROLE_UNSPECIFIED:
         return "member"
     if value not in _COMPANY_ROLES:
-        raise InvalidArgument("INVALID_FIELD_VALUE", "Unknown user.company_role.")
+        raise InvalidArgument(ErrorReason.INVALID_FIELD_VALUE, "Unknown user.company_role.")
     return _COMPANY_ROLES[value]
 
 
@@ -135,14 +147,16 @@ def project_active(state: int) -> bool:
         return True
     if state == pb.PROJECT_STATE_INACTIVE:
         return False
-    raise InvalidArgument("INVALID_FIELD_VALUE", "Unknown project.state.")
+    raise InvalidArgument(ErrorReason.INVALID_FIELD_VALUE, "Unknown project.state.")
 
 
 def email_address(value: str) -> str:
     try:
         return str(validate_email(value, check_deliverability=False).normalized)
     except EmailNotValidError as error:
-        raise InvalidArgument("INVALID_EMAIL", f"user.email is not valid: {error}") from error
+        raise InvalidArgument(
+            ErrorReason.INVALID_EMAIL_ADDRESS, f"user.email is not valid: {error}", {"email": value}
+        ) from error
 
 
 def company_changes(company: pb.Company, paths: list[str]) -> dict[str, object]:
@@ -178,13 +192,15 @@ def _changes(
     kind: str, paths: list[str], readers: dict[str, Any], fixed: tuple[str, ...]
 ) -> dict[str, object]:
     if not paths:
-        raise InvalidArgument("INVALID_UPDATE_MASK", "update_mask must name the fields to change.")
+        raise InvalidArgument(
+            ErrorReason.INVALID_UPDATE_MASK, "update_mask must name the fields to change."
+        )
     refused = sorted(path for path in paths if path not in readers)
     if refused:
         fixed_ones = [path for path in refused if path in fixed or path == "id"]
         why = " (fixed at creation)" if fixed_ones else ""
         raise InvalidArgument(
-            "INVALID_UPDATE_MASK",
+            ErrorReason.INVALID_UPDATE_MASK,
             f"These {kind} fields cannot be changed{why}: {', '.join(refused)}.",
         )
     return {path: readers[path]() for path in paths}

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import grpc
 
+from connectability.internal.v1 import drawing_internal_service_pb2 as internal_pb
+from connectability.internal.v1 import drawing_internal_service_pb2_grpc as internal_grpc
 from connectability.v1 import common_pb2
 from connectability.v1 import drawing_service_pb2 as drawing_pb
 from connectability.v1 import drawing_service_pb2_grpc as drawing_grpc
-from shared.errors import Unavailable
+from shared.errors import ErrorReason, Unavailable
 
 _LEVELS = {
     common_pb2.PERMISSION_LEVEL_NONE: "none",
@@ -23,15 +25,20 @@ _LEVELS = {
 
 def _unavailable(error: grpc.RpcError) -> Unavailable:
     return Unavailable(
-        "DRAWING_SERVICE_UNAVAILABLE",
+        ErrorReason.DRAWING_SERVICE_UNAVAILABLE,
         "The drawing service could not be asked; try again shortly.",
         {"code": error.code().name},  # type: ignore[attr-defined]
     )
 
 
 class DrawingFacts:
-    def __init__(self, drawing: drawing_grpc.DrawingServiceStub):
+    def __init__(
+        self,
+        drawing: drawing_grpc.DrawingServiceStub,
+        drawing_internal: internal_grpc.DrawingInternalServiceStub,
+    ):
         self._drawing = drawing
+        self._internal = drawing_internal
 
     def drawings_level(self, project_id: str, user_id: str) -> str:
         try:
@@ -43,15 +50,22 @@ class DrawingFacts:
         return _LEVELS.get(answer.permission.level, "none")
 
     def revision_count(self, project_id: str) -> int:
+        return int(self._counts(project_id).revision_count)
+
+    def published_revision_count(self, project_id: str) -> int:
+        """What an initial copy of the project would copy now (R14)."""
+        return int(self._counts(project_id).published_revision_count)
+
+    def _counts(self, project_id: str) -> internal_pb.CountProjectRevisionsResponse:
         try:
-            answer = self._drawing.CountProjectRevisions(
-                drawing_pb.CountProjectRevisionsRequest(project_id=project_id)
+            return self._internal.CountProjectRevisions(  # type: ignore[no-any-return]
+                internal_pb.CountProjectRevisionsRequest(project_id=project_id)
             )
         except grpc.RpcError as error:
             if error.code() == grpc.StatusCode.NOT_FOUND:  # type: ignore[attr-defined]
-                return 0  # not told about the project yet: it holds nothing there
+                # Not told about the project yet: it holds nothing there.
+                return internal_pb.CountProjectRevisionsResponse()
             raise _unavailable(error) from error
-        return int(answer.revision_count)
 
     def projects_readable_by(self, user_id: str) -> list[str]:
         """Every project where the user holds Drawings read_only or higher."""

@@ -6,20 +6,33 @@ never more: ON_BEHALF_OF_USER as the person who authorised it, SERVICE_ACCOUNT a
 service-account user (``User.service_account``) that was granted ordinary permissions.
 So that nobody borrows a colleague's grants, a company admin registers on-behalf-of
 clients only for themselves, and service-account clients only for service-account users.
+
+Limits (R32): a client's rate limit is the configured default unless the platform sets
+another; a company admin may ask for less, never more. A company holds at most a configured
+number of usable (not revoked) clients, counted with the company's row locked, so two
+concurrent registrations cannot both take the last place.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.connection.models import Company, IntegratorClient, User
 from shared.db import RecordNotFound, new_id, utcnow
-from shared.errors import InvalidArgument, NotFound, PermissionDenied, Reason
+from shared.errors import (
+    ErrorReason,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    ResourceExhausted,
+)
 from shared.identity import Principal, PrincipalKind
 
 DEFAULT_RATE_LIMIT_PER_HOUR = 3_600
+DEFAULT_CLIENTS_PER_COMPANY = 20
 MAX_RATE_LIMIT_PER_HOUR = 1_000_000
 ON_BEHALF_OF_USER, SERVICE_ACCOUNT = "on_behalf_of_user", "service_account"
 
@@ -35,34 +48,51 @@ class IntegratorClientSpec:
     rate_limit_per_hour: int
 
 
-def rate_limit_of(requested: int) -> int:
+@dataclass(frozen=True)
+class IntegratorClientLimits:
+    """The settings of R32 that bound registrations."""
+
+    # The rate limit of a client registered without one; only the platform sets more.
+    default_rate_limit_per_hour: int = DEFAULT_RATE_LIMIT_PER_HOUR
+    # Usable (not revoked) clients a company may hold at once.
+    clients_per_company: int = DEFAULT_CLIENTS_PER_COMPANY
+
+
+def rate_limit_of(requested: int, default: int = DEFAULT_RATE_LIMIT_PER_HOUR) -> int:
     """0 means the default; anything else must be a sane positive number."""
     if requested == 0:
-        return DEFAULT_RATE_LIMIT_PER_HOUR
+        return default
     if not 0 < requested <= MAX_RATE_LIMIT_PER_HOUR:
         raise InvalidArgument(
-            "RATE_LIMIT_INVALID",
+            ErrorReason.RATE_LIMIT_INVALID,
             f"rate_limit_per_hour must be between 1 and {MAX_RATE_LIMIT_PER_HOUR} (0: default).",
         )
     return requested
 
 
 def client_hidden(client_id: str) -> NotFound:
-    return NotFound("INTEGRATOR_CLIENT_NOT_FOUND", f"No integrator client {client_id!r} was found.")
+    return NotFound(
+        ErrorReason.INTEGRATOR_CLIENT_NOT_FOUND, f"No integrator client {client_id!r} was found."
+    )
 
 
 def _require_platform_or_user(caller: Principal) -> None:
     # Depends only on the caller's kind: reveals nothing about what exists.
     if caller.kind not in (PrincipalKind.PLATFORM, PrincipalKind.USER):
         raise PermissionDenied(
-            Reason.PERMISSION_DENIED,
+            ErrorReason.PERMISSION_DENIED,
             "Only the platform or a company admin manages client applications.",
         )
 
 
 class IntegratorClients:
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        limits: IntegratorClientLimits = IntegratorClientLimits(),
+    ) -> None:
         self._session_factory = session_factory
+        self.limits = limits
 
     # Who may
 
@@ -74,6 +104,7 @@ class IntegratorClients:
                 if caller.company_id != spec.company_id:
                     raise RecordNotFound("company", spec.company_id)
                 self._require_company_admin(session, caller)
+                self._require_rate_limit_within_default(spec)
             if session.get(Company, spec.company_id) is None:
                 raise RecordNotFound("company", spec.company_id)
             user = session.get(User, spec.user_id)
@@ -81,12 +112,12 @@ class IntegratorClients:
                 raise RecordNotFound("user", spec.user_id)
             if spec.mode == SERVICE_ACCOUNT and not user.service_account:
                 raise InvalidArgument(
-                    "SERVICE_ACCOUNT_USER_REQUIRED",
+                    ErrorReason.SERVICE_ACCOUNT_USER_REQUIRED,
                     "A service-account client acts as a service-account user.",
                 )
             if spec.mode == ON_BEHALF_OF_USER and user.service_account:
                 raise InvalidArgument(
-                    "PERSON_USER_REQUIRED",
+                    ErrorReason.PERSON_USER_REQUIRED,
                     "An on-behalf-of-user client acts for a person, not a service account.",
                 )
             if (
@@ -95,7 +126,7 @@ class IntegratorClients:
                 and caller.user_id != spec.user_id
             ):
                 raise PermissionDenied(
-                    "AUTHORISING_USER_MUST_BE_CALLER",
+                    ErrorReason.AUTHORISING_USER_MUST_BE_CALLER,
                     "A company admin authorises client applications only for themselves.",
                 )
 
@@ -112,19 +143,54 @@ class IntegratorClients:
                 self._require_company_admin(session, caller)
             return client
 
+    def _require_rate_limit_within_default(self, spec: IntegratorClientSpec) -> None:
+        default = self.limits.default_rate_limit_per_hour
+        if spec.rate_limit_per_hour > default:
+            raise PermissionDenied(
+                ErrorReason.RATE_LIMIT_ABOVE_DEFAULT,
+                f"Only the platform may give a client more than the default {default:,} calls "
+                "per hour; ask for the default (0) or less.",
+                {"default_rate_limit_per_hour": str(default)},
+            )
+
+    def _require_room_for_a_client(self, session: Session, company_id: str) -> None:
+        """Refuses when the company holds its limit of usable clients; call with the
+        company's row locked, so concurrent registrations count one after the other."""
+        limit = self.limits.clients_per_company
+        usable = session.scalar(
+            select(func.count())
+            .select_from(IntegratorClient)
+            .where(IntegratorClient.company_id == company_id, IntegratorClient.revoked_at.is_(None))
+        )
+        if (usable or 0) >= limit:
+            raise ResourceExhausted(
+                ErrorReason.INTEGRATOR_CLIENT_LIMIT_REACHED,
+                f"The company already has {limit} client applications; revoke one "
+                "(DeleteIntegratorClient) before registering another.",
+                {"limit": str(limit)},
+            )
+
     @staticmethod
     def _require_company_admin(session: Session, caller: Principal) -> None:
         user = session.get(User, caller.user_id)
         if user is None or user.company_id != caller.company_id:
-            raise PermissionDenied("COMPANY_ADMIN_REQUIRED", "This needs a company admin.")
+            raise PermissionDenied(
+                ErrorReason.COMPANY_ADMIN_REQUIRED, "This needs a company admin."
+            )
         if user.company_role != "company_admin":
-            raise PermissionDenied("COMPANY_ADMIN_REQUIRED", "This needs a company admin.")
+            raise PermissionDenied(
+                ErrorReason.COMPANY_ADMIN_REQUIRED, "This needs a company admin."
+            )
 
     # Rows
 
     def create(
         self, session: Session, spec: IntegratorClientSpec, created_by: str, secret_hash: str
     ) -> IntegratorClient:
+        company = session.get(Company, spec.company_id, with_for_update=True)
+        if company is None:
+            raise RecordNotFound("company", spec.company_id)
+        self._require_room_for_a_client(session, spec.company_id)
         now = utcnow()
         client = IntegratorClient(
             id=new_id(),

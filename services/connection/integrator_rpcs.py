@@ -14,6 +14,7 @@ import jwt
 from sqlalchemy.orm import Session
 
 from connectability.v1 import connection_service_pb2 as pb
+from services.connection import access_policy
 from services.connection import directory_messages as messages
 from services.connection.integrator_clients import (
     ON_BEHALF_OF_USER,
@@ -28,15 +29,14 @@ from services.connection.integrator_secrets import (
     new_client_secret,
 )
 from services.connection.models import IntegratorClient
-from shared.errors import InvalidArgument, Unauthenticated
+from shared.errors import ErrorReason, InvalidArgument, Unauthenticated
 from shared.idempotent_calls import IdempotentCalls
-from shared.identity import IntegratorMode, Principal, PrincipalKind, current_principal
+from shared.identity import IntegratorMode, Principal, PrincipalKind
 from shared.outside_applications import outside_applications_refusal
 from shared.request_checks import required_id
 from shared.timestamps import timestamp_of
 from shared.tokens import TokenIssuer
 
-CLIENT_CREDENTIALS_INVALID = "CLIENT_CREDENTIALS_INVALID"
 # Longer secrets are refused before hashing: ours are 47 characters.
 MAX_SECRET_LENGTH = 256
 
@@ -71,10 +71,10 @@ def integrator_client_message(client: IntegratorClient) -> pb.IntegratorClient:
     return message
 
 
-def _spec_of(client: pb.IntegratorClient) -> IntegratorClientSpec:
+def _spec_of(client: pb.IntegratorClient, default_rate_limit: int) -> IntegratorClientSpec:
     if client.mode not in _MODES:
         raise InvalidArgument(
-            "INTEGRATOR_MODE_REQUIRED",
+            ErrorReason.INTEGRATOR_MODE_REQUIRED,
             "integrator_client.mode must be ON_BEHALF_OF_USER or SERVICE_ACCOUNT.",
         )
     return IntegratorClientSpec(
@@ -82,13 +82,14 @@ def _spec_of(client: pb.IntegratorClient) -> IntegratorClientSpec:
         display_name=messages.required_name(client.display_name, "integrator_client.display_name"),
         mode=_MODES[client.mode],
         user_id=required_id(client.user_id, "integrator_client.user_id"),
-        rate_limit_per_hour=rate_limit_of(client.rate_limit_per_hour),
+        rate_limit_per_hour=rate_limit_of(client.rate_limit_per_hour, default_rate_limit),
     )
 
 
 def _credentials_invalid() -> Unauthenticated:
     return Unauthenticated(
-        CLIENT_CREDENTIALS_INVALID, "The client id and secret do not name a usable client."
+        ErrorReason.CLIENT_CREDENTIALS_INVALID,
+        "The client id and secret do not name a usable client.",
     )
 
 
@@ -100,8 +101,10 @@ class IntegratorRpcs:
     def CreateIntegratorClient(
         self, request: pb.CreateIntegratorClientRequest, context: grpc.ServicerContext
     ) -> pb.CreateIntegratorClientResponse:
-        caller = current_principal()
-        spec = _spec_of(request.integrator_client)
+        caller = access_policy.admit("CreateIntegratorClient")
+        spec = _spec_of(
+            request.integrator_client, self._integrators.limits.default_rate_limit_per_hour
+        )
         self._integrators.require_may_create(caller, spec)
         secret = new_client_secret()
         secret_hash = hash_client_secret(secret)
@@ -130,13 +133,17 @@ class IntegratorRpcs:
     def GetIntegratorClient(
         self, request: pb.GetIntegratorClientRequest, context: grpc.ServicerContext
     ) -> pb.GetIntegratorClientResponse:
-        client = self._integrators.managed_client(current_principal(), request.client_id)
+        client = self._integrators.managed_client(
+            access_policy.admit("GetIntegratorClient"), request.client_id
+        )
         return pb.GetIntegratorClientResponse(integrator_client=integrator_client_message(client))
 
     def DeleteIntegratorClient(
         self, request: pb.DeleteIntegratorClientRequest, context: grpc.ServicerContext
     ) -> pb.DeleteIntegratorClientResponse:
-        known = self._integrators.managed_client(current_principal(), request.client_id)
+        known = self._integrators.managed_client(
+            access_policy.admit("DeleteIntegratorClient"), request.client_id
+        )
 
         def revoke(session: Session) -> pb.DeleteIntegratorClientResponse:
             client = self._integrators.revoke(session, known.id)

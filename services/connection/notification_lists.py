@@ -5,31 +5,36 @@ from __future__ import annotations
 
 import grpc
 
+from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
+from connectability.internal.v1 import notification_internal_service_pb2_grpc as notification_grpc
 from connectability.v1 import common_pb2
-from connectability.v1 import notification_service_pb2 as notification_pb
-from connectability.v1 import notification_service_pb2_grpc as notification_grpc
-from shared.errors import InvalidArgument, Unavailable, error_info_of
+from shared.errors import Aborted, ErrorReason, InvalidArgument, Unavailable, error_info_of
+
+# Refusals of the list itself, passed on with their reason.
+_PASSED_ON = {grpc.StatusCode.INVALID_ARGUMENT: InvalidArgument, grpc.StatusCode.ABORTED: Aborted}
 
 
 def _translated(error: grpc.RpcError) -> Exception:
     """A refusal of the list itself keeps its reason; anything else is unavailability."""
     info = error_info_of(error)
-    if error.code() == grpc.StatusCode.INVALID_ARGUMENT and info is not None:  # type: ignore[attr-defined]
-        return InvalidArgument(info.reason, error.details(), dict(info.metadata))  # type: ignore[attr-defined]
+    refusal = _PASSED_ON.get(error.code())  # type: ignore[attr-defined]
+    if refusal is not None and info is not None and info.reason in ErrorReason.keys():
+        reason = ErrorReason.Value(info.reason)
+        return refusal(reason, error.details(), dict(info.metadata))  # type: ignore[attr-defined]
     return Unavailable(
-        "NOTIFICATION_SERVICE_UNAVAILABLE",
+        ErrorReason.NOTIFICATION_SERVICE_UNAVAILABLE,
         "The notification service could not be reached; try again shortly.",
     )
 
 
 class NotificationLists:
-    def __init__(self, notification: notification_grpc.NotificationServiceStub):
+    def __init__(self, notification: notification_grpc.NotificationInternalServiceStub):
         self._notification = notification
 
     def get(self, project_id: str) -> common_pb2.DistributionList:
         try:
             return self._notification.GetDistributionList(
-                notification_pb.NotificationServiceGetDistributionListRequest(
+                notification_pb.GetDistributionListRequest(
                     project_id=project_id, tool=common_pb2.TOOL_CONNECTION_MANAGER
                 )
             ).distribution_list
@@ -37,15 +42,16 @@ class NotificationLists:
             raise _translated(error) from error
 
     def replace(
-        self, project_id: str, emails: list[str], request_id: str
+        self, project_id: str, emails: list[str], request_id: str, etag: str = ""
     ) -> common_pb2.DistributionList:
         try:
             return self._notification.UpdateDistributionList(
-                notification_pb.NotificationServiceUpdateDistributionListRequest(
+                notification_pb.UpdateDistributionListRequest(
                     project_id=project_id,
                     tool=common_pb2.TOOL_CONNECTION_MANAGER,
                     emails=emails,
                     request_id=request_id,
+                    etag=etag,
                 )
             ).distribution_list
         except grpc.RpcError as error:

@@ -15,7 +15,7 @@ import grpc
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectability.v1 import notification_service_pb2 as notification_pb
+from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
 from services.connection.models import NotificationOutboxEntry
 from shared.background_rounds import BackgroundRounds, backoff_seconds
 from shared.db import utcnow

@@ -19,15 +19,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import connection_service_pb2_grpc as pb_grpc
+from services.connection import access_policy
 from services.connection import directory_messages as messages
 from services.connection.connection_rpcs import ConnectionRpcs
 from services.connection.connection_rules import ConnectionRuleSettings
 from services.connection.directory import Directory
 from services.connection.directory_access import DirectoryAccess, sees_everything
 from services.connection.drawing_facts import DrawingFacts
-from services.connection.integrator_clients import IntegratorClients
+from services.connection.integrator_clients import IntegratorClientLimits, IntegratorClients
 from services.connection.integrator_rpcs import IntegratorRpcs, IntegratorTokens
 from services.connection.models import ConnectionManagerGrant, Project
+from services.connection.notification_deliveries import NotificationDeliveries
 from services.connection.notification_lists import NotificationLists
 from services.connection.notification_outbox import NotificationOutbox
 from services.connection.project_facts_publisher import ProjectFactsPublisher
@@ -35,9 +37,7 @@ from services.connection.settings_rpcs import SettingsRpcs
 from services.connection.sync.engine import SyncEngine
 from services.connection.sync.records import SyncRecords
 from services.connection.sync_rpcs import SyncRpcs
-from shared.caller_checks import require_platform
 from shared.idempotent_calls import IdempotentCalls
-from shared.identity import current_principal
 from shared.permission_messages import level_from_message, level_to_message
 from shared.request_checks import required_id
 
@@ -60,6 +60,8 @@ class ConnectionServicer(
         sync: SyncEngine,
         sync_records: SyncRecords,
         integrator_tokens: IntegratorTokens,
+        integrator_limits: IntegratorClientLimits,
+        deliveries: NotificationDeliveries,
     ):
         self._sessions = sessions
         self._directory = directory
@@ -68,12 +70,13 @@ class ConnectionServicer(
         self._facts = facts
         self._drawing_facts = drawing_facts
         self._lists = lists
+        self._deliveries = deliveries
         self._outbox = outbox
         self._revision_limit = rules.revision_limit
         self._same_company_allowed = rules.same_company_allowed
         self._sync = sync
         self._sync_records = sync_records
-        self._integrators = IntegratorClients(sessions)
+        self._integrators = IntegratorClients(sessions, integrator_limits)
         self._integrator_tokens = integrator_tokens
 
     # Passing facts down
@@ -94,7 +97,7 @@ class ConnectionServicer(
     def CreateCompany(
         self, request: pb.CreateCompanyRequest, context: grpc.ServicerContext
     ) -> pb.CreateCompanyResponse:
-        require_platform()
+        access_policy.admit("CreateCompany")
         company = request.company
         fields = {
             "company_id": messages.caller_assigned_id(request.company_id, "company_id"),
@@ -119,14 +122,14 @@ class ConnectionServicer(
         self, request: pb.GetCompanyRequest, context: grpc.ServicerContext
     ) -> pb.GetCompanyResponse:
         company_id = required_id(request.company_id, "company_id")
-        self._access.require_company_visible(current_principal(), company_id)
+        self._access.require_company_visible(access_policy.admit("GetCompany"), company_id)
         company = self._directory.get_company(company_id)
         return pb.GetCompanyResponse(company=messages.company_message(company))
 
     def ListCompanies(
         self, request: pb.ListCompaniesRequest, context: grpc.ServicerContext
     ) -> pb.ListCompaniesResponse:
-        caller = current_principal()
+        caller = access_policy.admit("ListCompanies")
         if not sees_everything(caller):  # a person sees their own company only
             own = self._directory.get_company(caller.company_id)
             return pb.ListCompaniesResponse(companies=[messages.company_message(own)])
@@ -141,13 +144,16 @@ class ConnectionServicer(
     def UpdateCompany(
         self, request: pb.UpdateCompanyRequest, context: grpc.ServicerContext
     ) -> pb.UpdateCompanyResponse:
+        caller = access_policy.admit("UpdateCompany")
         company_id = required_id(request.company.id, "company.id")
         changes = messages.company_changes(request.company, list(request.update_mask.paths))
-        self._access.require_may_update_company(current_principal(), company_id, set(changes))
+        self._access.require_may_update_company(caller, company_id, set(changes))
         affected: list[str] = []
 
         def update(session: Session) -> pb.UpdateCompanyResponse:
-            updated = self._directory.update_company(company_id, changes, session)
+            updated = self._directory.update_company(
+                company_id, changes, session, etag=request.company.etag
+            )
             if "outside_applications_allowed" in changes:  # a fact the services below hold
                 affected.extend(
                     session.scalars(select(Project.id).where(Project.company_id == company_id))
@@ -164,7 +170,7 @@ class ConnectionServicer(
     def CreateProject(
         self, request: pb.CreateProjectRequest, context: grpc.ServicerContext
     ) -> pb.CreateProjectResponse:
-        require_platform()
+        access_policy.admit("CreateProject")
         project = request.project
         project_id = messages.caller_assigned_id(request.project_id, "project_id")
         company_id = required_id(project.company_id, "project.company_id")
@@ -192,7 +198,7 @@ class ConnectionServicer(
         self, request: pb.GetProjectRequest, context: grpc.ServicerContext
     ) -> pb.GetProjectResponse:
         project_id = required_id(request.project_id, "project_id")
-        self._access.require_project_visible(current_principal(), project_id)
+        self._access.require_project_visible(access_policy.admit("GetProject"), project_id)
         project = self._directory.get_project(project_id)
         return pb.GetProjectResponse(project=messages.project_message(project))
 
@@ -200,7 +206,7 @@ class ConnectionServicer(
         self, request: pb.ListProjectsRequest, context: grpc.ServicerContext
     ) -> pb.ListProjectsResponse:
         company_id = self._access.projects_company_filter_for(
-            current_principal(), request.company_id
+            access_policy.admit("ListProjects"), request.company_id
         )
         projects, next_token = self._directory.list_projects(
             company_id, request.page_size, request.page_token
@@ -213,12 +219,15 @@ class ConnectionServicer(
     def UpdateProject(
         self, request: pb.UpdateProjectRequest, context: grpc.ServicerContext
     ) -> pb.UpdateProjectResponse:
-        require_platform()
+        caller = access_policy.admit("UpdateProject")
         project_id = required_id(request.project.id, "project.id")
         changes = messages.project_changes(request.project, list(request.update_mask.paths))
+        self._access.require_may_update_project(caller, project_id)
 
         def update(session: Session) -> pb.UpdateProjectResponse:
-            updated = self._directory.update_project(project_id, changes, session)
+            updated = self._directory.update_project(
+                project_id, changes, session, etag=request.project.etag
+            )
             self._facts.enqueue(session, [project_id])
             return pb.UpdateProjectResponse(project=messages.project_message(updated))
 
@@ -232,7 +241,7 @@ class ConnectionServicer(
     def CreateUser(
         self, request: pb.CreateUserRequest, context: grpc.ServicerContext
     ) -> pb.CreateUserResponse:
-        require_platform()
+        access_policy.admit("CreateUser")
         user = request.user
         fields = {
             "user_id": messages.caller_assigned_id(request.user_id, "user_id"),
@@ -254,13 +263,15 @@ class ConnectionServicer(
         self, request: pb.GetUserRequest, context: grpc.ServicerContext
     ) -> pb.GetUserResponse:
         user_id = required_id(request.user_id, "user_id")
-        self._access.require_user_visible(current_principal(), user_id)
+        self._access.require_user_visible(access_policy.admit("GetUser"), user_id)
         return pb.GetUserResponse(user=messages.user_message(self._directory.get_user(user_id)))
 
     def ListUsers(
         self, request: pb.ListUsersRequest, context: grpc.ServicerContext
     ) -> pb.ListUsersResponse:
-        company_id = self._access.company_filter_for(current_principal(), request.company_id)
+        company_id = self._access.company_filter_for(
+            access_policy.admit("ListUsers"), request.company_id
+        )
         users, next_token = self._directory.list_users(
             company_id, request.page_size, request.page_token
         )
@@ -271,12 +282,13 @@ class ConnectionServicer(
     def UpdateUser(
         self, request: pb.UpdateUserRequest, context: grpc.ServicerContext
     ) -> pb.UpdateUserResponse:
-        require_platform()
+        caller = access_policy.admit("UpdateUser")
         user_id = required_id(request.user.id, "user.id")
         changes = messages.user_changes(request.user, list(request.update_mask.paths))
+        self._access.require_may_update_user(caller, user_id, set(changes))
 
         def update(session: Session) -> pb.UpdateUserResponse:
-            updated = self._directory.update_user(user_id, changes, session)
+            updated = self._directory.update_user(user_id, changes, session, etag=request.user.etag)
             return pb.UpdateUserResponse(user=messages.user_message(updated))
 
         return self._idempotent.run("UpdateUser", request, pb.UpdateUserResponse, update)
@@ -286,10 +298,12 @@ class ConnectionServicer(
     def SetConnectionManagerPermission(
         self, request: pb.SetConnectionManagerPermissionRequest, context: grpc.ServicerContext
     ) -> pb.SetConnectionManagerPermissionResponse:
-        require_platform()
+        caller = access_policy.admit("SetConnectionManagerPermission")
         project_id = required_id(request.project_id, "project_id")
         user_id = required_id(request.user_id, "user_id")
         level = level_from_message(request.level)
+        # R33: only this tool's levels on this project, so a grant cannot escalate further.
+        self._access.require_may_set_grant(caller, project_id)
 
         def grant(session: Session) -> pb.SetConnectionManagerPermissionResponse:
             self._directory.set_connection_manager_level(project_id, user_id, level, session)
@@ -314,10 +328,17 @@ class ConnectionServicer(
         self, request: pb.ListConnectionManagerPermissionsRequest, context: grpc.ServicerContext
     ) -> pb.ListConnectionManagerPermissionsResponse:
         project_id = required_id(request.project_id, "project_id")
-        self._access.require_may_list_grants(current_principal(), project_id)
-        grants, next_token = self._directory.list_connection_manager_grants(
-            project_id, request.page_size, request.page_token
+        own_only = self._access.grants_listed_for(
+            access_policy.admit("ListConnectionManagerPermissions"), project_id
         )
+        if own_only:  # not the project's admin: their own grant, if they hold one
+            with self._sessions() as session:
+                grant = session.get(ConnectionManagerGrant, (project_id, own_only))
+            grants, next_token = ([grant] if grant is not None else []), ""
+        else:
+            grants, next_token = self._directory.list_connection_manager_grants(
+                project_id, request.page_size, request.page_token
+            )
         return pb.ListConnectionManagerPermissionsResponse(
             permissions=[messages.grant_message(grant) for grant in grants],
             next_page_token=next_token,

@@ -10,10 +10,12 @@ import grpc
 from google.protobuf.duration_pb2 import Duration
 
 from connectability.v1 import connection_service_pb2 as pb
+from services.connection import access_policy
+from services.connection.drawing_facts import DrawingFacts
 from services.connection.models import Connection, ConnectionSync
 from services.connection.sync.records import SyncRecords, lag_since
 from shared.db import utcnow
-from shared.identity import Principal, current_principal
+from shared.identity import Principal
 from shared.timestamps import timestamp_of
 
 _COPY_STATES = {
@@ -49,42 +51,59 @@ def sync_state_message(connection_id: str, row: ConnectionSync | None) -> pb.Syn
     return state
 
 
-def _progress_message(row: ConnectionSync | None) -> pb.WatchInitialCopyProgressResponse:
+def _progress_message(
+    row: ConnectionSync | None, expected_total: int
+) -> pb.WatchInitialCopyProgressResponse:
+    """``expected_total``: what the upstream had to copy when the stream began."""
     if row is None:
-        return pb.WatchInitialCopyProgressResponse(state=pb.INITIAL_COPY_STATE_NOT_STARTED)
+        return pb.WatchInitialCopyProgressResponse(
+            total=expected_total, state=pb.INITIAL_COPY_STATE_NOT_STARTED
+        )
     state = _COPY_STATES[row.initial_copy_state]
-    done = state == pb.INITIAL_COPY_STATE_COMPLETE
+    if state != pb.INITIAL_COPY_STATE_COMPLETE:
+        return pb.WatchInitialCopyProgressResponse(copied=0, total=expected_total, state=state)
     # The copy is one bulk transaction: its count is known once it has committed.
     return pb.WatchInitialCopyProgressResponse(
-        copied=row.initial_copy_total if done else 0,
-        total=row.initial_copy_total,
-        state=state,
+        copied=row.initial_copy_total, total=row.initial_copy_total, state=state
     )
 
 
 class SyncRpcs:
     _sync_records: SyncRecords
     _visible_connection: Callable[[Principal, str], Connection]  # from ConnectionRpcs
+    _drawing_facts: DrawingFacts  # from ConnectionRpcs
 
     def GetSyncState(
         self, request: pb.GetSyncStateRequest, context: grpc.ServicerContext
     ) -> pb.GetSyncStateResponse:
-        connection = self._visible_connection(current_principal(), request.connection_id)
+        connection = self._visible_connection(
+            access_policy.admit("GetSyncState"), request.connection_id
+        )
         row = self._sync_records.get(connection.id)
         return pb.GetSyncStateResponse(sync_state=sync_state_message(connection.id, row))
 
     def WatchInitialCopyProgress(
         self, request: pb.WatchInitialCopyProgressRequest, context: grpc.ServicerContext
     ) -> Iterator[pb.WatchInitialCopyProgressResponse]:
-        connection = self._visible_connection(current_principal(), request.connection_id)
+        connection = self._visible_connection(
+            access_policy.admit("WatchInitialCopyProgress"), request.connection_id
+        )
         ended = threading.Event()
         context.add_callback(ended.set)  # a cancelled call stops waiting at once
         last: pb.WatchInitialCopyProgressResponse | None = None
+        expected_total = 0
+        row = self._sync_records.get(connection.id)
+        if row is None or row.initial_copy_state != "complete":
+            # Asked once, so the first message already says how much there is to copy.
+            expected_total = self._drawing_facts.published_revision_count(
+                connection.upstream_project_id
+            )
         while not ended.is_set():
-            report = _progress_message(self._sync_records.get(connection.id))
+            report = _progress_message(row, expected_total)
             if report != last:
                 yield report
                 last = report
             if report.state in _FINAL_COPY_STATES:
                 return
             ended.wait(PROGRESS_INTERVAL_SECONDS)
+            row = self._sync_records.get(connection.id)

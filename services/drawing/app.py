@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import grpc
+
+from connectability.internal.v1 import (
+    drawing_internal_service_pb2,
+    drawing_internal_service_pb2_grpc,
+)
 from connectability.v1 import drawing_service_pb2, drawing_service_pb2_grpc
 from services.drawing.change_feed import ChangeFeed
 from services.drawing.drawings_permissions import DrawingsPermissions
@@ -11,6 +17,7 @@ from services.drawing.project_registry import ProjectRegistry
 from services.drawing.servicer import DrawingServicer
 from services.drawing.storage.configured import start_configured_storage_endpoint
 from services.drawing.storage.file_access import file_access_from
+from services.drawing.upload_processing import DrawingUploadProcessing
 from shared.config import Settings
 from shared.db import upgrade_to_head
 from shared.idempotent_calls import IdempotentCalls
@@ -19,6 +26,9 @@ from shared.service_database import open_service_database
 
 SERVICE_NAME = "drawing"
 GRPC_SERVICE = drawing_service_pb2.DESCRIPTOR.services_by_name["DrawingService"].full_name
+INTERNAL_GRPC_SERVICE = drawing_internal_service_pb2.DESCRIPTOR.services_by_name[
+    "DrawingInternalService"
+].full_name
 
 
 def migrate_database(url: str) -> None:
@@ -28,21 +38,30 @@ def migrate_database(url: str) -> None:
 def build_definition(settings: Settings) -> ServiceDefinition:
     database = open_service_database(settings.database_url_of(SERVICE_NAME), MIGRATIONS_DIR)
     sessions = database.sessions
+    files = file_access_from(settings)
+    # Drawing uploads queued by CreateDrawingUpload are processed in the background.
+    upload_processing = DrawingUploadProcessing(sessions, files.file_store)
     servicer = DrawingServicer(
         sessions,
         ProjectRegistry(sessions),
         DrawingsPermissions(sessions),
         IdempotentCalls(sessions, IdempotentRequest),
         ChangeFeed(sessions),
-        file_access_from(settings),
+        files,
+        upload_processing.poke,
     )
     # The storage endpoint shares the store, the secret and the database with the servicer.
     storage = start_configured_storage_endpoint(settings, sessions)
+    upload_processing.start()
     return ServiceDefinition(
         name=SERVICE_NAME,
-        grpc_service_names=[GRPC_SERVICE],
-        register=lambda server: drawing_service_pb2_grpc.add_DrawingServiceServicer_to_server(
-            servicer, server
-        ),
-        on_stop=[storage.stop, database.engine.dispose],
+        grpc_service_names=[GRPC_SERVICE, INTERNAL_GRPC_SERVICE],
+        register=lambda server: _register(servicer, server),
+        on_stop=[upload_processing.stop, storage.stop, database.engine.dispose],
     )
+
+
+def _register(servicer: DrawingServicer, server: grpc.Server) -> None:
+    """One servicer answers the public and the internal service, on the same port."""
+    drawing_service_pb2_grpc.add_DrawingServiceServicer_to_server(servicer, server)
+    drawing_internal_service_pb2_grpc.add_DrawingInternalServiceServicer_to_server(servicer, server)

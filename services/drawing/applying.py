@@ -33,7 +33,7 @@ from services.drawing.drawing_messages import parse_date
 from services.drawing.models import Drawing, DrawingArea, DrawingRevision, DrawingSet
 from services.drawing.revision_currency import make_newest_current
 from shared.db import utcnow
-from shared.errors import FailedPrecondition
+from shared.errors import ErrorReason, FailedPrecondition
 
 
 def apply_project_changes(
@@ -48,7 +48,7 @@ def apply_project_changes(
     cursor = locked_cursor(session, connection_id)
     if cursor is None:
         raise FailedPrecondition(
-            "INITIAL_COPY_REQUIRED",
+            ErrorReason.INITIAL_COPY_REQUIRED,
             "The connection's initial copy has not been made: copy before applying changes.",
             {"connection_id": connection_id},
         )

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from connectability.v1 import drawing_service_pb2 as pb
 from services.drawing import drawing_messages as messages
 from services.drawing.change_feed import ChangeFeed
-from services.drawing.models import Base, Drawing, DrawingArea, DrawingSet
+from services.drawing.models import Base, Drawing, DrawingArea, DrawingSet, ProjectFacts
 from shared.db import RecordConflict, RecordNotFound, new_id, utcnow
-from shared.errors import FailedPrecondition
+from shared.errors import ErrorReason, FailedPrecondition
 from shared.paging import fetch_page
 
 RowT = TypeVar("RowT", bound=Base)
@@ -35,10 +35,33 @@ def existing(session: Session, model: type[RowT], kind: str, record_id: str) -> 
 def _refuse_if_connected(connected: bool, what: str) -> None:
     if connected:
         raise FailedPrecondition(
-            "CONNECTED_CONTENT_READ_ONLY",
+            ErrorReason.CONNECTED_CONTENT_READ_ONLY,
             f"This {what} is a connected copy: it follows its upstream project and cannot be "
             "edited here.",
         )
+
+
+def require_unused_area_name(
+    session: Session, project_id: str, name: str, renamed_id: str | None = None
+) -> None:
+    """Refuse a name another area of the project has, compared casefolded.
+
+    Every area counts, connected copies included, so that no two areas of a project read
+    alike. Copies themselves are written by the sync engine, not here: a copy keeps its
+    upstream area's name even when a local area of the project has it already. The
+    project's facts row is locked first (PostgreSQL) so that two concurrent creates of one
+    name cannot both pass; SQLite has a single writer anyway.
+    """
+    session.execute(
+        select(ProjectFacts.project_id)
+        .where(ProjectFacts.project_id == project_id)
+        .with_for_update()
+    )
+    wanted = name.casefold()
+    others = select(DrawingArea.id, DrawingArea.name).where(DrawingArea.project_id == project_id)
+    for area_id, taken in session.execute(others):
+        if area_id != renamed_id and taken.casefold() == wanted:
+            raise RecordConflict("drawing_area", name, "name")
 
 
 def apply_changes(row: Any, changes: Mapping[str, object]) -> bool:
@@ -78,6 +101,7 @@ class Catalog:
     def create_area(
         self, session: Session, project_id: str, name: str, description: str
     ) -> DrawingArea:
+        require_unused_area_name(session, project_id, name)
         now = utcnow()
         area = DrawingArea(
             id=new_id(),
@@ -100,6 +124,8 @@ class Catalog:
         self, session: Session, area: DrawingArea, changes: Mapping[str, object]
     ) -> DrawingArea:
         _refuse_if_connected(area.connection_id is not None, "drawing area")
+        if "name" in changes:
+            require_unused_area_name(session, area.project_id, str(changes["name"]), area.id)
         if apply_changes(area, changes):
             session.flush()
             self._feed.append(

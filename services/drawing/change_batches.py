@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from connectability.v1 import drawing_service_pb2 as pb
-from shared.errors import FailedPrecondition, InvalidArgument
+from shared.errors import ErrorReason, FailedPrecondition, InvalidArgument
 
 MAX_CHANGES = 500
 
@@ -35,13 +35,13 @@ def check_batch(changes: Sequence[pb.ProjectChange]) -> None:
     """At most MAX_CHANGES, in strictly ascending order, each with its snapshots."""
     if len(changes) > MAX_CHANGES:
         raise InvalidArgument(
-            "TOO_MANY_CHANGES", f"At most {MAX_CHANGES} changes can be applied at once."
+            ErrorReason.TOO_MANY_CHANGES, f"At most {MAX_CHANGES} changes can be applied at once."
         )
     previous = None
     for index, change in enumerate(changes):
         if previous is not None and change.sequence <= previous:
             raise InvalidArgument(
-                "CHANGES_OUT_OF_ORDER",
+                ErrorReason.CHANGES_OUT_OF_ORDER,
                 "Changes must be in strictly ascending sequence order.",
                 {"index": str(index), "sequence": str(change.sequence)},
             )
@@ -53,14 +53,14 @@ def _check_snapshots(index: int, change: pb.ProjectChange) -> None:
     needed = _SNAPSHOTS.get(change.kind)
     if needed is None:
         raise InvalidArgument(
-            "CHANGE_KIND_UNKNOWN",
+            ErrorReason.CHANGE_KIND_UNKNOWN,
             f"changes[{index}] has no known kind.",
             {"index": str(index), "sequence": str(change.sequence)},
         )
     for field in needed:
         if not getattr(change, field).id:
             raise InvalidArgument(
-                "CHANGE_INCOMPLETE",
+                ErrorReason.CHANGE_INCOMPLETE,
                 f"changes[{index}] lacks the {field} snapshot its kind carries.",
                 {"index": str(index), "sequence": str(change.sequence)},
             )
@@ -72,7 +72,7 @@ def unapplied(changes: Sequence[pb.ProjectChange], applied_through: int) -> list
     for offset, change in enumerate(rest, start=1):
         if change.sequence != applied_through + offset:
             raise FailedPrecondition(
-                "CHANGES_NOT_CONTIGUOUS",
+                ErrorReason.CHANGES_NOT_CONTIGUOUS,
                 f"The next change to apply is {applied_through + offset}, "
                 f"not {change.sequence}: resume the feed after {applied_through}.",
                 {

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from services.drawing.models import ConnectionCursor, DrawingSet, ProjectFacts
 from shared.db import utcnow
-from shared.errors import FailedPrecondition, InvalidArgument
+from shared.errors import ErrorReason, FailedPrecondition, InvalidArgument
 
 
 def lock_downstream(session: Session, downstream_id: str) -> None:
@@ -60,7 +60,7 @@ def start_cursor(
 def require_connected(cursor: ConnectionCursor) -> None:
     if cursor.disconnected_at is not None:
         raise FailedPrecondition(
-            "CONNECTION_DISCONNECTED",
+            ErrorReason.CONNECTION_DISCONNECTED,
             "The connection was disconnected: nothing more is copied or applied for it.",
             {"connection_id": cursor.connection_id},
         )
@@ -69,7 +69,7 @@ def require_connected(cursor: ConnectionCursor) -> None:
 def require_same_projects(cursor: ConnectionCursor, upstream_id: str, downstream_id: str) -> None:
     if (cursor.upstream_project_id, cursor.downstream_project_id) != (upstream_id, downstream_id):
         raise InvalidArgument(
-            "CONNECTION_PROJECTS_MISMATCH",
+            ErrorReason.CONNECTION_PROJECTS_MISMATCH,
             "The connection copies between other projects than the ones named.",
             {"connection_id": cursor.connection_id},
         )
@@ -81,7 +81,7 @@ def require_active(session: Session, *project_ids: str) -> None:
         facts = session.get(ProjectFacts, project_id)
         if facts is not None and not facts.active:
             raise FailedPrecondition(
-                "PROJECT_INACTIVE",
+                ErrorReason.PROJECT_INACTIVE,
                 f"Project {project_id!r} is inactive; the sync waits until it is active.",
                 {"project_id": project_id},
             )
@@ -103,7 +103,7 @@ def mark_disconnected(session: Session, connection_id: str, downstream_id: str) 
         start_cursor(session, connection_id, None, downstream_id, 0, disconnected=True)
     elif cursor.downstream_project_id != downstream_id:
         raise InvalidArgument(
-            "CONNECTION_PROJECTS_MISMATCH",
+            ErrorReason.CONNECTION_PROJECTS_MISMATCH,
             "The connection copies into another project than the one named.",
             {"connection_id": connection_id},
         )

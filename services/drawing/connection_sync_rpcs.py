@@ -1,4 +1,4 @@
-"""DrawingService RPCs of the sync engine (R14–R21), called by the connection service only:
+"""DrawingInternalService RPCs of the sync engine (R14–R21), called by the connection service only:
 the initial copy, applying feed changes, and recording a disconnect."""
 
 from __future__ import annotations
@@ -8,24 +8,23 @@ from collections.abc import Iterable
 import grpc
 from sqlalchemy.orm import Session
 
-from connectability.v1 import drawing_service_pb2 as pb
+from connectability.internal.v1 import drawing_internal_service_pb2 as pb
+from connectability.v1 import drawing_service_pb2
+from services.drawing import access_policy
 from services.drawing.applying import apply_project_changes
 from services.drawing.change_batches import check_batch
 from services.drawing.connection_cursors import mark_disconnected
 from services.drawing.copying import copy_published_revisions
 from services.drawing.servicer_state import DrawingServicerState
-from shared.caller_checks import require_platform_or_service
-from shared.errors import DomainError, FailedPrecondition, InvalidArgument
+from shared.errors import DomainError, ErrorReason, FailedPrecondition, InvalidArgument
 from shared.request_checks import required_id
-
-SYNC_SERVICES = ("connection",)
 
 
 class ConnectionSyncRpcs(DrawingServicerState):
     def CopyPublishedRevisions(
         self, request: pb.CopyPublishedRevisionsRequest, context: grpc.ServicerContext
     ) -> pb.CopyPublishedRevisionsResponse:
-        require_platform_or_service(*SYNC_SERVICES)
+        access_policy.admit("CopyPublishedRevisions")
         connection_id = required_id(request.connection_id, "connection_id")
         upstream_id = required_id(request.upstream_project_id, "upstream_project_id")
         downstream_id = required_id(request.downstream_project_id, "downstream_project_id")
@@ -35,7 +34,9 @@ class ConnectionSyncRpcs(DrawingServicerState):
         ):
             if not facts.active:
                 raise FailedPrecondition(
-                    "PROJECT_INACTIVE", f"Project {facts.project_id!r} is inactive; the copy waits."
+                    ErrorReason.PROJECT_INACTIVE,
+                    f"Project {facts.project_id!r} is inactive; the copy waits.",
+                    {"project_id": facts.project_id},
                 )
 
         def copy(session: Session) -> pb.CopyPublishedRevisionsResponse:
@@ -53,7 +54,7 @@ class ConnectionSyncRpcs(DrawingServicerState):
     def ApplyProjectChanges(
         self, request: pb.ApplyProjectChangesRequest, context: grpc.ServicerContext
     ) -> pb.ApplyProjectChangesResponse:
-        require_platform_or_service(*SYNC_SERVICES)
+        access_policy.admit("ApplyProjectChanges")
         connection_id = required_id(request.connection_id, "connection_id")
         upstream_id = required_id(request.upstream_project_id, "upstream_project_id")
         downstream_id = required_id(request.downstream_project_id, "downstream_project_id")
@@ -68,7 +69,7 @@ class ConnectionSyncRpcs(DrawingServicerState):
     def ApplyProjectChangesToConnections(
         self, request: pb.ApplyProjectChangesToConnectionsRequest, context: grpc.ServicerContext
     ) -> pb.ApplyProjectChangesToConnectionsResponse:
-        require_platform_or_service(*SYNC_SERVICES)
+        access_policy.admit("ApplyProjectChangesToConnections")
         upstream_id = required_id(request.upstream_project_id, "upstream_project_id")
         targets = _targets(request.connections)
         changes = list(request.changes)
@@ -87,7 +88,7 @@ class ConnectionSyncRpcs(DrawingServicerState):
     def MarkConnectionDisconnected(
         self, request: pb.MarkConnectionDisconnectedRequest, context: grpc.ServicerContext
     ) -> pb.MarkConnectionDisconnectedResponse:
-        require_platform_or_service(*SYNC_SERVICES)
+        access_policy.admit("MarkConnectionDisconnected")
         connection_id = required_id(request.connection_id, "connection_id")
         downstream_id = required_id(request.downstream_project_id, "downstream_project_id")
         self._projects.get_project(downstream_id)
@@ -108,13 +109,16 @@ def _targets(connections: Iterable[pb.ConnectionTarget]) -> list[tuple[str, str]
         for c in connections
     ]
     if not targets:
-        raise InvalidArgument("MISSING_FIELD", "Name at least one connection.")
+        raise InvalidArgument(ErrorReason.MISSING_FIELD, "Name at least one connection.")
     if len(targets) > MAX_CONNECTIONS_PER_BATCH:
         raise InvalidArgument(
-            "TOO_MANY_CONNECTIONS", f"At most {MAX_CONNECTIONS_PER_BATCH} connections a call."
+            ErrorReason.TOO_MANY_CONNECTIONS,
+            f"At most {MAX_CONNECTIONS_PER_BATCH} connections a call.",
         )
     if len({connection_id for connection_id, _ in targets}) < len(targets):
-        raise InvalidArgument("DUPLICATE_CONNECTION", "Each connection may be named once.")
+        raise InvalidArgument(
+            ErrorReason.DUPLICATE_CONNECTION, "Each connection may be named once."
+        )
     return targets
 
 
@@ -123,7 +127,7 @@ def _apply_one(
     connection_id: str,
     upstream_id: str,
     downstream_id: str,
-    changes: list[pb.ProjectChange],
+    changes: list[drawing_service_pb2.ProjectChange],
 ) -> pb.ConnectionApplyResult:
     """Apply to one connection inside a savepoint: its refusal undoes only its own part."""
     try:

@@ -12,7 +12,8 @@ from services.drawing.models import (
     DrawingSet,
     StoredFile,
 )
-from shared.errors import InvalidArgument
+from shared.errors import ErrorReason, InvalidArgument
+from shared.etags import etag_of
 from shared.timestamps import timestamp_of
 
 MAX_TEXT_LENGTH = 255
@@ -31,27 +32,31 @@ def parse_date(value: str, field: str, required: bool = False) -> date | None:
     """A "YYYY-MM-DD" date, None when empty and optional."""
     if not value:
         if required:
-            raise InvalidArgument("MISSING_FIELD", f"{field} is required (YYYY-MM-DD).")
+            raise InvalidArgument(ErrorReason.MISSING_FIELD, f"{field} is required (YYYY-MM-DD).")
         return None
     try:
         parsed = date.fromisoformat(value)
     except ValueError:
         parsed = None
     if parsed is None or len(value) != 10:
-        raise InvalidArgument("INVALID_DATE", f"{field} must be a date written YYYY-MM-DD.")
+        raise InvalidArgument(
+            ErrorReason.INVALID_DATE, f"{field} must be a date written YYYY-MM-DD."
+        )
     return parsed
 
 
 def required_text(value: str, field: str) -> str:
     text = value.strip()
     if not text:
-        raise InvalidArgument("MISSING_FIELD", f"{field} is required.")
+        raise InvalidArgument(ErrorReason.MISSING_FIELD, f"{field} is required.")
     return bounded_text(text, field)
 
 
 def bounded_text(value: str, field: str, limit: int = MAX_TEXT_LENGTH) -> str:
     if len(value) > limit:
-        raise InvalidArgument("FIELD_TOO_LONG", f"{field} is longer than {limit} characters.")
+        raise InvalidArgument(
+            ErrorReason.FIELD_TOO_LONG, f"{field} is longer than {limit} characters."
+        )
     return value
 
 
@@ -65,6 +70,7 @@ def area_message(area: DrawingArea) -> pb.DrawingArea:
         connection_id=area.connection_id or "",
         create_time=timestamp_of(area.created_at),
         update_time=timestamp_of(area.updated_at),
+        etag=etag_of(area),
     )
 
 
@@ -79,6 +85,7 @@ def set_message(drawing_set: DrawingSet) -> pb.DrawingSet:
         connection_id=drawing_set.connection_id or "",
         create_time=timestamp_of(drawing_set.created_at),
         update_time=timestamp_of(drawing_set.updated_at),
+        etag=etag_of(drawing_set),
     )
 
 
@@ -94,6 +101,7 @@ def drawing_message(drawing: Drawing) -> pb.Drawing:
         connection_id=drawing.connection_id or "",
         create_time=timestamp_of(drawing.created_at),
         update_time=timestamp_of(drawing.updated_at),
+        etag=etag_of(drawing),
     )
 
 
@@ -131,4 +139,5 @@ def revision_message(
         connection_id=revision.connection_id or "",
         create_time=timestamp_of(revision.created_at),
         update_time=timestamp_of(revision.updated_at),
+        etag=etag_of(revision),
     )

@@ -11,17 +11,30 @@ OUTSIDE_APPLICATIONS_FORBIDDEN in a project whose company forbids outside applic
 
 from __future__ import annotations
 
+from services.drawing.access_policy import CALLING_SERVICES
 from services.drawing.drawings_permissions import DrawingsPermissions
 from services.drawing.project_registry import ProjectRegistry
-from shared.caller_checks import CALLING_SERVICES
 from shared.db import RecordNotFound
-from shared.errors import FailedPrecondition, NotFound, PermissionDenied, Reason
+from shared.error_translation import record_not_found
+from shared.errors import (
+    ErrorReason,
+    ErrorReasonValue,
+    FailedPrecondition,
+    NotFound,
+    PermissionDenied,
+)
 from shared.identity import Principal, PrincipalKind
 from shared.outside_applications import require_outside_applications_allowed
 from shared.permission_levels import PERMISSION_LEVELS
 from shared.project_facts_registry import ProjectFacts
 
 READ_ONLY, STANDARD, ADMIN = "read_only", "standard", "admin"
+# The refusal of a caller below the level a call needs.
+_LEVEL_REQUIRED: dict[str, ErrorReasonValue] = {
+    READ_ONLY: ErrorReason.DRAWINGS_READ_ONLY_REQUIRED,
+    STANDARD: ErrorReason.DRAWINGS_STANDARD_REQUIRED,
+    ADMIN: ErrorReason.DRAWINGS_ADMIN_REQUIRED,
+}
 
 
 def _rank(level: str) -> int:
@@ -30,16 +43,14 @@ def _rank(level: str) -> int:
 
 def hidden(kind: str, record_id: str) -> NotFound:
     """The answer for a record that does not exist, or that the caller may not see."""
-    return NotFound(
-        f"{kind.upper()}_NOT_FOUND", f"No {kind.replace('_', ' ')} {record_id!r} was found."
-    )
+    return record_not_found(kind, record_id)
 
 
 def refuse_other_services(caller: Principal) -> None:
     """A service that does not call this one is refused whatever it asks about (R27)."""
     if caller.kind is PrincipalKind.SERVICE and caller.subject not in CALLING_SERVICES:
         raise PermissionDenied(
-            Reason.PERMISSION_DENIED, "This service does not call the drawing service."
+            ErrorReason.PERMISSION_DENIED, "This service does not call the drawing service."
         )
 
 
@@ -79,7 +90,7 @@ class DrawingsAccess:
         require_outside_applications_allowed(caller, facts.outside_applications_allowed)
         if _rank(level) < _rank(needed):
             raise PermissionDenied(
-                f"DRAWINGS_{needed.upper()}_REQUIRED",
+                _LEVEL_REQUIRED[needed],
                 f"This needs the Drawings {needed.replace('_', ' ')} level on the project.",
             )
         return facts
@@ -95,7 +106,8 @@ class DrawingsAccess:
         facts = self.require(caller, project_id, needed, shown_as)
         if not facts.active:
             raise FailedPrecondition(
-                "PROJECT_INACTIVE", "The project is inactive; its drawings cannot be changed."
+                ErrorReason.PROJECT_INACTIVE,
+                "The project is inactive; its drawings cannot be changed.",
             )
         return facts
 

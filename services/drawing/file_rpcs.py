@@ -21,7 +21,7 @@ from services.drawing.storage.download_links import download_url
 from services.drawing.storage.http_endpoint import UPLOADS_PATH
 from services.drawing.storage.policy import issue_upload_fields, media_type, new_upload_policy
 from shared.db import new_id, utcnow
-from shared.errors import InvalidArgument, NotFound
+from shared.errors import ErrorReason, InvalidArgument, NotFound
 from shared.identity import current_principal
 from shared.request_checks import required_id
 
@@ -39,11 +39,11 @@ class FileRpcs(AnnotationRpcs):
         try:
             check_file_name(request.response_filename)
         except InvalidFileName as refused:
-            raise InvalidArgument(refused.reason, refused.message) from refused
+            raise InvalidArgument(refused.reason_value, refused.message) from refused
         content_type = media_type(request.response_content_type or DEFAULT_CONTENT_TYPE)
         if "/" not in content_type:
             raise InvalidArgument(
-                "INVALID_CONTENT_TYPE", "response_content_type must be a media type."
+                ErrorReason.INVALID_CONTENT_TYPE, "response_content_type must be a media type."
             )
         files = self._files
         policy = new_upload_policy(
@@ -83,7 +83,12 @@ class FileRpcs(AnnotationRpcs):
         expires_at = utcnow() + timedelta(seconds=files.download_url_ttl_seconds)
         response = pb.GetRevisionDownloadResponse(
             url=download_url(
-                files.public_url, stored.sha256, revision.file_name, expires_at, files.secret
+                files.public_url,
+                revision.id,
+                stored.sha256,
+                revision.file_name,
+                expires_at,
+                files.secret,
             ),
             sha256=stored.sha256,
             size_bytes=stored.size_bytes,
@@ -112,5 +117,7 @@ class FileRpcs(AnnotationRpcs):
         with self._sessions() as session:
             stored = session.get(StoredFile, sha256)
         if stored is None:  # a revision always points at a stored file (foreign key)
-            raise NotFound("FILE_NOT_FOUND", "The revision's file is missing from the store.")
+            raise NotFound(
+                ErrorReason.FILE_NOT_FOUND, "The revision's file is missing from the store."
+            )
         return stored

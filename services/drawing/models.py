@@ -131,6 +131,7 @@ class DrawingUpload(Timestamps, Base):
     __tablename__ = "drawing_uploads"
     __table_args__ = (
         CheckConstraint(sql_one_of("status", DRAWING_UPLOAD_STATUSES), name="status"),
+        Index("ix_drawing_uploads_status", "status"),  # the processing round's queue
     )
 
     id: Mapped[str] = mapped_column(String, primary_key=True)
@@ -140,6 +141,34 @@ class DrawingUpload(Timestamps, Base):
     status: Mapped[str] = mapped_column(String, default="in_queue")
     error_message: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String)
+    # The replica processing it and until when: a crashed replica's claim runs out and
+    # another one takes the upload over.
+    claimed_by: Mapped[str | None] = mapped_column(String, nullable=True)
+    claim_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class DrawingUploadImport(Base):
+    """One file of a drawing upload, as requested, and what became of it.
+
+    ``position`` is the file's index in the request's ``drawing_log_imports``: clients map
+    revisions to files by it. ``revision_id`` is set once the revision exists (no foreign
+    key: a revision deleted later is still named); ``failure_reason`` when this file failed.
+    """
+
+    __tablename__ = "drawing_upload_imports"
+
+    drawing_upload_id: Mapped[str] = mapped_column(
+        ForeignKey("drawing_uploads.id"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(primary_key=True)
+    upload_uuid: Mapped[str] = mapped_column(String)
+    drawing_id: Mapped[str] = mapped_column(String)
+    drawing_date: Mapped[date] = mapped_column(Date)
+    received_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    revision_number: Mapped[str] = mapped_column(String, default="")
+    revision_id: Mapped[str | None] = mapped_column(String, nullable=True)
+    failure_reason: Mapped[str] = mapped_column(String, default="")
+    failure_message: Mapped[str] = mapped_column(Text, default="")
 
 
 class Upload(Base):
@@ -173,6 +202,8 @@ class DrawingRevision(Timestamps, Base):
         Index("ix_drawing_revisions_project_status", "project_id", "status"),
         Index("ix_drawing_revisions_drawing", "drawing_id"),
         Index("ix_drawing_revisions_set", "set_id"),
+        # ListDrawingRevisions' copy filters, and finding a connection's copy of a revision.
+        Index("ix_drawing_revisions_copies", "connection_id", "upstream_revision_id"),
     )
 
     id: Mapped[str] = mapped_column(String, primary_key=True)

@@ -7,6 +7,8 @@ NOT_FOUND a missing one gets.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import grpc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,10 +23,12 @@ from services.drawing.models import (
     DrawingRevision,
     DrawingSet,
     DrawingUpload,
+    DrawingUploadImport,
 )
 from services.drawing.revisions import MAX_IMPORTS, RevisionImport
 from services.drawing.servicer_state import DrawingServicerState
-from shared.errors import InvalidArgument
+from shared.errors import ErrorReason, InvalidArgument
+from shared.etags import locked_at_etag
 from shared.identity import current_principal
 from shared.paging import clamp_page_size, offset_from_token, offset_page_token
 from shared.request_checks import masked_changes, required_id
@@ -41,33 +45,59 @@ _UPLOAD_STATUSES = {
 }
 
 
-def _upload_message(batch: DrawingUpload, revision_ids: list[str]) -> pb.DrawingUpload:
+def _upload_message(
+    batch: DrawingUpload, imports: Sequence[DrawingUploadImport]
+) -> pb.DrawingUpload:
     message = pb.DrawingUpload(
         id=batch.id,
         project_id=batch.project_id,
         drawing_area_id=batch.area_id,
         drawing_set_id=batch.set_id,
         status=_UPLOAD_STATUSES[batch.status],
-        revision_ids=revision_ids,
+        revision_ids=[wanted.revision_id for wanted in imports if wanted.revision_id],
         error_message=batch.error_message,
+        import_failures=[
+            pb.DrawingUploadImportFailure(
+                import_index=wanted.position,
+                upload_uuid=wanted.upload_uuid,
+                reason=wanted.failure_reason,
+                message=wanted.failure_message,
+            )
+            for wanted in imports
+            if wanted.failure_reason
+        ],
     )
     message.create_time.FromDatetime(batch.created_at)
     message.update_time.FromDatetime(batch.updated_at)
     return message
 
 
+def _imports_of(session: Session, batch: DrawingUpload) -> list[DrawingUploadImport]:
+    """The upload's imports in the request's order (clients map revisions by position)."""
+    return list(
+        session.scalars(
+            select(DrawingUploadImport)
+            .where(DrawingUploadImport.drawing_upload_id == batch.id)
+            .order_by(DrawingUploadImport.position)
+        )
+    )
+
+
 def _checked_imports(request: pb.CreateDrawingUploadRequest) -> list[RevisionImport]:
     entries = list(request.drawing_log_imports)
     if not entries:
-        raise InvalidArgument("MISSING_FIELD", "drawing_log_imports needs at least one file.")
+        raise InvalidArgument(
+            ErrorReason.MISSING_FIELD, "drawing_log_imports needs at least one file."
+        )
     if len(entries) > MAX_IMPORTS:
         raise InvalidArgument(
-            "TOO_MANY_IMPORTS", f"At most {MAX_IMPORTS} files can be imported at once."
+            ErrorReason.TOO_MANY_IMPORTS, f"At most {MAX_IMPORTS} files can be imported at once."
         )
     uuids = [entry.upload_uuid for entry in entries]
     if len(set(uuids)) != len(uuids):
         raise InvalidArgument(
-            "DUPLICATE_IMPORT", "The same upload_uuid appears twice in drawing_log_imports."
+            ErrorReason.DUPLICATE_IMPORT,
+            "The same upload_uuid appears twice in drawing_log_imports.",
         )
     checked = []
     for index, entry in enumerate(entries):
@@ -120,16 +150,18 @@ class RevisionRpcs(DrawingServicerState):
             drawing_set = session.get(DrawingSet, request.drawing_set_id)
             if drawing_set is None or drawing_set.project_id != project_id:
                 raise hidden("drawing_set", request.drawing_set_id)
-            batch, created = self._revisions.import_uploads(
+            batch = self._revisions.queue_uploads(
                 session, project_id, area, drawing_set, imports, caller.describe()
             )
             return pb.CreateDrawingUploadResponse(
-                drawing_upload=_upload_message(batch, [revision.id for revision in created])
+                drawing_upload=_upload_message(batch, _imports_of(session, batch))
             )
 
-        return self._idempotent.run(
+        answer = self._idempotent.run(
             "CreateDrawingUpload", request, pb.CreateDrawingUploadResponse, create
         )
+        self._upload_queued()  # committed: the processing round may take it now
+        return answer
 
     def GetDrawingUpload(
         self, request: pb.GetDrawingUploadRequest, context: grpc.ServicerContext
@@ -139,14 +171,12 @@ class RevisionRpcs(DrawingServicerState):
             current_principal(), batch.project_id, STANDARD, ("drawing_upload", batch.id)
         )
         with self._sessions() as session:
-            revision_ids = list(
-                session.scalars(
-                    select(DrawingRevision.id)
-                    .where(DrawingRevision.drawing_upload_id == batch.id)
-                    .order_by(DrawingRevision.created_at, DrawingRevision.id)
-                )
+            # Read again with its imports in one session: processing may have moved on.
+            current = session.get(DrawingUpload, batch.id)
+            assert current is not None
+            return pb.GetDrawingUploadResponse(
+                drawing_upload=_upload_message(current, _imports_of(session, current))
             )
-        return pb.GetDrawingUploadResponse(drawing_upload=_upload_message(batch, revision_ids))
 
     # Reading
 
@@ -176,6 +206,12 @@ class RevisionRpcs(DrawingServicerState):
             query = query.where(DrawingRevision.set_id == request.set_id)
         if request.drawing_id:
             query = query.where(DrawingRevision.drawing_id == request.drawing_id)
+        if request.connection_id:  # a connection's copies (R17)
+            query = query.where(DrawingRevision.connection_id == request.connection_id)
+        if request.upstream_revision_id:  # the copies of one upstream revision
+            query = query.where(
+                DrawingRevision.upstream_revision_id == request.upstream_revision_id
+            )
         status = _STATUS_NAMES.get(request.status)
         if not self._access.sees_unpublished(caller, project_id):
             if status == "unpublished":
@@ -195,6 +231,12 @@ class RevisionRpcs(DrawingServicerState):
             "drawing": request.drawing_id,
             "status": status or "",
         }
+        # The copy filters join the digest only when set, so tokens issued before they
+        # existed stay valid; a set one still binds the token to its value.
+        if request.connection_id:
+            filters["connection"] = request.connection_id
+        if request.upstream_revision_id:
+            filters["upstream_revision"] = request.upstream_revision_id
         offset = offset_from_token(request.page_token, filters)
         size = clamp_page_size(request.page_size)
         with self._sessions() as session:
@@ -215,7 +257,9 @@ class RevisionRpcs(DrawingServicerState):
         project_id = required_id(request.project_id, "project_id")
         self._access.require_to_change(current_principal(), project_id, ADMIN)
         if not request.revision_ids:
-            raise InvalidArgument("MISSING_FIELD", "revision_ids names the revisions to confirm.")
+            raise InvalidArgument(
+                ErrorReason.MISSING_FIELD, "revision_ids names the revisions to confirm."
+            )
 
         def confirm(session: Session) -> pb.ConfirmDrawingRevisionsResponse:
             confirmed = self._revisions.confirm(session, project_id, list(request.revision_ids))
@@ -286,7 +330,7 @@ class RevisionRpcs(DrawingServicerState):
         )
 
         def update(session: Session) -> pb.UpdateDrawingRevisionResponse:
-            revision = existing(session, DrawingRevision, "revision", known.id)
+            revision = locked_at_etag(session, DrawingRevision, "revision", known.id, wanted.etag)
             updated = self._revisions.update(session, revision, changes)
             return pb.UpdateDrawingRevisionResponse(
                 revision=self._revisions.message(session, updated)

@@ -25,13 +25,20 @@ from services.drawing.models import (
     DrawingRevision,
     DrawingSet,
     DrawingUpload,
+    DrawingUploadImport,
     Markup,
     StoredFile,
     Upload,
 )
 from services.drawing.revision_currency import make_newest_current, outdated_ids, published_of
 from shared.db import new_id, utcnow
-from shared.errors import FailedPrecondition, InvalidArgument, NotFound
+from shared.errors import (
+    ErrorReason,
+    ErrorReasonValue,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+)
 
 MAX_IMPORTS = 100
 
@@ -47,7 +54,9 @@ class RevisionImport:
     revision_number: str
 
 
-def _refuse(reason: str, message: str, revision_id: str = "", **extra: str) -> FailedPrecondition:
+def _refuse(
+    reason: ErrorReasonValue, message: str, revision_id: str = "", **extra: str
+) -> FailedPrecondition:
     metadata = {"revision_id": revision_id, **extra} if revision_id else dict(extra)
     return FailedPrecondition(reason, message, metadata)
 
@@ -55,7 +64,7 @@ def _refuse(reason: str, message: str, revision_id: str = "", **extra: str) -> F
 def refuse_if_copy(revision: DrawingRevision) -> None:
     if revision.connection_id is not None:
         raise _refuse(
-            "CONNECTED_CONTENT_READ_ONLY",
+            ErrorReason.CONNECTED_CONTENT_READ_ONLY,
             "This revision is a connected copy: it follows its upstream project.",
             revision.id,
         )
@@ -86,7 +95,7 @@ class Revisions:
 
     # Importing uploaded files (R28)
 
-    def import_uploads(
+    def queue_uploads(
         self,
         session: Session,
         project_id: str,
@@ -94,11 +103,15 @@ class Revisions:
         drawing_set: DrawingSet,
         imports: Sequence[RevisionImport],
         created_by: str,
-    ) -> tuple[DrawingUpload, list[DrawingRevision]]:
-        """All the imports as unpublished revisions, or none of them."""
+    ) -> DrawingUpload:
+        """A drawing upload IN_QUEUE, after every check that needs no file work.
+
+        Its uploads are taken at once (a second drawing upload of them is refused); the
+        processing round turns the imports into revisions later (``create_revisions``).
+        """
         if drawing_set.connection_state != "not_connected":
             raise _refuse(
-                "CONNECTED_CONTENT_READ_ONLY",
+                ErrorReason.CONNECTED_CONTENT_READ_ONLY,
                 "Files cannot be uploaded into a connected drawing set.",
             )
         now = utcnow()
@@ -107,30 +120,60 @@ class Revisions:
             project_id=project_id,
             area_id=area.id,
             set_id=drawing_set.id,
-            status="ready_for_review",
+            status="in_queue",
+            error_message="",
             created_by=created_by,
             created_at=now,
             updated_at=now,
         )
         session.add(batch)
         session.flush()
-        created = []
-        for wanted in imports:
+        for position, wanted in enumerate(imports):
             upload = self._usable_upload(session, project_id, wanted.upload_uuid)
             drawing = session.get(Drawing, wanted.drawing_id)
             if drawing is None or drawing.project_id != project_id:
-                raise NotFound("DRAWING_NOT_FOUND", f"No drawing {wanted.drawing_id!r} was found.")
+                raise NotFound(
+                    ErrorReason.DRAWING_NOT_FOUND, f"No drawing {wanted.drawing_id!r} was found."
+                )
             if drawing.area_id != area.id:
                 raise InvalidArgument(
-                    "DRAWING_NOT_IN_AREA",
+                    ErrorReason.DRAWING_NOT_IN_AREA,
                     f"Drawing {drawing.number} is not in the drawing area of this upload.",
                     {"drawing_id": drawing.id},
                 )
+            upload.drawing_upload_id = batch.id  # an upload becomes one revision, once
+            session.add(
+                DrawingUploadImport(
+                    drawing_upload_id=batch.id,
+                    position=position,
+                    upload_uuid=wanted.upload_uuid,
+                    drawing_id=drawing.id,
+                    drawing_date=wanted.drawing_date,
+                    received_date=wanted.received_date,
+                    revision_number=wanted.revision_number,
+                    revision_id=None,
+                    failure_reason="",
+                    failure_message="",
+                )
+            )
+        session.flush()
+        return batch
+
+    @staticmethod
+    def create_revisions(
+        session: Session, batch: DrawingUpload, imports: Sequence[DrawingUploadImport]
+    ) -> list[DrawingRevision]:
+        """One unpublished revision per import, in the imports' order, each noted on it."""
+        now = utcnow()
+        created = []
+        for wanted in imports:
+            upload = session.get(Upload, wanted.upload_uuid)
+            assert upload is not None and upload.file_sha256 is not None
             revision = DrawingRevision(
                 id=new_id(),
-                project_id=project_id,
-                drawing_id=drawing.id,
-                set_id=drawing_set.id,
+                project_id=batch.project_id,
+                drawing_id=wanted.drawing_id,
+                set_id=batch.set_id,
                 revision_number=wanted.revision_number,
                 drawing_date=wanted.drawing_date,
                 received_date=wanted.received_date,
@@ -144,32 +187,32 @@ class Revisions:
                 created_at=now,
                 updated_at=now,
             )
-            upload.drawing_upload_id = batch.id  # an upload becomes one revision, once
             session.add(revision)
+            wanted.revision_id = revision.id
             created.append(revision)
         session.flush()
-        return batch, created
+        return created
 
     @staticmethod
     def _usable_upload(session: Session, project_id: str, uuid: str) -> Upload:
         upload = session.get(Upload, uuid)
         if upload is None or upload.project_id != project_id:
-            raise NotFound("UPLOAD_NOT_FOUND", f"No upload {uuid!r} was found.")
+            raise NotFound(ErrorReason.UPLOAD_NOT_FOUND, f"No upload {uuid!r} was found.")
         if upload.drawing_upload_id is not None:
             raise _refuse(
-                "UPLOAD_ALREADY_USED",
+                ErrorReason.UPLOAD_ALREADY_USED,
                 "This upload was already imported as a revision.",
                 upload_uuid=uuid,
             )
         if upload.file_sha256 is None:
             if upload.expires_at <= utcnow():
                 raise _refuse(
-                    "UPLOAD_EXPIRED",
+                    ErrorReason.UPLOAD_EXPIRED,
                     "The upload expired before its file arrived.",
                     upload_uuid=uuid,
                 )
             raise _refuse(
-                "UPLOAD_NOT_RECEIVED",
+                ErrorReason.UPLOAD_NOT_RECEIVED,
                 "The file of this upload was not POSTed to the storage endpoint yet.",
                 upload_uuid=uuid,
             )
@@ -196,7 +239,7 @@ class Revisions:
             for revision in chosen:
                 if revision.set_id != drawing_set.id:
                     raise InvalidArgument(
-                        "REVISION_NOT_IN_SET",
+                        ErrorReason.REVISION_NOT_IN_SET,
                         "Only revisions of the named set can be published with it.",
                         {"revision_id": revision.id},
                     )
@@ -215,11 +258,13 @@ class Revisions:
         for revision in to_publish:
             if revision.withdrawn:
                 raise _refuse(
-                    "REVISION_WITHDRAWN", "A withdrawn revision cannot be published.", revision.id
+                    ErrorReason.REVISION_WITHDRAWN,
+                    "A withdrawn revision cannot be published.",
+                    revision.id,
                 )
             if not revision.reviewed:
                 raise _refuse(
-                    "REVISION_NOT_REVIEWED",
+                    ErrorReason.REVISION_NOT_REVIEWED,
                     "Review (confirm) a revision before publishing it.",
                     revision.id,
                 )
@@ -239,7 +284,9 @@ class Revisions:
         self._require_published(revision)
         if revision.withdrawn:
             raise _refuse(
-                "REVISION_WITHDRAWN", "A withdrawn revision cannot be current.", revision.id
+                ErrorReason.REVISION_WITHDRAWN,
+                "A withdrawn revision cannot be current.",
+                revision.id,
             )
         for sibling in published_of(session, revision.drawing_id):
             sibling.current = sibling.id == revision.id
@@ -306,7 +353,9 @@ class Revisions:
     def _require_published(revision: DrawingRevision) -> None:
         if revision.status != "published":
             raise _refuse(
-                "REVISION_NOT_PUBLISHED", "Only a published revision can be that.", revision.id
+                ErrorReason.REVISION_NOT_PUBLISHED,
+                "Only a published revision can be that.",
+                revision.id,
             )
 
     @staticmethod
@@ -318,7 +367,7 @@ class Revisions:
             revision = session.get(DrawingRevision, revision_id)
             if revision is None or revision.project_id != project_id:
                 raise InvalidArgument(
-                    "REVISION_NOT_IN_PROJECT",
+                    ErrorReason.REVISION_NOT_IN_PROJECT,
                     f"Revision {revision_id!r} is not a revision of this project.",
                     {"revision_id": revision_id},
                 )

@@ -1,4 +1,5 @@
-"""The DrawingService gRPC servicer: translation between the wire and the drawing domain.
+"""The DrawingService and DrawingInternalService gRPC servicer: translation between the wire
+and the drawing domain (one object serves both, on one port).
 
 Built so far: the projects it serves (told from above), Drawings permissions, drawing
 areas, sets and drawings, the change feed, and (in their own modules) revisions, files and
@@ -15,8 +16,11 @@ import grpc
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from connectability.internal.v1 import drawing_internal_service_pb2 as ipb
+from connectability.internal.v1 import drawing_internal_service_pb2_grpc as ipb_grpc
 from connectability.v1 import drawing_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2_grpc as pb_grpc
+from services.drawing import access_policy
 from services.drawing import drawing_messages as messages
 from services.drawing.catalog import existing
 from services.drawing.connection_sync_rpcs import ConnectionSyncRpcs
@@ -24,16 +28,13 @@ from services.drawing.drawings_access import ADMIN, READ_ONLY, STANDARD, hidden
 from services.drawing.file_rpcs import FileRpcs
 from services.drawing.models import Drawing, DrawingArea, DrawingRevision, DrawingSet, DrawingsGrant
 from services.drawing.servicer_state import DrawingServicerState
-from shared.caller_checks import require_platform_or_service
-from shared.errors import InvalidArgument
-from shared.identity import current_principal
+from shared.errors import ErrorReason, InvalidArgument, PermissionDenied
+from shared.etags import locked_at_etag
+from shared.identity import Principal, current_principal
 from shared.permission_messages import level_from_message, level_to_message
 from shared.project_facts_messages import facts_from_message, facts_to_message
 from shared.request_checks import masked_changes, require_fields, required_id
 from shared.timestamps import timestamp_of
-
-# Who tells this service about projects and grants (until project admins can, issue 3).
-DIRECTORY_SERVICES = ("connection",)
 
 
 def _permission_message(
@@ -52,29 +53,39 @@ def _grant_message(grant: DrawingsGrant) -> pb.DrawingsPermission:
 
 
 class DrawingServicer(
-    ConnectionSyncRpcs, FileRpcs, DrawingServicerState, pb_grpc.DrawingServiceServicer
+    ConnectionSyncRpcs,
+    FileRpcs,
+    DrawingServicerState,
+    pb_grpc.DrawingServiceServicer,
+    ipb_grpc.DrawingInternalServiceServicer,
 ):
     def RegisterProject(
-        self, request: pb.DrawingServiceRegisterProjectRequest, context: grpc.ServicerContext
-    ) -> pb.DrawingServiceRegisterProjectResponse:
-        require_platform_or_service(*DIRECTORY_SERVICES)
+        self,
+        request: ipb.DrawingInternalServiceRegisterProjectRequest,
+        context: grpc.ServicerContext,
+    ) -> ipb.DrawingInternalServiceRegisterProjectResponse:
+        access_policy.admit("RegisterProject")
         known = self._projects.register_project(facts_from_message(request.project))
-        return pb.DrawingServiceRegisterProjectResponse(project=facts_to_message(known))
+        return ipb.DrawingInternalServiceRegisterProjectResponse(project=facts_to_message(known))
 
     def GetProject(
-        self, request: pb.DrawingServiceGetProjectRequest, context: grpc.ServicerContext
-    ) -> pb.DrawingServiceGetProjectResponse:
-        require_platform_or_service()
+        self, request: ipb.DrawingInternalServiceGetProjectRequest, context: grpc.ServicerContext
+    ) -> ipb.DrawingInternalServiceGetProjectResponse:
+        access_policy.admit("GetProject")
         require_fields(request, "project_id")
         facts = self._projects.get_project(request.project_id)
-        return pb.DrawingServiceGetProjectResponse(project=facts_to_message(facts))
+        return ipb.DrawingInternalServiceGetProjectResponse(project=facts_to_message(facts))
 
     def SetDrawingsPermission(
         self, request: pb.SetDrawingsPermissionRequest, context: grpc.ServicerContext
     ) -> pb.SetDrawingsPermissionResponse:
-        require_platform_or_service(*DIRECTORY_SERVICES)
+        caller = access_policy.admit("SetDrawingsPermission")
         require_fields(request, "project_id", "user_id")
         level = level_from_message(request.level)
+        # R33: a Drawings admin grants Drawings levels on their project, to anyone; never
+        # another tool's levels nor another project's, so a grant cannot escalate further.
+        # Access is managed on inactive projects too: it is not the project's content.
+        self._access.require(caller, request.project_id, ADMIN)
 
         def grant(session: Any) -> pb.SetDrawingsPermissionResponse:
             self._permissions.set_level(request.project_id, request.user_id, level, session)
@@ -90,8 +101,12 @@ class DrawingServicer(
     def GetDrawingsPermission(
         self, request: pb.GetDrawingsPermissionRequest, context: grpc.ServicerContext
     ) -> pb.GetDrawingsPermissionResponse:
-        require_platform_or_service()
+        caller = access_policy.admit("GetDrawingsPermission")
         require_fields(request, "project_id", "user_id")
+        # Anyone reads their own level (NONE for a project they cannot see, as for one that
+        # does not exist); another user's level needs the Drawings admin level (R33).
+        if caller.user_id and request.user_id != caller.user_id:  # systems read any level
+            self._access.require(caller, request.project_id, ADMIN)
         level = self._permissions.level_of(request.project_id, request.user_id)
         return pb.GetDrawingsPermissionResponse(
             permission=_permission_message(request.project_id, request.user_id, level, None)
@@ -100,11 +115,12 @@ class DrawingServicer(
     def ListDrawingsPermissions(
         self, request: pb.ListDrawingsPermissionsRequest, context: grpc.ServicerContext
     ) -> pb.ListDrawingsPermissionsResponse:
-        require_platform_or_service()
+        caller = access_policy.admit("ListDrawingsPermissions")
         if not request.project_id and not request.user_id:
-            raise InvalidArgument("MISSING_FIELD", "project_id or user_id is required.")
-        if request.project_id and request.user_id:
-            grant = self._permissions.grant_of(request.project_id, request.user_id)
+            raise InvalidArgument(ErrorReason.FILTER_REQUIRED, "project_id or user_id is required.")
+        user_id = self._listable_user(caller, request.project_id, request.user_id)
+        if request.project_id and user_id:
+            grant = self._permissions.grant_of(request.project_id, user_id)
             grants, next_token = ([grant] if grant is not None else []), ""
         elif request.project_id:
             grants, next_token = self._permissions.list_levels(
@@ -112,11 +128,30 @@ class DrawingServicer(
             )
         else:
             grants, next_token = self._permissions.list_levels_of_user(
-                request.user_id, request.page_size, request.page_token
+                user_id, request.page_size, request.page_token
             )
         return pb.ListDrawingsPermissionsResponse(
             permissions=[_grant_message(grant) for grant in grants], next_page_token=next_token
         )
+
+    def _listable_user(self, caller: Principal, project_id: str, user_id: str) -> str:
+        """The user whose grants the caller may list ("" = everyone's on the project).
+
+        Systems list anything. A person lists their own grants anywhere; on a project whose
+        Drawings tool they administer, anyone's; elsewhere they see their own row only.
+        """
+        if not caller.user_id or user_id == caller.user_id:
+            return user_id
+        if not project_id:
+            raise PermissionDenied(
+                ErrorReason.PERMISSION_DENIED, "Only the platform lists another user's grants."
+            )
+        if self._access.level_of(caller, project_id) == ADMIN:
+            self._access.require(caller, project_id, ADMIN)  # R31 for integrators
+            return user_id
+        if user_id:  # someone else's grant on a project the caller does not administer
+            self._access.require(caller, project_id, ADMIN)
+        return caller.user_id
 
     # Areas
 
@@ -176,7 +211,7 @@ class DrawingServicer(
         )
 
         def update(session: Session) -> pb.UpdateDrawingAreaResponse:
-            area = existing(session, DrawingArea, "drawing_area", wanted.id)
+            area = locked_at_etag(session, DrawingArea, "drawing_area", wanted.id, wanted.etag)
             updated = self._catalog.update_area(session, area, changes)
             return pb.UpdateDrawingAreaResponse(drawing_area=messages.area_message(updated))
 
@@ -234,7 +269,7 @@ class DrawingServicer(
         )
 
         def update(session: Session) -> pb.UpdateDrawingSetResponse:
-            drawing_set = existing(session, DrawingSet, "drawing_set", wanted.id)
+            drawing_set = locked_at_etag(session, DrawingSet, "drawing_set", wanted.id, wanted.etag)
             updated = self._catalog.update_set(session, drawing_set, changes)
             return pb.UpdateDrawingSetResponse(drawing_set=messages.set_message(updated))
 
@@ -306,7 +341,7 @@ class DrawingServicer(
         )
 
         def update(session: Session) -> pb.UpdateDrawingResponse:
-            drawing = existing(session, Drawing, "drawing", wanted.id)
+            drawing = locked_at_etag(session, Drawing, "drawing", wanted.id, wanted.etag)
             updated = self._catalog.update_drawing(session, drawing, changes)
             return pb.UpdateDrawingResponse(drawing=messages.drawing_message(updated))
 
@@ -315,9 +350,9 @@ class DrawingServicer(
     # The change feed and counts (service-only)
 
     def CountProjectRevisions(
-        self, request: pb.CountProjectRevisionsRequest, context: grpc.ServicerContext
-    ) -> pb.CountProjectRevisionsResponse:
-        require_platform_or_service()
+        self, request: ipb.CountProjectRevisionsRequest, context: grpc.ServicerContext
+    ) -> ipb.CountProjectRevisionsResponse:
+        access_policy.admit("CountProjectRevisions")
         self._projects.get_project(required_id(request.project_id, "project_id"))
         with self._sessions() as session:
             count = session.scalar(
@@ -325,12 +360,23 @@ class DrawingServicer(
                 .select_from(DrawingRevision)
                 .where(DrawingRevision.project_id == request.project_id)
             )
-        return pb.CountProjectRevisionsResponse(revision_count=int(count or 0))
+            published = session.scalar(
+                select(func.count())
+                .select_from(DrawingRevision)
+                .where(
+                    DrawingRevision.project_id == request.project_id,
+                    DrawingRevision.status == "published",
+                    DrawingRevision.withdrawn.is_(False),
+                )
+            )
+        return ipb.CountProjectRevisionsResponse(
+            revision_count=int(count or 0), published_revision_count=int(published or 0)
+        )
 
     def ListProjectChanges(
         self, request: pb.ListProjectChangesRequest, context: grpc.ServicerContext
     ) -> pb.ListProjectChangesResponse:
-        require_platform_or_service()
+        access_policy.admit("ListProjectChanges")
         self._projects.get_project(required_id(request.project_id, "project_id"))
         changes, token = self._feed.page(
             request.project_id, request.after_sequence, request.page_size, request.page_token
@@ -340,7 +386,7 @@ class DrawingServicer(
     def WatchProjectChanges(
         self, request: pb.WatchProjectChangesRequest, context: grpc.ServicerContext
     ) -> Iterator[pb.WatchProjectChangesResponse]:
-        require_platform_or_service()
+        access_policy.admit("WatchProjectChanges")
         self._projects.get_project(required_id(request.project_id, "project_id"))
         last = request.after_sequence
         while context.is_active():
@@ -354,13 +400,14 @@ class DrawingServicer(
                 self._feed.wait_for_news(generation, WATCH_FALLBACK_SECONDS)
 
     def WatchFeedHeads(
-        self, request: pb.WatchFeedHeadsRequest, context: grpc.ServicerContext
-    ) -> Iterator[pb.WatchFeedHeadsResponse]:
-        require_platform_or_service()
+        self, request: ipb.WatchFeedHeadsRequest, context: grpc.ServicerContext
+    ) -> Iterator[ipb.WatchFeedHeadsResponse]:
+        access_policy.admit("WatchFeedHeads")
         project_ids = list(dict.fromkeys(request.project_ids))
         if len(project_ids) > MAX_WATCHED_HEADS:
             raise InvalidArgument(
-                "TOO_MANY_PROJECTS", f"At most {MAX_WATCHED_HEADS} projects can be watched."
+                ErrorReason.TOO_MANY_PROJECTS,
+                f"At most {MAX_WATCHED_HEADS} projects can be watched.",
             )
         reported: dict[str, int] = {}
         while context.is_active():
@@ -368,7 +415,7 @@ class DrawingServicer(
             for project_id, head in self._feed.heads(project_ids).items():
                 if reported.get(project_id) != head:
                     reported[project_id] = head
-                    yield pb.WatchFeedHeadsResponse(project_id=project_id, last_sequence=head)
+                    yield ipb.WatchFeedHeadsResponse(project_id=project_id, last_sequence=head)
             # Woken by a commit in this process; the timeout catches other processes'.
             self._feed.wait_for_news(generation, WATCH_FALLBACK_SECONDS)
 

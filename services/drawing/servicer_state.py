@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,6 +34,7 @@ class DrawingServicerState:
         idempotent: IdempotentCalls,
         feed: ChangeFeed,
         files: FileAccess,
+        upload_queued: Callable[[], None],
     ):
         self._sessions = sessions
         self._projects = projects
@@ -40,6 +42,8 @@ class DrawingServicerState:
         self._idempotent = idempotent
         self._feed = feed
         self._files = files
+        # Wakes the processing round (upload_processing) after a drawing upload was queued.
+        self._upload_queued = upload_queued
         self._access = DrawingsAccess(projects, permissions)
         self._catalog = Catalog(feed)
         self._revisions = Revisions(feed)

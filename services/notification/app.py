@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from connectability.v1 import notification_service_pb2, notification_service_pb2_grpc
+from connectability.internal.v1 import (
+    notification_internal_service_pb2,
+    notification_internal_service_pb2_grpc,
+)
 from services.notification.delivery_worker import DeliveryWorker, RetryPolicy
 from services.notification.digests import flush_due_digests
 from services.notification.events import queue_event
@@ -19,7 +22,9 @@ from shared.server import ServiceDefinition
 from shared.service_database import open_service_database
 
 SERVICE_NAME = "notification"
-GRPC_SERVICE = notification_service_pb2.DESCRIPTOR.services_by_name["NotificationService"].full_name
+GRPC_SERVICE = notification_internal_service_pb2.DESCRIPTOR.services_by_name[
+    "NotificationInternalService"
+].full_name
 
 
 def migrate_database(url: str) -> None:
@@ -39,6 +44,14 @@ def transport_for(settings: Settings) -> Transport:
     )
 
 
+def retry_policy_of(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        retry_for=timedelta(seconds=settings.notification_retry_for_seconds),
+        base_delay_seconds=settings.notification_retry_base_delay_seconds,
+        max_delay_seconds=settings.notification_retry_max_delay_seconds,
+    )
+
+
 def build_definition(
     settings: Settings, retry_policy: RetryPolicy | None = None
 ) -> ServiceDefinition:
@@ -52,7 +65,7 @@ def build_definition(
         database.sessions,
         transport_for(settings),
         settings.mail_from,
-        retry_policy,
+        retry_policy or retry_policy_of(settings),
         flush_digests=lambda: flush_due_digests(database.sessions, queue_event),
     )
     worker.start()
@@ -60,7 +73,7 @@ def build_definition(
         name=SERVICE_NAME,
         grpc_service_names=[GRPC_SERVICE],
         register=lambda server: (
-            notification_service_pb2_grpc.add_NotificationServiceServicer_to_server(
+            notification_internal_service_pb2_grpc.add_NotificationInternalServiceServicer_to_server(
                 servicer, server
             )
         ),

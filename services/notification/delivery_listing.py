@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connectability.v1 import notification_service_pb2 as pb
+from connectability.internal.v1 import notification_internal_service_pb2 as pb
+from connectability.v1 import connection_service_pb2 as public_pb
 from services.notification.distribution_lists import require_project
 from services.notification.models import Delivery
 from shared.paging import (
@@ -18,16 +19,16 @@ from shared.paging import (
 from shared.timestamps import timestamp_of
 
 _STATUSES = {
-    "queued": pb.DELIVERY_STATUS_QUEUED,
-    "retrying": pb.DELIVERY_STATUS_QUEUED,
-    "sending": pb.DELIVERY_STATUS_SENDING,
-    "sent": pb.DELIVERY_STATUS_SENT,
-    "failed": pb.DELIVERY_STATUS_FAILED,
+    "queued": public_pb.NOTIFICATION_DELIVERY_STATUS_QUEUED,
+    "retrying": public_pb.NOTIFICATION_DELIVERY_STATUS_QUEUED,
+    "sending": public_pb.NOTIFICATION_DELIVERY_STATUS_SENDING,
+    "sent": public_pb.NOTIFICATION_DELIVERY_STATUS_SENT,
+    "failed": public_pb.NOTIFICATION_DELIVERY_STATUS_FAILED,
 }
 
 
-def delivery_message(row: Delivery) -> pb.Delivery:
-    message = pb.Delivery(
+def delivery_message(row: Delivery) -> public_pb.NotificationDelivery:
+    message = public_pb.NotificationDelivery(
         message_id=row.message_id,
         event_id=row.event_id,
         recipient=row.recipient,

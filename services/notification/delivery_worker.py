@@ -13,12 +13,12 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectability.v1 import notification_service_pb2 as pb
+from connectability.internal.v1 import notification_internal_service_pb2 as pb
 from services.notification.mail_messages import build_message
 from services.notification.models import Delivery, NotificationEvent
 from services.notification.rendering import render
@@ -34,14 +34,26 @@ MAX_ERROR_LENGTH = 2000
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    max_attempts: int = 5
-    # The wait after the first failed attempt; it doubles after each further one.
+    """How a message the mail server cannot take now is retried (R25)."""
+
+    # How long after it was queued a message is still retried: a mail server down for hours
+    # delays mail but loses none. Then it is FAILED, and can be sent again by hand.
+    retry_for: timedelta = timedelta(hours=24)
+    # The wait after the first failed attempt; it doubles after each further one, up to
+    # max_delay_seconds.
     base_delay_seconds: float = 1.0
+    max_delay_seconds: float = 900.0
     # How often the worker looks for due messages when idle.
     poll_interval_seconds: float = 0.5
 
     def delay_after(self, attempts: int) -> timedelta:
-        return timedelta(seconds=self.base_delay_seconds * 2 ** max(attempts - 1, 0))
+        doublings = min(max(attempts - 1, 0), 64)  # past the cap anyway; no float overflow
+        return timedelta(
+            seconds=min(self.base_delay_seconds * 2**doublings, self.max_delay_seconds)
+        )
+
+    def gives_up(self, queued_at: datetime, now: datetime) -> bool:
+        return now - queued_at >= self.retry_for
 
 
 class DeliveryWorker:
@@ -93,7 +105,13 @@ class DeliveryWorker:
             if not claimed:
                 return attempted
             for delivery_id in claimed:
-                self._attempt(delivery_id)
+                try:
+                    self._attempt(delivery_id)
+                except Exception as error:
+                    # One message must not hold up the others (R25): it fails alone,
+                    # recorded, instead of leaving the batch SENDING.
+                    log.exception("delivery attempt broke", extra={"delivery_id": delivery_id})
+                    self._finish(delivery_id, "failed", f"the attempt broke: {error}")
                 attempted += 1
         return attempted
 
@@ -134,20 +152,38 @@ class DeliveryWorker:
                 message_id=delivery.message_id,
                 date=delivery.created_at,
             )
+            # The retry horizon runs from the last resend by hand, else from the queueing.
             attempts = delivery.attempts
+            queued_at = delivery.retrying_since or delivery.created_at
         try:
             self._transport.send(message)
         except PermanentFailure as error:
+            self._failed_attempt(delivery_id, attempts, error, retry_in=None)
             self._finish(delivery_id, "failed", str(error))
         except TemporaryFailure as error:
-            if attempts >= self._policy.max_attempts:
+            if self._policy.gives_up(queued_at, utcnow()):
+                self._failed_attempt(delivery_id, attempts, error, retry_in=None)
                 self._finish(delivery_id, "failed", f"gave up after {attempts} attempts: {error}")
             else:
-                self._finish(
-                    delivery_id, "retrying", str(error), self._policy.delay_after(attempts)
-                )
+                retry_in = self._policy.delay_after(attempts)
+                self._failed_attempt(delivery_id, attempts, error, retry_in)
+                self._finish(delivery_id, "retrying", str(error), retry_in)
         else:
             self._finish(delivery_id, "sent", "")
+
+    @staticmethod
+    def _failed_attempt(
+        delivery_id: int, attempts: int, error: Exception, retry_in: timedelta | None
+    ) -> None:
+        log.warning(
+            "mail delivery attempt failed",
+            extra={
+                "delivery_id": delivery_id,
+                "attempts": attempts,
+                "error": str(error)[:500],
+                "retry_in_seconds": retry_in.total_seconds() if retry_in else None,
+            },
+        )
 
     def _finish(
         self, delivery_id: int, status: str, error: str, retry_in: timedelta | None = None

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from services.notification.models import DistributionList as DistributionListRow
 from services.notification.models import ProjectFacts
 from shared.db import RecordNotFound, utcnow
-from shared.errors import InvalidArgument
+from shared.errors import ErrorReason, InvalidArgument
+from shared.etags import etag_of_values, require_fresh_etag
 
 MAX_ADDRESSES = 100
 CONNECTION_MANAGER = "connection_manager"
@@ -26,6 +27,11 @@ class StoredList:
     # None for a list that was never stored.
     update_time: datetime | None
 
+    @property
+    def etag(self) -> str:
+        """A digest of what is stored (AIP-154); a list never stored has one too."""
+        return etag_of_values({"emails": self.emails, "update_time": self.update_time})
+
 
 def checked_addresses(given: list[str]) -> list[str]:
     """Trimmed, validated, folded addresses; ``InvalidArgument`` names the first bad one."""
@@ -36,7 +42,7 @@ def checked_addresses(given: list[str]) -> list[str]:
             validate_email(address, check_deliverability=False)
         except EmailNotValidError as error:
             raise InvalidArgument(
-                "INVALID_EMAIL_ADDRESS",
+                ErrorReason.INVALID_EMAIL_ADDRESS,
                 f"{address!r} is not a valid email address: {error}",
                 {"email": address},
             ) from error
@@ -44,14 +50,14 @@ def checked_addresses(given: list[str]) -> list[str]:
         kept.setdefault(address.casefold(), address)
     if len(kept) > MAX_ADDRESSES:
         raise InvalidArgument(
-            "DISTRIBUTION_LIST_TOO_LONG",
+            ErrorReason.DISTRIBUTION_LIST_TOO_LONG,
             f"A distribution list holds at most {MAX_ADDRESSES} addresses, got {len(kept)}.",
         )
     return list(kept.values())
 
 
-def require_project(session: Session, project_id: str) -> None:
-    if session.get(ProjectFacts, project_id) is None:
+def require_project(session: Session, project_id: str, lock: bool = False) -> None:
+    if session.get(ProjectFacts, project_id, with_for_update=lock) is None:
         raise RecordNotFound("project", project_id)
 
 
@@ -63,9 +69,18 @@ def load_list(session: Session, project_id: str, tool: str) -> StoredList:
     return StoredList(project_id, tool, list(json.loads(row.emails)), row.updated_at)
 
 
-def replace_list(session: Session, project_id: str, tool: str, emails: list[str]) -> StoredList:
-    """Store ``emails`` (already checked) as the list, replacing the old one."""
-    require_project(session, project_id)
+def replace_list(
+    session: Session, project_id: str, tool: str, emails: list[str], etag: str = ""
+) -> StoredList:
+    """Store ``emails`` (already checked) as the list, replacing the old one; refused when
+    ``etag`` is set and the stored list is no longer that version.
+
+    The project's row is locked first (a list that was never stored has no row of its own
+    to lock), so two replacements sent with the same etag are decided one after the other.
+    """
+    require_project(session, project_id, lock=True)
+    current = load_list(session, project_id, tool)
+    require_fresh_etag(etag, current.etag, "distribution list")
     row = session.get(DistributionListRow, (project_id, tool))
     if row is None:
         row = DistributionListRow(project_id=project_id, tool=tool)

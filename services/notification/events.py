@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from connectability.v1 import notification_service_pb2 as pb
+from connectability.internal.v1 import notification_internal_service_pb2 as pb
 from services.notification.digests import join_open_digest
 from services.notification.distribution_lists import CONNECTION_MANAGER, load_list
 from services.notification.mail_messages import message_id_for
 from services.notification.models import Delivery, NotificationEvent
 from shared.db import new_id, utcnow
-from shared.errors import InvalidArgument
+from shared.errors import ErrorReason, InvalidArgument
 from shared.timestamps import timestamp_of
 
 MAX_KEY_LENGTH = 200
@@ -41,15 +41,16 @@ def check_notify(request: pb.NotifyRequest) -> None:
     event = request.event
     if event.kind not in KIND_NAMES:
         raise InvalidArgument(
-            "UNKNOWN_EVENT_KIND", f"event.kind {event.kind} is not a notification event kind."
+            ErrorReason.UNKNOWN_EVENT_KIND,
+            f"event.kind {event.kind} is not a notification event kind.",
         )
     if not event.project_id:
-        raise InvalidArgument("MISSING_FIELD", "event.project_id is required.")
+        raise InvalidArgument(ErrorReason.MISSING_FIELD, "event.project_id is required.")
     if not event.connection_id:
-        raise InvalidArgument("MISSING_FIELD", "event.connection_id is required.")
+        raise InvalidArgument(ErrorReason.MISSING_FIELD, "event.connection_id is required.")
     if not 1 <= len(request.idempotency_key) <= MAX_KEY_LENGTH:
         raise InvalidArgument(
-            "INVALID_IDEMPOTENCY_KEY",
+            ErrorReason.INVALID_IDEMPOTENCY_KEY,
             f"idempotency_key must be 1 to {MAX_KEY_LENGTH} characters.",
         )
 
@@ -68,7 +69,7 @@ def record_event(session: Session, request: pb.NotifyRequest, digest_window: tim
     if seen is not None:
         if seen.fingerprint != fingerprint:
             raise InvalidArgument(
-                "IDEMPOTENCY_KEY_REUSED",
+                ErrorReason.IDEMPOTENCY_KEY_REUSED,
                 f"idempotency_key {key!r} was already used for a different event.",
             )
         return Recorded(seen.id, 0, True)

@@ -116,6 +116,9 @@ class Delivery(Timestamps, Base):
     recipient: Mapped[str] = mapped_column(String)
     status: Mapped[str] = mapped_column(String, default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When the delivery was last sent again by hand (ResendDelivery): its retry horizon runs
+    # from then; empty means from created_at. ``attempts`` keeps counting every attempt.
+    retrying_since: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     last_error: Mapped[str] = mapped_column(Text, default="")
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -1,8 +1,8 @@
-"""The NotificationService gRPC servicer: translation between the wire and the domain.
+"""The NotificationInternalService gRPC servicer: translation between the wire and the domain.
 
 Built so far: the projects it serves (told from above), distribution lists, Notify (one
 email per event and recipient; new-revision notices gathered into one digest per
-connection per window, R24) and ListDeliveries.
+connection per window, R24), ListDeliveries and ResendDelivery.
 Every caller is one of our services or the platform.
 """
 
@@ -14,10 +14,12 @@ import grpc
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from connectability.internal.v1 import notification_internal_service_pb2 as pb
+from connectability.internal.v1 import notification_internal_service_pb2_grpc as pb_grpc
 from connectability.v1 import common_pb2
-from connectability.v1 import notification_service_pb2 as pb
-from connectability.v1 import notification_service_pb2_grpc as pb_grpc
-from services.notification.delivery_listing import list_deliveries
+from services.notification import access_policy
+from services.notification.delivery_listing import delivery_message, list_deliveries
+from services.notification.delivery_resending import resend_delivery
 from services.notification.distribution_lists import (
     StoredList,
     checked_addresses,
@@ -27,8 +29,7 @@ from services.notification.distribution_lists import (
 from services.notification.events import check_notify, record_event
 from services.notification.models import IdempotentRequest
 from services.notification.project_registry import ProjectRegistry
-from shared.caller_checks import require_platform_or_service
-from shared.errors import InvalidArgument
+from shared.errors import ErrorReason, InvalidArgument
 from shared.idempotent_calls import IdempotentCalls
 from shared.project_facts_messages import facts_from_message, facts_to_message
 from shared.timestamps import timestamp_of
@@ -46,26 +47,31 @@ _TOOL_VALUES: dict[str, common_pb2.Tool] = {
 
 def _tool_of(tool: int) -> str:
     if tool not in _TOOLS:
-        raise InvalidArgument("MISSING_FIELD", "tool must be DRAWINGS or CONNECTION_MANAGER.")
+        raise InvalidArgument(
+            ErrorReason.MISSING_FIELD, "tool must be DRAWINGS or CONNECTION_MANAGER."
+        )
     return _TOOLS[tool]
 
 
 def _project_id_of(project_id: str) -> str:
     if not project_id:
-        raise InvalidArgument("MISSING_FIELD", "project_id is required.")
+        raise InvalidArgument(ErrorReason.MISSING_FIELD, "project_id is required.")
     return project_id
 
 
 def _list_message(stored: StoredList) -> common_pb2.DistributionList:
     message = common_pb2.DistributionList(
-        project_id=stored.project_id, tool=_TOOL_VALUES[stored.tool], emails=stored.emails
+        project_id=stored.project_id,
+        tool=_TOOL_VALUES[stored.tool],
+        emails=stored.emails,
+        etag=stored.etag,
     )
     if stored.update_time is not None:
         message.update_time.CopyFrom(timestamp_of(stored.update_time))
     return message
 
 
-class NotificationServicer(pb_grpc.NotificationServiceServicer):
+class NotificationServicer(pb_grpc.NotificationInternalServiceServicer):
     def __init__(
         self,
         projects: ProjectRegistry,
@@ -78,57 +84,59 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
         self._idempotent = IdempotentCalls(sessions, IdempotentRequest)
 
     def RegisterProject(
-        self, request: pb.NotificationServiceRegisterProjectRequest, context: grpc.ServicerContext
-    ) -> pb.NotificationServiceRegisterProjectResponse:
-        require_platform_or_service("connection")
+        self,
+        request: pb.NotificationInternalServiceRegisterProjectRequest,
+        context: grpc.ServicerContext,
+    ) -> pb.NotificationInternalServiceRegisterProjectResponse:
+        access_policy.admit("RegisterProject")
         known = self._projects.register_project(facts_from_message(request.project))
-        return pb.NotificationServiceRegisterProjectResponse(project=facts_to_message(known))
+        return pb.NotificationInternalServiceRegisterProjectResponse(
+            project=facts_to_message(known)
+        )
 
     def GetProject(
-        self, request: pb.NotificationServiceGetProjectRequest, context: grpc.ServicerContext
-    ) -> pb.NotificationServiceGetProjectResponse:
-        require_platform_or_service()
+        self,
+        request: pb.NotificationInternalServiceGetProjectRequest,
+        context: grpc.ServicerContext,
+    ) -> pb.NotificationInternalServiceGetProjectResponse:
+        access_policy.admit("GetProject")
         facts = self._projects.get_project(_project_id_of(request.project_id))
-        return pb.NotificationServiceGetProjectResponse(project=facts_to_message(facts))
+        return pb.NotificationInternalServiceGetProjectResponse(project=facts_to_message(facts))
 
     def GetDistributionList(
         self,
-        request: pb.NotificationServiceGetDistributionListRequest,
+        request: pb.GetDistributionListRequest,
         context: grpc.ServicerContext,
-    ) -> pb.NotificationServiceGetDistributionListResponse:
-        require_platform_or_service()
+    ) -> pb.GetDistributionListResponse:
+        access_policy.admit("GetDistributionList")
         project_id, tool = _project_id_of(request.project_id), _tool_of(request.tool)
         with self._sessions() as session:
             stored = load_list(session, project_id, tool)
-        return pb.NotificationServiceGetDistributionListResponse(
-            distribution_list=_list_message(stored)
-        )
+        return pb.GetDistributionListResponse(distribution_list=_list_message(stored))
 
     def UpdateDistributionList(
         self,
-        request: pb.NotificationServiceUpdateDistributionListRequest,
+        request: pb.UpdateDistributionListRequest,
         context: grpc.ServicerContext,
-    ) -> pb.NotificationServiceUpdateDistributionListResponse:
-        require_platform_or_service()
+    ) -> pb.UpdateDistributionListResponse:
+        access_policy.admit("UpdateDistributionList")
         project_id, tool = _project_id_of(request.project_id), _tool_of(request.tool)
         # Checked before the transaction: a refused list changes nothing.
         emails = checked_addresses(list(request.emails))
 
-        def replace(session: Session) -> pb.NotificationServiceUpdateDistributionListResponse:
-            stored = replace_list(session, project_id, tool, emails)
-            return pb.NotificationServiceUpdateDistributionListResponse(
-                distribution_list=_list_message(stored)
-            )
+        def replace(session: Session) -> pb.UpdateDistributionListResponse:
+            stored = replace_list(session, project_id, tool, emails, request.etag)
+            return pb.UpdateDistributionListResponse(distribution_list=_list_message(stored))
 
         return self._idempotent.run(
             "UpdateDistributionList",
             request,
-            pb.NotificationServiceUpdateDistributionListResponse,
+            pb.UpdateDistributionListResponse,
             replace,
         )
 
     def Notify(self, request: pb.NotifyRequest, context: grpc.ServicerContext) -> pb.NotifyResponse:
-        require_platform_or_service()
+        access_policy.admit("Notify")
         check_notify(request)
         for attempt in range(2):
             try:
@@ -148,7 +156,21 @@ class NotificationServicer(pb_grpc.NotificationServiceServicer):
     def ListDeliveries(
         self, request: pb.ListDeliveriesRequest, context: grpc.ServicerContext
     ) -> pb.ListDeliveriesResponse:
-        require_platform_or_service()
+        access_policy.admit("ListDeliveries")
         _project_id_of(request.project_id)
         with self._sessions() as session:
             return list_deliveries(session, request)
+
+    def ResendDelivery(
+        self, request: pb.ResendDeliveryRequest, context: grpc.ServicerContext
+    ) -> pb.ResendDeliveryResponse:
+        access_policy.admit("ResendDelivery")
+        project_id = _project_id_of(request.project_id)
+        if not request.message_id:
+            raise InvalidArgument(ErrorReason.MISSING_FIELD, "message_id is required.")
+
+        def resend(session: Session) -> pb.ResendDeliveryResponse:
+            queued = resend_delivery(session, project_id, request.message_id)
+            return pb.ResendDeliveryResponse(delivery=delivery_message(queued))
+
+        return self._idempotent.run("ResendDelivery", request, pb.ResendDeliveryResponse, resend)

@@ -23,7 +23,8 @@ from grpc_tools import protoc
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROTO_ROOT = REPO_ROOT / "protos"
-PACKAGE = "connectability.v1"
+# The public API and the internal one (what only our own services call).
+PACKAGES = ("connectability.v1", "connectability.internal.v1")
 
 # Field numbers of the descriptor messages, as used in SourceCodeInfo.Location.path.
 FILE_MESSAGE_TYPE, FILE_ENUM_TYPE, FILE_SERVICE = 4, 5, 6
@@ -48,7 +49,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> list[descriptor_pb2.FileD
     )
     assert status == 0, "protoc could not compile protos/connectability"
     descriptor_set = descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes())
-    ours = [f for f in descriptor_set.file if f.package == PACKAGE]
+    ours = [f for f in descriptor_set.file if f.package in PACKAGES]
     assert len(ours) == len(protos)
     return ours
 
@@ -129,9 +130,9 @@ def test_every_rpc_has_its_own_request_and_response(
                     (method.input_type, "Request"),
                     (method.output_type, "Response"),
                 ):
-                    prefix = f".{PACKAGE}."
+                    prefix = f".{file.package}."
                     if not type_name.startswith(prefix):
-                        problems.append(f"{rpc}: {type_name} is not a {PACKAGE} message")
+                        problems.append(f"{rpc}: {type_name} is not a {file.package} message")
                         continue
                     name = type_name[len(prefix) :]
                     allowed = {f"{method.name}{suffix}", f"{service.name}{method.name}{suffix}"}
@@ -139,15 +140,15 @@ def test_every_rpc_has_its_own_request_and_response(
                         problems.append(f"{rpc}: {name} should be one of {sorted(allowed)}")
                     if name not in defined_here:
                         problems.append(f"{rpc}: {name} should be defined in {file.name}")
-                    if name in used_by:
-                        problems.append(f"{rpc}: {name} is already used by {used_by[name]}")
-                    used_by[name] = rpc
+                    if type_name in used_by:
+                        problems.append(f"{rpc}: {name} is already used by {used_by[type_name]}")
+                    used_by[type_name] = rpc
     assert not problems, "\n".join(problems)
 
 
 def test_every_list_rpc_pages(files: list[descriptor_pb2.FileDescriptorProto]) -> None:
     messages = {
-        f".{PACKAGE}.{message.name}": {field.name: field for field in message.field}
+        f".{file.package}.{message.name}": {field.name: field for field in message.field}
         for file in files
         for message in file.message_type
     }

@@ -1,5 +1,6 @@
 """The contracts from another language: a Node.js client (@grpc/grpc-js, @grpc/proto-loader)
-checks each service's health and makes real calls, loading the .proto files directly."""
+checks each service's health and makes real calls, loading the .proto files directly, and
+decodes refusals' ErrorInfo with protobufjs from the vendored google/rpc protos."""
 
 from __future__ import annotations
 
@@ -48,4 +49,21 @@ def test_a_node_client_uses_all_three_services(stack: Stack) -> None:
         "drawing": "Node Tower",
         "notification": "Node Tower",
     }
-    assert seen["unauthenticated"] == {"code": 16, "has_status_details": True}
+    # Refusals decoded in Node from the vendored google/rpc protos: the reason is a name
+    # from the ErrorReason catalogue, with its documented metadata.
+    assert seen["unauthenticated"] == {
+        "code": 16,
+        "status_code": 16,
+        "reason": "TOKEN_MISSING",
+        "domain": "connectability",
+        "metadata": {},
+        "catalogued": True,
+    }
+    assert seen["bad_email"] == {
+        "code": 3,
+        "status_code": 3,
+        "reason": "INVALID_EMAIL_ADDRESS",
+        "domain": "connectability",
+        "metadata": {"email": "not-an-address"},
+        "catalogued": True,
+    }

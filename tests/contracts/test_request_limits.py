@@ -26,12 +26,21 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from grpc_tools import protoc
 
 from buf.validate import validate_pb2
-from connectability.v1 import connection_service_pb2, drawing_service_pb2, notification_service_pb2
+from connectability.internal.v1 import (
+    drawing_internal_service_pb2,
+    notification_internal_service_pb2,
+)
+from connectability.v1 import connection_service_pb2, drawing_service_pb2
 from shared.request_validation import PATTERN_SENTENCES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROTO_ROOT = REPO_ROOT / "protos"
-MODULES = (connection_service_pb2, drawing_service_pb2, notification_service_pb2)
+MODULES = (
+    connection_service_pb2,
+    drawing_service_pb2,
+    drawing_internal_service_pb2,
+    notification_internal_service_pb2,
+)
 FILE_MESSAGE_TYPE, MESSAGE_FIELD = 4, 2
 MAX_ID_LENGTH = 128
 NO_CONTROL_CHARACTERS = r"^[^\x00-\x1F\x7F-\x9F\x{2028}\x{2029}]*$"

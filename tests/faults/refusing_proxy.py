@@ -18,13 +18,19 @@ from typing import Any
 
 import grpc
 
+from connectability.internal.v1 import drawing_internal_service_pb2
 from connectability.v1 import drawing_service_pb2
 
 INJECTED = "injected fault"
-_DRAWING_SERVICE = drawing_service_pb2.DESCRIPTOR.services_by_name["DrawingService"]
+# The drawing process serves its public and its internal service; the proxy fronts both.
+_DRAWING_SERVICES = (
+    drawing_service_pb2.DESCRIPTOR.services_by_name["DrawingService"],
+    drawing_internal_service_pb2.DESCRIPTOR.services_by_name["DrawingInternalService"],
+)
 _STREAMING = {
-    f"/{_DRAWING_SERVICE.full_name}/{method.name}"
-    for method in _DRAWING_SERVICE.methods
+    f"/{service.full_name}/{method.name}"
+    for service in _DRAWING_SERVICES
+    for method in service.methods
     if method.server_streaming
 }
 

@@ -14,7 +14,7 @@ from connectability.v1 import drawing_service_pb2 as drawing_pb
 from connectability.v1 import drawing_service_pb2_grpc as drawing_grpc
 from tests.integration.calls import bearer, eventually
 from tests.integration.test_connections import Pair, make_pair
-from tests.integration.test_direct_uploads import a_pdf, import_request, upload_file
+from tests.integration.test_direct_uploads import a_pdf, import_files, import_request, upload_file
 from tests.integration.test_directory import Platform
 from tests.integration.test_drawings_catalog import Project, make_area_set_drawing
 
@@ -77,8 +77,7 @@ class SyncPair:
         request.drawing_log_imports[0].revision_number = revision_number
         request.drawing_log_imports[0].drawing_date = drawing_date
         admin = bearer(project.tokens["admin"])
-        batch = self.drawing.CreateDrawingUpload(request, metadata=admin, timeout=10)
-        revision_ids = list(batch.drawing_upload.revision_ids)
+        revision_ids = list(import_files(self.drawing, request, admin).revision_ids)
         self.drawing.ConfirmDrawingRevisions(
             drawing_pb.ConfirmDrawingRevisionsRequest(
                 project_id=project.id, revision_ids=revision_ids

@@ -12,12 +12,14 @@ import grpc
 import pytest
 from google.protobuf.field_mask_pb2 import FieldMask
 
+from connectability.internal.v1 import drawing_internal_service_pb2 as ipb
+from connectability.internal.v1 import drawing_internal_service_pb2_grpc as ipb_grpc
 from connectability.v1 import common_pb2
 from connectability.v1 import drawing_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2_grpc as pb_grpc
 from tests.fixtures.stack import Stack
 from tests.integration.calls import bearer, refusal
-from tests.integration.test_direct_uploads import a_pdf, import_request, upload_file
+from tests.integration.test_direct_uploads import a_pdf, import_files, import_request, upload_file
 from tests.integration.test_drawings_catalog import Project, register_project
 from tests.integration.test_revision_lifecycle import Sheet, publish_two_revisions
 
@@ -33,6 +35,8 @@ class Link:
     """An upstream sheet with two published revisions, copied into a downstream project."""
 
     drawing: pb_grpc.DrawingServiceStub
+    # Copy, apply and disconnection marks: what only the connection service calls.
+    internal: ipb_grpc.DrawingInternalServiceStub
     sheet: Sheet
     downstream: Project
     connection_id: str
@@ -48,13 +52,13 @@ class Link:
     def service(self) -> list[tuple[str, str]]:
         return bearer(self.upstream.tokens["service"])
 
-    def copy(self) -> pb.CopyPublishedRevisionsResponse:
-        return self.drawing.CopyPublishedRevisions(
+    def copy(self) -> ipb.CopyPublishedRevisionsResponse:
+        return self.internal.CopyPublishedRevisions(
             self.copy_request(), metadata=self.service(), timeout=30
         )
 
-    def copy_request(self) -> pb.CopyPublishedRevisionsRequest:
-        return pb.CopyPublishedRevisionsRequest(
+    def copy_request(self) -> ipb.CopyPublishedRevisionsRequest:
+        return ipb.CopyPublishedRevisionsRequest(
             connection_id=self.connection_id,
             upstream_project_id=self.upstream.id,
             downstream_project_id=self.downstream.id,
@@ -72,8 +76,8 @@ class Link:
             ).changes
         )
 
-    def apply_request(self, changes: list[pb.ProjectChange]) -> pb.ApplyProjectChangesRequest:
-        return pb.ApplyProjectChangesRequest(
+    def apply_request(self, changes: list[pb.ProjectChange]) -> ipb.ApplyProjectChangesRequest:
+        return ipb.ApplyProjectChangesRequest(
             connection_id=self.connection_id,
             upstream_project_id=self.upstream.id,
             downstream_project_id=self.downstream.id,
@@ -81,16 +85,16 @@ class Link:
         )
 
     def apply(self, changes: list[pb.ProjectChange]) -> tuple[int, int]:
-        applied = self.drawing.ApplyProjectChanges(
+        applied = self.internal.ApplyProjectChanges(
             self.apply_request(changes), metadata=self.service(), timeout=30
         )
         return applied.applied_through_sequence, applied.applied_count
 
     def disconnect(self) -> int:
-        request = pb.MarkConnectionDisconnectedRequest(
+        request = ipb.MarkConnectionDisconnectedRequest(
             connection_id=self.connection_id, downstream_project_id=self.downstream.id
         )
-        answer = self.drawing.MarkConnectionDisconnected(
+        answer = self.internal.MarkConnectionDisconnected(
             request, metadata=self.service(), timeout=10
         )
         return answer.sets_marked
@@ -135,9 +139,7 @@ class Link:
         )
         request.drawing_log_imports[0].drawing_date = drawing_date
         request.drawing_log_imports[0].revision_number = number
-        batch = self.drawing.CreateDrawingUpload(
-            request, metadata=bearer(self.upstream.tokens["standard"]), timeout=10
-        ).drawing_upload
+        batch = import_files(self.drawing, request, bearer(self.upstream.tokens["standard"]))
         self.drawing.ConfirmDrawingRevisions(
             pb.ConfirmDrawingRevisionsRequest(
                 project_id=self.upstream.id, revision_ids=batch.revision_ids
@@ -178,9 +180,10 @@ class Link:
 @pytest.fixture
 def link(stack: Stack) -> Link:
     drawing = pb_grpc.DrawingServiceStub(stack.channel("drawing"))
+    internal = ipb_grpc.DrawingInternalServiceStub(stack.channel("drawing"))
     sheet = publish_two_revisions(drawing, stack)
     downstream = register_project(stack)
-    made = Link(drawing, sheet, downstream, f"conn-{uuid.uuid4().hex[:8]}", 0)
+    made = Link(drawing, internal, sheet, downstream, f"conn-{uuid.uuid4().hex[:8]}", 0)
     made.snapshot = made.copy().snapshot_sequence
     return made
 
@@ -336,7 +339,7 @@ def test_bad_batches_are_refused_and_change_nothing(link: Link) -> None:
         )
         for n in range(1, 502)
     ]
-    swapped = pb.ApplyProjectChangesRequest(
+    swapped = ipb.ApplyProjectChangesRequest(
         connection_id=link.connection_id,
         upstream_project_id=link.downstream.id,
         downstream_project_id=link.upstream.id,
@@ -352,10 +355,10 @@ def test_bad_batches_are_refused_and_change_nothing(link: Link) -> None:
         (swapped, ("INVALID_ARGUMENT", "CONNECTION_PROJECTS_MISMATCH")),
     ]
     for request, expected in cases:
-        assert refusal(link.drawing.ApplyProjectChanges, request, service) == expected
+        assert refusal(link.internal.ApplyProjectChanges, request, service) == expected
     # Only our connection service may apply.
     assert refusal(
-        link.drawing.ApplyProjectChanges,
+        link.internal.ApplyProjectChanges,
         link.apply_request(changes),
         link.downstream.tokens["admin"],
     ) == ("PERMISSION_DENIED", "PERMISSION_DENIED")
@@ -364,7 +367,7 @@ def test_bad_batches_are_refused_and_change_nothing(link: Link) -> None:
     # A connection whose initial copy never committed gets nothing.
     never_copied = link.apply_request(changes)
     never_copied.connection_id = "conn-never-copied"
-    assert refusal(link.drawing.ApplyProjectChanges, never_copied, service) == (
+    assert refusal(link.internal.ApplyProjectChanges, never_copied, service) == (
         "FAILED_PRECONDITION",
         "INITIAL_COPY_REQUIRED",
     )
@@ -376,7 +379,7 @@ def test_sync_pauses_while_a_project_is_inactive_and_catches_up(link: Link, stac
     before = link.downstream_state()
     set_active(stack, link.downstream, False)
     assert refusal(
-        link.drawing.ApplyProjectChanges,
+        link.internal.ApplyProjectChanges,
         link.apply_request(changes),
         link.upstream.tokens["service"],
     ) == ("FAILED_PRECONDITION", "PROJECT_INACTIVE")
@@ -397,11 +400,11 @@ def test_disconnect_marks_the_sets_keeps_the_copies_and_stops_the_sync(link: Lin
     assert all(s.connected for s in sets)
     assert sorted(copies) == sorted([link.sheet.older, link.sheet.newer])  # copies stay
     service = link.upstream.tokens["service"]
-    assert refusal(link.drawing.ApplyProjectChanges, link.apply_request(changes), service) == (
+    assert refusal(link.internal.ApplyProjectChanges, link.apply_request(changes), service) == (
         "FAILED_PRECONDITION",
         "CONNECTION_DISCONNECTED",
     )
-    assert refusal(link.drawing.CopyPublishedRevisions, link.copy_request(), service) == (
+    assert refusal(link.internal.CopyPublishedRevisions, link.copy_request(), service) == (
         "FAILED_PRECONDITION",
         "CONNECTION_DISCONNECTED",
     )
@@ -417,23 +420,26 @@ def test_disconnect_marks_the_sets_keeps_the_copies_and_stops_the_sync(link: Lin
 
 def test_a_connection_disconnected_before_its_copy_never_copies(stack: Stack) -> None:
     drawing = pb_grpc.DrawingServiceStub(stack.channel("drawing"))
+    internal = ipb_grpc.DrawingInternalServiceStub(stack.channel("drawing"))
     sheet = publish_two_revisions(drawing, stack)
-    link = Link(drawing, sheet, register_project(stack), f"conn-{uuid.uuid4().hex[:8]}", 0)
+    link = Link(
+        drawing, internal, sheet, register_project(stack), f"conn-{uuid.uuid4().hex[:8]}", 0
+    )
 
     assert link.disconnect() == 0
     assert refusal(
-        drawing.CopyPublishedRevisions, link.copy_request(), sheet.project.tokens["service"]
+        internal.CopyPublishedRevisions, link.copy_request(), sheet.project.tokens["service"]
     ) == ("FAILED_PRECONDITION", "CONNECTION_DISCONNECTED")
     assert link.copies() == {}
 
 
 def set_active(stack: Stack, project: Project, active: bool) -> None:
-    drawing = pb_grpc.DrawingServiceStub(stack.channel("drawing"))
+    internal = ipb_grpc.DrawingInternalServiceStub(stack.channel("drawing"))
     facts = common_pb2.ProjectFacts(
         project_id=project.id, company_id=project.company_id, name="Tower", active=active
     )
-    drawing.RegisterProject(
-        pb.DrawingServiceRegisterProjectRequest(project=facts),
+    internal.RegisterProject(
+        ipb.DrawingInternalServiceRegisterProjectRequest(project=facts),
         metadata=bearer(stack.keys.platform_token()),
         timeout=10,
     )
@@ -441,10 +447,13 @@ def set_active(stack: Stack, project: Project, active: bool) -> None:
 
 def test_a_disconnection_racing_the_first_copy_leaves_one_clear_outcome(stack: Stack) -> None:
     drawing = pb_grpc.DrawingServiceStub(stack.channel("drawing"))
+    internal = ipb_grpc.DrawingInternalServiceStub(stack.channel("drawing"))
     sheet = publish_two_revisions(drawing, stack)
     service = sheet.project.tokens["service"]
     for _ in range(6):
-        link = Link(drawing, sheet, register_project(stack), f"conn-{uuid.uuid4().hex[:8]}", 0)
+        link = Link(
+            drawing, internal, sheet, register_project(stack), f"conn-{uuid.uuid4().hex[:8]}", 0
+        )
 
         with ThreadPoolExecutor(max_workers=2) as pool:
             copied = pool.submit(_outcome_of_copy, link)
@@ -452,7 +461,7 @@ def test_a_disconnection_racing_the_first_copy_leaves_one_clear_outcome(stack: S
         # Either the copy won (its copies stay, as a record) or it is refused as
         # disconnected; never a key conflict surfacing as INTERNAL.
         assert copied.result() in ("OK", "FAILED_PRECONDITION")
-        assert refusal(drawing.CopyPublishedRevisions, link.copy_request(), service) == (
+        assert refusal(internal.CopyPublishedRevisions, link.copy_request(), service) == (
             "FAILED_PRECONDITION",
             "CONNECTION_DISCONNECTED",
         )
@@ -470,7 +479,14 @@ def test_one_batch_reaches_several_downstreams_in_one_call(link: Link, stack: St
     """Fan-out: the same upstream changes applied to three connections at once; the one
     that was disconnected is refused in its own result and the others are applied."""
     siblings = [
-        Link(link.drawing, link.sheet, register_project(stack), f"conn-{uuid.uuid4().hex[:8]}", 0)
+        Link(
+            link.drawing,
+            link.internal,
+            link.sheet,
+            register_project(stack),
+            f"conn-{uuid.uuid4().hex[:8]}",
+            0,
+        )
         for _ in range(2)
     ]
     for sibling in siblings:
@@ -479,10 +495,10 @@ def test_one_batch_reaches_several_downstreams_in_one_call(link: Link, stack: St
     third = link.publish_upstream("2026-11-30", "3")
     changes = link.feed()
     targets = [link, *siblings]
-    request = pb.ApplyProjectChangesToConnectionsRequest(
+    request = ipb.ApplyProjectChangesToConnectionsRequest(
         upstream_project_id=link.upstream.id,
         connections=[
-            pb.ConnectionTarget(
+            ipb.ConnectionTarget(
                 connection_id=target.connection_id, downstream_project_id=target.downstream.id
             )
             for target in targets
@@ -490,10 +506,10 @@ def test_one_batch_reaches_several_downstreams_in_one_call(link: Link, stack: St
         changes=changes,
     )
 
-    first = link.drawing.ApplyProjectChangesToConnections(
+    first = link.internal.ApplyProjectChangesToConnections(
         request, metadata=link.service(), timeout=30
     ).results
-    again = link.drawing.ApplyProjectChangesToConnections(
+    again = link.internal.ApplyProjectChangesToConnections(
         request, metadata=link.service(), timeout=30
     ).results
 
@@ -508,10 +524,10 @@ def test_one_batch_reaches_several_downstreams_in_one_call(link: Link, stack: St
     assert [r.applied_count for r in again[:2]] == [0, 0]  # exactly once (R19)
     assert third in link.copies() and third in siblings[0].copies()
     assert third not in siblings[1].copies()
-    too_many = pb.ApplyProjectChangesToConnectionsRequest(
+    too_many = ipb.ApplyProjectChangesToConnectionsRequest(
         upstream_project_id=link.upstream.id,
-        connections=[pb.ConnectionTarget(connection_id="c", downstream_project_id="d")] * 2,
+        connections=[ipb.ConnectionTarget(connection_id="c", downstream_project_id="d")] * 2,
     )
     assert refusal(
-        link.drawing.ApplyProjectChangesToConnections, too_many, link.upstream.tokens["service"]
+        link.internal.ApplyProjectChangesToConnections, too_many, link.upstream.tokens["service"]
     ) == ("INVALID_ARGUMENT", "DUPLICATE_CONNECTION")

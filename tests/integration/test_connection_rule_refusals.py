@@ -6,20 +6,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import grpc
 import pytest
 
+from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
 from connectability.v1 import common_pb2
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2 as drawing_pb
 from connectability.v1 import drawing_service_pb2_grpc as drawing_grpc
-from connectability.v1 import notification_service_pb2 as notification_pb
 from services.supervisor import start_services, stop_services, wait_until_serving
 from shared.config import SERVICE_NAMES, Settings
+from shared.errors import error_info_of
 from tests.fixtures.identity import make_test_keys
 from tests.fixtures.stack import Stack, stack_environment
 from tests.integration.calls import bearer, eventually, refusal
 from tests.integration.test_connections import Pair, grant, make_pair
-from tests.integration.test_direct_uploads import a_pdf, import_request, upload_file
+from tests.integration.test_direct_uploads import a_pdf, import_files, import_request, upload_file
 from tests.integration.test_directory import Platform
 from tests.integration.test_drawings_catalog import Project, make_area_set_drawing
 
@@ -83,10 +85,10 @@ def test_the_revision_limit_refuses_a_project_over_it(strict_stack: Stack) -> No
     )
     area, drawing_set, sheet = make_area_set_drawing(drawing, upstream)
     uploads = [upload_file(drawing, upstream, a_pdf(str(n))) for n in range(2)]
-    drawing.CreateDrawingUpload(
+    import_files(
+        drawing,
         import_request(upstream, area.id, drawing_set.id, sheet.id, *uploads),
-        metadata=bearer(token),
-        timeout=10,
+        bearer(token),
     )
     assert request(platform, pair) == ("FAILED_PRECONDITION", "REVISION_LIMIT_EXCEEDED")
     nothing_connected(platform, pair)
@@ -113,6 +115,30 @@ def test_a_chain_is_refused(stack: Stack) -> None:
     c_to_a = Pair(platform, c.downstream, a_to_b.downstream, c.down_admin, "", c.down_admin_id)
     assert request(platform, c_to_a) == ("FAILED_PRECONDITION", "CHAINED_CONNECTION")
     nothing_connected(platform, c)
+
+
+def test_a_project_connecting_to_itself_is_refused_by_rule_r8(stack: Stack) -> None:
+    platform = Platform(stack)
+    pair = make_pair(platform)
+    itself = pb.RequestConnectionRequest(
+        downstream_project_id=pair.downstream.id, upstream_project_id=pair.downstream.id
+    )
+    with pytest.raises(grpc.RpcError) as caught:
+        platform.connection.RequestConnection(itself, metadata=bearer(pair.down_admin), timeout=10)
+    info = error_info_of(caught.value)
+    assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert info is not None and (info.reason, dict(info.metadata)) == (
+        "SAME_PROJECT",
+        {"rule": "R8"},
+    )
+    itself.validate_only = True
+    preview = platform.connection.RequestConnection(
+        itself, metadata=bearer(pair.down_admin), timeout=10
+    )
+    assert [(v.rule, v.reason) for v in preview.verdicts if not v.passed] == [
+        ("R8", "SAME_PROJECT")
+    ]
+    nothing_connected(platform, pair)
 
 
 def test_govcloud_accounts_cannot_connect(stack: Stack) -> None:

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import pytest
 from google.protobuf.field_mask_pb2 import FieldMask
 
+from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
 from connectability.v1 import common_pb2
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2 as drawing_pb
-from connectability.v1 import notification_service_pb2 as notification_pb
 from tests.fixtures.stack import Stack
 from tests.integration.calls import bearer, eventually, refusal
 from tests.integration.test_directory import Platform
@@ -134,9 +134,38 @@ def test_a_request_waits_for_review_then_the_upstream_admin_approves(platform: P
     assert [c.id for c in as_upstream] == [requested.id]
 
 
-def test_auto_approve_connects_at_once(platform: Platform) -> None:
+def test_auto_approve_is_the_systems_act_at_the_request_instant(platform: Platform) -> None:
     pair = make_pair(platform, preference=pb.APPROVAL_PREFERENCE_AUTO_APPROVE)
-    assert pair.request().connection.state == pb.CONNECTION_STATE_ACTIVE
+    answered = pair.request().connection
+    read = platform.connection.GetConnection(
+        pb.GetConnectionRequest(connection_id=answered.id),
+        metadata=bearer(pair.up_admin),
+        timeout=10,
+    ).connection
+    for connection in (answered, read):  # R5: never pending, approved by nobody
+        assert connection.state == pb.CONNECTION_STATE_ACTIVE
+        assert connection.state_reason == "auto_approve"
+        assert connection.state_changed_by_user_id == ""
+        assert connection.requested_by_user_id == pair.down_admin_id
+        assert connection.state_change_time == connection.create_time
+    events = platform.connection.ListConnectionEvents(
+        pb.ListConnectionEventsRequest(connection_id=answered.id),
+        metadata=bearer(pair.down_admin),
+        timeout=10,
+    ).events
+    assert [
+        (e.from_state, e.to_state, e.actor_user_id, e.actor_company_id, e.reason) for e in events
+    ] == [
+        (
+            pb.CONNECTION_STATE_UNSPECIFIED,
+            pb.CONNECTION_STATE_PENDING,
+            pair.down_admin_id,
+            pair.downstream.company_id,
+            "",
+        ),
+        (pb.CONNECTION_STATE_PENDING, pb.CONNECTION_STATE_ACTIVE, "", "", "auto_approve"),
+    ]
+    assert events[0].create_time == events[1].create_time == answered.create_time
 
 
 def test_a_preview_gives_every_verdict_and_changes_nothing(platform: Platform) -> None:
@@ -146,6 +175,7 @@ def test_a_preview_gives_every_verdict_and_changes_nothing(platform: Platform) -
     assert [v.rule for v in preview.verdicts] == [
         "R6",
         "R7",
+        "R8",
         "R8",
         "R9",
         "R10",

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -86,6 +88,44 @@ def import_request(
     )
 
 
+_DONE = (pb.DRAWING_UPLOAD_STATUS_READY_FOR_REVIEW, pb.DRAWING_UPLOAD_STATUS_FAILED)
+
+
+def processed(
+    drawing: pb_grpc.DrawingServiceStub,
+    drawing_upload_id: str,
+    metadata: Sequence[tuple[str, str]],
+    seen: list[int] | None = None,
+) -> pb.DrawingUpload:
+    """Poll GetDrawingUpload as seed 002 says, until READY_FOR_REVIEW or FAILED; every
+    status observed is appended to ``seen``."""
+    deadline = time.monotonic() + 30
+    while True:
+        polled = drawing.GetDrawingUpload(
+            pb.GetDrawingUploadRequest(drawing_upload_id=drawing_upload_id),
+            metadata=metadata,
+            timeout=10,
+        ).drawing_upload
+        if seen is not None:
+            seen.append(polled.status)
+        if polled.status in _DONE:
+            return polled
+        assert time.monotonic() < deadline, f"still {polled.status} after 30 s"
+        time.sleep(0.02)
+
+
+def import_files(
+    drawing: pb_grpc.DrawingServiceStub,
+    request: pb.CreateDrawingUploadRequest,
+    metadata: Sequence[tuple[str, str]],
+) -> pb.DrawingUpload:
+    """CreateDrawingUpload, then poll until its revisions are ready for review."""
+    created = drawing.CreateDrawingUpload(request, metadata=metadata, timeout=10).drawing_upload
+    done = processed(drawing, created.id, metadata)
+    assert done.status == pb.DRAWING_UPLOAD_STATUS_READY_FOR_REVIEW, done.error_message
+    return done
+
+
 @pytest.fixture
 def drawing(stack: Stack) -> pb_grpc.DrawingServiceStub:
     return pb_grpc.DrawingServiceStub(stack.channel("drawing"))
@@ -124,12 +164,12 @@ def test_the_seed_workflow_ends_in_a_published_revision_that_downloads_intact(
         metadata=standard,
         timeout=10,
     ).drawing_upload
-    assert created.status == pb.DRAWING_UPLOAD_STATUS_READY_FOR_REVIEW
-    polled = drawing.GetDrawingUpload(
-        pb.GetDrawingUploadRequest(drawing_upload_id=created.id), metadata=standard, timeout=10
-    ).drawing_upload
-    assert list(polled.revision_ids) == list(created.revision_ids) and len(polled.revision_ids) == 1
-    revision_id = created.revision_ids[0]
+    # It is queued at once; polling shows it ready for review with its revision.
+    assert created.status == pb.DRAWING_UPLOAD_STATUS_IN_QUEUE and not created.revision_ids
+    polled = processed(drawing, created.id, standard)
+    assert polled.status == pb.DRAWING_UPLOAD_STATUS_READY_FOR_REVIEW
+    assert len(polled.revision_ids) == 1
+    revision_id = polled.revision_ids[0]
 
     # 6. Ready for review: unpublished, seen by standard users, not by read-only ones.
     revision = drawing.GetDrawingRevision(
@@ -203,11 +243,11 @@ def test_the_same_bytes_are_stored_once(drawing: pb_grpc.DrawingServiceStub, sta
     area, drawing_set, sheet = make_area_set_drawing(drawing, project)
     content = a_pdf("shared")
     first, second = upload_file(drawing, project, content), upload_file(drawing, project, content)
-    batch = drawing.CreateDrawingUpload(
+    batch = import_files(
+        drawing,
         import_request(project, area.id, drawing_set.id, sheet.id, first, second),
-        metadata=bearer(project.tokens["standard"]),
-        timeout=10,
-    ).drawing_upload
+        bearer(project.tokens["standard"]),
+    )
     revisions = [
         drawing.GetDrawingRevision(
             pb.GetDrawingRevisionRequest(revision_id=rid),
@@ -345,8 +385,75 @@ def test_a_retried_drawing_upload_creates_its_revisions_once(
     first = drawing.CreateDrawingUpload(request, metadata=token, timeout=10).drawing_upload
     again = drawing.CreateDrawingUpload(request, metadata=token, timeout=10).drawing_upload
 
-    assert (again.id, list(again.revision_ids)) == (first.id, list(first.revision_ids))
+    assert again == first  # the first answer, replayed
+    done = processed(drawing, first.id, token)
+    assert len(done.revision_ids) == 1
     revisions = drawing.ListDrawingRevisions(
         pb.ListDrawingRevisionsRequest(project_id=project.id), metadata=token, timeout=10
     ).revisions
-    assert [r.id for r in revisions] == list(first.revision_ids)
+    assert [r.id for r in revisions] == list(done.revision_ids)
+
+
+def test_twenty_files_are_queued_then_ready_with_revisions_in_import_order(
+    drawing: pb_grpc.DrawingServiceStub, stack: Stack
+) -> None:
+    project = register_project(stack)
+    area, drawing_set, sheet = make_area_set_drawing(drawing, project)
+    standard = bearer(project.tokens["standard"])
+    files = [a_pdf(f"sheet {n}") for n in range(20)]
+    uuids = [upload_file(drawing, project, content) for content in files]
+    request = import_request(project, area.id, drawing_set.id, sheet.id, *uuids)
+    for n, entry in enumerate(request.drawing_log_imports):
+        entry.revision_number = str(n)
+
+    created = drawing.CreateDrawingUpload(request, metadata=standard, timeout=10).drawing_upload
+    seen = [created.status]
+    done = processed(drawing, created.id, standard, seen)
+
+    assert created.status == pb.DRAWING_UPLOAD_STATUS_IN_QUEUE and not created.revision_ids
+    assert seen == sorted(seen) and seen[-1] == pb.DRAWING_UPLOAD_STATUS_READY_FOR_REVIEW
+    assert len(done.revision_ids) == 20 and not done.import_failures
+    revisions = [
+        drawing.GetDrawingRevision(
+            pb.GetDrawingRevisionRequest(revision_id=rid), metadata=standard, timeout=10
+        ).revision
+        for rid in done.revision_ids
+    ]
+    # The i-th id is the revision of the i-th file: its number and its bytes.
+    assert [r.revision_number for r in revisions] == [str(n) for n in range(20)]
+    assert [r.file_sha256 for r in revisions] == [hashlib.sha256(f).hexdigest() for f in files]
+    assert list(done.revision_ids) != sorted(done.revision_ids)  # not id order by chance
+
+
+def test_a_cut_short_file_fails_the_drawing_upload_with_its_reason(
+    drawing: pb_grpc.DrawingServiceStub, stack: Stack
+) -> None:
+    project = register_project(stack)
+    area, drawing_set, sheet = make_area_set_drawing(drawing, project)
+    standard = bearer(project.tokens["standard"])
+    cut_short = a_pdf("cut short")[:-20]  # starts like a PDF, so the storage accepts it
+    uuids = [upload_file(drawing, project, content) for content in (a_pdf(), cut_short, a_pdf())]
+
+    created = drawing.CreateDrawingUpload(
+        import_request(project, area.id, drawing_set.id, sheet.id, *uuids),
+        metadata=standard,
+        timeout=10,
+    ).drawing_upload
+    failed = processed(drawing, created.id, standard)
+
+    assert failed.status == pb.DRAWING_UPLOAD_STATUS_FAILED and not failed.revision_ids
+    assert [(f.import_index, f.upload_uuid, f.reason) for f in failed.import_failures] == [
+        (1, uuids[1], "PDF_INCOMPLETE")
+    ]
+    assert "1 of 3 files" in failed.error_message
+    listed = drawing.ListDrawingRevisions(
+        pb.ListDrawingRevisionsRequest(project_id=project.id), metadata=standard, timeout=10
+    ).revisions
+    assert list(listed) == []
+    # The good files were freed: a new drawing upload of them succeeds.
+    retried = import_files(
+        drawing,
+        import_request(project, area.id, drawing_set.id, sheet.id, uuids[0], uuids[2]),
+        standard,
+    )
+    assert len(retried.revision_ids) == 2

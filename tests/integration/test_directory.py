@@ -8,13 +8,17 @@ import uuid
 import pytest
 from google.protobuf.field_mask_pb2 import FieldMask
 
+from connectability.internal.v1 import drawing_internal_service_pb2 as drawing_internal_pb
+from connectability.internal.v1 import (
+    drawing_internal_service_pb2_grpc as drawing_internal_grpc,
+)
+from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
+from connectability.internal.v1 import notification_internal_service_pb2_grpc as notification_grpc
 from connectability.v1 import common_pb2
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import connection_service_pb2_grpc as pb_grpc
 from connectability.v1 import drawing_service_pb2 as drawing_pb
 from connectability.v1 import drawing_service_pb2_grpc as drawing_grpc
-from connectability.v1 import notification_service_pb2 as notification_pb
-from connectability.v1 import notification_service_pb2_grpc as notification_grpc
 from tests.fixtures.stack import Stack
 from tests.integration.calls import bearer, eventually, refusal
 
@@ -30,7 +34,12 @@ class Platform:
         self.stack = stack
         self.connection = pb_grpc.ConnectionServiceStub(stack.channel("connection"))
         self.drawing = drawing_grpc.DrawingServiceStub(stack.channel("drawing"))
-        self.notification = notification_grpc.NotificationServiceStub(stack.channel("notification"))
+        self.drawing_internal = drawing_internal_grpc.DrawingInternalServiceStub(
+            stack.channel("drawing")
+        )
+        self.notification = notification_grpc.NotificationInternalServiceStub(
+            stack.channel("notification")
+        )
         self.auth = bearer(stack.keys.platform_token())
 
     def company(self, **fields: object) -> pb.Company:
@@ -54,13 +63,13 @@ class Platform:
         return self.connection.CreateUser(request, metadata=self.auth, timeout=10).user
 
     def facts_below(self, project_id: str) -> tuple[common_pb2.ProjectFacts, ...]:
-        drawing = self.drawing.GetProject(
-            drawing_pb.DrawingServiceGetProjectRequest(project_id=project_id),
+        drawing = self.drawing_internal.GetProject(
+            drawing_internal_pb.DrawingInternalServiceGetProjectRequest(project_id=project_id),
             metadata=self.auth,
             timeout=5,
         ).project
         notification = self.notification.GetProject(
-            notification_pb.NotificationServiceGetProjectRequest(project_id=project_id),
+            notification_pb.NotificationInternalServiceGetProjectRequest(project_id=project_id),
             metadata=self.auth,
             timeout=5,
         ).project
@@ -138,6 +147,10 @@ def test_bad_input_is_refused_with_a_reason_and_changes_nothing(platform: Platfo
             pb.CreateCompanyRequest(company=pb.Company(name="X", file_storage_location="U S")),
             "INVALID_FILE_STORAGE_LOCATION",
         ),
+        (  # well formed, but not a location the platform stores files in
+            pb.CreateCompanyRequest(company=pb.Company(name="X", file_storage_location="xx")),
+            "INVALID_FILE_STORAGE_LOCATION",
+        ),
         (
             pb.CreateCompanyRequest(
                 company=pb.Company(name="X", file_storage_location="us"), company_id="a/b"
@@ -155,7 +168,7 @@ def test_bad_input_is_refused_with_a_reason_and_changes_nothing(platform: Platfo
     )
     assert refusal(platform.connection.CreateUser, bad_user, token) == (
         "INVALID_ARGUMENT",
-        "INVALID_EMAIL",
+        "INVALID_EMAIL_ADDRESS",
     )
     fixed_field = pb.UpdateCompanyRequest(
         company=pb.Company(id=company.id, file_storage_location="eu"),
@@ -178,6 +191,57 @@ def test_bad_input_is_refused_with_a_reason_and_changes_nothing(platform: Platfo
         pb.GetCompanyRequest(company_id=company.id), metadata=platform.auth, timeout=10
     ).company
     assert stored.file_storage_location == "us"
+
+
+def test_storage_locations_are_accepted_in_any_case_and_answered_in_lower_case(
+    platform: Platform,
+) -> None:
+    request = pb.CreateCompanyRequest(
+        company=pb.Company(name="Euro Build", file_storage_location="EU"),
+        company_id=unique("euro"),
+    )
+    company = platform.connection.CreateCompany(request, metadata=platform.auth, timeout=10).company
+    assert company.file_storage_location == "eu"
+    fetched = platform.connection.GetCompany(
+        pb.GetCompanyRequest(company_id=company.id), metadata=platform.auth, timeout=10
+    ).company
+    assert fetched.file_storage_location == "eu"
+
+
+def test_taken_ids_and_emails_answer_their_documented_reasons(platform: Platform) -> None:
+    token = platform.stack.keys.platform_token()
+    company = platform.company()
+    twin = pb.CreateCompanyRequest(
+        company=pb.Company(name="Twin", file_storage_location="us"), company_id=company.id
+    )
+    assert refusal(platform.connection.CreateCompany, twin, token) == (
+        "ALREADY_EXISTS",
+        "ID_ALREADY_EXISTS",
+    )
+    user = platform.user(company.id)
+    same_address = pb.CreateUserRequest(
+        user=pb.User(company_id=company.id, email=user.email.upper(), display_name="Twin")
+    )
+    assert refusal(platform.connection.CreateUser, same_address, token) == (
+        "ALREADY_EXISTS",
+        "EMAIL_ALREADY_REGISTERED",
+    )
+    other = platform.user(company.id)
+    take_address = pb.UpdateUserRequest(
+        user=pb.User(id=other.id, email=user.email), update_mask=FieldMask(paths=["email"])
+    )
+    assert refusal(platform.connection.UpdateUser, take_address, token) == (
+        "ALREADY_EXISTS",
+        "EMAIL_ALREADY_REGISTERED",
+    )
+
+
+def test_listing_drawings_grants_needs_a_filter(platform: Platform) -> None:
+    assert refusal(
+        platform.drawing.ListDrawingsPermissions,
+        drawing_pb.ListDrawingsPermissionsRequest(),
+        platform.stack.keys.platform_token(),
+    ) == ("INVALID_ARGUMENT", "FILTER_REQUIRED")
 
 
 def test_people_see_their_own_company_and_nothing_of_others(platform: Platform) -> None:
@@ -287,12 +351,13 @@ def test_grants_are_set_by_the_platform_and_paged(platform: Platform) -> None:
         timeout=10,
     )
     assert {p.level for p in drawings.permissions} == {common_pb2.PERMISSION_LEVEL_READ_ONLY}
-    # A person cannot grant themselves access in the drawing service.
+    # A Connection Manager admin cannot grant themselves Drawings levels: only the project's
+    # Drawings admin grants those (R33).
     grab = drawing_pb.SetDrawingsPermissionRequest(
         project_id=project.id, user_id=users[0].id, level=common_pb2.PERMISSION_LEVEL_ADMIN
     )
     token = platform.stack.keys.user_token(users[0].id, company.id)
     assert refusal(platform.drawing.SetDrawingsPermission, grab, token) == (
         "PERMISSION_DENIED",
-        "PERMISSION_DENIED",
+        "DRAWINGS_ADMIN_REQUIRED",
     )

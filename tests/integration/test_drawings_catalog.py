@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import pytest
 from google.protobuf.field_mask_pb2 import FieldMask
 
+from connectability.internal.v1 import drawing_internal_service_pb2 as ipb
+from connectability.internal.v1 import drawing_internal_service_pb2_grpc as ipb_grpc
 from connectability.v1 import common_pb2
 from connectability.v1 import drawing_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2_grpc as pb_grpc
@@ -38,8 +40,10 @@ def register_project(stack: Stack, active: bool = True) -> Project:
     facts = common_pb2.ProjectFacts(
         project_id=project_id, company_id=company_id, name="Tower", active=active
     )
-    drawing.RegisterProject(
-        pb.DrawingServiceRegisterProjectRequest(project=facts), metadata=platform, timeout=10
+    ipb_grpc.DrawingInternalServiceStub(stack.channel("drawing")).RegisterProject(
+        ipb.DrawingInternalServiceRegisterProjectRequest(project=facts),
+        metadata=platform,
+        timeout=10,
     )
     tokens = {}
     for name, level in LEVELS.items():
@@ -221,7 +225,7 @@ def test_bad_input_is_refused_and_changes_nothing(
             pb.CreateDrawingRequest(
                 drawing=pb.Drawing(area_id=area.id, number="A-101", discipline="Arch")
             ),
-            ("ALREADY_EXISTS", "DRAWING_ALREADY_EXISTS"),
+            ("ALREADY_EXISTS", "DRAWING_NUMBER_TAKEN"),
         ),
         (  # an area of a project this admin has no access to
             drawing.CreateDrawing,
@@ -270,3 +274,44 @@ def test_an_inactive_project_cannot_be_changed(
         "FAILED_PRECONDITION",
         "PROJECT_INACTIVE",
     )
+
+
+def test_area_names_are_unique_within_a_project_ignoring_case(
+    drawing: pb_grpc.DrawingServiceStub, project: Project, stack: Stack
+) -> None:
+    admin = project.tokens["admin"]
+
+    def create(name: str) -> pb.CreateDrawingAreaRequest:
+        return pb.CreateDrawingAreaRequest(
+            drawing_area=pb.DrawingArea(project_id=project.id, name=name)
+        )
+
+    def rename(area_id: str, name: str) -> pb.UpdateDrawingAreaRequest:
+        return pb.UpdateDrawingAreaRequest(
+            drawing_area=pb.DrawingArea(id=area_id, name=name),
+            update_mask=FieldMask(paths=["name"]),
+        )
+
+    first = drawing.CreateDrawingArea(create("Straße"), metadata=bearer(admin), timeout=10)
+    second = drawing.CreateDrawingArea(create("Structural"), metadata=bearer(admin), timeout=10)
+    taken = ("ALREADY_EXISTS", "AREA_NAME_TAKEN")
+    assert refusal(drawing.CreateDrawingArea, create("STRASSE"), admin) == taken
+    assert refusal(drawing.UpdateDrawingArea, rename(second.drawing_area.id, "straße"), admin) == (
+        taken
+    )
+    # An area may change the case of its own name, and another project may use the name.
+    drawing.UpdateDrawingArea(
+        rename(first.drawing_area.id, "STRASSE"), metadata=bearer(admin), timeout=10
+    )
+    other = register_project(stack)
+    drawing.CreateDrawingArea(
+        pb.CreateDrawingAreaRequest(
+            drawing_area=pb.DrawingArea(project_id=other.id, name="Straße")
+        ),
+        metadata=bearer(other.tokens["admin"]),
+        timeout=10,
+    )
+    areas = drawing.ListDrawingAreas(
+        pb.ListDrawingAreasRequest(project_id=project.id), metadata=bearer(admin), timeout=10
+    ).drawing_areas
+    assert sorted(area.name for area in areas) == ["STRASSE", "Structural"]

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import grpc
 
+from connectability.internal.v1 import drawing_internal_service_pb2 as drawing_pb
+from connectability.internal.v1 import drawing_internal_service_pb2_grpc as drawing_grpc
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import connection_service_pb2_grpc as pb_grpc
-from connectability.v1 import drawing_service_pb2 as drawing_pb
-from connectability.v1 import drawing_service_pb2_grpc as drawing_grpc
 from services.supervisor import start_services, stop_services, wait_until_serving
 from shared.config import SERVICE_NAMES, Settings
 from tests.fixtures.identity import make_test_keys
@@ -47,10 +47,10 @@ def test_a_project_created_while_the_drawing_service_is_down_reaches_it_later(
         drawing = start_services(settings, ["drawing"], env=env)
         wait_until_serving(drawing, timeout_seconds=60)
         with grpc.insecure_channel(settings.address_of("drawing")) as channel:
-            stub = drawing_grpc.DrawingServiceStub(channel)
+            stub = drawing_grpc.DrawingInternalServiceStub(channel)
 
             def known_below() -> str:
-                request = drawing_pb.DrawingServiceGetProjectRequest(project_id=project.id)
+                request = drawing_pb.DrawingInternalServiceGetProjectRequest(project_id=project.id)
                 return str(stub.GetProject(request, metadata=auth, timeout=5).project.name)
 
             assert eventually(known_below, timeout_seconds=30) == "Tower"

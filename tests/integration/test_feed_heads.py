@@ -6,6 +6,8 @@ import threading
 
 import grpc
 
+from connectability.internal.v1 import drawing_internal_service_pb2 as ipb
+from connectability.internal.v1 import drawing_internal_service_pb2_grpc as ipb_grpc
 from connectability.v1 import drawing_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2_grpc as pb_grpc
 from tests.fixtures.stack import Stack
@@ -16,12 +18,13 @@ from tests.integration.test_revision_lifecycle import publish_two_revisions
 
 def test_one_stream_reports_each_feed_at_once_then_when_it_advances(stack: Stack) -> None:
     drawing = pb_grpc.DrawingServiceStub(stack.channel("drawing"))
+    internal = ipb_grpc.DrawingInternalServiceStub(stack.channel("drawing"))
     quiet = register_project(stack)
     sheet = publish_two_revisions(drawing, stack)
     busy = sheet.project
     head = feed_head(drawing, busy)
-    stream = drawing.WatchFeedHeads(
-        pb.WatchFeedHeadsRequest(project_ids=[quiet.id, busy.id, "no-such-project"]),
+    stream = internal.WatchFeedHeads(
+        ipb.WatchFeedHeadsRequest(project_ids=[quiet.id, busy.id, "no-such-project"]),
         metadata=bearer(busy.tokens["service"]),
         timeout=20,
     )
@@ -63,18 +66,18 @@ def feed_head(drawing: pb_grpc.DrawingServiceStub, project: Project) -> int:
 
 
 def test_too_many_projects_are_refused(stack: Stack) -> None:
-    drawing = pb_grpc.DrawingServiceStub(stack.channel("drawing"))
+    internal = ipb_grpc.DrawingInternalServiceStub(stack.channel("drawing"))
     project = register_project(stack)
-    request = pb.WatchFeedHeadsRequest(project_ids=[f"p-{n}" for n in range(1001)])
+    request = ipb.WatchFeedHeadsRequest(project_ids=[f"p-{n}" for n in range(1001)])
 
-    def first_message(req: pb.WatchFeedHeadsRequest, metadata: object, timeout: float) -> None:
-        next(iter(drawing.WatchFeedHeads(req, metadata=metadata, timeout=timeout)))
+    def first_message(req: ipb.WatchFeedHeadsRequest, metadata: object, timeout: float) -> None:
+        next(iter(internal.WatchFeedHeads(req, metadata=metadata, timeout=timeout)))
 
     assert refusal(first_message, request, project.tokens["service"]) == (
         "INVALID_ARGUMENT",
         "TOO_MANY_PROJECTS",
     )
-    assert refusal(first_message, pb.WatchFeedHeadsRequest(), project.tokens["admin"]) == (
+    assert refusal(first_message, ipb.WatchFeedHeadsRequest(), project.tokens["admin"]) == (
         "PERMISSION_DENIED",
         "PERMISSION_DENIED",
     )

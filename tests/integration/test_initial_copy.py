@@ -7,6 +7,8 @@ import uuid
 
 from google.protobuf.field_mask_pb2 import FieldMask
 
+from connectability.internal.v1 import drawing_internal_service_pb2 as ipb
+from connectability.internal.v1 import drawing_internal_service_pb2_grpc as ipb_grpc
 from connectability.v1 import drawing_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2_grpc as pb_grpc
 from tests.fixtures.stack import Stack
@@ -17,6 +19,7 @@ from tests.integration.test_revision_lifecycle import publish_two_revisions
 
 def test_published_revisions_are_copied_once_and_unpublished(stack: Stack) -> None:
     drawing = pb_grpc.DrawingServiceStub(stack.channel("drawing"))
+    internal = ipb_grpc.DrawingInternalServiceStub(stack.channel("drawing"))
     sheet = publish_two_revisions(drawing, stack)  # upstream: two published revisions
     upstream = sheet.project
     admin = bearer(upstream.tokens["admin"])
@@ -27,15 +30,15 @@ def test_published_revisions_are_copied_once_and_unpublished(stack: Stack) -> No
     )
     downstream = register_project(stack)
     connection_id = f"conn-{uuid.uuid4().hex[:8]}"
-    copy = pb.CopyPublishedRevisionsRequest(
+    copy = ipb.CopyPublishedRevisionsRequest(
         connection_id=connection_id,
         upstream_project_id=upstream.id,
         downstream_project_id=downstream.id,
     )
     service = bearer(upstream.tokens["service"])
 
-    first = drawing.CopyPublishedRevisions(copy, metadata=service, timeout=30)
-    again = drawing.CopyPublishedRevisions(copy, metadata=service, timeout=30)
+    first = internal.CopyPublishedRevisions(copy, metadata=service, timeout=30)
+    again = internal.CopyPublishedRevisions(copy, metadata=service, timeout=30)
 
     assert (first.copied_count, again.copied_count) == (2, 2)  # the repeat adds nothing
     head = (
@@ -92,12 +95,76 @@ def test_published_revisions_are_copied_once_and_unpublished(stack: Stack) -> No
 
 
 def test_only_the_connection_service_copies(stack: Stack) -> None:
-    drawing = pb_grpc.DrawingServiceStub(stack.channel("drawing"))
+    internal = ipb_grpc.DrawingInternalServiceStub(stack.channel("drawing"))
     project = register_project(stack)
-    copy = pb.CopyPublishedRevisionsRequest(
+    copy = ipb.CopyPublishedRevisionsRequest(
         connection_id="c", upstream_project_id=project.id, downstream_project_id=project.id
     )
-    assert refusal(drawing.CopyPublishedRevisions, copy, project.tokens["admin"]) == (
+    assert refusal(internal.CopyPublishedRevisions, copy, project.tokens["admin"]) == (
         "PERMISSION_DENIED",
         "PERMISSION_DENIED",
     )
+
+
+def test_a_downstream_finds_the_copies_of_one_connection_and_of_one_upstream_revision(
+    stack: Stack,
+) -> None:
+    drawing = pb_grpc.DrawingServiceStub(stack.channel("drawing"))
+    downstream = register_project(stack)
+    sources = {}  # connection id -> the upstream sheet it copies
+    for _ in range(2):
+        sheet = publish_two_revisions(drawing, stack)
+        connection_id = f"conn-{uuid.uuid4().hex[:8]}"
+        drawing.CopyPublishedRevisions(
+            pb.CopyPublishedRevisionsRequest(
+                connection_id=connection_id,
+                upstream_project_id=sheet.project.id,
+                downstream_project_id=downstream.id,
+            ),
+            metadata=bearer(sheet.project.tokens["service"]),
+            timeout=30,
+        )
+        sources[connection_id] = sheet
+    (first, sheet), (second, _) = sources.items()
+    admin = bearer(downstream.tokens["admin"])  # copies arrive unpublished: admin sees them
+
+    def listed(token: str = "", **filters: str) -> pb.ListDrawingRevisionsResponse:
+        request = pb.ListDrawingRevisionsRequest(project_id=downstream.id, **filters)
+        request.page_token = token
+        return drawing.ListDrawingRevisions(request, metadata=admin, timeout=10)
+
+    everything = listed().revisions
+    assert len(everything) == 4
+    of_first = listed(connection_id=first).revisions
+    assert {(r.connection_id, r.upstream_revision_id) for r in of_first} == {
+        (first, sheet.older),
+        (first, sheet.newer),
+    }
+    one = listed(upstream_revision_id=sheet.older).revisions
+    assert [(r.connection_id, r.upstream_revision_id) for r in one] == [(first, sheet.older)]
+    assert listed(connection_id=second, upstream_revision_id=sheet.older).revisions == []
+    # A read_only user sees no unpublished copy, filter or not.
+    as_reader = drawing.ListDrawingRevisions(
+        pb.ListDrawingRevisionsRequest(project_id=downstream.id, connection_id=first),
+        metadata=bearer(downstream.tokens["read_only"]),
+        timeout=10,
+    )
+    assert list(as_reader.revisions) == []
+
+    # The page token is bound to the filters it was issued for.
+    page = drawing.ListDrawingRevisions(
+        pb.ListDrawingRevisionsRequest(project_id=downstream.id, connection_id=first, page_size=1),
+        metadata=admin,
+        timeout=10,
+    )
+    assert len(page.revisions) == 1 and page.next_page_token
+    rest = listed(page.next_page_token, connection_id=first).revisions
+    assert {r.id for r in [*page.revisions, *rest]} == {r.id for r in of_first}
+    for other in ({"connection_id": second}, {"upstream_revision_id": sheet.older}, {}):
+        request = pb.ListDrawingRevisionsRequest(
+            project_id=downstream.id, page_size=1, page_token=page.next_page_token, **other
+        )
+        assert refusal(drawing.ListDrawingRevisions, request, downstream.tokens["admin"]) == (
+            "INVALID_ARGUMENT",
+            "INVALID_PAGE_TOKEN",
+        )

@@ -12,7 +12,7 @@ from connectability.v1 import drawing_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2_grpc as pb_grpc
 from tests.fixtures.stack import Stack
 from tests.integration.calls import bearer, refusal
-from tests.integration.test_direct_uploads import a_pdf, import_request, upload_file
+from tests.integration.test_direct_uploads import a_pdf, import_files, import_request, upload_file
 from tests.integration.test_drawings_catalog import Project, make_area_set_drawing, register_project
 
 
@@ -33,9 +33,7 @@ def publish_two_revisions(drawing: pb_grpc.DrawingServiceStub, stack: Stack) -> 
     request = import_request(project, area.id, drawing_set.id, sheet.id, *uploads)
     request.drawing_log_imports[1].drawing_date = "2026-11-25"
     request.drawing_log_imports[1].revision_number = "2"
-    batch = drawing.CreateDrawingUpload(
-        request, metadata=bearer(project.tokens["standard"]), timeout=10
-    ).drawing_upload
+    batch = import_files(drawing, request, bearer(project.tokens["standard"]))
     admin = bearer(project.tokens["admin"])
     drawing.ConfirmDrawingRevisions(
         pb.ConfirmDrawingRevisionsRequest(project_id=project.id, revision_ids=batch.revision_ids),

@@ -9,20 +9,24 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
+from connectability.internal.v1 import drawing_internal_service_pb2 as drawing_internal_pb
+from connectability.internal.v1 import drawing_internal_service_pb2_grpc as drawing_internal_grpc
+from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
+from connectability.internal.v1 import notification_internal_service_pb2_grpc as notification_grpc
 from connectability.v1 import connection_service_pb2 as connection_pb
 from connectability.v1 import connection_service_pb2_grpc as connection_grpc
-from connectability.v1 import drawing_service_pb2 as drawing_pb
-from connectability.v1 import drawing_service_pb2_grpc as drawing_grpc
-from connectability.v1 import notification_service_pb2 as notification_pb
-from connectability.v1 import notification_service_pb2_grpc as notification_grpc
 from shared.identity import Principal, PrincipalKind
 from tests.fixtures.stack import Stack
 from tests.integration.calls import refusal
 
+# Each process serves these (the drawing process its public and its internal service).
 GRPC_SERVICES = {
-    "connection": "connectability.v1.ConnectionService",
-    "drawing": "connectability.v1.DrawingService",
-    "notification": "connectability.v1.NotificationService",
+    "connection": ("connectability.v1.ConnectionService",),
+    "drawing": (
+        "connectability.v1.DrawingService",
+        "connectability.internal.v1.DrawingInternalService",
+    ),
+    "notification": ("connectability.internal.v1.NotificationInternalService",),
 }
 
 
@@ -32,16 +36,20 @@ def a_call_of(stack: Stack, service: str) -> tuple[Any, Any]:
         stub = connection_grpc.ConnectionServiceStub(stack.channel(service))
         return stub.ListCompanies, connection_pb.ListCompaniesRequest()
     if service == "drawing":
-        stub = drawing_grpc.DrawingServiceStub(stack.channel(service))
-        return stub.GetProject, drawing_pb.DrawingServiceGetProjectRequest(project_id="p")
-    stub = notification_grpc.NotificationServiceStub(stack.channel(service))
-    return stub.GetProject, notification_pb.NotificationServiceGetProjectRequest(project_id="p")
+        stub = drawing_internal_grpc.DrawingInternalServiceStub(stack.channel(service))
+        return stub.GetProject, drawing_internal_pb.DrawingInternalServiceGetProjectRequest(
+            project_id="p"
+        )
+    stub = notification_grpc.NotificationInternalServiceStub(stack.channel(service))
+    return stub.GetProject, notification_pb.NotificationInternalServiceGetProjectRequest(
+        project_id="p"
+    )
 
 
 @pytest.mark.parametrize("service", sorted(GRPC_SERVICES))
 def test_every_service_is_serving_and_reflects_its_contract(stack: Stack, service: str) -> None:
     health = health_pb2_grpc.HealthStub(stack.channel(service))
-    for name in ("", GRPC_SERVICES[service]):
+    for name in ("", *GRPC_SERVICES[service]):
         answer = health.Check(health_pb2.HealthCheckRequest(service=name), timeout=5)
         assert answer.status == health_pb2.HealthCheckResponse.SERVING
     reflection = reflection_pb2_grpc.ServerReflectionStub(stack.channel(service))
@@ -49,7 +57,7 @@ def test_every_service_is_serving_and_reflects_its_contract(stack: Stack, servic
         iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5
     )
     listed = {s.name for reply in replies for s in reply.list_services_response.service}
-    assert GRPC_SERVICES[service] in listed
+    assert set(GRPC_SERVICES[service]) <= listed
 
 
 @pytest.mark.parametrize("service", sorted(GRPC_SERVICES))
@@ -79,7 +87,7 @@ def test_a_request_id_comes_back_with_every_answer(stack: Stack) -> None:
     assert ("x-request-id", "from-the-caller") in answer.trailing_metadata()
     with pytest.raises(grpc.RpcError) as refused:
         a_call_of(stack, "drawing")[0](
-            drawing_pb.DrawingServiceGetProjectRequest(project_id="nope"),
+            drawing_internal_pb.DrawingInternalServiceGetProjectRequest(project_id="nope"),
             metadata=metadata,
             timeout=5,
         )

@@ -152,13 +152,30 @@ def test_a_pending_connection_copies_nothing_until_approved(stack: Stack) -> Non
         timeout=10,
     )
     synced.publish("1")
+    synced.publish("2")
+    synced.upload("3")  # unpublished: not copied, so not counted
     pending = synced.pair.request().connection
     synced.connection_id = pending.id
     assert synced.sync_state().initial_copy_state == pb.INITIAL_COPY_STATE_NOT_STARTED
+    # A progress bar knows the total from the first message, before the copy starts.
+    assert _first_progress(synced) == (pb.INITIAL_COPY_STATE_NOT_STARTED, 0, 2)
     time.sleep(QUIET_SECONDS)
     assert synced.copies() == []
     decide(synced.pair, "Approve", pending.id, synced.pair.up_admin)
-    synced.copies_of(1)
+    synced.copies_of(2)
+    eventually(lambda: _complete(synced.sync_state()))
+    assert _first_progress(synced) == (pb.INITIAL_COPY_STATE_COMPLETE, 2, 2)
+
+
+def _first_progress(synced: SyncPair) -> tuple[int, int, int]:
+    stream = synced.platform.connection.WatchInitialCopyProgress(
+        pb.WatchInitialCopyProgressRequest(connection_id=synced.connection_id),
+        metadata=bearer(synced.pair.down_admin),
+        timeout=10,
+    )
+    first = next(stream)
+    stream.cancel()
+    return first.state, first.copied, first.total
 
 
 def _complete(state: pb.SyncState) -> pb.SyncState:

@@ -3,12 +3,14 @@
 //
 // Inputs (environment): CONNECTION_ADDRESS, DRAWING_ADDRESS, NOTIFICATION_ADDRESS,
 // PLATFORM_TOKEN, PROTOS_DIR. Output: one JSON object on stdout with what it saw; exit 1
-// with a message on stderr when a call fails unexpectedly.
+// with a message on stderr when a call fails unexpectedly. Refusals are decoded from their
+// grpc-status-details-bin trailer with protobufjs and the vendored google/rpc protos.
 "use strict";
 
 const path = require("path");
 const grpc = require("@grpc/grpc-js");
 const protoLoader = require("@grpc/proto-loader");
+const protobuf = require("protobufjs");
 
 const LOAD_OPTIONS = {
   keepCase: true,
@@ -40,6 +42,45 @@ function call(client, method, request, token) {
   });
 }
 
+// Decodes failed calls' google.rpc.Status from the vendored protos/google/rpc files, and
+// knows the reason catalogue from protos/connectability/v1/error_reason.proto.
+function errorDecoder(protos) {
+  const root = new protobuf.Root();
+  root.resolvePath = (origin, target) => path.join(protos, target);
+  const files = [
+    "google/rpc/status.proto",
+    "google/rpc/error_details.proto",
+    "connectability/v1/error_reason.proto",
+  ];
+  root.loadSync(files, { keepCase: true });
+  const Status = root.lookupType("google.rpc.Status");
+  const ErrorInfo = root.lookupType("google.rpc.ErrorInfo");
+  const reasons = root.lookupEnum("connectability.v1.ErrorReason").values;
+  return (error) => {
+    const [bytes] = error.metadata.get("grpc-status-details-bin");
+    const status = Status.decode(bytes);
+    const packed = status.details.find((any) => any.type_url.endsWith("/google.rpc.ErrorInfo"));
+    const info = ErrorInfo.toObject(ErrorInfo.decode(packed.value), { defaults: true });
+    return {
+      code: error.code,
+      status_code: status.code,
+      reason: info.reason,
+      domain: info.domain,
+      metadata: info.metadata,
+      catalogued: Object.hasOwn(reasons, info.reason) && reasons[info.reason] !== 0,
+    };
+  };
+}
+
+async function refusal(decode, promise) {
+  try {
+    await promise;
+  } catch (error) {
+    return decode(error);
+  }
+  throw new Error("the call succeeded but was expected to fail");
+}
+
 async function eventually(probe, timeoutMs) {
   const until = Date.now() + timeoutMs;
   for (;;) {
@@ -60,18 +101,24 @@ async function main() {
     drawing: env("DRAWING_ADDRESS"),
     notification: env("NOTIFICATION_ADDRESS"),
   };
-  const api = load(
-    ["connection_service.proto", "drawing_service.proto", "notification_service.proto"].map(
-      (file) => path.join(protos, "connectability", "v1", file),
-    ),
+  const loaded = load(
+    [
+      ["v1", "connection_service.proto"],
+      ["internal/v1", "drawing_internal_service.proto"],
+      ["internal/v1", "notification_internal_service.proto"],
+    ].map(([dir, file]) => path.join(protos, "connectability", dir, file)),
     [protos],
-  ).connectability.v1;
+  ).connectability;
+  const api = loaded.v1;
+  // The facts each service holds about a project are read through the internal services,
+  // which the platform identity may call.
+  const internal = loaded.internal.v1;
   const health = load(path.join(__dirname, "health.proto"), [__dirname]).grpc.health.v1;
   const credentials = grpc.credentials.createInsecure();
   const services = {
     connection: new api.ConnectionService(addresses.connection, credentials),
-    drawing: new api.DrawingService(addresses.drawing, credentials),
-    notification: new api.NotificationService(addresses.notification, credentials),
+    drawing: new internal.DrawingInternalService(addresses.drawing, credentials),
+    notification: new internal.NotificationInternalService(addresses.notification, credentials),
   };
 
   const seen = { health: {}, project_name: {} };
@@ -107,13 +154,20 @@ async function main() {
     seen.project_name[name] = answer.project.name;
   }
 
-  try {
-    await call(services.connection, "GetProject", { project_id: project.id }, null);
-    seen.unauthenticated = { code: 0 };
-  } catch (error) {
-    const details = error.metadata.get("grpc-status-details-bin");
-    seen.unauthenticated = { code: error.code, has_status_details: details.length > 0 };
-  }
+  const decode = errorDecoder(protos);
+  seen.unauthenticated = await refusal(
+    decode,
+    call(services.connection, "GetProject", { project_id: project.id }, null),
+  );
+  seen.bad_email = await refusal(
+    decode,
+    call(
+      services.connection,
+      "CreateUser",
+      { user: { company_id: company.id, email: "not-an-address", display_name: "Node" } },
+      token,
+    ),
+  );
   for (const client of Object.values(services)) client.close();
   process.stdout.write(JSON.stringify(seen) + "\n");
 }

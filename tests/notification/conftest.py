@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -15,9 +15,10 @@ import grpc
 import pytest
 from aiosmtpd.controller import Controller
 
+from connectability.internal.v1 import notification_internal_service_pb2 as pb
+from connectability.internal.v1 import notification_internal_service_pb2_grpc as pb_grpc
 from connectability.v1 import common_pb2
-from connectability.v1 import notification_service_pb2 as pb
-from connectability.v1 import notification_service_pb2_grpc as pb_grpc
+from connectability.v1 import connection_service_pb2 as cpb
 from services.notification.app import build_definition
 from services.notification.delivery_worker import RetryPolicy
 from shared.config import Settings
@@ -25,8 +26,14 @@ from shared.server import GrpcServer, start_server
 from tests.fixtures.identity import SigningKeys
 from tests.fixtures.stack import free_port
 
-# Fast enough for tests: a retry 50 ms after the first failure, doubling.
-FAST_RETRIES = RetryPolicy(max_attempts=5, base_delay_seconds=0.05, poll_interval_seconds=0.05)
+# Fast enough for tests: a retry 50 ms after the first failure, doubling up to 0.2 s, for
+# 30 s (a test that needs giving up sets its own, shorter horizon).
+FAST_RETRIES = RetryPolicy(
+    retry_for=timedelta(seconds=30),
+    base_delay_seconds=0.05,
+    max_delay_seconds=0.2,
+    poll_interval_seconds=0.05,
+)
 
 
 @dataclass
@@ -76,7 +83,7 @@ def smtp() -> Iterator[SmtpServer]:
 class Notification:
     server: GrpcServer
     channel: grpc.Channel
-    stub: pb_grpc.NotificationServiceStub
+    stub: pb_grpc.NotificationInternalServiceStub
     token: str
 
     @property
@@ -89,16 +96,14 @@ class Notification:
         )
         facts.update_time.FromDatetime(datetime.now(UTC))
         self.stub.RegisterProject(
-            pb.NotificationServiceRegisterProjectRequest(project=facts),
+            pb.NotificationInternalServiceRegisterProjectRequest(project=facts),
             metadata=self.metadata,
             timeout=10,
         )
 
-    def set_list(
-        self, project_id: str, emails: list[str]
-    ) -> pb.NotificationServiceUpdateDistributionListResponse:
+    def set_list(self, project_id: str, emails: list[str]) -> pb.UpdateDistributionListResponse:
         return self.stub.UpdateDistributionList(
-            pb.NotificationServiceUpdateDistributionListRequest(
+            pb.UpdateDistributionListRequest(
                 project_id=project_id, tool=common_pb2.TOOL_CONNECTION_MANAGER, emails=emails
             ),
             metadata=self.metadata,
@@ -110,7 +115,7 @@ class Notification:
             pb.NotifyRequest(event=event, idempotency_key=key), metadata=self.metadata, timeout=10
         )
 
-    def deliveries(self, project_id: str, event_id: str = "") -> list[pb.Delivery]:
+    def deliveries(self, project_id: str, event_id: str = "") -> list[cpb.NotificationDelivery]:
         answer = self.stub.ListDeliveries(
             pb.ListDeliveriesRequest(project_id=project_id, event_id=event_id),
             metadata=self.metadata,
@@ -153,7 +158,7 @@ def start_notification(
         running = Notification(
             server,
             channel,
-            pb_grpc.NotificationServiceStub(channel),
+            pb_grpc.NotificationInternalServiceStub(channel),
             test_keys.service_token("connection"),
         )
         started.append(running)

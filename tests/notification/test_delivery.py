@@ -4,12 +4,15 @@ failed on refusal, resent with the same Message-ID after a crash, or written to 
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import update
 
-from connectability.v1 import notification_service_pb2 as pb
+from connectability.internal.v1 import notification_internal_service_pb2 as pb
+from connectability.v1 import connection_service_pb2 as cpb
 from services.notification.delivery_worker import RetryPolicy
 from services.notification.models import Delivery
 from shared.db import make_engine, make_session_factory
@@ -21,11 +24,15 @@ from tests.notification.conftest import (
 )
 
 
-def _settled(service: object, project_id: str, count: int) -> list[pb.Delivery]:
-    def probe() -> list[pb.Delivery]:
+def _settled(service: object, project_id: str, count: int) -> list[cpb.NotificationDelivery]:
+    def probe() -> list[cpb.NotificationDelivery]:
         found = service.deliveries(project_id)  # type: ignore[attr-defined]
         assert len(found) == count
-        assert all(d.status in (pb.DELIVERY_STATUS_SENT, pb.DELIVERY_STATUS_FAILED) for d in found)
+        assert all(
+            d.status
+            in (cpb.NOTIFICATION_DELIVERY_STATUS_SENT, cpb.NOTIFICATION_DELIVERY_STATUS_FAILED)
+            for d in found
+        )
         return found
 
     return eventually(probe, timeout_seconds=10)
@@ -48,7 +55,7 @@ def test_each_recipient_gets_one_message_with_headers_and_both_bodies(
     answer = service.notify(event, "connection/conn-1/disconnected")
     deliveries = _settled(service, "p1", 2)
 
-    assert {d.status for d in deliveries} == {pb.DELIVERY_STATUS_SENT}
+    assert {d.status for d in deliveries} == {cpb.NOTIFICATION_DELIVERY_STATUS_SENT}
     assert all(d.attempts == 1 and d.HasField("sent_time") for d in deliveries)
     received = {str(m["To"]): m for m in smtp.handler.received}
     assert sorted(received) == ["Bob@Example.com", "ann@example.com"]
@@ -80,7 +87,7 @@ def test_temporary_refusals_are_retried_until_accepted(
     service.notify(connection_event("p1"), "k1")
     (delivery,) = _settled(service, "p1", 1)
 
-    assert delivery.status == pb.DELIVERY_STATUS_SENT
+    assert delivery.status == cpb.NOTIFICATION_DELIVERY_STATUS_SENT
     assert delivery.attempts == 3
     assert len(smtp.handler.received) == 1
 
@@ -97,36 +104,93 @@ def test_a_permanent_refusal_fails_at_once_with_the_reason(
     service.notify(connection_event("p1"), "k1")
     (delivery,) = _settled(service, "p1", 1)
 
-    assert delivery.status == pb.DELIVERY_STATUS_FAILED
+    assert delivery.status == cpb.NOTIFICATION_DELIVERY_STATUS_FAILED
     assert delivery.attempts == 1
     assert "550" in delivery.last_error and "Mailbox unavailable" in delivery.last_error
     assert smtp.handler.received == []
 
 
-def test_temporary_failures_give_up_after_the_last_attempt(
+def test_temporary_failures_give_up_once_the_retry_horizon_has_passed(
+    start_notification: StartNotification, smtp: SmtpServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    smtp.handler.replies = ["451 Later"] * 1000
+    smtp.start()
+    horizon = RetryPolicy(
+        retry_for=timedelta(seconds=0.5),
+        base_delay_seconds=0.02,
+        max_delay_seconds=0.05,
+        poll_interval_seconds=0.02,
+    )
+    with caplog.at_level(logging.WARNING, logger="services.notification.delivery_worker"):
+        service = start_notification(smtp, horizon)
+        service.register("p1")
+        service.set_list("p1", ["ann@example.com"])
+
+        service.notify(connection_event("p1"), "k1")
+        (delivery,) = _settled(service, "p1", 1)
+
+    assert delivery.status == cpb.NOTIFICATION_DELIVERY_STATUS_FAILED
+    assert "gave up" in delivery.last_error and "451 Later" in delivery.last_error
+    # Retried over the whole horizon, not a fixed count of attempts; a line per failed one.
+    tried_for = delivery.update_time.ToDatetime() - delivery.create_time.ToDatetime()
+    assert tried_for >= horizon.retry_for and delivery.attempts >= 2
+    warned = [r for r in caplog.records if r.getMessage() == "mail delivery attempt failed"]
+    assert len(warned) == delivery.attempts
+
+
+def test_a_relay_down_longer_than_five_doublings_loses_no_notice(
     start_notification: StartNotification, smtp: SmtpServer
 ) -> None:
-    smtp.handler.replies = ["451 Later"] * 3
+    # Five attempts at 50 ms doubling span 0.75 s: the old policy gave up here (as it did
+    # after 15 s at 1 s doubling); the horizon keeps retrying until the relay is back.
+    service = start_notification(smtp)
+    service.register("p1")
+    service.set_list("p1", ["ann@example.com", "bob@example.com"])
+    for index in range(4):
+        service.notify(connection_event("p1", connection_id=f"conn-{index}"), f"k{index}")
+
+    def retried_often() -> None:
+        found = service.deliveries("p1")
+        assert len(found) == 8 and all(d.attempts >= 7 for d in found)
+
+    eventually(retried_often, timeout_seconds=15)
     smtp.start()
-    service = start_notification(
-        smtp, RetryPolicy(max_attempts=3, base_delay_seconds=0.02, poll_interval_seconds=0.02)
-    )
+    deliveries = _settled(service, "p1", 8)
+
+    assert {d.status for d in deliveries} == {cpb.NOTIFICATION_DELIVERY_STATUS_SENT}
+    received = [str(m["Message-ID"]) for m in smtp.handler.received]
+    assert sorted(received) == sorted(d.message_id for d in deliveries)  # each once
+
+
+def test_a_message_that_cannot_be_built_fails_alone(
+    start_notification: StartNotification, smtp: SmtpServer
+) -> None:
+    smtp.start()
+    service = start_notification(smtp)
     service.register("p1")
     service.set_list("p1", ["ann@example.com"])
+    # A line break in a name that reaches the Subject header: the message cannot be built.
+    service.notify(connection_event("p1", other_project_name="Tower\r\nBcc: x@evil"), "broken")
+    service.notify(connection_event("p1", connection_id="conn-2"), "fine")
+    deliveries = {d.message_id: d for d in _settled(service, "p1", 2)}
 
-    service.notify(connection_event("p1"), "k1")
-    (delivery,) = _settled(service, "p1", 1)
-
-    assert (delivery.status, delivery.attempts) == (pb.DELIVERY_STATUS_FAILED, 3)
-    assert "451 Later" in delivery.last_error
+    statuses = sorted(cpb.NotificationDeliveryStatus.Name(d.status) for d in deliveries.values())
+    assert statuses == ["NOTIFICATION_DELIVERY_STATUS_FAILED", "NOTIFICATION_DELIVERY_STATUS_SENT"]
+    (failed,) = [
+        d for d in deliveries.values() if d.status == cpb.NOTIFICATION_DELIVERY_STATUS_FAILED
+    ]
+    assert failed.last_error
+    assert [str(m["Message-ID"]) for m in smtp.handler.received] == [
+        d.message_id
+        for d in deliveries.values()
+        if d.status == cpb.NOTIFICATION_DELIVERY_STATUS_SENT
+    ]
 
 
 def test_mail_sent_while_the_server_is_down_arrives_once_it_is_up(
     start_notification: StartNotification, smtp: SmtpServer
 ) -> None:
-    service = start_notification(
-        smtp, RetryPolicy(max_attempts=10, base_delay_seconds=0.05, poll_interval_seconds=0.05)
-    )
+    service = start_notification(smtp)
     service.register("p1")
     service.set_list("p1", ["ann@example.com", "bob@example.com"])
     service.notify(connection_event("p1"), "k1")
@@ -134,14 +198,16 @@ def test_mail_sent_while_the_server_is_down_arrives_once_it_is_up(
     def retried() -> None:
         found = service.deliveries("p1")
         assert len(found) == 2
-        assert all(d.attempts >= 1 and d.status == pb.DELIVERY_STATUS_QUEUED for d in found)
+        assert all(
+            d.attempts >= 1 and d.status == cpb.NOTIFICATION_DELIVERY_STATUS_QUEUED for d in found
+        )
         assert all(d.last_error for d in found)
 
     eventually(retried)
     smtp.start()
     deliveries = _settled(service, "p1", 2)
 
-    assert {d.status for d in deliveries} == {pb.DELIVERY_STATUS_SENT}
+    assert {d.status for d in deliveries} == {cpb.NOTIFICATION_DELIVERY_STATUS_SENT}
     assert sorted(str(m["To"]) for m in smtp.handler.received) == [
         "ann@example.com",
         "bob@example.com",
@@ -169,7 +235,7 @@ def test_a_message_left_sending_by_a_crash_is_resent_with_the_same_message_id(
     second = start_notification(smtp)
     (resent,) = _settled(second, "p1", 1)
 
-    assert resent.status == pb.DELIVERY_STATUS_SENT and resent.attempts == 2
+    assert resent.status == cpb.NOTIFICATION_DELIVERY_STATUS_SENT and resent.attempts == 2
     assert [m["Message-ID"] for m in smtp.handler.received] == [delivery.message_id] * 2
 
 
@@ -194,7 +260,7 @@ def test_maildir_mode_writes_exactly_one_file_per_message(
     service.notify(event, "k1")
     deliveries = _settled(service, "p1", 2)
 
-    assert {d.status for d in deliveries} == {pb.DELIVERY_STATUS_SENT}
+    assert {d.status for d in deliveries} == {cpb.NOTIFICATION_DELIVERY_STATUS_SENT}
     files = sorted((tmp_path / "data" / "maildir" / "new").iterdir())
     assert len(files) == 2
     contents = b"".join(path.read_bytes() for path in files)

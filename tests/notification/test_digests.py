@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import time
 
-from connectability.v1 import notification_service_pb2 as pb
+from connectability.internal.v1 import notification_internal_service_pb2 as pb
+from connectability.v1 import connection_service_pb2 as cpb
 from tests.integration.calls import eventually
 from tests.notification.conftest import SmtpServer, StartNotification, connection_event
 
@@ -77,7 +78,7 @@ def test_each_connection_and_each_window_gets_its_own_digest(
     assert "B-1" in first_two[1] and "A-1" not in first_two[1]
     assert "A-2" in bodies[2] and "A-1" not in bodies[2]
     sent = service.deliveries("p1")
-    assert len(sent) == 3 and {d.status for d in sent} == {pb.DELIVERY_STATUS_SENT}
+    assert len(sent) == 3 and {d.status for d in sent} == {cpb.NOTIFICATION_DELIVERY_STATUS_SENT}
 
 
 def _assert_count(smtp: SmtpServer, expected: int) -> None:

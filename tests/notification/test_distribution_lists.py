@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from connectability.internal.v1 import notification_internal_service_pb2 as pb
 from connectability.v1 import common_pb2
-from connectability.v1 import notification_service_pb2 as pb
 from tests.integration.calls import refusal
 from tests.notification.conftest import StartNotification
 
 
 def _get(service: object, project_id: str, tool: int) -> common_pb2.DistributionList:
     answer = service.stub.GetDistributionList(  # type: ignore[attr-defined]
-        pb.NotificationServiceGetDistributionListRequest(project_id=project_id, tool=tool),
+        pb.GetDistributionListRequest(project_id=project_id, tool=tool),
         metadata=service.metadata,  # type: ignore[attr-defined]
         timeout=10,
     )
@@ -48,9 +48,7 @@ def test_refused_lists_change_nothing(start_notification: StartNotification) -> 
     update = service.stub.UpdateDistributionList
 
     def request(emails: list[str], tool: int = common_pb2.TOOL_CONNECTION_MANAGER) -> object:
-        return pb.NotificationServiceUpdateDistributionListRequest(
-            project_id="p1", tool=tool, emails=emails
-        )
+        return pb.UpdateDistributionListRequest(project_id="p1", tool=tool, emails=emails)
 
     assert refusal(update, request(["ok@example.com", "not an address"]), service.token) == (
         "INVALID_ARGUMENT",
@@ -64,12 +62,12 @@ def test_refused_lists_change_nothing(start_notification: StartNotification) -> 
     assert refusal(update, request([], common_pb2.TOOL_UNSPECIFIED), service.token)[0] == (
         "INVALID_ARGUMENT"
     )
-    unknown = pb.NotificationServiceUpdateDistributionListRequest(
+    unknown = pb.UpdateDistributionListRequest(
         project_id="nope", tool=common_pb2.TOOL_CONNECTION_MANAGER, emails=["a@example.com"]
     )
     assert refusal(update, unknown, service.token) == ("NOT_FOUND", "PROJECT_NOT_FOUND")
     get = service.stub.GetDistributionList
-    unknown_get = pb.NotificationServiceGetDistributionListRequest(
+    unknown_get = pb.GetDistributionListRequest(
         project_id="nope", tool=common_pb2.TOOL_CONNECTION_MANAGER
     )
     assert refusal(get, unknown_get, service.token) == ("NOT_FOUND", "PROJECT_NOT_FOUND")
@@ -88,7 +86,7 @@ def test_only_services_and_the_platform_may_call(
 ) -> None:
     service = start_notification()
     user = test_keys.user_token("u1", "acme")  # type: ignore[attr-defined]
-    request = pb.NotificationServiceGetDistributionListRequest(
+    request = pb.GetDistributionListRequest(
         project_id="p1", tool=common_pb2.TOOL_CONNECTION_MANAGER
     )
     assert refusal(service.stub.GetDistributionList, request, user) == (

@@ -23,9 +23,10 @@ from typing import Any
 import grpc
 from aiosmtpd.controller import Controller
 
+from connectability.internal.v1 import notification_internal_service_pb2 as pb
+from connectability.internal.v1 import notification_internal_service_pb2_grpc as pb_grpc
 from connectability.v1 import common_pb2
-from connectability.v1 import notification_service_pb2 as pb
-from connectability.v1 import notification_service_pb2_grpc as pb_grpc
+from connectability.v1 import connection_service_pb2 as cpb
 from services.supervisor import ServiceProcess, start_services, stop_services, wait_until_serving
 from shared.config import Settings
 from tests.fixtures.identity import make_test_keys
@@ -136,18 +137,18 @@ def test_killing_the_service_mid_delivery_loses_nothing_and_keeps_message_ids(
     try:
         start()
         with grpc.insecure_channel(settings.address_of("notification")) as channel:
-            stub = pb_grpc.NotificationServiceStub(channel)
+            stub = pb_grpc.NotificationInternalServiceStub(channel)
             facts = common_pb2.ProjectFacts(
                 project_id=PROJECT_ID, company_id="acme", name="Tower", active=True
             )
             facts.update_time.FromDatetime(datetime.now(UTC))
             stub.RegisterProject(
-                pb.NotificationServiceRegisterProjectRequest(project=facts),
+                pb.NotificationInternalServiceRegisterProjectRequest(project=facts),
                 metadata=metadata,
                 timeout=10,
             )
             stub.UpdateDistributionList(
-                pb.NotificationServiceUpdateDistributionListRequest(
+                pb.UpdateDistributionListRequest(
                     project_id=PROJECT_ID,
                     tool=common_pb2.TOOL_CONNECTION_MANAGER,
                     emails=RECIPIENTS,
@@ -173,14 +174,14 @@ def test_killing_the_service_mid_delivery_loses_nothing_and_keeps_message_ids(
         )
 
         with grpc.insecure_channel(settings.address_of("notification")) as channel:
-            stub = pb_grpc.NotificationServiceStub(channel)
+            stub = pb_grpc.NotificationInternalServiceStub(channel)
 
-            def listed() -> list[pb.Delivery]:
+            def listed() -> list[cpb.NotificationDelivery]:
                 request = pb.ListDeliveriesRequest(project_id=PROJECT_ID, page_size=100)
                 return list(stub.ListDeliveries(request, metadata=metadata, timeout=10).deliveries)
 
             def all_sent() -> bool:
-                return all(d.status == pb.DELIVERY_STATUS_SENT for d in listed())
+                return all(d.status == cpb.NOTIFICATION_DELIVERY_STATUS_SENT for d in listed())
 
             wait_for(all_sent, 10, 0.1)
             deliveries = listed()
@@ -204,7 +205,7 @@ def test_killing_the_service_mid_delivery_loses_nothing_and_keeps_message_ids(
     not_sent = [
         (d.recipient, d.status, d.last_error)
         for d in deliveries
-        if d.status != pb.DELIVERY_STATUS_SENT
+        if d.status != cpb.NOTIFICATION_DELIVERY_STATUS_SENT
     ]
     assert not_sent == []
     listed_ids = {(event_ids[d.event_id], d.recipient.casefold()): d.message_id for d in deliveries}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connectability.v1 import notification_service_pb2 as pb
+from connectability.internal.v1 import notification_internal_service_pb2 as pb
 from tests.integration.calls import refusal
 from tests.notification.conftest import StartNotification, connection_event
 

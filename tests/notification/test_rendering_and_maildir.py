@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from connectability.v1 import notification_service_pb2 as pb
+from connectability.internal.v1 import notification_internal_service_pb2 as pb
 from services.notification.events import KIND_NAMES
 from services.notification.mail_messages import build_message, message_id_for
 from services.notification.rendering import render

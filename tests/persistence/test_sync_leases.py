@@ -9,10 +9,10 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import Select, TextClause, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.connection.models import Company, Connection, Project
+from services.connection.models import Company, Connection, ConnectionSync, Project
 from services.connection.sync.records import SyncRecords, start_sync
 from tests.persistence.service_databases import migrated_sessions
 
@@ -97,3 +97,74 @@ def test_only_active_connections_are_driven_and_inactive_projects_pause(
     assert records.disconnected_unmarked(10) == [("c-00", "down-0")]
     records.disconnect_marked("c-00")
     assert records.disconnected_unmarked(10) == []
+
+
+def test_renewing_leases_never_deadlocks_with_a_writer_locking_in_id_order(
+    sessions: sessionmaker[Session], database_url: str
+) -> None:
+    """Lease renewal against a writer that locks rows in id order, as progress does.
+
+    The writer holds the first row; renewal starts; then the writer takes the last row.
+    Renewal that locked rows in scan order held the last row already: PostgreSQL found a
+    deadlock and aborted one side (as the publish-latency benchmark showed).
+    """
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: no row locks to deadlock on")
+    records = SyncRecords(sessions, "replica-1", lease_seconds=30)
+    assert len(records.claim(100)) == CONNECTIONS
+    first, last = "c-00", f"c-{CONNECTIONS - 1:02d}"
+    with sessions.begin() as session:  # a new row version: c-00 is now scanned last
+        session.execute(
+            update(ConnectionSync)
+            .where(ConnectionSync.connection_id == first)
+            .values(updated_at=ConnectionSync.updated_at)
+        )
+    with sessions.begin() as session:  # as autovacuum would: the planner then scans the heap
+        session.execute(text("ANALYZE connection_syncs"))
+
+    errors: list[BaseException] = []
+    renewed: list[set[str]] = []
+
+    def renew() -> None:
+        try:
+            renewed.append(records.renew([first, last]))
+        except BaseException as error:  # noqa: BLE001 - the test reports it
+            errors.append(error)
+
+    with sessions.begin() as writer:
+        writer.execute(_lock_one(first))
+        renewal = threading.Thread(target=renew)
+        renewal.start()
+        _wait_until_someone_waits_for_a_lock(sessions)
+        try:
+            writer.execute(_lock_one(last))
+        except Exception as error:  # the deadlock, when it happens on this side
+            errors.append(error)
+    renewal.join(10)
+    assert errors == []
+    assert renewed == [{first, last}]
+
+
+def _lock_one(connection_id: str) -> Select[tuple[str]]:
+    return (
+        select(ConnectionSync.connection_id)
+        .where(ConnectionSync.connection_id == connection_id)
+        .with_for_update()
+    )
+
+
+def _wait_until_someone_waits_for_a_lock(sessions: sessionmaker[Session]) -> None:
+    # A session of its own per look: pg_stat_activity is a snapshot within a transaction.
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+    deadline = time.monotonic() + 10
+    while _scalar(sessions, waiting) == 0:
+        assert time.monotonic() < deadline, "the renewal never waited for the row"
+        time.sleep(0.02)
+
+
+def _scalar(sessions: sessionmaker[Session], statement: TextClause) -> object:
+    with sessions() as session:
+        return session.scalar(statement)

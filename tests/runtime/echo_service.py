@@ -14,7 +14,7 @@ from typing import Any
 import grpc
 
 from shared.call_context import ACTING_FOR_HEADER, current_call
-from shared.errors import FailedPrecondition
+from shared.errors import ErrorReason, FailedPrecondition
 from shared.identity import current_principal
 from shared.server import ServiceDefinition
 
@@ -47,7 +47,9 @@ class EchoBehaviour:
             context.abort(grpc.StatusCode.UNAVAILABLE, "try again")
         time.sleep(ask.get("sleep", 0))
         if ask.get("raise") == "domain":
-            raise FailedPrecondition("CONNECTION_NOT_PENDING", "The connection is not pending.")
+            raise FailedPrecondition(
+                ErrorReason.CONNECTION_NOT_PENDING, "The connection is not pending."
+            )
         if ask.get("raise") == "bug":
             raise KeyError("secret internal detail")
         if ask.get("raise") == "unimplemented":

@@ -11,7 +11,7 @@ import pytest
 from shared.client import ServiceTokenSource, open_channel
 from shared.server import GrpcServer
 from shared.tokens import TokenIssuer
-from tests.fixtures.identity import AUDIENCE, SigningKeys
+from tests.fixtures.identity import AUDIENCE, ISSUER, SigningKeys
 from tests.runtime.conftest import start_echo
 from tests.runtime.echo_service import SERVICE, EchoBehaviour, unary_call
 
@@ -25,7 +25,7 @@ def downstream(test_keys: SigningKeys) -> Iterator[tuple[GrpcServer, EchoBehavio
 
 
 def service_channel(keys: SigningKeys, port: int, default_deadline: float = 10) -> grpc.Channel:
-    issuer = TokenIssuer(str(keys.signing_key_path), AUDIENCE, "tests")
+    issuer = TokenIssuer(str(keys.signing_key_path), AUDIENCE, ISSUER)
     tokens = ServiceTokenSource(issuer, "connection", ttl_seconds=60)
     return open_channel(f"127.0.0.1:{port}", [SERVICE], tokens.token, default_deadline)
 

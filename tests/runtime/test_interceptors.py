@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import logging
+import time
+
 import grpc
+import jwt
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
@@ -11,6 +17,10 @@ from shared.errors import ERROR_DOMAIN, error_info_of
 from shared.identity import IntegratorMode, Principal, PrincipalKind
 from tests.fixtures.identity import SigningKeys
 from tests.runtime.echo_service import unary_call, unary_call_with_call
+
+
+def _b64(raw: bytes) -> bytes:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=")
 
 
 def bearer(token: str) -> list[tuple[str, str]]:
@@ -37,6 +47,40 @@ def test_health_and_reflection_need_no_token(echo_channel: grpc.Channel) -> None
     assert {"test.Echo", "grpc.health.v1.Health"} <= listed
 
 
+def test_a_client_closing_a_reflection_stream_is_no_error(
+    echo_channel: grpc.Channel, caplog: pytest.LogCaptureFixture
+) -> None:
+    # grpcurl and GUIs close the stream once they have what they asked for.
+    stub = reflection_pb2_grpc.ServerReflectionStub(echo_channel)
+    with caplog.at_level(logging.INFO, logger="connectability"):
+        for _ in range(3):
+            replies = stub.ServerReflectionInfo(
+                iter([reflection_pb2.ServerReflectionRequest(list_services="")] * 5), timeout=5
+            )
+            next(replies)
+            replies.cancel()
+        time.sleep(0.3)  # the server notices the cancellations on its own threads
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+@pytest.mark.parametrize("key_id", [None, 123, [1], {}, True])
+def test_a_token_whose_key_id_is_no_string_is_malformed(
+    echo_channel: grpc.Channel, test_keys: SigningKeys, key_id: object
+) -> None:
+    # A well-formed token apart from its header's `kid`, signed with the trusted key.
+    signing_key = jwt.PyJWK(json.loads(test_keys.signing_key_path.read_text()))
+    claims = jwt.decode(
+        test_keys.platform_token(), options={"verify_signature": False, "verify_aud": False}
+    )
+    # Built by hand: PyJWT itself refuses to encode such a header.
+    signing_input = b".".join(
+        _b64(json.dumps(part).encode())
+        for part in ({"alg": "EdDSA", "typ": "JWT", "kid": key_id}, claims)
+    )
+    token = (signing_input + b"." + _b64(signing_key.key.sign(signing_input))).decode()
+    assert refusal_reason(echo_channel, bearer(token)) == ("UNAUTHENTICATED", "TOKEN_MALFORMED")
+
+
 @pytest.mark.parametrize(
     ("case", "expected_reason"),
     [
@@ -46,6 +90,8 @@ def test_health_and_reflection_need_no_token(echo_channel: grpc.Channel) -> None
         ("forged", "TOKEN_SIGNATURE_INVALID"),
         ("expired", "TOKEN_EXPIRED"),
         ("wrong_audience", "TOKEN_AUDIENCE_INVALID"),
+        ("untrusted_issuer", "TOKEN_ISSUER_UNTRUSTED"),
+        ("a_year_long", "TOKEN_LIFETIME_TOO_LONG"),
         ("user_without_company", "TOKEN_CLAIMS_INVALID"),
     ],
 )
@@ -60,6 +106,8 @@ def test_bad_tokens_are_refused_with_a_reason(
         "forged": bearer(test_keys.forger.issue(user, 600)),
         "expired": bearer(test_keys.issuer.issue(user, -120)),
         "wrong_audience": bearer(test_keys.wrong_audience.issue(user, 600)),
+        "untrusted_issuer": bearer(test_keys.untrusted_issuer.issue(user, 600)),
+        "a_year_long": bearer(test_keys.issuer.issue(user, 365 * 86_400)),
         "user_without_company": bearer(
             test_keys.issuer.issue(Principal(PrincipalKind.USER, "u-1"), 600)
         ),

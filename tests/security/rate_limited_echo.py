@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from shared.config import load_settings
 from shared.server import run_until_signalled, start_server
-from shared.tokens import TokenVerifier
+from shared.service_process import token_verifier
 from tests.runtime.echo_service import EchoBehaviour, echo_definition
 
 
 def main() -> None:
     settings = load_settings()
-    verifier = TokenVerifier(settings.public_keys_source, settings.jwt_audience)
+    verifier = token_verifier(settings)
     running = start_server(echo_definition(EchoBehaviour()), settings, verifier, port=0)
     print(running.port, flush=True)
     run_until_signalled(running, grace_seconds=0)

@@ -14,7 +14,11 @@ from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
 
-from connectability.v1 import connection_service_pb2, drawing_service_pb2, notification_service_pb2
+from connectability.internal.v1 import (
+    drawing_internal_service_pb2,
+    notification_internal_service_pb2,
+)
+from connectability.v1 import connection_service_pb2, drawing_service_pb2
 from tests.fixtures.stack import Stack
 from tests.integration.calls import bearer
 from tests.security.world import status_of
@@ -23,8 +27,12 @@ from tests.security.world import status_of
 PROCESSES = {
     "ConnectionService": "connection",
     "DrawingService": "drawing",
-    "NotificationService": "notification",
+    "DrawingInternalService": "drawing",
+    "NotificationInternalService": "notification",
 }
+PUBLIC_MODULES = (connection_service_pb2, drawing_service_pb2)
+# connectability.internal.v1: what only our own services (and the platform) call.
+INTERNAL_MODULES = (drawing_internal_service_pb2, notification_internal_service_pb2)
 OK = ("OK", "")
 
 
@@ -52,9 +60,9 @@ class Rpc:
         return GetMessageClass(self.method.output_type)
 
 
-def all_rpcs() -> list[Rpc]:
-    found = []
-    for module in (connection_service_pb2, drawing_service_pb2, notification_service_pb2):
+def all_rpcs(modules: tuple[Any, ...] = PUBLIC_MODULES + INTERNAL_MODULES) -> list[Rpc]:
+    found: list[Rpc] = []
+    for module in modules:
         for service in module.DESCRIPTOR.services_by_name.values():
             found.extend(Rpc(service, method) for method in service.methods)
     return found

@@ -7,7 +7,10 @@ service (one of our services that has no business calling the RPC). Each RPC's r
 valid apart from its caller; where none of the five may call it, the platform's call proves
 the request valid. An outsider's NOT_FOUND must equal the one a made-up id gets (R27).
 
-The list of RPCs comes from the generated descriptors: an RPC without a row fails.
+The list of RPCs comes from the generated descriptors: an RPC without a row fails. Each
+row's expectations are checked against the service's policy table (access_policy.CALLERS,
+what the servicers check callers against), and the R33 cases (tool admins granting, reading
+one's own levels, company admins) have their own tests at the end, on the same world.
 """
 
 from __future__ import annotations
@@ -19,13 +22,19 @@ import pytest
 from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.message import Message
 
+from connectability.internal.v1 import drawing_internal_service_pb2 as dipb
+from connectability.internal.v1 import notification_internal_service_pb2 as npb
 from connectability.v1 import common_pb2
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2 as dpb
-from connectability.v1 import notification_service_pb2 as npb
+from services.connection import access_policy as connection_policy
+from services.drawing import access_policy as drawing_policy
+from services.notification import access_policy as notification_policy
+from shared.caller_policy import TOOL_LEVELS, Callers
 from tests.fixtures.stack import Stack
+from tests.integration.calls import bearer, eventually, refusal
 from tests.security.rpcs import OK, Rpc, all_rpcs, invoke
-from tests.security.world import World, build_world, unique
+from tests.security.world import LEVELS, World, build_world, unique
 
 Outcome = tuple[str, str]
 CALLERS = ("outsider", "wrong_service", "read_only", "standard", "admin")
@@ -34,7 +43,8 @@ CALLERS = ("outsider", "wrong_service", "read_only", "standard", "admin")
 WRONG_SERVICE = {
     "ConnectionService": "service:notification",
     "DrawingService": "service:notification",
-    "NotificationService": "service:drawing",
+    "DrawingInternalService": "service:notification",
+    "NotificationInternalService": "service:drawing",
 }
 
 DENIED = ("PERMISSION_DENIED", "PERMISSION_DENIED")
@@ -139,13 +149,14 @@ def _client(w: World) -> str:
 def _facts(w: World, process: str) -> common_pb2.ProjectFacts:
     auth = w.auth("platform")
     if process == "drawing":
-        request = dpb.DrawingServiceGetProjectRequest(project_id=w.upstream_id)
-        return w.platform.drawing.GetProject(request, metadata=auth, timeout=10).project
-    request_n = npb.NotificationServiceGetProjectRequest(project_id=w.upstream_id)
+        request = dipb.DrawingInternalServiceGetProjectRequest(project_id=w.upstream_id)
+        return w.platform.drawing_internal.GetProject(request, metadata=auth, timeout=10).project
+    request_n = npb.NotificationInternalServiceGetProjectRequest(project_id=w.upstream_id)
     return w.platform.notification.GetProject(request_n, metadata=auth, timeout=10).project
 
 
 WRONG = "service:notification"
+NO_DELIVERY = "<no-such-delivery@connectability.local>"
 CONNECTION_CASES: dict[str, Case] = {
     "CreateCompany": systems_only(
         lambda w: pb.CreateCompanyRequest(
@@ -168,7 +179,7 @@ CONNECTION_CASES: dict[str, Case] = {
         _company,
         read_only=COMPANY_ADMIN,
         standard=COMPANY_ADMIN,
-        wrong=COMPANY_ADMIN,
+        wrong=DENIED,
     ),
     "CreateProject": systems_only(
         lambda w: pb.CreateProjectRequest(
@@ -181,10 +192,16 @@ CONNECTION_CASES: dict[str, Case] = {
     "ListProjects": readable(
         lambda w: pb.ListProjectsRequest(company_id=w.company_id), "COMPANY", _company
     ),
-    "UpdateProject": systems_only(
+    # R33: the company admin of the owning company renames its projects.
+    "UpdateProject": changed_by(
         lambda w: pb.UpdateProjectRequest(
             project=pb.Project(id=w.upstream_id, name="Upstream tower"), update_mask=mask("name")
-        )
+        ),
+        "PROJECT",
+        _upstream,
+        read_only=COMPANY_ADMIN,
+        standard=COMPANY_ADMIN,
+        wrong=DENIED,
     ),
     "CreateUser": systems_only(
         lambda w: pb.CreateUserRequest(
@@ -204,26 +221,36 @@ CONNECTION_CASES: dict[str, Case] = {
     "ListUsers": readable(
         lambda w: pb.ListUsersRequest(company_id=w.company_id), "COMPANY", _company
     ),
-    "UpdateUser": systems_only(
+    # The read_only person's own display name: theirs to change, and their company admin's.
+    "UpdateUser": changed_by(
         lambda w: pb.UpdateUserRequest(
-            user=pb.User(id=w.user_ids["outsider"], display_name="Pat Builder"),
+            user=pb.User(id=w.user_ids["read_only"], display_name="Pat Builder"),
             update_mask=mask("display_name"),
-        )
+        ),
+        "USER",
+        lambda w: w.user_ids["read_only"],
+        read_only=OK,
+        standard=COMPANY_ADMIN,
+        wrong=DENIED,
     ),
-    "SetConnectionManagerPermission": systems_only(
+    # R33: the project's Connection Manager admin grants that tool's levels on it.
+    "SetConnectionManagerPermission": changed_by(
         lambda w: pb.SetConnectionManagerPermissionRequest(
             project_id=w.upstream_id,
             user_id=w.user_ids["read_only"],
             level=common_pb2.PERMISSION_LEVEL_READ_ONLY,
-        )
-    ),
-    "ListConnectionManagerPermissions": changed_by(
-        lambda w: pb.ListConnectionManagerPermissionsRequest(project_id=w.upstream_id),
+        ),
         "PROJECT",
         _upstream,
         read_only=CM_ADMIN,
         standard=CM_ADMIN,
-        wrong=OK,
+        wrong=DENIED,
+    ),
+    # Below admin, a person reads their own grant only (R33).
+    "ListConnectionManagerPermissions": readable(
+        lambda w: pb.ListConnectionManagerPermissionsRequest(project_id=w.upstream_id),
+        "PROJECT",
+        _upstream,
     ),
     "ListConnectableProjects": changed_by(
         lambda w: pb.ListConnectableProjectsRequest(
@@ -354,35 +381,55 @@ CONNECTION_CASES: dict[str, Case] = {
         _upstream,
         read_only=CM_ADMIN,
         standard=CM_ADMIN,
-        wrong=CM_ADMIN,
+        wrong=DENIED,
+    ),
+    "ListNotificationDeliveries": readable(
+        lambda w: pb.ListNotificationDeliveriesRequest(project_id=w.upstream_id),
+        "PROJECT",
+        _upstream,
+        wrong=DENIED,
+    ),
+    # The admin passes the permission check and then learns the delivery does not exist:
+    # resending a real one is proven in tests/integration/test_notification_deliveries.py.
+    "ResendNotificationDelivery": Case(
+        lambda w: pb.ResendNotificationDeliveryRequest(
+            project_id=w.upstream_id, message_id=NO_DELIVERY
+        ),
+        callers(hidden("PROJECT"), DENIED, CM_ADMIN, CM_ADMIN, hidden("DELIVERY")),
+        _upstream,
     ),
 }
 
 NO_SERVICE = DENIED  # a service other than the connection service, on a people's RPC
 DRAWING_CASES: dict[str, Case] = {
-    "RegisterProject": systems_only(
-        lambda w: dpb.DrawingServiceRegisterProjectRequest(project=_facts(w, "drawing"))
-    ),
-    "GetProject": systems_only(
-        lambda w: dpb.DrawingServiceGetProjectRequest(project_id=w.upstream_id)
-    ),
-    "SetDrawingsPermission": systems_only(
+    # R33: the project's Drawings admin grants Drawings levels on it.
+    "SetDrawingsPermission": changed_by(
         lambda w: dpb.SetDrawingsPermissionRequest(
             project_id=w.upstream_id,
             user_id=w.user_ids["read_only"],
             level=common_pb2.PERMISSION_LEVEL_READ_ONLY,
-        )
+        ),
+        "PROJECT",
+        _upstream,
+        read_only=DRAWINGS_ADMIN,
+        standard=DRAWINGS_ADMIN,
+        wrong=NO_SERVICE,
     ),
-    "GetDrawingsPermission": systems_only(
+    # The read_only person's level: theirs to read, and the Drawings admin's.
+    "GetDrawingsPermission": changed_by(
         lambda w: dpb.GetDrawingsPermissionRequest(
             project_id=w.upstream_id, user_id=w.user_ids["read_only"]
-        )
+        ),
+        "PROJECT",
+        _upstream,
+        read_only=OK,
+        standard=DRAWINGS_ADMIN,
+        wrong=NO_SERVICE,
     ),
-    "ListDrawingsPermissions": systems_only(
-        lambda w: dpb.ListDrawingsPermissionsRequest(project_id=w.upstream_id)
-    ),
-    "CountProjectRevisions": systems_only(
-        lambda w: dpb.CountProjectRevisionsRequest(project_id=w.upstream_id)
+    # Below admin, a person lists their own grant (an outsider: none, so an empty list).
+    "ListDrawingsPermissions": Case(
+        lambda w: dpb.ListDrawingsPermissionsRequest(project_id=w.upstream_id),
+        callers(OK, NO_SERVICE, OK, OK, OK),
     ),
     "CreateDrawingArea": changed_by(
         lambda w: dpb.CreateDrawingAreaRequest(
@@ -608,9 +655,6 @@ DRAWING_CASES: dict[str, Case] = {
     "WatchProjectChanges": systems_only(
         lambda w: dpb.WatchProjectChangesRequest(project_id=w.upstream_id)
     ),
-    "WatchFeedHeads": systems_only(
-        lambda w: dpb.WatchFeedHeadsRequest(project_ids=[w.upstream_id])
-    ),
     "GetRevisionDownload": readable(
         lambda w: dpb.GetRevisionDownloadRequest(revision_id=w.revisions["published"]),
         "REVISION",
@@ -625,8 +669,23 @@ DRAWING_CASES: dict[str, Case] = {
     ),
     # The sync engine's RPCs: the sync tests prove the connection service's calls; here the
     # platform is not asked to copy or mark anything behind the sync's back.
+}
+
+DRAWING_INTERNAL_CASES: dict[str, Case] = {
+    "RegisterProject": systems_only(
+        lambda w: dipb.DrawingInternalServiceRegisterProjectRequest(project=_facts(w, "drawing"))
+    ),
+    "GetProject": systems_only(
+        lambda w: dipb.DrawingInternalServiceGetProjectRequest(project_id=w.upstream_id)
+    ),
+    "CountProjectRevisions": systems_only(
+        lambda w: dipb.CountProjectRevisionsRequest(project_id=w.upstream_id)
+    ),
+    "WatchFeedHeads": systems_only(
+        lambda w: dipb.WatchFeedHeadsRequest(project_ids=[w.upstream_id])
+    ),
     "CopyPublishedRevisions": systems_only(
-        lambda w: dpb.CopyPublishedRevisionsRequest(
+        lambda w: dipb.CopyPublishedRevisionsRequest(
             connection_id=w.connections["active"],
             upstream_project_id=w.upstream_id,
             downstream_project_id=w.downstream_ids["active"],
@@ -634,7 +693,7 @@ DRAWING_CASES: dict[str, Case] = {
         proof=None,
     ),
     "ApplyProjectChanges": systems_only(
-        lambda w: dpb.ApplyProjectChangesRequest(
+        lambda w: dipb.ApplyProjectChangesRequest(
             connection_id=w.connections["active"],
             upstream_project_id=w.upstream_id,
             downstream_project_id=w.downstream_ids["active"],
@@ -642,10 +701,10 @@ DRAWING_CASES: dict[str, Case] = {
         proof=None,
     ),
     "ApplyProjectChangesToConnections": systems_only(
-        lambda w: dpb.ApplyProjectChangesToConnectionsRequest(
+        lambda w: dipb.ApplyProjectChangesToConnectionsRequest(
             upstream_project_id=w.upstream_id,
             connections=[
-                dpb.ConnectionTarget(
+                dipb.ConnectionTarget(
                     connection_id=w.connections["active"],
                     downstream_project_id=w.downstream_ids["active"],
                 )
@@ -654,7 +713,7 @@ DRAWING_CASES: dict[str, Case] = {
         proof=None,
     ),
     "MarkConnectionDisconnected": systems_only(
-        lambda w: dpb.MarkConnectionDisconnectedRequest(
+        lambda w: dipb.MarkConnectionDisconnectedRequest(
             connection_id=w.connections["active"],
             downstream_project_id=w.downstream_ids["active"],
         ),
@@ -662,20 +721,23 @@ DRAWING_CASES: dict[str, Case] = {
     ),
 }
 
+
 NOTIFICATION_CASES: dict[str, Case] = {
     "RegisterProject": systems_only(
-        lambda w: npb.NotificationServiceRegisterProjectRequest(project=_facts(w, "notification"))
+        lambda w: npb.NotificationInternalServiceRegisterProjectRequest(
+            project=_facts(w, "notification")
+        )
     ),
     "GetProject": systems_only(
-        lambda w: npb.NotificationServiceGetProjectRequest(project_id=w.upstream_id)
+        lambda w: npb.NotificationInternalServiceGetProjectRequest(project_id=w.upstream_id)
     ),
     "GetDistributionList": systems_only(
-        lambda w: npb.NotificationServiceGetDistributionListRequest(
+        lambda w: npb.GetDistributionListRequest(
             project_id=w.upstream_id, tool=common_pb2.TOOL_CONNECTION_MANAGER
         )
     ),
     "UpdateDistributionList": systems_only(
-        lambda w: npb.NotificationServiceUpdateDistributionListRequest(
+        lambda w: npb.UpdateDistributionListRequest(
             project_id=w.upstream_id,
             tool=common_pb2.TOOL_CONNECTION_MANAGER,
             emails=["team@example.com"],
@@ -692,12 +754,17 @@ NOTIFICATION_CASES: dict[str, Case] = {
         )
     ),
     "ListDeliveries": systems_only(lambda w: npb.ListDeliveriesRequest(project_id=w.upstream_id)),
+    "ResendDelivery": systems_only(
+        lambda w: npb.ResendDeliveryRequest(project_id=w.upstream_id, message_id=NO_DELIVERY),
+        proof=hidden("DELIVERY"),
+    ),
 }
 
 TABLE: dict[str, Case] = {
     **{f"ConnectionService/{name}": case for name, case in CONNECTION_CASES.items()},
     **{f"DrawingService/{name}": case for name, case in DRAWING_CASES.items()},
-    **{f"NotificationService/{name}": case for name, case in NOTIFICATION_CASES.items()},
+    **{f"DrawingInternalService/{name}": case for name, case in DRAWING_INTERNAL_CASES.items()},
+    **{f"NotificationInternalService/{name}": case for name, case in NOTIFICATION_CASES.items()},
 }
 RPCS = all_rpcs()
 
@@ -753,3 +820,225 @@ def test_each_caller_gets_exactly_its_status(world: World, rpc: Rpc) -> None:
         expected["platform"] = case.proof
     wrong = {who: (got[who], want) for who, want in expected.items() if got[who] != want}
     assert not wrong, f"{rpc.key}: (got, expected) per caller: {wrong}"
+
+
+# The policy tables the servicers check callers against (services/*/access_policy.py).
+POLICIES: dict[str, dict[str, Callers]] = {
+    "connection": connection_policy.CALLERS,
+    "drawing": drawing_policy.CALLERS,
+    "notification": notification_policy.CALLERS,
+}
+PEOPLE = ("outsider", "read_only", "standard", "admin")
+
+
+@pytest.mark.parametrize("rpc", RPCS, ids=lambda rpc: rpc.key)
+def test_each_row_agrees_with_the_policy_table(rpc: Rpc) -> None:
+    """What the matrix expects is what the policy row admits: the wrong service succeeds
+    exactly when the row names it; people succeed only where the row admits people, and
+    below a row's lowest tool level only through its company or self alternatives."""
+    case, row = TABLE[rpc.key], POLICIES[rpc.process][rpc.method.name]
+    wrong_service = WRONG_SERVICE[rpc.service.name].removeprefix("service:")
+    assert (case.expect["wrong_service"] == OK) == (row.anyone or wrong_service in row.services), (
+        f"{rpc.key}: the wrong service's outcome disagrees with {row.sentence()}"
+    )
+    if not (row.anyone or row.admits_people):
+        assert all(case.expect[who] != OK for who in PEOPLE), f"{rpc.key}: {row.sentence()}"
+    if row.anyone or row.company_admin or row.company_users or row.self_:
+        return
+    lowest = min((TOOL_LEVELS.index(level.level) for level in row.levels), default=None)
+    for who in ("read_only", "standard"):
+        if case.expect[who] == OK:
+            assert lowest is not None and TOOL_LEVELS.index(who) >= lowest, rpc.key
+
+
+def _person(w: World, company_id: str, admin: bool = False) -> tuple[str, str]:
+    """A new user of ``company_id`` with no grants: (id, token)."""
+    user = w.platform.user(company_id, admin=admin)
+    return user.id, w.stack.keys.user_token(user.id, company_id)
+
+
+def _cm_grant(w: World, auth: list[tuple[str, str]], project_id: str, user_id: str, level: int):
+    request = pb.SetConnectionManagerPermissionRequest(
+        project_id=project_id, user_id=user_id, level=level
+    )
+    return w.platform.connection.SetConnectionManagerPermission(request, metadata=auth, timeout=10)
+
+
+def _drawings_grant(
+    w: World, auth: list[tuple[str, str]], project_id: str, user_id: str, level: int
+):
+    request = dpb.SetDrawingsPermissionRequest(project_id=project_id, user_id=user_id, level=level)
+    return w.platform.drawing.SetDrawingsPermission(request, metadata=auth, timeout=10)
+
+
+def test_tool_admins_grant_their_tool_to_collaborators_and_nothing_more(world: World) -> None:
+    w, admin = world, world.auth("admin")
+    collaborator, as_collaborator = _person(w, w.outsider_company_id)
+    other, _ = _person(w, w.outsider_company_id)
+    get_project = pb.GetProjectRequest(project_id=w.upstream_id)
+    assert refusal(w.platform.connection.GetProject, get_project, as_collaborator) == (
+        hidden("PROJECT")
+    )
+
+    # The home company's admins let a person of another company in, tool by tool (R33).
+    _cm_grant(w, admin, w.upstream_id, collaborator, common_pb2.PERMISSION_LEVEL_ADMIN)
+    seen = w.platform.connection.GetProject(
+        get_project, metadata=bearer(as_collaborator), timeout=10
+    )
+    assert seen.project.id == w.upstream_id
+    _drawings_grant(w, admin, w.upstream_id, collaborator, common_pb2.PERMISSION_LEVEL_READ_ONLY)
+
+    # As the upstream's Connection Manager admin they grant that tool there, to anyone...
+    granted = _cm_grant(
+        w, bearer(as_collaborator), w.upstream_id, other, common_pb2.PERMISSION_LEVEL_READ_ONLY
+    )
+    assert granted.permission.level == common_pb2.PERMISSION_LEVEL_READ_ONLY
+    # ...but not Drawings levels, not even their own, nor on a project they do not manage.
+    grab = dpb.SetDrawingsPermissionRequest(
+        project_id=w.upstream_id, user_id=collaborator, level=common_pb2.PERMISSION_LEVEL_ADMIN
+    )
+    assert refusal(w.platform.drawing.SetDrawingsPermission, grab, as_collaborator) == (
+        DRAWINGS_ADMIN
+    )
+    elsewhere = pb.SetConnectionManagerPermissionRequest(
+        project_id=w.downstream_ids["active"],
+        user_id=collaborator,
+        level=common_pb2.PERMISSION_LEVEL_ADMIN,
+    )
+    assert refusal(
+        w.platform.connection.SetConnectionManagerPermission, elsewhere, as_collaborator
+    ) == hidden("PROJECT")
+    drawings_level = dpb.GetDrawingsPermissionRequest(
+        project_id=w.upstream_id, user_id=collaborator
+    )
+    assert (
+        w.platform.drawing.GetDrawingsPermission(
+            drawings_level, metadata=bearer(as_collaborator), timeout=10
+        ).permission.level
+        == common_pb2.PERMISSION_LEVEL_READ_ONLY
+    )
+
+    # Revoking is granting NONE: the collaborator sees nothing again.
+    _cm_grant(w, admin, w.upstream_id, collaborator, common_pb2.PERMISSION_LEVEL_NONE)
+    assert refusal(w.platform.connection.GetProject, get_project, as_collaborator) == (
+        hidden("PROJECT")
+    )
+
+
+def test_everyone_reads_their_own_levels_and_only_admins_read_all(world: World) -> None:
+    w = world
+    mine = w.platform.connection.ListConnectionManagerPermissions(
+        pb.ListConnectionManagerPermissionsRequest(project_id=w.upstream_id),
+        metadata=w.auth("standard"),
+        timeout=10,
+    ).permissions
+    assert [(p.user_id, p.level) for p in mine] == [
+        (w.user_ids["standard"], common_pb2.PERMISSION_LEVEL_STANDARD)
+    ]
+    everyone = w.platform.connection.ListConnectionManagerPermissions(
+        pb.ListConnectionManagerPermissionsRequest(project_id=w.upstream_id),
+        metadata=w.auth("admin"),
+        timeout=10,
+    ).permissions
+    assert {w.user_ids[who] for who in LEVELS} <= {p.user_id for p in everyone}
+
+    own_drawings = w.platform.drawing.ListDrawingsPermissions(
+        dpb.ListDrawingsPermissionsRequest(user_id=w.user_ids["read_only"]),
+        metadata=w.auth("read_only"),
+        timeout=10,
+    ).permissions
+    assert {p.project_id for p in own_drawings} == set(w.all_project_ids)
+    someone_elses = dpb.ListDrawingsPermissionsRequest(user_id=w.user_ids["admin"])
+    assert (
+        refusal(w.platform.drawing.ListDrawingsPermissions, someone_elses, w.tokens["read_only"])
+        == DENIED
+    )
+    # An outsider asking their own level anywhere learns NONE, as for a made-up project.
+    for project_id in (w.upstream_id, unique("made-up")):
+        asked = dpb.GetDrawingsPermissionRequest(
+            project_id=project_id, user_id=w.user_ids["outsider"]
+        )
+        level = w.platform.drawing.GetDrawingsPermission(
+            asked, metadata=w.auth("outsider"), timeout=10
+        ).permission.level
+        assert level == common_pb2.PERMISSION_LEVEL_NONE
+
+
+def test_company_admins_manage_projects_and_see_connections_without_grants(
+    world: World,
+) -> None:
+    w = world
+    _, as_company_admin = _person(w, w.company_id, admin=True)
+    _, as_member = _person(w, w.company_id)
+    project = w.platform.project(w.company_id, "Annex")
+
+    # R33: the company admin renames and deactivates their company's project, and the
+    # services below learn it; a member of the company may not.
+    change = pb.UpdateProjectRequest(
+        project=pb.Project(id=project.id, name="Annex B", state=pb.PROJECT_STATE_INACTIVE),
+        update_mask=mask("name", "state"),
+    )
+    assert refusal(w.platform.connection.UpdateProject, change, as_member) == (COMPANY_ADMIN)
+    changed = w.platform.connection.UpdateProject(
+        change, metadata=bearer(as_company_admin), timeout=10
+    ).project
+    assert (changed.name, changed.state) == ("Annex B", pb.PROJECT_STATE_INACTIVE)
+    eventually(lambda: _assert_inactive_below(w, project.id))
+
+    # R33: the company admin sees the company's connections without a Connection Manager
+    # grant; a member without one does not.
+    connection_id = w.connections["active"]
+    for read, request in (
+        (w.platform.connection.GetConnection, pb.GetConnectionRequest(connection_id=connection_id)),
+        (
+            w.platform.connection.ListConnectionEvents,
+            pb.ListConnectionEventsRequest(connection_id=connection_id),
+        ),
+        (w.platform.connection.GetSyncState, pb.GetSyncStateRequest(connection_id=connection_id)),
+    ):
+        read(request, metadata=bearer(as_company_admin), timeout=10)
+        assert refusal(read, request, as_member) == hidden("CONNECTION")
+    listed = w.platform.connection.ListConnections(
+        pb.ListConnectionsRequest(project_id=w.upstream_id),
+        metadata=bearer(as_company_admin),
+        timeout=10,
+    ).connections
+    assert connection_id in {c.id for c in listed}
+    assert refusal(
+        w.platform.connection.ListConnections,
+        pb.ListConnectionsRequest(project_id=w.upstream_id),
+        as_member,
+    ) == hidden("PROJECT")
+
+
+def test_people_change_display_names_and_only_the_platform_emails_and_roles(
+    world: World,
+) -> None:
+    w = world
+    me = w.user_ids["standard"]
+    rename = pb.UpdateUserRequest(
+        user=pb.User(id=me, display_name="Sam Site"), update_mask=mask("display_name")
+    )
+    renamed = w.platform.connection.UpdateUser(rename, metadata=w.auth("standard"), timeout=10)
+    assert renamed.user.display_name == "Sam Site"
+    own_email = pb.UpdateUserRequest(
+        user=pb.User(id=me, email=f"{unique('sam')}@example.com"), update_mask=mask("email")
+    )
+    promote = pb.UpdateUserRequest(
+        user=pb.User(id=me, company_role=pb.COMPANY_ROLE_COMPANY_ADMIN),
+        update_mask=mask("company_role"),
+    )
+    only_platform = ("PERMISSION_DENIED", "PLATFORM_ONLY_FIELD")
+    assert refusal(w.platform.connection.UpdateUser, own_email, w.tokens["standard"]) == (
+        only_platform
+    )
+    assert refusal(w.platform.connection.UpdateUser, promote, w.tokens["admin"]) == only_platform
+
+
+def _assert_inactive_below(w: World, project_id: str) -> None:
+    facts = w.platform.drawing.GetProject(
+        dpb.DrawingServiceGetProjectRequest(project_id=project_id),
+        metadata=w.auth("platform"),
+        timeout=10,
+    ).project
+    assert not facts.active

@@ -20,10 +20,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
+from connectability.internal.v1 import notification_internal_service_pb2 as npb
 from connectability.v1 import common_pb2
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2 as dpb
-from connectability.v1 import notification_service_pb2 as npb
 from shared.config import Settings
 from shared.paging import encode_page_token, filter_digest
 from tests.fixtures.stack import Stack
@@ -128,8 +128,8 @@ OVERSIZED = Settings().max_message_bytes + 1024
             ),
         ),
         (
-            "NotificationService/UpdateDistributionList",
-            lambda w: npb.NotificationServiceUpdateDistributionListRequest(
+            "NotificationInternalService/UpdateDistributionList",
+            lambda w: npb.UpdateDistributionListRequest(
                 project_id=w.upstream_id,
                 tool=common_pb2.TOOL_CONNECTION_MANAGER,
                 emails=[f"person{n}@example.com" for n in range(OVERSIZED // 20)],

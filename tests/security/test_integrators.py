@@ -4,11 +4,15 @@ token exchange, revocation, and that an integrator holds exactly its user's gran
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
+import grpc
 import pytest
+from grpc_status import rpc_status
 
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2 as drawing_pb
+from shared.errors import error_info_of
 from tests.fixtures.stack import Stack
 from tests.integration.calls import bearer, refusal
 from tests.security.integrator_setup import (
@@ -22,6 +26,9 @@ from tests.security.integrator_setup import (
     stored_clients,
     stored_secret_hash,
 )
+
+# The session stack keeps the default number of usable clients per company.
+LIMIT = 20
 
 
 @pytest.fixture
@@ -303,3 +310,81 @@ def test_an_integrator_holds_exactly_its_users_grants(directory: Directory, mode
     ]
     assert answers(integrator) == expected
     assert answers(as_user) == expected  # never more, never less than the user
+
+
+def test_only_the_platform_gives_a_client_more_than_the_default_rate_limit(
+    directory: Directory, stack: Stack
+) -> None:
+    company = directory.company()
+    admin = directory.user(company.id, admin=True)
+    robot = directory.service_account(company.id)
+    admin_token = directory.user_token(admin)
+    above = pb.CreateIntegratorClientRequest(
+        integrator_client=pb.IntegratorClient(
+            company_id=company.id,
+            display_name="Bulk importer",
+            mode=SERVICE_ACCOUNT,
+            user_id=robot.id,
+            rate_limit_per_hour=3601,
+        )
+    )
+    with pytest.raises(grpc.RpcError) as caught:
+        directory.connection.CreateIntegratorClient(above, metadata=bearer(admin_token), timeout=10)
+    info = error_info_of(caught.value)
+    assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert info is not None and info.reason == "RATE_LIMIT_ABOVE_DEFAULT"
+    assert info.metadata["default_rate_limit_per_hour"] == "3600"
+    assert stored_clients(stack, company.id) == 0
+
+    at_default = directory.create_client(
+        company.id, robot.id, SERVICE_ACCOUNT, token=admin_token, rate_limit_per_hour=3600
+    )
+    assert at_default.integrator_client.rate_limit_per_hour == 3600
+    by_platform = directory.create_client(
+        company.id, robot.id, SERVICE_ACCOUNT, rate_limit_per_hour=50_000
+    ).integrator_client
+    assert by_platform.rate_limit_per_hour == 50_000
+
+
+def test_a_company_holds_at_most_its_limit_of_usable_clients(
+    directory: Directory, stack: Stack
+) -> None:
+    company = directory.company()
+    person = directory.user(company.id)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        made = list(
+            pool.map(lambda _: directory.create_client(company.id, person.id), range(LIMIT - 1))
+        )
+
+    # Two registrations race for the last place: the company's row is locked while one
+    # counts, so exactly one wins.
+    def register() -> str:
+        try:
+            directory.create_client(company.id, person.id)
+        except grpc.RpcError as error:
+            info = error_info_of(error)
+            return f"{error.code().name}/{info.reason if info else ''}"
+        return "OK"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = sorted(pool.map(lambda _: register(), range(2)))
+    assert outcomes == ["OK", "RESOURCE_EXHAUSTED/INTEGRATOR_CLIENT_LIMIT_REACHED"]
+    assert stored_clients(stack, company.id) == LIMIT
+
+    with pytest.raises(grpc.RpcError) as caught:
+        directory.create_client(company.id, person.id)
+    info = error_info_of(caught.value)
+    assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert info is not None and dict(info.metadata) == {"limit": str(LIMIT)}
+    status = rpc_status.from_call(caught.value)  # type: ignore[arg-type]
+    assert status is not None
+    assert not any(d.type_url.endswith("RetryInfo") for d in status.details)
+
+    # A revoked client frees its place.
+    directory.connection.DeleteIntegratorClient(
+        pb.DeleteIntegratorClientRequest(client_id=made[0].integrator_client.id),
+        metadata=directory.auth,
+        timeout=10,
+    )
+    directory.create_client(company.id, person.id)
+    assert stored_clients(stack, company.id) == LIMIT + 1

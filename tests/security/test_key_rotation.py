@@ -21,15 +21,15 @@ import grpc
 import jwt
 import pytest
 
+from connectability.internal.v1 import drawing_internal_service_pb2 as drawing_internal_pb
+from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
 from connectability.v1 import connection_service_pb2 as pb
-from connectability.v1 import drawing_service_pb2 as drawing_pb
-from connectability.v1 import notification_service_pb2 as notification_pb
 from services.supervisor import start_services, stop_services, wait_until_serving
 from shared.config import SERVICE_NAMES, Settings
 from shared.errors import Unauthenticated, error_info_of
 from shared.identity import Principal, PrincipalKind
 from shared.tokens import TokenIssuer, generate_key_pair
-from tests.fixtures.identity import AUDIENCE, make_test_keys
+from tests.fixtures.identity import AUDIENCE, ISSUER, make_test_keys
 from tests.fixtures.stack import Stack, stack_environment
 from tests.integration.calls import bearer, eventually
 from tests.security.integrator_setup import Directory, claims_of
@@ -69,12 +69,12 @@ def answers_by_service(directory: Directory, token: str) -> dict[str, str]:
     calls = {
         "connection": (directory.connection.ListCompanies, pb.ListCompaniesRequest()),
         "drawing": (
-            directory.drawing.GetProject,
-            drawing_pb.DrawingServiceGetProjectRequest(project_id=unknown),
+            directory.drawing_internal.GetProject,
+            drawing_internal_pb.DrawingInternalServiceGetProjectRequest(project_id=unknown),
         ),
         "notification": (
             directory.notification.GetProject,
-            notification_pb.NotificationServiceGetProjectRequest(project_id=unknown),
+            notification_pb.NotificationInternalServiceGetProjectRequest(project_id=unknown),
         ),
     }
     answers = {}
@@ -99,12 +99,12 @@ UNKNOWN_KEY = dict.fromkeys(ACCEPTED, "UNAUTHENTICATED/TOKEN_KEY_UNKNOWN")
 def test_old_and_new_keys_overlap_then_the_old_one_is_refused(rotating_stack: Stack) -> None:
     keys = rotating_stack.keys
     directory = Directory(rotating_stack)
-    old_issuer = TokenIssuer(str(keys.signing_key_path), AUDIENCE, "tests")
+    old_issuer = TokenIssuer(str(keys.signing_key_path), AUDIENCE, ISSUER)
     old_public = json.loads(keys.jwks_path.read_text())["keys"]
     new_private, new_public = generate_key_pair("rotated-2")
     new_key_path = keys.keys_dir / "new-signing-key.jwk"
     new_key_path.write_text(json.dumps(new_private))
-    new_issuer = TokenIssuer(str(new_key_path), AUDIENCE, "tests")
+    new_issuer = TokenIssuer(str(new_key_path), AUDIENCE, ISSUER)
     old_token, new_token = old_issuer.issue(PLATFORM, 600), new_issuer.issue(PLATFORM, 600)
 
     # Before: only the old key is trusted.

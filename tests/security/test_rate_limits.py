@@ -29,10 +29,10 @@ from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 
+from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb2
+from connectability.internal.v1 import notification_internal_service_pb2_grpc as notification_grpc
 from connectability.v1 import connection_service_pb2 as connection_pb2
 from connectability.v1 import connection_service_pb2_grpc as connection_grpc
-from connectability.v1 import notification_service_pb2 as notification_pb2
-from connectability.v1 import notification_service_pb2_grpc as notification_grpc
 from services.supervisor import start_services, stop_services, wait_until_serving
 from shared import rate_limits
 from shared.config import Settings
@@ -411,12 +411,10 @@ def test_the_real_services_limit_their_callers(
     try:
         wait_until_serving(replicas, timeout_seconds=60)
         channels = [grpc.insecure_channel(replica.address) for replica in replicas]
-        stubs = [notification_grpc.NotificationServiceStub(channel) for channel in channels]
+        stubs = [notification_grpc.NotificationInternalServiceStub(channel) for channel in channels]
 
         def ask(stub: Any, token: str) -> Answer:
-            request = notification_pb2.NotificationServiceGetDistributionListRequest(
-                project_id="p-nowhere"
-            )
+            request = notification_pb2.GetDistributionListRequest(project_id="p-nowhere")
             try:
                 _, call = stub.GetDistributionList.with_call(
                     request, metadata=bearer(token), timeout=10

@@ -20,7 +20,7 @@ from connectability.v1 import drawing_service_pb2 as drawing_pb
 from shared.errors import error_info_of
 from tests.fixtures.stack import Stack
 from tests.integration.calls import bearer, eventually
-from tests.integration.test_direct_uploads import a_pdf, post_form
+from tests.integration.test_direct_uploads import a_pdf, import_files, post_form
 from tests.integration.test_directory import Platform
 
 LEVELS = {
@@ -177,9 +177,7 @@ def _fill_upstream(world: World) -> None:
         timeout=10,
     ).drawing.id
     purposes = ("published", "to_withdraw", "to_publish", "to_confirm", "to_delete")
-    batch = drawing.CreateDrawingUpload(
-        world.import_request(len(purposes)), metadata=admin, timeout=20
-    ).drawing_upload
+    batch = import_files(drawing, world.import_request(len(purposes)), admin)
     world.drawing_upload_id = batch.id
     world.revisions = dict(zip(purposes, batch.revision_ids, strict=True))
     reviewed = [world.revisions[p] for p in ("published", "to_withdraw", "to_publish")]

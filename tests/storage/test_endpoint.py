@@ -14,11 +14,13 @@ import base64
 import hashlib
 import http.client
 import json
+import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,7 +28,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.drawing.models import ProjectFacts, StoredFile, Upload
+from services.drawing.models import (
+    Drawing,
+    DrawingArea,
+    DrawingRevision,
+    DrawingSet,
+    ProjectFacts,
+    StoredFile,
+    Upload,
+)
 from services.drawing.storage.download_links import download_url
 from services.drawing.storage.file_store import LocalFileStore
 from services.drawing.storage.http_endpoint import StorageEndpoint, start_storage_endpoint
@@ -425,7 +435,7 @@ def test_an_internal_failure_answers_500_without_details(
     fields = storage.create_upload()
     before = storage.snapshot()
     answer = storage.post(fields, make_pdf())
-    assert (answer.status, answer.reason) == (500, "INTERNAL")
+    assert (answer.status, answer.reason) == (500, "INTERNAL_ERROR")
     assert b"hunter2" not in answer.body and b"Traceback" not in answer.body
     assert storage.snapshot() == before
 
@@ -436,7 +446,7 @@ def test_an_internal_failure_answers_500_without_details(
 )
 def test_other_routes_are_not_found(storage: Storage, method: str, target: str) -> None:
     answer = storage.request(method, target, b"" if method != "GET" else None)
-    assert (answer.status, answer.reason) == (404, "NOT_FOUND")
+    assert (answer.status, answer.reason) == (404, "PATH_NOT_FOUND")
 
 
 def _stored_pdf(storage: Storage) -> bytes:
@@ -445,8 +455,44 @@ def _stored_pdf(storage: Storage) -> bytes:
     return pdf
 
 
-def _link(storage: Storage, sha256: str, name: str, expires_at: datetime) -> str:
-    url = download_url(storage.endpoint.public_url, sha256, name, expires_at, SECRET)
+def _revision_of(storage: Storage, sha256: str) -> str:
+    """A revision whose file is ``sha256`` (its stored-file row made if missing)."""
+    key = uuid.uuid4().hex
+    with storage.sessions.begin() as session:
+        if session.get(StoredFile, sha256) is None:
+            session.add(StoredFile(sha256=sha256, size_bytes=1, content_type="application/pdf"))
+        session.add(DrawingArea(id=f"area-{key}", project_id=PROJECT, name="Area"))
+        session.add(DrawingSet(id=f"set-{key}", project_id=PROJECT, name="Set"))
+        session.flush()  # no relationships declared: parents first, by hand
+        session.add(
+            Drawing(
+                id=f"drawing-{key}",
+                project_id=PROJECT,
+                area_id=f"area-{key}",
+                number=key,
+                discipline="A",
+            )
+        )
+        session.flush()
+        session.add(
+            DrawingRevision(
+                id=f"revision-{key}",
+                project_id=PROJECT,
+                drawing_id=f"drawing-{key}",
+                set_id=f"set-{key}",
+                drawing_date=date(2026, 12, 1),
+                file_sha256=sha256,
+                file_name="A.pdf",
+            )
+        )
+    return f"revision-{key}"
+
+
+def _link(
+    storage: Storage, sha256: str, name: str, expires_at: datetime, revision_id: str = ""
+) -> str:
+    revision_id = revision_id or _revision_of(storage, sha256)
+    url = download_url(storage.endpoint.public_url, revision_id, sha256, name, expires_at, SECRET)
     parts = urlsplit(url)
     return f"{parts.path}?{parts.query}"
 
@@ -499,6 +545,66 @@ def test_tampered_and_expired_links_are_refused(storage: Storage) -> None:
 def test_a_signed_link_to_unknown_bytes_is_not_found(storage: Storage) -> None:
     answer = storage.request("GET", _link(storage, "cd" * 32, "A.pdf", _in_a_minute()))
     assert (answer.status, answer.reason) == (404, "FILE_NOT_FOUND")
+
+
+@pytest.mark.parametrize("ending", ["withdrawn", "deleted"])
+def test_a_link_dies_with_its_revision(storage: Storage, ending: str) -> None:
+    sha256 = sha256_of(_stored_pdf(storage))
+    revision_id = _revision_of(storage, sha256)
+    link = _link(storage, sha256, "A-101.pdf", _in_a_minute(), revision_id)
+    assert storage.request("GET", link).status == 200
+    with storage.sessions.begin() as session:
+        revision = session.get(DrawingRevision, revision_id)
+        assert revision is not None
+        if ending == "withdrawn":
+            revision.withdrawn = True
+        else:
+            session.delete(revision)
+    answer = storage.request("GET", link)
+    assert (answer.status, answer.reason) == (410, "DOWNLOAD_LINK_REVOKED")
+    # The same bytes behind another, live revision still download (R18: shared by content).
+    assert storage.request("GET", _link(storage, sha256, "A.pdf", _in_a_minute())).status == 200
+
+
+def test_slow_clients_hold_at_most_the_connection_limit_of_threads(storage: Storage) -> None:
+    endpoint = start_storage_endpoint(
+        "127.0.0.1",
+        0,
+        sessions=storage.sessions,
+        file_store=storage.store,
+        secret=SECRET,
+        public_url="",
+        max_upload_bytes=MAX_BYTES,
+        max_connections=4,
+    )
+    threads_before = threading.active_count()
+    idle = [socket.create_connection(("127.0.0.1", endpoint.port)) for _ in range(40)]
+    try:
+        time.sleep(0.5)  # every connection accepted: 4 served (idle), 36 refused at once
+        assert threading.active_count() - threads_before <= 4
+        refused = [client for client in idle if _answered_busy(client)]
+        assert len(refused) == 36
+        fresh = http.client.HTTPConnection("127.0.0.1", endpoint.port, timeout=5)
+        fresh.request("GET", "/")
+        busy = fresh.getresponse()
+        assert (busy.status, busy.headers["Retry-After"]) == (503, "1")
+        assert json.loads(busy.read())["reason"] == "STORAGE_BUSY"
+    finally:
+        for client in idle:
+            client.close()
+    time.sleep(0.3)  # the served threads see their clients go and end
+    again = http.client.HTTPConnection("127.0.0.1", endpoint.port, timeout=5)
+    again.request("GET", "/")
+    assert again.getresponse().status == 404  # served again: no such route
+    endpoint.stop(grace_seconds=1)
+
+
+def _answered_busy(client: socket.socket) -> bool:
+    client.settimeout(0.2)
+    try:
+        return client.recv(64).startswith(b"HTTP/1.1 503")
+    except TimeoutError:
+        return False  # being served: the server waits for its request
 
 
 def test_stop_closes_the_port(storage: Storage) -> None:

@@ -105,18 +105,22 @@ def link_query(url: str) -> tuple[str, dict[str, str]]:
 
 
 def test_a_download_link_names_the_file_and_verifies() -> None:
-    url = download_url("http://files.test/", SHA, "A-101 plan.pdf", NOW + timedelta(60), SECRET)
+    url = download_url(
+        "http://files.test/", "rev-1", SHA, "A-101 plan.pdf", NOW + timedelta(60), SECRET
+    )
     path, query = link_query(url)
     assert url.startswith("http://files.test/files/")
     assert path == f"/files/{SHA}"
     grant = verify_download(SHA, query, SECRET, NOW)
-    assert (grant.sha256, grant.file_name) == (SHA, "A-101 plan.pdf")
+    assert (grant.revision_id, grant.sha256, grant.file_name) == ("rev-1", SHA, "A-101 plan.pdf")
 
 
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
         ({"name": "other.pdf"}, "DOWNLOAD_LINK_INVALID"),
+        ({"revision": "rev-2"}, "DOWNLOAD_LINK_INVALID"),
+        ({"revision": None}, "DOWNLOAD_LINK_INVALID"),
         ({"expires": "99999999999"}, "DOWNLOAD_LINK_INVALID"),
         ({"expires": "-1"}, "DOWNLOAD_LINK_INVALID"),
         ({"signature": "0" * 64}, "DOWNLOAD_LINK_INVALID"),
@@ -124,7 +128,7 @@ def test_a_download_link_names_the_file_and_verifies() -> None:
     ],
 )
 def test_a_changed_download_link_is_refused(change: dict[str, str | None], reason: str) -> None:
-    _, query = link_query(download_url("", SHA, "a.pdf", NOW + timedelta(60), SECRET))
+    _, query = link_query(download_url("", "rev-1", SHA, "a.pdf", NOW + timedelta(60), SECRET))
     for name, value in change.items():
         if value is None:
             del query[name]
@@ -136,13 +140,13 @@ def test_a_changed_download_link_is_refused(change: dict[str, str | None], reaso
 
 
 def test_a_download_link_for_other_bytes_is_refused() -> None:
-    _, query = link_query(download_url("", SHA, "a.pdf", NOW + timedelta(60), SECRET))
+    _, query = link_query(download_url("", "rev-1", SHA, "a.pdf", NOW + timedelta(60), SECRET))
     with pytest.raises(DownloadRefused, match="signature"):
         verify_download("cd" * 32, query, SECRET, NOW)
 
 
 def test_an_expired_download_link_is_refused() -> None:
-    _, query = link_query(download_url("", SHA, "a.pdf", NOW, SECRET))
+    _, query = link_query(download_url("", "rev-1", SHA, "a.pdf", NOW, SECRET))
     with pytest.raises(DownloadRefused) as refused:
         verify_download(SHA, query, SECRET, NOW + timedelta(seconds=1))
     assert refused.value.reason == "DOWNLOAD_LINK_EXPIRED"

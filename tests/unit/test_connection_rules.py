@@ -12,6 +12,7 @@ from services.connection.connection_rules import (
     evaluate,
     first_refusal,
 )
+from shared.errors import ErrorReason
 
 DOWN = ProjectSide("down", "acme", True, 10, "us", False)
 UP = ProjectSide("up", "archi", True, 10, "us", False)
@@ -19,12 +20,22 @@ GOOD = RuleFacts(DOWN, UP, 50_000, True, False, False, False, False)
 
 
 def refusals(facts: RuleFacts) -> list[tuple[str, str]]:
-    return [(v.rule, v.reason) for v in evaluate(facts) if not v.passed]
+    return [(v.rule, ErrorReason.Name(v.reason)) for v in evaluate(facts) if not v.passed]
 
 
 def test_a_good_request_passes_every_rule() -> None:
     assert refusals(GOOD) == [] and first_refusal(evaluate(GOOD)) is None
-    assert [v.rule for v in evaluate(GOOD)] == ["R6", "R7", "R8", "R9", "R10", "R11", "R11", "R12"]
+    assert [v.rule for v in evaluate(GOOD)] == [
+        "R6",
+        "R7",
+        "R8",
+        "R8",
+        "R9",
+        "R10",
+        "R11",
+        "R11",
+        "R12",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -35,6 +46,10 @@ def test_a_good_request_passes_every_rule() -> None:
         (
             replace(GOOD, upstream=replace(UP, revision_count=50_001)),
             ("R7", "REVISION_LIMIT_EXCEEDED"),
+        ),
+        (
+            replace(GOOD, upstream=replace(UP, project_id="down", company_id="acme")),
+            ("R8", "SAME_PROJECT"),
         ),
         (
             replace(GOOD, same_company_allowed=False, upstream=replace(UP, company_id="acme")),
@@ -71,4 +86,4 @@ def test_same_company_connections_are_allowed_by_default() -> None:
 def test_the_first_refusal_is_in_rule_order() -> None:
     many = replace(GOOD, downstream_ever_disconnected=True, upstream=replace(UP, active=False))
     refused = first_refusal(evaluate(many))
-    assert refused is not None and refused.reason == "PROJECT_INACTIVE"
+    assert refused is not None and refused.reason == ErrorReason.PROJECT_INACTIVE

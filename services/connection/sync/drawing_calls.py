@@ -12,6 +12,8 @@ import grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
+from connectability.internal.v1 import drawing_internal_service_pb2 as internal_pb
+from connectability.internal.v1 import drawing_internal_service_pb2_grpc as internal_grpc
 from connectability.v1 import drawing_service_pb2 as drawing_pb
 from connectability.v1 import drawing_service_pb2_grpc as drawing_grpc
 
@@ -56,21 +58,25 @@ class DrawingSyncCalls:
     def __init__(
         self,
         drawing: drawing_grpc.DrawingServiceStub,
+        drawing_internal: internal_grpc.DrawingInternalServiceStub,
         call_seconds: float,
         copy_seconds: float,
     ):
+        # The change feed is public (integrators read it too); copy, apply, disconnection
+        # marks and feed heads are internal.
         self._drawing = drawing
+        self._internal = drawing_internal
         self._call_seconds = call_seconds
         self._copy_seconds = copy_seconds
 
-    def _call(self, method: str, request: Any, seconds: float) -> Any:
+    def _call(self, method: str, request: Any, seconds: float, stub: Any = None) -> Any:
         try:
-            return getattr(self._drawing, method)(request, timeout=seconds)
+            return getattr(stub or self._internal, method)(request, timeout=seconds)
         except grpc.RpcError as error:
             raise _failed(method, error) from error
 
     def copy_published(self, connection_id: str, upstream: str, downstream: str) -> CopyResult:
-        request = drawing_pb.CopyPublishedRevisionsRequest(
+        request = internal_pb.CopyPublishedRevisionsRequest(
             connection_id=connection_id,
             upstream_project_id=upstream,
             downstream_project_id=downstream,
@@ -82,7 +88,7 @@ class DrawingSyncCalls:
         request = drawing_pb.ListProjectChangesRequest(
             project_id=upstream, after_sequence=after_sequence, page_size=FEED_PAGE_SIZE
         )
-        answer = self._call("ListProjectChanges", request, self._call_seconds)
+        answer = self._call("ListProjectChanges", request, self._call_seconds, self._drawing)
         return list(answer.changes)
 
     def apply_to_many(
@@ -94,10 +100,10 @@ class DrawingSyncCalls:
         """Applies ``changes`` to each (connection, downstream) in one call and one commit;
         per connection, the sequence now applied through or why it was refused."""
         method = "ApplyProjectChangesToConnections"
-        request = drawing_pb.ApplyProjectChangesToConnectionsRequest(
+        request = internal_pb.ApplyProjectChangesToConnectionsRequest(
             upstream_project_id=upstream,
             connections=[
-                drawing_pb.ConnectionTarget(connection_id=cid, downstream_project_id=down)
+                internal_pb.ConnectionTarget(connection_id=cid, downstream_project_id=down)
                 for cid, down in targets
             ],
             changes=changes,
@@ -115,7 +121,7 @@ class DrawingSyncCalls:
         return outcomes
 
     def mark_disconnected(self, connection_id: str, downstream: str) -> None:
-        request = drawing_pb.MarkConnectionDisconnectedRequest(
+        request = internal_pb.MarkConnectionDisconnectedRequest(
             connection_id=connection_id, downstream_project_id=downstream
         )
         self._call("MarkConnectionDisconnected", request, self._call_seconds)
@@ -123,6 +129,6 @@ class DrawingSyncCalls:
     def open_feed_heads(self, upstreams: Sequence[str], seconds: float) -> Any:
         """A stream of the upstreams' newest feed sequences (one stream for all of them),
         ending after ``seconds``; another thread may ``cancel()`` it."""
-        return self._drawing.WatchFeedHeads(
-            drawing_pb.WatchFeedHeadsRequest(project_ids=upstreams), timeout=seconds
+        return self._internal.WatchFeedHeads(
+            internal_pb.WatchFeedHeadsRequest(project_ids=upstreams), timeout=seconds
         )

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
 from connectability.v1 import drawing_service_pb2 as drawing_pb
-from connectability.v1 import notification_service_pb2 as notification_pb
 from services.connection.connection_notices import event_for_side
 from services.connection.models import Connection
 

@@ -13,12 +13,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
 from connectability.v1 import drawing_service_pb2 as drawing_pb
-from connectability.v1 import notification_service_pb2 as notification_pb
 from services.connection.models import Connection, ConnectionSync
 from services.connection.notification_outbox import NotificationOutbox
 from services.connection.sync import notices
 from services.connection.sync.drawing_calls import CopyResult
+from services.connection.sync.records import lock_in_id_order
 from shared.background_rounds import backoff_seconds
 from shared.db import utcnow
 
@@ -126,6 +127,7 @@ class SyncProgress:
     def caught_up(self, connection_ids: Sequence[str]) -> None:
         """The feed was read and held nothing new: an earlier error is over (R22)."""
         with self._sessions.begin() as session:
+            lock_in_id_order(session, connection_ids)
             session.execute(
                 update(ConnectionSync)
                 .where(

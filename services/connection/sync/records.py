@@ -29,6 +29,22 @@ def start_sync(session: Session, connection: Connection) -> None:
         session.flush()
 
 
+def lock_in_id_order(session: Session, connection_ids: Sequence[str]) -> None:
+    """Lock these ``connection_syncs`` rows in connection-id order before a multi-row write.
+
+    Every writer that holds several of these rows at once takes them in this one order: an
+    ``UPDATE … WHERE id IN (…)`` locks rows in whatever order PostgreSQL scans them, which
+    deadlocked against the progress writer that locks in id order. SQLite: a no-op (its
+    writer holds the whole database).
+    """
+    session.execute(
+        select(ConnectionSync.connection_id)
+        .where(ConnectionSync.connection_id.in_(list(connection_ids)))
+        .order_by(ConnectionSync.connection_id)
+        .with_for_update()
+    )
+
+
 @dataclass(frozen=True)
 class SyncTask:
     """What a worker needs to drive one connection's sync."""
@@ -87,6 +103,7 @@ class SyncRecords:
         if not connection_ids:
             return set()
         with self._sessions.begin() as session:
+            lock_in_id_order(session, connection_ids)
             kept = session.scalars(
                 update(ConnectionSync)
                 .where(

@@ -22,4 +22,5 @@ def start_configured_storage_endpoint(
         secret=load_signing_secret(settings),
         public_url=settings.storage_public_url,
         max_upload_bytes=settings.upload_max_bytes,
+        max_connections=settings.drawing_storage_max_connections,
     )

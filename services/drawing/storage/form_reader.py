@@ -18,6 +18,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import parse_options_header
 
 from services.drawing.storage.refusals import StorageRefused
+from shared.errors import ErrorReason
 
 READ_SIZE = 64 * 1024
 
@@ -31,7 +32,7 @@ class ClientGone(Exception):
 
 
 def malformed(message: str) -> StorageRefused:
-    return StorageRefused("MALFORMED_FORM", message)
+    return StorageRefused(ErrorReason.MALFORMED_FORM, message)
 
 
 @dataclass(frozen=True)

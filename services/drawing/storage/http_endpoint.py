@@ -1,7 +1,9 @@
 """The storage endpoint's HTTP server: ``POST /uploads`` and ``GET /files/<sha256>``.
 
-A stdlib threaded server: one thread per connection, bodies streamed (never buffered
-whole), every refusal a small JSON body ``{"reason", "message"}``, never a stack trace.
+A stdlib threaded server: one thread per connection, at most ``max_connections`` of them
+(one more is answered 503 with Retry-After straight away), bodies streamed (never
+buffered whole), every refusal a small JSON body ``{"reason", "message"}``, never a stack
+trace.
 The rules live elsewhere (``upload_receiver``, ``download_links``); this module only
 speaks HTTP.
 """
@@ -12,21 +14,28 @@ import json
 import logging
 import os
 import shutil
+import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import cast
+from typing import Any, cast
 from urllib.parse import parse_qs, quote, urlsplit
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.drawing.storage.download_links import FILES_PATH, verify_download
+from services.drawing.storage.download_links import (
+    FILES_PATH,
+    check_still_downloadable,
+    verify_download,
+)
 from services.drawing.storage.file_store import FileTooLarge, LocalFileStore, is_sha256
 from services.drawing.storage.form_reader import ClientGone, FormReader, multipart_boundary
 from services.drawing.storage.refusals import StorageRefused
 from services.drawing.storage.upload_receiver import UploadSettings, receive_upload
 from shared.db import utcnow
+from shared.errors import ErrorReason, ErrorReasonValue, reason_name
 
 log = logging.getLogger("connectability.drawing.storage")
 
@@ -37,22 +46,23 @@ FORM_OVERHEAD_BYTES = 64 * 1024
 SOCKET_TIMEOUT_SECONDS = 60.0
 COPY_CHUNK_BYTES = 256 * 1024
 
-STATUS_OF_REASON: dict[str, int] = {
-    "MALFORMED_FORM": 400,
-    "POLICY_SIGNATURE_INVALID": 403,
-    "POLICY_EXPIRED": 403,
-    "POLICY_MISMATCH": 403,
-    "DOWNLOAD_LINK_INVALID": 403,
-    "DOWNLOAD_LINK_EXPIRED": 403,
-    "NOT_FOUND": 404,
-    "FILE_NOT_FOUND": 404,
-    "UPLOAD_NOT_FOUND": 404,
-    "UPLOAD_ALREADY_USED": 409,
-    "LENGTH_REQUIRED": 411,
-    "FILE_TOO_LARGE": 413,
-    "CONTENT_TYPE_MISMATCH": 415,
-    "NOT_A_PDF": 415,
-    "INTERNAL": 500,
+STATUS_OF_REASON: dict[ErrorReasonValue, int] = {
+    ErrorReason.MALFORMED_FORM: 400,
+    ErrorReason.POLICY_SIGNATURE_INVALID: 403,
+    ErrorReason.POLICY_EXPIRED: 403,
+    ErrorReason.POLICY_MISMATCH: 403,
+    ErrorReason.DOWNLOAD_LINK_INVALID: 403,
+    ErrorReason.DOWNLOAD_LINK_EXPIRED: 403,
+    ErrorReason.DOWNLOAD_LINK_REVOKED: 410,
+    ErrorReason.PATH_NOT_FOUND: 404,
+    ErrorReason.FILE_NOT_FOUND: 404,
+    ErrorReason.UPLOAD_NOT_FOUND: 404,
+    ErrorReason.UPLOAD_ALREADY_USED: 409,
+    ErrorReason.LENGTH_REQUIRED: 411,
+    ErrorReason.FILE_TOO_LARGE: 413,
+    ErrorReason.CONTENT_TYPE_MISMATCH: 415,
+    ErrorReason.NOT_A_PDF: 415,
+    ErrorReason.INTERNAL_ERROR: 500,
 }
 
 
@@ -79,15 +89,75 @@ class _InFlight:
             return self._idle.wait_for(lambda: self._count == 0, timeout)
 
 
+# What a connection beyond the limit is told, written by the accepting thread itself.
+_BUSY_BODY = json.dumps(
+    {
+        "reason": ErrorReason.Name(ErrorReason.STORAGE_BUSY),
+        "message": "too many connections; retry in a second",
+    }
+).encode()
+_BUSY_ANSWER = (
+    b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n"
+    b"Content-Type: application/json\r\nConnection: close\r\n"
+    + f"Content-Length: {len(_BUSY_BODY)}\r\n\r\n".encode()
+    + _BUSY_BODY
+)
+# The accepting thread waits this long at most to hand a refused client its answer.
+_BUSY_SEND_TIMEOUT_SECONDS = 1.0
+_BUSY_LOG_INTERVAL_SECONDS = 10.0
+
+
 class _StorageServer(ThreadingHTTPServer):
     # Connection threads must not keep the process alive after stop (idle keep-alives).
     daemon_threads = True
+    # The listen backlog: socketserver's 5 made a burst of clients wait for SYN retries.
+    request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], settings: UploadSettings) -> None:
+    def __init__(
+        self, address: tuple[str, int], settings: UploadSettings, max_connections: int
+    ) -> None:
         super().__init__(address, _StorageRequestHandler)
         self.upload_settings = settings
         self.in_flight = _InFlight()
         self.stopping = threading.Event()
+        self._connection_slots = threading.BoundedSemaphore(max_connections)
+        self._refused_since_logged = 0
+        self._last_busy_log = float("-inf")
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """A thread for the connection if a slot is free; else 503 now, and close."""
+        if not self._connection_slots.acquire(blocking=False):
+            self._answer_busy(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._connection_slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._connection_slots.release()
+
+    def _answer_busy(self, request: socket.socket) -> None:
+        # One line per interval, not per refusal: a flood must not flood the log too.
+        self._refused_since_logged += 1
+        if time.monotonic() - self._last_busy_log >= _BUSY_LOG_INTERVAL_SECONDS:
+            log.warning(
+                "storage endpoint at its connection limit; refusing connections",
+                extra={"refused": self._refused_since_logged},
+            )
+            self._refused_since_logged = 0
+            self._last_busy_log = time.monotonic()
+        try:
+            request.settimeout(_BUSY_SEND_TIMEOUT_SECONDS)
+            request.sendall(_BUSY_ANSWER)
+        except OSError:
+            pass  # the client is gone or not reading: closing is all that is left
+        finally:
+            self.shutdown_request(request)
 
 
 class StorageEndpoint:
@@ -130,6 +200,7 @@ def start_storage_endpoint(
     secret: bytes,
     public_url: str,
     max_upload_bytes: int,
+    max_connections: int = 64,
 ) -> StorageEndpoint:
     """Bind ``host:port`` (0 picks a free port) and serve in a background thread.
 
@@ -138,7 +209,7 @@ def start_storage_endpoint(
     """
     file_store.discard_stale_staging()
     settings = UploadSettings(sessions, file_store, secret, max_upload_bytes)
-    server = _StorageServer((host, port), settings)
+    server = _StorageServer((host, port), settings, max_connections)
     bound_port = int(server.server_address[1])
     if not public_url:
         shown_host = "127.0.0.1" if host in ("", "0.0.0.0") else host
@@ -235,10 +306,14 @@ class _StorageRequestHandler(BaseHTTPRequestHandler):
         query = self._single_query_values()
         settings = self._storage.upload_settings
         grant = verify_download(sha256, query, settings.secret, utcnow())
+        with settings.sessions() as session:
+            check_still_downloadable(session, grant)
         try:
             stored = settings.file_store.open(sha256)
         except FileNotFoundError:
-            raise StorageRefused("FILE_NOT_FOUND", "no file is stored with this SHA-256") from None
+            raise StorageRefused(
+                ErrorReason.FILE_NOT_FOUND, "no file is stored with this SHA-256"
+            ) from None
         with stored:
             self._start_response(200)
             self.send_header("Content-Type", "application/pdf")
@@ -252,7 +327,7 @@ class _StorageRequestHandler(BaseHTTPRequestHandler):
                 shutil.copyfileobj(stored, self.wfile, COPY_CHUNK_BYTES)
 
     def _not_found(self) -> None:
-        raise StorageRefused("NOT_FOUND", "no such resource")
+        raise StorageRefused(ErrorReason.PATH_NOT_FOUND, "no such resource")
 
     # --- plumbing
 
@@ -266,14 +341,16 @@ class _StorageRequestHandler(BaseHTTPRequestHandler):
             except StorageRefused as refusal:
                 self._refuse(refusal)
             except FileTooLarge as too_large:
-                self._refuse(StorageRefused("FILE_TOO_LARGE", str(too_large)))
+                self._refuse(StorageRefused(ErrorReason.FILE_TOO_LARGE, str(too_large)))
             except (ClientGone, ConnectionError, TimeoutError) as gone:
                 log.info("storage client went away", extra={"path": self._path(), "why": str(gone)})
                 self.close_connection = True
                 return
             except Exception:
                 log.exception("storage request failed", extra={"path": self._path()})
-                self._refuse(StorageRefused("INTERNAL", "the storage endpoint failed"))
+                self._refuse(
+                    StorageRefused(ErrorReason.INTERNAL_ERROR, "the storage endpoint failed")
+                )
             self._settle_body()
             if self._storage.stopping.is_set():
                 self.close_connection = True
@@ -286,7 +363,7 @@ class _StorageRequestHandler(BaseHTTPRequestHandler):
         if self._unread_body() > self._body_limit():
             self.close_connection = True
         body = json.dumps({"reason": refusal.reason, "message": refusal.message}).encode()
-        self._start_response(STATUS_OF_REASON.get(refusal.reason, 400))
+        self._start_response(STATUS_OF_REASON.get(refusal.reason_value, 400))
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -341,15 +418,17 @@ class _StorageRequestHandler(BaseHTTPRequestHandler):
 
     def _content_length(self) -> int:
         if "Transfer-Encoding" in self.headers:
-            raise StorageRefused("LENGTH_REQUIRED", "send the body with a Content-Length")
+            raise StorageRefused(ErrorReason.LENGTH_REQUIRED, "send the body with a Content-Length")
         text = self.headers.get("Content-Length")
         if text is None:
             if self.command == "POST":
-                raise StorageRefused("LENGTH_REQUIRED", "send the body with a Content-Length")
+                raise StorageRefused(
+                    ErrorReason.LENGTH_REQUIRED, "send the body with a Content-Length"
+                )
             return 0
         text = text.strip()
         if not text.isascii() or not text.isdigit():
-            raise StorageRefused("MALFORMED_FORM", "the Content-Length is not a number")
+            raise StorageRefused(ErrorReason.MALFORMED_FORM, "the Content-Length is not a number")
         return int(text)
 
     def _path(self) -> str:
@@ -358,7 +437,9 @@ class _StorageRequestHandler(BaseHTTPRequestHandler):
     def _single_query_values(self) -> dict[str, str]:
         values = parse_qs(urlsplit(self.path).query, keep_blank_values=True)
         if any(len(given) != 1 for given in values.values()):
-            raise StorageRefused("DOWNLOAD_LINK_INVALID", "a query parameter appears twice")
+            raise StorageRefused(
+                ErrorReason.DOWNLOAD_LINK_INVALID, "a query parameter appears twice"
+            )
         return {name: given[0] for name, given in values.items()}
 
     # --- BaseHTTPRequestHandler hooks: JSON errors, our logger, no query strings logged
@@ -379,7 +460,9 @@ class _StorageRequestHandler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         # The stdlib's own refusals (bad request line, unknown method, huge headers).
         self.close_connection = True
-        body = json.dumps({"reason": "BAD_REQUEST", "message": message or "bad request"})
+        body = json.dumps(
+            {"reason": reason_name(ErrorReason.BAD_REQUEST), "message": message or "bad request"}
+        )
         self.send_response(code, message)
         self.send_header("Connection", "close")
         self.send_header("Content-Type", "application/json")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from services.drawing.storage.refusals import StorageRefused
+from shared.errors import ErrorReason
 
 PDF_MAGIC = b"%PDF-"
 
@@ -22,6 +23,8 @@ def require_pdf_magic(chunks: Iterable[bytes]) -> Iterator[bytes]:
         if len(head) >= len(PDF_MAGIC):
             break
     if not head.startswith(PDF_MAGIC):
-        raise StorageRefused("NOT_A_PDF", "the file is not a PDF (it does not start with %PDF-)")
+        raise StorageRefused(
+            ErrorReason.NOT_A_PDF, "the file is not a PDF (it does not start with %PDF-)"
+        )
     yield head
     yield from remaining

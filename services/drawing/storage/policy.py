@@ -18,6 +18,7 @@ from typing import Any
 
 from services.drawing.storage.refusals import StorageRefused
 from services.drawing.storage.signing import canonical_json, sign_bytes, verify_bytes
+from shared.errors import ErrorReason
 
 # Each signed payload names its purpose: a download signature never passes as a policy.
 POLICY_PURPOSE = "upload"
@@ -95,19 +96,21 @@ def verify_upload_fields(fields: Mapping[str, str], secret: bytes, now: datetime
     policy = _policy_from(document)
     if by_name.get(KEY_FIELD) != policy.upload_uuid:
         raise PolicyRefused(
-            "POLICY_SIGNATURE_INVALID", "the key field does not match the signed policy"
+            ErrorReason.POLICY_SIGNATURE_INVALID, "the key field does not match the signed policy"
         )
     if now >= policy.expires_at:
         raise PolicyRefused(
-            "POLICY_EXPIRED",
+            ErrorReason.POLICY_EXPIRED,
             f"the upload policy expired at {policy.expires_at.isoformat()}; create a new upload",
         )
     sent_type = by_name.get(CONTENT_TYPE_FIELD.lower())
     if sent_type is None:
-        raise PolicyRefused("POLICY_SIGNATURE_INVALID", "the Content-Type field is missing")
+        raise PolicyRefused(
+            ErrorReason.POLICY_SIGNATURE_INVALID, "the Content-Type field is missing"
+        )
     if media_type(sent_type) != media_type(policy.content_type):
         raise PolicyRefused(
-            "CONTENT_TYPE_MISMATCH",
+            ErrorReason.CONTENT_TYPE_MISMATCH,
             f"the Content-Type field is {sent_type!r}; the upload was created for "
             f"{policy.content_type!r}",
         )
@@ -119,14 +122,18 @@ def _signed_document(by_name: Mapping[str, str], secret: bytes) -> bytes:
     signature = by_name.get(SIGNATURE_FIELD)
     if not encoded or not signature:
         raise PolicyRefused(
-            "POLICY_SIGNATURE_INVALID", "the policy and signature fields are required"
+            ErrorReason.POLICY_SIGNATURE_INVALID, "the policy and signature fields are required"
         )
     try:
         document = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
-        raise PolicyRefused("POLICY_SIGNATURE_INVALID", "the policy is not base64") from None
+        raise PolicyRefused(
+            ErrorReason.POLICY_SIGNATURE_INVALID, "the policy is not base64"
+        ) from None
     if not verify_bytes(document, signature, secret):
-        raise PolicyRefused("POLICY_SIGNATURE_INVALID", "the policy signature does not verify")
+        raise PolicyRefused(
+            ErrorReason.POLICY_SIGNATURE_INVALID, "the policy signature does not verify"
+        )
     return document
 
 
@@ -146,7 +153,7 @@ def _policy_from(document: bytes) -> UploadPolicy:
         )
     except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
         raise PolicyRefused(
-            "POLICY_SIGNATURE_INVALID", "the signed policy is not an upload policy"
+            ErrorReason.POLICY_SIGNATURE_INVALID, "the signed policy is not an upload policy"
         ) from None
 
 

@@ -16,6 +16,7 @@ from services.drawing.models import StoredFile, Upload
 from services.drawing.storage.policy import UploadPolicy, media_type
 from services.drawing.storage.refusals import StorageRefused
 from shared.db import utcnow
+from shared.errors import ErrorReason
 from shared.upsert import insert_or_keep_row
 
 
@@ -66,15 +67,17 @@ def record_upload(
 
 def _check_open(upload: Upload | None, policy: UploadPolicy) -> Upload:
     if upload is None:
-        raise UploadRefused("UPLOAD_NOT_FOUND", f"upload {policy.upload_uuid!r} does not exist")
+        raise UploadRefused(
+            ErrorReason.UPLOAD_NOT_FOUND, f"upload {policy.upload_uuid!r} does not exist"
+        )
     if upload.file_sha256 is not None or upload.drawing_upload_id is not None:
         raise UploadRefused(
-            "UPLOAD_ALREADY_USED",
+            ErrorReason.UPLOAD_ALREADY_USED,
             f"upload {policy.upload_uuid!r} has its file already; create a new upload",
         )
     if not _agrees(upload, policy):
         raise UploadRefused(
-            "POLICY_MISMATCH", f"the policy does not match upload {policy.upload_uuid!r}"
+            ErrorReason.POLICY_MISMATCH, f"the policy does not match upload {policy.upload_uuid!r}"
         )
     return upload
 

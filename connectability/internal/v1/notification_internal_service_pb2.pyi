@@ -2,6 +2,7 @@ import datetime
 
 from buf.validate import validate_pb2 as _validate_pb2
 from connectability.v1 import common_pb2 as _common_pb2
+from connectability.v1 import connection_service_pb2 as _connection_service_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -22,14 +23,6 @@ class NotificationEventKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     NOTIFICATION_EVENT_KIND_CONNECTION_DISCONNECTED: _ClassVar[NotificationEventKind]
     NOTIFICATION_EVENT_KIND_INITIAL_COPY_COMPLETE: _ClassVar[NotificationEventKind]
     NOTIFICATION_EVENT_KIND_NEW_REVISIONS_READY: _ClassVar[NotificationEventKind]
-
-class DeliveryStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
-    __slots__ = ()
-    DELIVERY_STATUS_UNSPECIFIED: _ClassVar[DeliveryStatus]
-    DELIVERY_STATUS_QUEUED: _ClassVar[DeliveryStatus]
-    DELIVERY_STATUS_SENDING: _ClassVar[DeliveryStatus]
-    DELIVERY_STATUS_SENT: _ClassVar[DeliveryStatus]
-    DELIVERY_STATUS_FAILED: _ClassVar[DeliveryStatus]
 NOTIFICATION_EVENT_KIND_UNSPECIFIED: NotificationEventKind
 NOTIFICATION_EVENT_KIND_CONNECTION_REQUESTED: NotificationEventKind
 NOTIFICATION_EVENT_KIND_CONNECTION_CREATED: NotificationEventKind
@@ -37,11 +30,6 @@ NOTIFICATION_EVENT_KIND_CONNECTION_REJECTED: NotificationEventKind
 NOTIFICATION_EVENT_KIND_CONNECTION_DISCONNECTED: NotificationEventKind
 NOTIFICATION_EVENT_KIND_INITIAL_COPY_COMPLETE: NotificationEventKind
 NOTIFICATION_EVENT_KIND_NEW_REVISIONS_READY: NotificationEventKind
-DELIVERY_STATUS_UNSPECIFIED: DeliveryStatus
-DELIVERY_STATUS_QUEUED: DeliveryStatus
-DELIVERY_STATUS_SENDING: DeliveryStatus
-DELIVERY_STATUS_SENT: DeliveryStatus
-DELIVERY_STATUS_FAILED: DeliveryStatus
 
 class NotificationEvent(_message.Message):
     __slots__ = ("kind", "project_id", "connection_id", "other_company_id", "other_company_name", "other_project_id", "other_project_name", "project_name", "company_name", "actor_user_id", "actor_name", "reason", "count", "items", "event_time")
@@ -89,53 +77,31 @@ class NotificationItem(_message.Message):
     discipline: str
     def __init__(self, drawing_number: _Optional[str] = ..., title: _Optional[str] = ..., revision_number: _Optional[str] = ..., discipline: _Optional[str] = ...) -> None: ...
 
-class Delivery(_message.Message):
-    __slots__ = ("message_id", "event_id", "recipient", "status", "attempts", "last_error", "create_time", "update_time", "sent_time")
-    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
-    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
-    RECIPIENT_FIELD_NUMBER: _ClassVar[int]
-    STATUS_FIELD_NUMBER: _ClassVar[int]
-    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
-    LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
-    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
-    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
-    SENT_TIME_FIELD_NUMBER: _ClassVar[int]
-    message_id: str
-    event_id: str
-    recipient: str
-    status: DeliveryStatus
-    attempts: int
-    last_error: str
-    create_time: _timestamp_pb2.Timestamp
-    update_time: _timestamp_pb2.Timestamp
-    sent_time: _timestamp_pb2.Timestamp
-    def __init__(self, message_id: _Optional[str] = ..., event_id: _Optional[str] = ..., recipient: _Optional[str] = ..., status: _Optional[_Union[DeliveryStatus, str]] = ..., attempts: _Optional[int] = ..., last_error: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sent_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
-
-class NotificationServiceRegisterProjectRequest(_message.Message):
+class NotificationInternalServiceRegisterProjectRequest(_message.Message):
     __slots__ = ("project",)
     PROJECT_FIELD_NUMBER: _ClassVar[int]
     project: _common_pb2.ProjectFacts
     def __init__(self, project: _Optional[_Union[_common_pb2.ProjectFacts, _Mapping]] = ...) -> None: ...
 
-class NotificationServiceRegisterProjectResponse(_message.Message):
+class NotificationInternalServiceRegisterProjectResponse(_message.Message):
     __slots__ = ("project",)
     PROJECT_FIELD_NUMBER: _ClassVar[int]
     project: _common_pb2.ProjectFacts
     def __init__(self, project: _Optional[_Union[_common_pb2.ProjectFacts, _Mapping]] = ...) -> None: ...
 
-class NotificationServiceGetProjectRequest(_message.Message):
+class NotificationInternalServiceGetProjectRequest(_message.Message):
     __slots__ = ("project_id",)
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     project_id: str
     def __init__(self, project_id: _Optional[str] = ...) -> None: ...
 
-class NotificationServiceGetProjectResponse(_message.Message):
+class NotificationInternalServiceGetProjectResponse(_message.Message):
     __slots__ = ("project",)
     PROJECT_FIELD_NUMBER: _ClassVar[int]
     project: _common_pb2.ProjectFacts
     def __init__(self, project: _Optional[_Union[_common_pb2.ProjectFacts, _Mapping]] = ...) -> None: ...
 
-class NotificationServiceGetDistributionListRequest(_message.Message):
+class GetDistributionListRequest(_message.Message):
     __slots__ = ("project_id", "tool")
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     TOOL_FIELD_NUMBER: _ClassVar[int]
@@ -143,25 +109,27 @@ class NotificationServiceGetDistributionListRequest(_message.Message):
     tool: _common_pb2.Tool
     def __init__(self, project_id: _Optional[str] = ..., tool: _Optional[_Union[_common_pb2.Tool, str]] = ...) -> None: ...
 
-class NotificationServiceGetDistributionListResponse(_message.Message):
+class GetDistributionListResponse(_message.Message):
     __slots__ = ("distribution_list",)
     DISTRIBUTION_LIST_FIELD_NUMBER: _ClassVar[int]
     distribution_list: _common_pb2.DistributionList
     def __init__(self, distribution_list: _Optional[_Union[_common_pb2.DistributionList, _Mapping]] = ...) -> None: ...
 
-class NotificationServiceUpdateDistributionListRequest(_message.Message):
-    __slots__ = ("project_id", "tool", "emails", "request_id")
+class UpdateDistributionListRequest(_message.Message):
+    __slots__ = ("project_id", "tool", "emails", "request_id", "etag")
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     TOOL_FIELD_NUMBER: _ClassVar[int]
     EMAILS_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    ETAG_FIELD_NUMBER: _ClassVar[int]
     project_id: str
     tool: _common_pb2.Tool
     emails: _containers.RepeatedScalarFieldContainer[str]
     request_id: str
-    def __init__(self, project_id: _Optional[str] = ..., tool: _Optional[_Union[_common_pb2.Tool, str]] = ..., emails: _Optional[_Iterable[str]] = ..., request_id: _Optional[str] = ...) -> None: ...
+    etag: str
+    def __init__(self, project_id: _Optional[str] = ..., tool: _Optional[_Union[_common_pb2.Tool, str]] = ..., emails: _Optional[_Iterable[str]] = ..., request_id: _Optional[str] = ..., etag: _Optional[str] = ...) -> None: ...
 
-class NotificationServiceUpdateDistributionListResponse(_message.Message):
+class UpdateDistributionListResponse(_message.Message):
     __slots__ = ("distribution_list",)
     DISTRIBUTION_LIST_FIELD_NUMBER: _ClassVar[int]
     distribution_list: _common_pb2.DistributionList
@@ -201,6 +169,22 @@ class ListDeliveriesResponse(_message.Message):
     __slots__ = ("deliveries", "next_page_token")
     DELIVERIES_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
-    deliveries: _containers.RepeatedCompositeFieldContainer[Delivery]
+    deliveries: _containers.RepeatedCompositeFieldContainer[_connection_service_pb2.NotificationDelivery]
     next_page_token: str
-    def __init__(self, deliveries: _Optional[_Iterable[_Union[Delivery, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, deliveries: _Optional[_Iterable[_Union[_connection_service_pb2.NotificationDelivery, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ResendDeliveryRequest(_message.Message):
+    __slots__ = ("project_id", "message_id", "request_id")
+    PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    project_id: str
+    message_id: str
+    request_id: str
+    def __init__(self, project_id: _Optional[str] = ..., message_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class ResendDeliveryResponse(_message.Message):
+    __slots__ = ("delivery",)
+    DELIVERY_FIELD_NUMBER: _ClassVar[int]
+    delivery: _connection_service_pb2.NotificationDelivery
+    def __init__(self, delivery: _Optional[_Union[_connection_service_pb2.NotificationDelivery, _Mapping]] = ...) -> None: ...

@@ -1,0 +1,268 @@
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from typing import ClassVar as _ClassVar
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ERROR_REASON_UNSPECIFIED: _ClassVar[ErrorReason]
+    TOKEN_MISSING: _ClassVar[ErrorReason]
+    TOKEN_MALFORMED: _ClassVar[ErrorReason]
+    TOKEN_SIGNATURE_INVALID: _ClassVar[ErrorReason]
+    TOKEN_KEY_UNKNOWN: _ClassVar[ErrorReason]
+    TOKEN_EXPIRED: _ClassVar[ErrorReason]
+    TOKEN_NOT_YET_VALID: _ClassVar[ErrorReason]
+    TOKEN_AUDIENCE_INVALID: _ClassVar[ErrorReason]
+    TOKEN_CLAIMS_INVALID: _ClassVar[ErrorReason]
+    TOKEN_ISSUER_UNTRUSTED: _ClassVar[ErrorReason]
+    TOKEN_LIFETIME_TOO_LONG: _ClassVar[ErrorReason]
+    CLIENT_CREDENTIALS_INVALID: _ClassVar[ErrorReason]
+    NOT_IMPLEMENTED: _ClassVar[ErrorReason]
+    INTERNAL_ERROR: _ClassVar[ErrorReason]
+    DEADLINE_EXCEEDED: _ClassVar[ErrorReason]
+    SHUTTING_DOWN: _ClassVar[ErrorReason]
+    DATABASE_BUSY: _ClassVar[ErrorReason]
+    DRAWING_SERVICE_UNAVAILABLE: _ClassVar[ErrorReason]
+    NOTIFICATION_SERVICE_UNAVAILABLE: _ClassVar[ErrorReason]
+    RATE_LIMIT_EXCEEDED: _ClassVar[ErrorReason]
+    INVALID_PAGE_TOKEN: _ClassVar[ErrorReason]
+    INVALID_PAGE_SIZE: _ClassVar[ErrorReason]
+    REQUEST_ID_REUSED: _ClassVar[ErrorReason]
+    PERMISSION_DENIED: _ClassVar[ErrorReason]
+    OUTSIDE_APPLICATIONS_FORBIDDEN: _ClassVar[ErrorReason]
+    COMPANY_ADMIN_REQUIRED: _ClassVar[ErrorReason]
+    CONNECTION_MANAGER_ADMIN_REQUIRED: _ClassVar[ErrorReason]
+    DRAWINGS_READ_ONLY_REQUIRED: _ClassVar[ErrorReason]
+    DRAWINGS_STANDARD_REQUIRED: _ClassVar[ErrorReason]
+    DRAWINGS_ADMIN_REQUIRED: _ClassVar[ErrorReason]
+    PERSON_REQUIRED: _ClassVar[ErrorReason]
+    PLATFORM_ONLY_FIELD: _ClassVar[ErrorReason]
+    AUTHORISING_USER_MUST_BE_CALLER: _ClassVar[ErrorReason]
+    RATE_LIMIT_ABOVE_DEFAULT: _ClassVar[ErrorReason]
+    INTEGRATOR_CLIENT_LIMIT_REACHED: _ClassVar[ErrorReason]
+    ETAG_MISMATCH: _ClassVar[ErrorReason]
+    DELIVERY_NOT_FOUND: _ClassVar[ErrorReason]
+    DELIVERY_NOT_FINISHED: _ClassVar[ErrorReason]
+    PDF_INCOMPLETE: _ClassVar[ErrorReason]
+    COMPANY_NOT_FOUND: _ClassVar[ErrorReason]
+    PROJECT_NOT_FOUND: _ClassVar[ErrorReason]
+    USER_NOT_FOUND: _ClassVar[ErrorReason]
+    CONNECTION_NOT_FOUND: _ClassVar[ErrorReason]
+    INTEGRATOR_CLIENT_NOT_FOUND: _ClassVar[ErrorReason]
+    DRAWING_AREA_NOT_FOUND: _ClassVar[ErrorReason]
+    DRAWING_SET_NOT_FOUND: _ClassVar[ErrorReason]
+    DRAWING_NOT_FOUND: _ClassVar[ErrorReason]
+    REVISION_NOT_FOUND: _ClassVar[ErrorReason]
+    DRAWING_UPLOAD_NOT_FOUND: _ClassVar[ErrorReason]
+    UPLOAD_NOT_FOUND: _ClassVar[ErrorReason]
+    FILE_NOT_FOUND: _ClassVar[ErrorReason]
+    ID_ALREADY_EXISTS: _ClassVar[ErrorReason]
+    EMAIL_ALREADY_REGISTERED: _ClassVar[ErrorReason]
+    AREA_NAME_TAKEN: _ClassVar[ErrorReason]
+    DRAWING_NUMBER_TAKEN: _ClassVar[ErrorReason]
+    MISSING_FIELD: _ClassVar[ErrorReason]
+    FILTER_REQUIRED: _ClassVar[ErrorReason]
+    FIELD_TOO_LONG: _ClassVar[ErrorReason]
+    INVALID_FIELD_VALUE: _ClassVar[ErrorReason]
+    MALFORMED_REQUEST: _ClassVar[ErrorReason]
+    INVALID_ID: _ClassVar[ErrorReason]
+    INVALID_UPDATE_MASK: _ClassVar[ErrorReason]
+    INVALID_EMAIL_ADDRESS: _ClassVar[ErrorReason]
+    INVALID_FILE_STORAGE_LOCATION: _ClassVar[ErrorReason]
+    INVALID_PERMISSION_LEVEL: _ClassVar[ErrorReason]
+    INVALID_DATE: _ClassVar[ErrorReason]
+    INVALID_CONTENT_TYPE: _ClassVar[ErrorReason]
+    RATE_LIMIT_INVALID: _ClassVar[ErrorReason]
+    INTEGRATOR_MODE_REQUIRED: _ClassVar[ErrorReason]
+    PERSON_USER_REQUIRED: _ClassVar[ErrorReason]
+    SERVICE_ACCOUNT_USER_REQUIRED: _ClassVar[ErrorReason]
+    SAME_PROJECT: _ClassVar[ErrorReason]
+    REASON_REQUIRED: _ClassVar[ErrorReason]
+    DISTRIBUTION_LIST_TOO_LONG: _ClassVar[ErrorReason]
+    INVALID_IDEMPOTENCY_KEY: _ClassVar[ErrorReason]
+    IDEMPOTENCY_KEY_REUSED: _ClassVar[ErrorReason]
+    UNKNOWN_EVENT_KIND: _ClassVar[ErrorReason]
+    FILE_NAME_EMPTY: _ClassVar[ErrorReason]
+    FILE_NAME_TOO_LONG: _ClassVar[ErrorReason]
+    FILE_NAME_FORBIDDEN_CHARACTER: _ClassVar[ErrorReason]
+    FILE_NAME_CONTROL_CHARACTER: _ClassVar[ErrorReason]
+    FILE_NAME_SPACE_AROUND_EXTENSION: _ClassVar[ErrorReason]
+    FILE_NAME_NOT_PDF: _ClassVar[ErrorReason]
+    DUPLICATE_IMPORT: _ClassVar[ErrorReason]
+    TOO_MANY_IMPORTS: _ClassVar[ErrorReason]
+    DRAWING_NOT_IN_AREA: _ClassVar[ErrorReason]
+    REVISION_NOT_IN_SET: _ClassVar[ErrorReason]
+    REVISION_NOT_IN_PROJECT: _ClassVar[ErrorReason]
+    TOO_MANY_PROJECTS: _ClassVar[ErrorReason]
+    TOO_MANY_CONNECTIONS: _ClassVar[ErrorReason]
+    DUPLICATE_CONNECTION: _ClassVar[ErrorReason]
+    CONNECTION_PROJECTS_MISMATCH: _ClassVar[ErrorReason]
+    TOO_MANY_CHANGES: _ClassVar[ErrorReason]
+    CHANGES_OUT_OF_ORDER: _ClassVar[ErrorReason]
+    CHANGE_INCOMPLETE: _ClassVar[ErrorReason]
+    CHANGE_KIND_UNKNOWN: _ClassVar[ErrorReason]
+    PROJECT_INACTIVE: _ClassVar[ErrorReason]
+    REVISION_LIMIT_EXCEEDED: _ClassVar[ErrorReason]
+    SAME_COMPANY_NOT_ALLOWED: _ClassVar[ErrorReason]
+    DOWNSTREAM_ALREADY_CONNECTED: _ClassVar[ErrorReason]
+    CHAINED_CONNECTION: _ClassVar[ErrorReason]
+    FILE_STORAGE_LOCATION_MISMATCH: _ClassVar[ErrorReason]
+    GOVCLOUD_NOT_SUPPORTED: _ClassVar[ErrorReason]
+    DOWNSTREAM_PREVIOUSLY_DISCONNECTED: _ClassVar[ErrorReason]
+    CONNECTION_NOT_PENDING: _ClassVar[ErrorReason]
+    CONNECTION_NOT_ACTIVE: _ClassVar[ErrorReason]
+    CONNECTION_DISCONNECTED: _ClassVar[ErrorReason]
+    INITIAL_COPY_REQUIRED: _ClassVar[ErrorReason]
+    CHANGES_NOT_CONTIGUOUS: _ClassVar[ErrorReason]
+    CONNECTED_CONTENT_READ_ONLY: _ClassVar[ErrorReason]
+    REVISION_NOT_PUBLISHED: _ClassVar[ErrorReason]
+    REVISION_NOT_REVIEWED: _ClassVar[ErrorReason]
+    REVISION_WITHDRAWN: _ClassVar[ErrorReason]
+    UPLOAD_NOT_RECEIVED: _ClassVar[ErrorReason]
+    UPLOAD_EXPIRED: _ClassVar[ErrorReason]
+    UPLOAD_ALREADY_USED: _ClassVar[ErrorReason]
+    MALFORMED_FORM: _ClassVar[ErrorReason]
+    BAD_REQUEST: _ClassVar[ErrorReason]
+    LENGTH_REQUIRED: _ClassVar[ErrorReason]
+    FILE_TOO_LARGE: _ClassVar[ErrorReason]
+    CONTENT_TYPE_MISMATCH: _ClassVar[ErrorReason]
+    NOT_A_PDF: _ClassVar[ErrorReason]
+    POLICY_SIGNATURE_INVALID: _ClassVar[ErrorReason]
+    POLICY_EXPIRED: _ClassVar[ErrorReason]
+    POLICY_MISMATCH: _ClassVar[ErrorReason]
+    DOWNLOAD_LINK_INVALID: _ClassVar[ErrorReason]
+    DOWNLOAD_LINK_EXPIRED: _ClassVar[ErrorReason]
+    DOWNLOAD_LINK_REVOKED: _ClassVar[ErrorReason]
+    STORAGE_BUSY: _ClassVar[ErrorReason]
+    PATH_NOT_FOUND: _ClassVar[ErrorReason]
+ERROR_REASON_UNSPECIFIED: ErrorReason
+TOKEN_MISSING: ErrorReason
+TOKEN_MALFORMED: ErrorReason
+TOKEN_SIGNATURE_INVALID: ErrorReason
+TOKEN_KEY_UNKNOWN: ErrorReason
+TOKEN_EXPIRED: ErrorReason
+TOKEN_NOT_YET_VALID: ErrorReason
+TOKEN_AUDIENCE_INVALID: ErrorReason
+TOKEN_CLAIMS_INVALID: ErrorReason
+TOKEN_ISSUER_UNTRUSTED: ErrorReason
+TOKEN_LIFETIME_TOO_LONG: ErrorReason
+CLIENT_CREDENTIALS_INVALID: ErrorReason
+NOT_IMPLEMENTED: ErrorReason
+INTERNAL_ERROR: ErrorReason
+DEADLINE_EXCEEDED: ErrorReason
+SHUTTING_DOWN: ErrorReason
+DATABASE_BUSY: ErrorReason
+DRAWING_SERVICE_UNAVAILABLE: ErrorReason
+NOTIFICATION_SERVICE_UNAVAILABLE: ErrorReason
+RATE_LIMIT_EXCEEDED: ErrorReason
+INVALID_PAGE_TOKEN: ErrorReason
+INVALID_PAGE_SIZE: ErrorReason
+REQUEST_ID_REUSED: ErrorReason
+PERMISSION_DENIED: ErrorReason
+OUTSIDE_APPLICATIONS_FORBIDDEN: ErrorReason
+COMPANY_ADMIN_REQUIRED: ErrorReason
+CONNECTION_MANAGER_ADMIN_REQUIRED: ErrorReason
+DRAWINGS_READ_ONLY_REQUIRED: ErrorReason
+DRAWINGS_STANDARD_REQUIRED: ErrorReason
+DRAWINGS_ADMIN_REQUIRED: ErrorReason
+PERSON_REQUIRED: ErrorReason
+PLATFORM_ONLY_FIELD: ErrorReason
+AUTHORISING_USER_MUST_BE_CALLER: ErrorReason
+RATE_LIMIT_ABOVE_DEFAULT: ErrorReason
+INTEGRATOR_CLIENT_LIMIT_REACHED: ErrorReason
+ETAG_MISMATCH: ErrorReason
+DELIVERY_NOT_FOUND: ErrorReason
+DELIVERY_NOT_FINISHED: ErrorReason
+PDF_INCOMPLETE: ErrorReason
+COMPANY_NOT_FOUND: ErrorReason
+PROJECT_NOT_FOUND: ErrorReason
+USER_NOT_FOUND: ErrorReason
+CONNECTION_NOT_FOUND: ErrorReason
+INTEGRATOR_CLIENT_NOT_FOUND: ErrorReason
+DRAWING_AREA_NOT_FOUND: ErrorReason
+DRAWING_SET_NOT_FOUND: ErrorReason
+DRAWING_NOT_FOUND: ErrorReason
+REVISION_NOT_FOUND: ErrorReason
+DRAWING_UPLOAD_NOT_FOUND: ErrorReason
+UPLOAD_NOT_FOUND: ErrorReason
+FILE_NOT_FOUND: ErrorReason
+ID_ALREADY_EXISTS: ErrorReason
+EMAIL_ALREADY_REGISTERED: ErrorReason
+AREA_NAME_TAKEN: ErrorReason
+DRAWING_NUMBER_TAKEN: ErrorReason
+MISSING_FIELD: ErrorReason
+FILTER_REQUIRED: ErrorReason
+FIELD_TOO_LONG: ErrorReason
+INVALID_FIELD_VALUE: ErrorReason
+MALFORMED_REQUEST: ErrorReason
+INVALID_ID: ErrorReason
+INVALID_UPDATE_MASK: ErrorReason
+INVALID_EMAIL_ADDRESS: ErrorReason
+INVALID_FILE_STORAGE_LOCATION: ErrorReason
+INVALID_PERMISSION_LEVEL: ErrorReason
+INVALID_DATE: ErrorReason
+INVALID_CONTENT_TYPE: ErrorReason
+RATE_LIMIT_INVALID: ErrorReason
+INTEGRATOR_MODE_REQUIRED: ErrorReason
+PERSON_USER_REQUIRED: ErrorReason
+SERVICE_ACCOUNT_USER_REQUIRED: ErrorReason
+SAME_PROJECT: ErrorReason
+REASON_REQUIRED: ErrorReason
+DISTRIBUTION_LIST_TOO_LONG: ErrorReason
+INVALID_IDEMPOTENCY_KEY: ErrorReason
+IDEMPOTENCY_KEY_REUSED: ErrorReason
+UNKNOWN_EVENT_KIND: ErrorReason
+FILE_NAME_EMPTY: ErrorReason
+FILE_NAME_TOO_LONG: ErrorReason
+FILE_NAME_FORBIDDEN_CHARACTER: ErrorReason
+FILE_NAME_CONTROL_CHARACTER: ErrorReason
+FILE_NAME_SPACE_AROUND_EXTENSION: ErrorReason
+FILE_NAME_NOT_PDF: ErrorReason
+DUPLICATE_IMPORT: ErrorReason
+TOO_MANY_IMPORTS: ErrorReason
+DRAWING_NOT_IN_AREA: ErrorReason
+REVISION_NOT_IN_SET: ErrorReason
+REVISION_NOT_IN_PROJECT: ErrorReason
+TOO_MANY_PROJECTS: ErrorReason
+TOO_MANY_CONNECTIONS: ErrorReason
+DUPLICATE_CONNECTION: ErrorReason
+CONNECTION_PROJECTS_MISMATCH: ErrorReason
+TOO_MANY_CHANGES: ErrorReason
+CHANGES_OUT_OF_ORDER: ErrorReason
+CHANGE_INCOMPLETE: ErrorReason
+CHANGE_KIND_UNKNOWN: ErrorReason
+PROJECT_INACTIVE: ErrorReason
+REVISION_LIMIT_EXCEEDED: ErrorReason
+SAME_COMPANY_NOT_ALLOWED: ErrorReason
+DOWNSTREAM_ALREADY_CONNECTED: ErrorReason
+CHAINED_CONNECTION: ErrorReason
+FILE_STORAGE_LOCATION_MISMATCH: ErrorReason
+GOVCLOUD_NOT_SUPPORTED: ErrorReason
+DOWNSTREAM_PREVIOUSLY_DISCONNECTED: ErrorReason
+CONNECTION_NOT_PENDING: ErrorReason
+CONNECTION_NOT_ACTIVE: ErrorReason
+CONNECTION_DISCONNECTED: ErrorReason
+INITIAL_COPY_REQUIRED: ErrorReason
+CHANGES_NOT_CONTIGUOUS: ErrorReason
+CONNECTED_CONTENT_READ_ONLY: ErrorReason
+REVISION_NOT_PUBLISHED: ErrorReason
+REVISION_NOT_REVIEWED: ErrorReason
+REVISION_WITHDRAWN: ErrorReason
+UPLOAD_NOT_RECEIVED: ErrorReason
+UPLOAD_EXPIRED: ErrorReason
+UPLOAD_ALREADY_USED: ErrorReason
+MALFORMED_FORM: ErrorReason
+BAD_REQUEST: ErrorReason
+LENGTH_REQUIRED: ErrorReason
+FILE_TOO_LARGE: ErrorReason
+CONTENT_TYPE_MISMATCH: ErrorReason
+NOT_A_PDF: ErrorReason
+POLICY_SIGNATURE_INVALID: ErrorReason
+POLICY_EXPIRED: ErrorReason
+POLICY_MISMATCH: ErrorReason
+DOWNLOAD_LINK_INVALID: ErrorReason
+DOWNLOAD_LINK_EXPIRED: ErrorReason
+DOWNLOAD_LINK_REVOKED: ErrorReason
+STORAGE_BUSY: ErrorReason
+PATH_NOT_FOUND: ErrorReason
