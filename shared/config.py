@@ -64,6 +64,14 @@ class Settings(BaseSettings):
     keepalive_timeout_ms: int = 10_000
     max_message_bytes: int = 4 * 1024 * 1024
     worker_threads: int = 32
+    # Open server streams (shared/stream_limits.py): each holds one of the worker threads
+    # while it lasts, so one caller may hold this many at a time, and outside callers
+    # together this many per process; our own services' streams are not counted. A stream
+    # whose next message cannot be written for this long (its client does not read) is
+    # cancelled, which gives its thread back.
+    stream_limit_per_principal: int = 4
+    stream_limit_total: int = 16
+    stream_stall_timeout_seconds: float = 30.0
 
     # The drawing service's storage endpoint (direct uploads and downloads over HTTP).
     drawing_storage_port: int = 50080

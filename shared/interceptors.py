@@ -10,11 +10,15 @@ Order (outermost first), as ``server_interceptors`` returns them:
    reflection, bound as the current principal;
 5. ``RateLimitInterceptor``: one unit of the caller's client's window per call (R32), the
    limit, what remains and the reset in the trailers of every answer, success or error;
-6. ``ValidationInterceptor`` (shared/request_validation.py): the protos' ``buf.validate``
+6. ``StreamLimitInterceptor``: every call answering with a stream takes one of its caller's
+   stream slots or is refused, and is cancelled when its client stops reading
+   (shared/stream_limits.py);
+7. ``ValidationInterceptor`` (shared/request_validation.py): the protos' ``buf.validate``
    rules, and bytes that do not parse, answered ``INVALID_ARGUMENT`` before the servicer.
 
-Each one wraps the method handler's behaviour in a context manager, so unary and streaming
-methods get the same treatment.
+Each of the first five wraps the method handler's behaviour in a context manager, so unary
+and streaming methods get the same treatment; the sixth also watches each message a stream
+hands to gRPC; the seventh also stands in for the request deserializer.
 """
 
 from __future__ import annotations
@@ -51,9 +55,15 @@ from shared.errors import (
     Unimplemented,
     status_for,
 )
-from shared.identity import bind_principal, current_principal, unbind_principal
+from shared.identity import (
+    PrincipalKind,
+    bind_principal,
+    current_principal,
+    unbind_principal,
+)
 from shared.rate_limits import RateLimitDecision, RateLimiter, rate_limiter_from_settings
 from shared.request_validation import ValidationInterceptor
+from shared.stream_limits import StallWatchdog, StreamSlots
 from shared.tokens import TokenVerifier
 
 log = logging.getLogger("connectability.rpc")
@@ -355,6 +365,74 @@ class ShutdownGateInterceptor(_AroundInterceptor):
         yield
 
 
+class StreamLimitInterceptor(grpc.ServerInterceptor):
+    """Bounds the open streams of each caller and of the process, and cancels stalled ones.
+
+    Applies to every method answering with a stream (server streaming and bidirectional),
+    public ones too: health Watch and reflection are counted by the caller's address. Our
+    own services are neither counted nor refused, but a stall cancels their streams too.
+    """
+
+    def __init__(self, slots: StreamSlots, watchdog: StallWatchdog):
+        self._slots = slots
+        self._watchdog = watchdog
+
+    def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler | None:
+        handler = continuation(handler_call_details)
+        if handler is None or not handler.response_streaming:
+            return handler
+        method = handler_call_details.method  # type: ignore[attr-defined]
+        codec = {
+            "request_deserializer": handler.request_deserializer,
+            "response_serializer": handler.response_serializer,
+        }
+        if handler.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(
+                self._guarded(method, handler.unary_stream), **codec
+            )
+        return grpc.stream_stream_rpc_method_handler(
+            self._guarded(method, handler.stream_stream), **codec
+        )
+
+    def _guarded(self, method: str, behavior: Callable[..., Any]) -> Callable[..., Any]:
+        def call(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+            caller = _stream_caller(method, context)
+            release = None if caller is None else self._slots.take(caller)
+            if release is not None:
+                # The slot frees when the handler ends, or when gRPC ends the call without
+                # running it to its end (a cancelled call's handler is simply dropped).
+                if not context.add_callback(release):
+                    release()
+                    return
+            describe = f"{method} by {caller or 'a service'}"
+            try:
+                for response in behavior(request, context):
+                    # gRPC sends the message between this yield and the next resume; a
+                    # client that does not read keeps the thread inside that send.
+                    with self._watchdog.writing(context.cancel, describe):
+                        yield response
+            finally:
+                if release is not None:
+                    release()
+
+        return call
+
+
+def _stream_caller(method: str, context: grpc.ServicerContext) -> str | None:
+    """Whose slots a stream takes: the principal, the address for public methods, or None
+    for our own services."""
+    if method.startswith(PUBLIC_METHOD_PREFIXES):  # no token: the address is all we know
+        return f"address:{peer_host(context.peer())}"
+    principal = current_principal()
+    if principal.kind is PrincipalKind.SERVICE:
+        return None
+    return principal.describe()
+
+
 def server_interceptors(
     verifier: TokenVerifier, in_flight: InFlightCalls, settings: Settings
 ) -> list[grpc.ServerInterceptor]:
@@ -364,5 +442,9 @@ def server_interceptors(
         ShutdownGateInterceptor(in_flight),
         AuthenticationInterceptor(verifier),
         RateLimitInterceptor(rate_limiter_from_settings(settings)),
+        StreamLimitInterceptor(
+            StreamSlots(settings.stream_limit_per_principal, settings.stream_limit_total),
+            StallWatchdog(settings.stream_stall_timeout_seconds),
+        ),
         ValidationInterceptor(),
     ]

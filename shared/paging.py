@@ -1,7 +1,11 @@
 """AIP-158 paging: page sizes, opaque page tokens and keyset pages of a query.
 
-A page token carries the key of the last row served and a digest of the request's filter,
-so a token is refused when reused with another filter (or another list). Tokens are opaque,
+Every list pages through ``fetch_page``: the list names its order (``ascending`` and
+``descending`` keys, ending in a unique one) and the pager both sorts by it and resumes
+after the last row's full sort key, so the documented order holds across pages.
+
+A page token carries the sort key of the last row served and a digest of the request's
+filter, so a token is refused when reused with another filter (or another list). Tokens are opaque,
 not secret: the checksum catches corrupted or hand-edited tokens, and since a token only
 moves a cursor within a filter the caller was already allowed to list, forging one gains
 nothing.
@@ -13,18 +17,21 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import Select, String, and_, or_
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
-# How far an offset-paged listing may go: a forged token cannot make the server skip (and
-# so scan) more rows than this. Twice the default revision limit (R7), so every revision of
-# a project at the limit can be paged through.
-MAX_OFFSET = 100_000
 # A keyset position must fit the column it is compared with (a BIGINT at most).
 _MAX_KEY = 2**63 - 1
 
@@ -72,46 +79,157 @@ def filter_digest(filters: Mapping[str, object]) -> str:
     return _digest(_canonical_json({name: str(value) for name, value in filters.items()}))
 
 
+@dataclass(frozen=True)
+class SortKey:
+    """One column (or expression) of a list's order, ascending unless ``descending``."""
+
+    expression: ColumnElement[Any]
+    descending: bool = False
+
+
+def ascending(expression: Any) -> SortKey:
+    """A key sorted smallest first (text bytewise, see ``bytewise``)."""
+    return SortKey(_comparable(expression))
+
+
+def descending(expression: Any) -> SortKey:
+    """A key sorted largest first (text bytewise, see ``bytewise``)."""
+    return SortKey(_comparable(expression), descending=True)
+
+
+class bytewise(FunctionElement[str]):  # noqa: N801 - reads as SQL, like func.*
+    """A text expression compared by its bytes (UTF-8: code point order) on every backend.
+
+    SQLite's default BINARY collation already does that; PostgreSQL needs ``COLLATE "C"``
+    or it would follow the database's locale (which ignores case and punctuation at first).
+    """
+
+    type = String()
+    name = "bytewise"
+    inherit_cache = True
+
+
+@compiles(bytewise)
+def _bytewise_as_is(element: bytewise, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(bytewise, "postgresql")
+def _bytewise_collate_c(element: bytewise, compiler: SQLCompiler, **kw: Any) -> str:
+    return f'({compiler.process(element.clauses, **kw)} COLLATE "C")'
+
+
 def fetch_page(
     session: Session,
-    statement: Select[Any],
-    key: InstrumentedAttribute[Any],
+    statement: Select[*tuple[Any, ...]],
+    order: Sequence[SortKey],
     *,
     page_size: int,
     page_token: str,
     filters: Mapping[str, object],
 ) -> tuple[list[Any], str]:
-    """One page of ``statement``'s entities in ``key`` order, and the next page's token.
+    """One page of ``statement``'s rows in ``order``, and the next page's token.
 
-    ``statement`` selects one ORM entity, filtered by ``filters`` but not ordered: ordering
-    by ``key`` (unique within the filter) happens here so the order and the cursor agree.
+    ``statement`` selects one ORM entity (or several: rows are then tuples), filtered by
+    ``filters`` but not ordered: ordering happens here so the order and the cursor agree.
+    ``order`` must end in a key unique within the filter (the id), so the order is total,
+    and no key may be NULL (coalesce a nullable column: NULL compares as unknown).
+    The token holds the last row's full sort key; the next page starts strictly after it.
+    Text keys compare bytewise (see ``bytewise``), so SQLite and PostgreSQL agree.
     Fetching one row more than the page tells whether another page exists; the last page
     answers an empty token.
     """
     size = clamp_page_size(page_size)
-    # The listed column is part of the filter: a token of one list is no good for another.
-    digest = filter_digest({**filters, "__key__": f"{key.class_.__name__}.{key.key}"})
+    # The order is part of the filter: a token of one list is no good for another.
+    digest = filter_digest({**filters, "__order__": order_description(order)})
     if page_token:
-        statement = statement.where(key > _position_after(page_token, digest, key))
-    rows = list(session.scalars(statement.order_by(key).limit(size + 1)))
+        after = _position_after(page_token, digest, order)
+        statement = statement.where(_after(order, after))
+    entities = len(statement.column_descriptions)
+    keyed = statement.add_columns(
+        *(key.expression.label(f"_sort_key_{n}") for n, key in enumerate(order))
+    ).order_by(*(key.expression.desc() if key.descending else key.expression for key in order))
+    rows = list(session.execute(keyed.limit(size + 1)))
+    page = [row[0] if entities == 1 else tuple(row[:entities]) for row in rows[:size]]
     if len(rows) <= size:
-        return rows, ""
-    page = rows[:size]
-    return page, encode_page_token({"f": digest, "k": getattr(page[-1], key.key)})
+        return page, ""
+    last_key = [_to_json(value) for value in rows[size - 1][entities:]]
+    return page, encode_page_token({"f": digest, "k": last_key})
 
 
-def _position_after(page_token: str, digest: str, key: InstrumentedAttribute[Any]) -> str | int:
+def order_description(order: Sequence[SortKey]) -> str:
+    """A stable text naming an order, e.g. ``bytewise(connections.id),connections.x desc``."""
+    return ",".join(
+        f"{key.expression}{' desc' if key.descending else ''}".replace("\n", " ") for key in order
+    )
+
+
+def _comparable(expression: Any) -> ColumnElement[Any]:
+    if isinstance(expression.type, String) and not isinstance(expression, bytewise):
+        return bytewise(expression)
+    return expression  # type: ignore[no-any-return]
+
+
+def _after(order: Sequence[SortKey], after: list[Any]) -> ColumnElement[bool]:
+    """Rows strictly after the key ``after`` in ``order`` (mixed directions allowed)."""
+    alternatives = []
+    for n, key in enumerate(order):
+        beyond = key.expression < after[n] if key.descending else key.expression > after[n]
+        ties = [order[m].expression == after[m] for m in range(n)]
+        alternatives.append(and_(*ties, beyond))
+    return or_(*alternatives)
+
+
+def _to_json(value: object) -> object:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _position_after(page_token: str, digest: str, order: Sequence[SortKey]) -> list[Any]:
     position = decode_page_token(page_token)
     if position.get("f") != digest:
         raise InvalidPageRequest("page_token was issued for a different request")
-    after = position.get("k")
-    if not isinstance(after, str | int) or isinstance(after, bool):
+    values = position.get("k")
+    if not isinstance(values, list) or len(values) != len(order):
         raise InvalidPageRequest("page_token is not a token this service issued")
-    if not isinstance(after, key.type.python_type) or (
-        isinstance(after, int) and abs(after) > _MAX_KEY
-    ):
-        raise InvalidPageRequest("page_token is not a token this service issued")
-    return after
+    return [
+        _from_json(value, _python_type(key.expression.type))
+        for value, key in zip(values, order, strict=True)
+    ]
+
+
+def _python_type(column_type: TypeEngine[Any]) -> type:
+    """The Python type a column holds (a TypeDecorator answers for its underlying type)."""
+    if isinstance(column_type, TypeDecorator):
+        return column_type.impl_instance.python_type
+    return column_type.python_type
+
+
+def _from_json(value: object, kind: type) -> Any:
+    """A token's key value as the column's Python type; refused when it cannot be one."""
+    bad = InvalidPageRequest("page_token is not a token this service issued")
+    if kind is int:
+        if not isinstance(value, int) or isinstance(value, bool) or abs(value) > _MAX_KEY:
+            raise bad
+        return value
+    if kind is str:
+        if not isinstance(value, str):
+            raise bad
+        return value
+    if kind in (datetime, date):
+        if not isinstance(value, str):
+            raise bad
+        try:
+            parsed = (
+                datetime.fromisoformat(value) if kind is datetime else date.fromisoformat(value)
+            )
+        except ValueError as error:
+            raise bad from error
+        if isinstance(parsed, datetime) and parsed.tzinfo is None:
+            raise bad
+        return parsed
+    raise bad
 
 
 def _canonical_json(value: object) -> str:
@@ -120,21 +238,3 @@ def _canonical_json(value: object) -> str:
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def offset_from_token(page_token: str, filters: Mapping[str, object]) -> int:
-    """Where an offset-paged listing resumes; the token must be for the same filter."""
-    if not page_token:
-        return 0
-    position = decode_page_token(page_token)
-    if position.get("filter") != filter_digest(filters):
-        raise InvalidPageRequest("page_token was issued for a different request")
-    offset = position.get("offset")
-    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= MAX_OFFSET:
-        raise InvalidPageRequest("page_token is not a token this service issued")
-    return offset
-
-
-def offset_page_token(offset: int, filters: Mapping[str, object]) -> str:
-    """The token that resumes an offset-paged listing at ``offset``."""
-    return encode_page_token({"offset": offset, "filter": filter_digest(filters)})

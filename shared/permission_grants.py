@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from shared.db import utcnow
-from shared.paging import fetch_page
+from shared.paging import ascending, fetch_page
 from shared.permission_levels import NO_ACCESS, require_permission_level
 from shared.upsert import upsert_row
 
@@ -55,7 +55,7 @@ class PermissionGrants:
         return fetch_page(
             session,
             select(self._model).where(self._model.project_id == project_id),
-            self._model.user_id,
+            (ascending(self._model.user_id),),
             page_size=page_size,
             page_token=page_token,
             filters={"project_id": project_id},
@@ -68,7 +68,7 @@ class PermissionGrants:
         return fetch_page(
             session,
             select(self._model).where(self._model.user_id == user_id),
-            self._model.project_id,
+            (ascending(self._model.project_id),),
             page_size=page_size,
             page_token=page_token,
             filters={"user_id": user_id},

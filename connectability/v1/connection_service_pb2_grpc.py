@@ -65,6 +65,14 @@ class ConnectionServiceStub:
     resend a mutation with the same `request_id` (AIP-194). Other codes need a change (or,
     for RESOURCE_EXHAUSTED, the delay RetryInfo names) before a new attempt.
 
+    Streams. One caller may hold at most 4 open streams on a service (on each replica), and
+    callers together 16; one more answers RESOURCE_EXHAUSTED, reason STREAM_LIMIT_EXCEEDED,
+    with a google.rpc.RetryInfo (ErrorInfo metadata `scope`: "caller" or "service", and
+    `limit`). Calls without a token (health Watch, reflection) count by address; calls
+    between our own services are not counted. A stream whose client has not taken its next
+    message for 30 seconds is cancelled (CANCELLED). Read promptly; close streams you no
+    longer need.
+
     Request ids (AIP-155). Mutations take a `request_id`: a UUID the client generates once
     per intended change and reuses on every retry of it. A repeat with the same id by the
     same caller to the same RPC answers the first call's answer and changes nothing again.
@@ -323,6 +331,14 @@ class ConnectionServiceServicer:
     resend a mutation with the same `request_id` (AIP-194). Other codes need a change (or,
     for RESOURCE_EXHAUSTED, the delay RetryInfo names) before a new attempt.
 
+    Streams. One caller may hold at most 4 open streams on a service (on each replica), and
+    callers together 16; one more answers RESOURCE_EXHAUSTED, reason STREAM_LIMIT_EXCEEDED,
+    with a google.rpc.RetryInfo (ErrorInfo metadata `scope`: "caller" or "service", and
+    `limit`). Calls without a token (health Watch, reflection) count by address; calls
+    between our own services are not counted. A stream whose client has not taken its next
+    message for 30 seconds is cancelled (CANCELLED). Read promptly; close streams you no
+    longer need.
+
     Request ids (AIP-155). Mutations take a `request_id`: a UUID the client generates once
     per intended change and reuses on every retry of it. A repeat with the same id by the
     same caller to the same RPC answers the first call's answer and changes nothing again.
@@ -387,7 +403,8 @@ class ConnectionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListCompanies(self, request, context):
-        """Lists companies, ordered by name. A user sees only their own company.
+        """Lists companies, ordered by name (casefolded, compared by code point), then id. A user
+        sees only their own company.
         Callers: platform; services (drawing, notification); users of the company.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -426,8 +443,9 @@ class ConnectionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListProjects(self, request, context):
-        """Lists projects, ordered by name: those the caller may see (as for GetProject),
-        optionally of one company. A user lists their own company's projects only.
+        """Lists projects, ordered by name (casefolded, compared by code point), then id: those
+        the caller may see (as for GetProject), optionally of one company. A user lists their
+        own company's projects only.
         Callers: platform; services (drawing, notification); users of the company.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -466,8 +484,9 @@ class ConnectionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListUsers(self, request, context):
-        """Lists users, ordered by email: those the caller may see (as for GetUser), optionally of
-        one company. A user lists their own company's users only.
+        """Lists users, ordered by email (casefolded, compared by code point), then id: those the
+        caller may see (as for GetUser), optionally of one company. A user lists their own
+        company's users only.
         Callers: platform; services (drawing, notification); users of the company.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -501,8 +520,9 @@ class ConnectionServiceServicer:
 
     def ListConnectionManagerPermissions(self, request, context):
         """Lists the Connection Manager grants (levels above NONE) of a project, ordered by user
-        id. A caller who is not the project's Connection Manager admin gets their own grant
-        only (an empty list without one); one who may not see the project gets NOT_FOUND.
+        id (compared by code point). A caller who is not the project's Connection Manager
+        admin gets their own grant only (an empty list without one); one who may not see the
+        project gets NOT_FOUND.
         Callers: platform; services (drawing, notification); Connection Manager admin on the project;
         any user who may see the project (their own grant only).
         """
@@ -513,8 +533,9 @@ class ConnectionServiceServicer:
     def ListConnectableProjects(self, request, context):
         """Lists the projects the caller could name as the upstream of a connection request for a
         downstream project: every other project on which the caller holds Drawings read_only
-        or higher (R1), ordered by project name. It does not check the connection rules; ask
-        RequestConnection with validate_only for that.
+        or higher (R1), ordered by project name (casefolded, compared by code point), then
+        project id. It does not check the connection rules; ask RequestConnection with
+        validate_only for that.
         Caller: Connection Manager admin on the downstream project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -561,7 +582,8 @@ class ConnectionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListConnections(self, request, context):
-        """Lists a project's connections, newest first, in every state (the history included).
+        """Lists a project's connections, newest first (create_time descending, then id), in
+        every state (the history included).
         Callers: platform; services (drawing, notification); Connection Manager read_only on the
         project; a company admin of the owning company.
         """
@@ -614,7 +636,7 @@ class ConnectionServiceServicer:
 
     def ListConnectionEvents(self, request, context):
         """Lists a connection's audit trail (R5): every state change with who, when and why,
-        oldest first. Both sides read the same trail.
+        oldest first (in the order recorded). Both sides read the same trail.
         Callers: platform; services (drawing, notification); Connection Manager read_only on either
         project; a company admin of either project's company.
         """
@@ -968,6 +990,14 @@ class ConnectionService:
     Retries. Clients retry automatically only UNAVAILABLE, with exponential back-off, and
     resend a mutation with the same `request_id` (AIP-194). Other codes need a change (or,
     for RESOURCE_EXHAUSTED, the delay RetryInfo names) before a new attempt.
+
+    Streams. One caller may hold at most 4 open streams on a service (on each replica), and
+    callers together 16; one more answers RESOURCE_EXHAUSTED, reason STREAM_LIMIT_EXCEEDED,
+    with a google.rpc.RetryInfo (ErrorInfo metadata `scope`: "caller" or "service", and
+    `limit`). Calls without a token (health Watch, reflection) count by address; calls
+    between our own services are not counted. A stream whose client has not taken its next
+    message for 30 seconds is cancelled (CANCELLED). Read promptly; close streams you no
+    longer need.
 
     Request ids (AIP-155). Mutations take a `request_id`: a UUID the client generates once
     per intended change and reuses on every retry of it. A repeat with the same id by the

@@ -162,7 +162,7 @@ class Drawing(_message.Message):
     def __init__(self, id: _Optional[str] = ..., project_id: _Optional[str] = ..., area_id: _Optional[str] = ..., number: _Optional[str] = ..., title: _Optional[str] = ..., discipline: _Optional[str] = ..., connected: _Optional[bool] = ..., connection_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class DrawingRevision(_message.Message):
-    __slots__ = ("id", "project_id", "drawing_id", "area_id", "set_id", "revision_number", "drawing_date", "received_date", "status", "reviewed", "currency", "withdrawn", "file_sha256", "file_size_bytes", "file_name", "upstream_revision_id", "connection_id", "create_time", "update_time", "etag")
+    __slots__ = ("id", "project_id", "drawing_id", "area_id", "set_id", "revision_number", "drawing_date", "received_date", "status", "reviewed", "currency", "withdrawn", "file_sha256", "file_size_bytes", "file_name", "upstream_revision_id", "connection_id", "create_time", "update_time", "etag", "drawing_sequence")
     ID_FIELD_NUMBER: _ClassVar[int]
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     DRAWING_ID_FIELD_NUMBER: _ClassVar[int]
@@ -183,6 +183,7 @@ class DrawingRevision(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
+    DRAWING_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     id: str
     project_id: str
     drawing_id: str
@@ -203,7 +204,8 @@ class DrawingRevision(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
     etag: str
-    def __init__(self, id: _Optional[str] = ..., project_id: _Optional[str] = ..., drawing_id: _Optional[str] = ..., area_id: _Optional[str] = ..., set_id: _Optional[str] = ..., revision_number: _Optional[str] = ..., drawing_date: _Optional[str] = ..., received_date: _Optional[str] = ..., status: _Optional[_Union[RevisionStatus, str]] = ..., reviewed: _Optional[bool] = ..., currency: _Optional[_Union[RevisionCurrency, str]] = ..., withdrawn: _Optional[bool] = ..., file_sha256: _Optional[str] = ..., file_size_bytes: _Optional[int] = ..., file_name: _Optional[str] = ..., upstream_revision_id: _Optional[str] = ..., connection_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+    drawing_sequence: int
+    def __init__(self, id: _Optional[str] = ..., project_id: _Optional[str] = ..., drawing_id: _Optional[str] = ..., area_id: _Optional[str] = ..., set_id: _Optional[str] = ..., revision_number: _Optional[str] = ..., drawing_date: _Optional[str] = ..., received_date: _Optional[str] = ..., status: _Optional[_Union[RevisionStatus, str]] = ..., reviewed: _Optional[bool] = ..., currency: _Optional[_Union[RevisionCurrency, str]] = ..., withdrawn: _Optional[bool] = ..., file_sha256: _Optional[str] = ..., file_size_bytes: _Optional[int] = ..., file_name: _Optional[str] = ..., upstream_revision_id: _Optional[str] = ..., connection_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., drawing_sequence: _Optional[int] = ...) -> None: ...
 
 class DrawingLogImport(_message.Message):
     __slots__ = ("drawing_date", "upload_uuid", "received_date", "revision_number", "drawing_id")

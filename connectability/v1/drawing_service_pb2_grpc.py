@@ -315,9 +315,10 @@ class DrawingServiceServicer:
 
     def ListDrawingsPermissions(self, request, context):
         """Lists Drawings grants (levels above NONE) of a project, or of a user across projects,
-        ordered by project id then user id. A person lists their own grants anywhere; with
-        project_id on a project whose Drawings tool they administer, anyone's; otherwise their
-        own grant there only. Another user's grants across projects: systems only.
+        ordered by user id (by project) or project id (by user), compared by code point. A
+        person lists their own grants anywhere; with project_id on a project whose Drawings
+        tool they administer, anyone's; otherwise their own grant there only. Another user's
+        grants across projects: systems only.
         Errors: INVALID_ARGUMENT (FILTER_REQUIRED) when neither project_id nor user_id is set.
         Callers: platform; services (connection); Drawings admin on the project; any user (their own
         grants only).
@@ -346,7 +347,8 @@ class DrawingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListDrawingAreas(self, request, context):
-        """Lists a project's drawing areas, ordered by name.
+        """Lists a project's drawing areas, ordered by name (casefolded, compared by code point),
+        then id.
         Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -374,7 +376,8 @@ class DrawingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListDrawingSets(self, request, context):
-        """Lists a project's drawing sets, newest set_date first.
+        """Lists a project's drawing sets, newest set_date first (sets without a set_date last),
+        then by id.
         Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -411,7 +414,7 @@ class DrawingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListDrawings(self, request, context):
-        """Lists the drawings of an area, ordered by number.
+        """Lists the drawings of an area, ordered by number (compared by code point), then id.
         Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -441,8 +444,9 @@ class DrawingServiceServicer:
     def ListDrawingRevisions(self, request, context):
         """Lists a project's revisions, optionally of one area, set or drawing, in one status,
         copied through one connection or copied from one upstream revision, ordered by
-        drawing number then oldest revision first. read_only users see published revisions
-        only (R26).
+        drawing number (compared by code point, then drawing id), then each drawing's
+        revisions by drawing_sequence (upload order, which copies keep, R17). read_only users
+        see published revisions only (R26).
         Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -568,7 +572,7 @@ class DrawingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListMarkups(self, request, context):
-        """Lists a revision's markups, oldest first.
+        """Lists a revision's markups, oldest first (create_time, then id).
         Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -585,7 +589,7 @@ class DrawingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListCustomFields(self, request, context):
-        """Lists a revision's custom fields, ordered by name.
+        """Lists a revision's custom fields, ordered by name (compared by code point).
         Callers: platform; services (connection); Drawings read_only on the project.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

@@ -26,6 +26,7 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DRAWING_SERVICE_UNAVAILABLE: _ClassVar[ErrorReason]
     NOTIFICATION_SERVICE_UNAVAILABLE: _ClassVar[ErrorReason]
     RATE_LIMIT_EXCEEDED: _ClassVar[ErrorReason]
+    STREAM_LIMIT_EXCEEDED: _ClassVar[ErrorReason]
     INVALID_PAGE_TOKEN: _ClassVar[ErrorReason]
     INVALID_PAGE_SIZE: _ClassVar[ErrorReason]
     REQUEST_ID_REUSED: _ClassVar[ErrorReason]
@@ -156,6 +157,7 @@ DATABASE_BUSY: ErrorReason
 DRAWING_SERVICE_UNAVAILABLE: ErrorReason
 NOTIFICATION_SERVICE_UNAVAILABLE: ErrorReason
 RATE_LIMIT_EXCEEDED: ErrorReason
+STREAM_LIMIT_EXCEEDED: ErrorReason
 INVALID_PAGE_TOKEN: ErrorReason
 INVALID_PAGE_SIZE: ErrorReason
 REQUEST_ID_REUSED: ErrorReason

@@ -37,7 +37,7 @@ from shared.errors import (
 )
 from shared.idempotent_calls import IdempotentCalls
 from shared.identity import Principal, PrincipalKind
-from shared.paging import fetch_page
+from shared.paging import ascending, descending, fetch_page
 from shared.request_checks import required_id
 from shared.timestamps import timestamp_of
 
@@ -380,7 +380,7 @@ class ConnectionRpcs:
             found, token = fetch_page(
                 session,
                 select(Connection).where(connections.of_project(project_id, role)),
-                Connection.id,
+                (descending(Connection.created_at), ascending(Connection.id)),
                 page_size=request.page_size,
                 page_token=request.page_token,
                 filters={"project_id": project_id, "role": role},
@@ -399,7 +399,7 @@ class ConnectionRpcs:
             events, token = fetch_page(
                 session,
                 select(ConnectionEvent).where(ConnectionEvent.connection_id == connection.id),
-                ConnectionEvent.id,
+                (ascending(ConnectionEvent.id),),  # ids count up as events are recorded
                 page_size=request.page_size,
                 page_token=request.page_token,
                 filters={"connection_id": connection.id},

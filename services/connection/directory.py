@@ -33,7 +33,7 @@ from shared.db import (
     utcnow,
 )
 from shared.etags import locked_at_etag
-from shared.paging import fetch_page
+from shared.paging import SortKey, ascending, fetch_page
 from shared.permission_grants import PermissionGrants
 
 # The file storage location and the GovCloud flag are fixed at creation: changing them
@@ -104,7 +104,7 @@ class Directory:
             return fetch_page(
                 session,
                 select(Company),
-                Company.id,
+                (ascending(Company.name_sort_key), ascending(Company.id)),
                 page_size=page_size,
                 page_token=page_token,
                 filters={},
@@ -167,8 +167,9 @@ class Directory:
     def list_projects(
         self, company_id: str, page_size: int = 0, page_token: str = ""
     ) -> tuple[list[Project], str]:
-        """The company's projects in id order; ``company_id`` empty lists every company's."""
-        return self._list_of_company(Project, company_id, page_size, page_token)
+        """The company's projects by name (casefolded), then id; ``company_id`` empty: all."""
+        order = (ascending(Project.name_sort_key), ascending(Project.id))
+        return self._list_of_company(Project, order, company_id, page_size, page_token)
 
     def update_project(
         self,
@@ -220,8 +221,9 @@ class Directory:
     def list_users(
         self, company_id: str, page_size: int = 0, page_token: str = ""
     ) -> tuple[list[User], str]:
-        """The company's users in id order; ``company_id`` empty lists every company's."""
-        return self._list_of_company(User, company_id, page_size, page_token)
+        """The company's users by email (casefolded), then id; ``company_id`` empty: all."""
+        order = (ascending(User.email_sort_key), ascending(User.id))
+        return self._list_of_company(User, order, company_id, page_size, page_token)
 
     def update_user(
         self,
@@ -240,7 +242,12 @@ class Directory:
         return user
 
     def _list_of_company(
-        self, model: type[CompanyRowT], company_id: str, page_size: int, page_token: str
+        self,
+        model: type[CompanyRowT],
+        order: tuple[SortKey, ...],
+        company_id: str,
+        page_size: int,
+        page_token: str,
     ) -> tuple[list[CompanyRowT], str]:
         with self._session_factory() as session:
             statement = select(model)
@@ -250,7 +257,7 @@ class Directory:
             return fetch_page(
                 session,
                 statement,
-                model.id,
+                order,
                 page_size=page_size,
                 page_token=page_token,
                 filters={"company_id": company_id},

@@ -16,7 +16,7 @@ from sqlalchemy import (
     MetaData,
     String,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
 from shared.db import UtcDateTime, utcnow
 from shared.db_mixins import (
@@ -26,6 +26,7 @@ from shared.db_mixins import (
     sql_one_of,
 )
 from shared.permission_levels import PERMISSION_LEVELS
+from shared.sort_keys import keeps_sort_key, sort_key_column
 
 APPROVAL_PREFERENCES: tuple[str, ...] = ("auto_approve", "review_required")
 COMPANY_ROLES: tuple[str, ...] = ("member", "company_admin")
@@ -41,10 +42,14 @@ class Company(Timestamps, Base):
         CheckConstraint(
             sql_one_of("approval_preference", APPROVAL_PREFERENCES), name="approval_preference"
         ),
+        # Serves ListCompanies: by name, casefolded, then id.
+        Index("ix_companies_name_sort_key_id", "name_sort_key", "id"),
     )
 
     id: Mapped[str] = mapped_column(String, primary_key=True)
     name: Mapped[str] = mapped_column(String)
+    name_sort_key: Mapped[str] = sort_key_column()
+    _keep_name_sort_key = validates("name")(keeps_sort_key("name_sort_key"))
     # File storage location, e.g. "us", "eu", "au": connected companies must share it (R11).
     file_storage_location: Mapped[str] = mapped_column(String)
     govcloud: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -54,12 +59,18 @@ class Company(Timestamps, Base):
 
 class Project(Timestamps, Base):
     __tablename__ = "projects"
-    # Serves "projects of a company, in id order" (keyset paging).
-    __table_args__ = (Index("ix_projects_company_id_id", "company_id", "id"),)
+    # Serve ListProjects (all, or of a company): by name, casefolded, then id.
+    __table_args__ = (
+        Index("ix_projects_company_id_id", "company_id", "id"),
+        Index("ix_projects_name_sort_key_id", "name_sort_key", "id"),
+        Index("ix_projects_company_id_name_sort_key_id", "company_id", "name_sort_key", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String, primary_key=True)
     company_id: Mapped[str] = mapped_column(ForeignKey("companies.id"))
     name: Mapped[str] = mapped_column(String)
+    name_sort_key: Mapped[str] = sort_key_column()
+    _keep_name_sort_key = validates("name")(keeps_sort_key("name_sort_key"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
@@ -67,6 +78,9 @@ class User(Timestamps, Base):
     __tablename__ = "users"
     __table_args__ = (
         Index("ix_users_company_id_id", "company_id", "id"),
+        # Serve ListUsers (all, or of a company): by email, casefolded, then id.
+        Index("ix_users_email_sort_key_id", "email_sort_key", "id"),
+        Index("ix_users_company_id_email_sort_key_id", "company_id", "email_sort_key", "id"),
         CheckConstraint(sql_one_of("company_role", COMPANY_ROLES), name="company_role"),
     )
 
@@ -74,6 +88,8 @@ class User(Timestamps, Base):
     company_id: Mapped[str] = mapped_column(ForeignKey("companies.id"))
     # Unique as given (no case folding): the platform owns the address's canonical form.
     email: Mapped[str] = mapped_column(String, unique=True)
+    email_sort_key: Mapped[str] = sort_key_column()
+    _keep_email_sort_key = validates("email")(keeps_sort_key("email_sort_key"))
     display_name: Mapped[str] = mapped_column(String)
     company_role: Mapped[str] = mapped_column(String, default="member")
     # Not a person: an identity client applications act as (R31), holding ordinary grants.

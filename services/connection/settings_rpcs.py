@@ -22,7 +22,7 @@ from services.connection.notification_deliveries import NotificationDeliveries
 from services.connection.notification_lists import NotificationLists
 from shared.errors import ErrorReason, NotFound, PermissionDenied
 from shared.identity import Principal, PrincipalKind
-from shared.paging import clamp_page_size, offset_from_token, offset_page_token
+from shared.paging import ascending, fetch_page
 from shared.request_checks import required_id
 
 
@@ -85,14 +85,20 @@ class SettingsRpcs:
             select(Project, Company)
             .join(Company, Company.id == Project.company_id)
             .where(Project.id.in_(readable))
-            .order_by(Project.name, Project.id)
         )
         if caller.kind is PrincipalKind.INTEGRATOR:  # R31: not into companies that forbid them
             candidates = candidates.where(Company.outside_applications_allowed.is_(True))
         with self._sessions() as session:
             downstream = session.get(Project, down_id)
             assert downstream is not None  # the level check found it
-            rows = session.execute(candidates).all()
+            rows, token = fetch_page(
+                session,
+                candidates,
+                (ascending(Project.name_sort_key), ascending(Project.id)),
+                page_size=request.page_size,
+                page_token=request.page_token,
+                filters={"downstream": down_id},
+            )
         choices = [
             pb.ConnectableProject(
                 project_id=project.id,
@@ -103,12 +109,7 @@ class SettingsRpcs:
             )
             for project, company in rows
         ]
-        filters = {"downstream": down_id}
-        offset = offset_from_token(request.page_token, filters)
-        size = clamp_page_size(request.page_size)
-        page = choices[offset : offset + size]
-        token = offset_page_token(offset + size, filters) if offset + size < len(choices) else ""
-        return pb.ListConnectableProjectsResponse(projects=page, next_page_token=token)
+        return pb.ListConnectableProjectsResponse(projects=choices, next_page_token=token)
 
     def ListNotificationDeliveries(
         self, request: pb.ListNotificationDeliveriesRequest, context: grpc.ServicerContext

@@ -16,7 +16,7 @@ from services.drawing.models import CustomField, Markup
 from services.drawing.revision_rpcs import RevisionRpcs
 from shared.db import new_id, utcnow
 from shared.identity import current_principal
-from shared.paging import fetch_page
+from shared.paging import ascending, fetch_page
 from shared.request_checks import required_id
 
 MAX_MARKUP_BYTES = 64 * 1024
@@ -70,7 +70,7 @@ class AnnotationRpcs(RevisionRpcs):
             markups, token = fetch_page(
                 session,
                 select(Markup).where(Markup.revision_id == revision.id),
-                Markup.id,
+                (ascending(Markup.created_at), ascending(Markup.id)),
                 page_size=request.page_size,
                 page_token=request.page_token,
                 filters={"revision_id": revision.id},
@@ -107,7 +107,7 @@ class AnnotationRpcs(RevisionRpcs):
             fields, token = fetch_page(
                 session,
                 select(CustomField).where(CustomField.revision_id == revision.id),
-                CustomField.name,
+                (ascending(CustomField.name),),
                 page_size=request.page_size,
                 page_token=request.page_token,
                 filters={"revision_id": revision.id},

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connectability.v1 import drawing_service_pb2 as pb
@@ -151,6 +152,7 @@ class _Mirrors:
                 **_revision_fields(revision),
                 "upstream_revision_id": revision.id,
                 "drawing_id": self._id(revision.drawing_id),
+                "drawing_sequence": self._place_of(revision),  # the upstream's order (R17)
                 "set_id": self._id(revision.set_id),
                 "file_sha256": revision.file_sha256,  # the same bytes (R18)
                 "file_name": revision.file_name,
@@ -161,6 +163,18 @@ class _Mirrors:
             },
         )
         return True
+
+    def _place_of(self, revision: pb.DrawingRevision) -> int:
+        """The upstream's drawing_sequence; changes recorded before it existed carry 0, and
+        such a copy goes after the copies already here."""
+        if revision.drawing_sequence:
+            return revision.drawing_sequence
+        highest = self._session.scalar(
+            select(func.max(DrawingRevision.drawing_sequence)).where(
+                DrawingRevision.drawing_id == self._id(revision.drawing_id)
+            )
+        )
+        return int(highest or 0) + 1
 
     def _revision_edited(self, revision: pb.DrawingRevision) -> bool:
         copy = self._session.get(DrawingRevision, self._id(revision.id))

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,7 @@ from services.drawing.change_feed import ChangeFeed
 from services.drawing.models import Base, Drawing, DrawingArea, DrawingSet, ProjectFacts
 from shared.db import RecordConflict, RecordNotFound, new_id, utcnow
 from shared.errors import ErrorReason, FailedPrecondition
-from shared.paging import fetch_page
+from shared.paging import SortKey, ascending, descending, fetch_page
 
 RowT = TypeVar("RowT", bound=Base)
 
@@ -80,12 +80,17 @@ ProjectRowT = TypeVar("ProjectRowT", DrawingArea, DrawingSet)
 
 
 def _list_of_project(
-    session: Session, model: type[ProjectRowT], project_id: str, page_size: int, page_token: str
+    session: Session,
+    model: type[ProjectRowT],
+    order: tuple[SortKey, ...],
+    project_id: str,
+    page_size: int,
+    page_token: str,
 ) -> tuple[list[ProjectRowT], str]:
     return fetch_page(
         session,
         select(model).where(model.project_id == project_id),
-        model.id,
+        order,
         page_size=page_size,
         page_token=page_token,
         filters={"project_id": project_id},
@@ -118,7 +123,8 @@ class Catalog:
     def list_areas(
         self, session: Session, project_id: str, page_size: int, page_token: str
     ) -> tuple[list[DrawingArea], str]:
-        return _list_of_project(session, DrawingArea, project_id, page_size, page_token)
+        order = (ascending(DrawingArea.name_sort_key), ascending(DrawingArea.id))
+        return _list_of_project(session, DrawingArea, order, project_id, page_size, page_token)
 
     def update_area(
         self, session: Session, area: DrawingArea, changes: Mapping[str, object]
@@ -160,7 +166,12 @@ class Catalog:
     def list_sets(
         self, session: Session, project_id: str, page_size: int, page_token: str
     ) -> tuple[list[DrawingSet], str]:
-        return _list_of_project(session, DrawingSet, project_id, page_size, page_token)
+        # Sets without a date come last (as if dated on the first day of year 1).
+        order = (
+            descending(func.coalesce(DrawingSet.set_date, date.min)),
+            ascending(DrawingSet.id),
+        )
+        return _list_of_project(session, DrawingSet, order, project_id, page_size, page_token)
 
     def update_set(
         self, session: Session, drawing_set: DrawingSet, changes: Mapping[str, object]
@@ -206,7 +217,7 @@ class Catalog:
         return fetch_page(
             session,
             select(Drawing).where(Drawing.area_id == area_id),
-            Drawing.id,
+            (ascending(Drawing.number), ascending(Drawing.id)),
             page_size=page_size,
             page_token=page_token,
             filters={"area_id": area_id},

@@ -18,12 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from connectability.v1 import drawing_service_pb2 as pb
 from services.drawing.models import ProjectChange, ProjectFacts
 from shared.db import utcnow
-from shared.paging import (
-    InvalidPageRequest,
-    clamp_page_size,
-    decode_page_token,
-    encode_page_token,
-)
+from shared.paging import ascending, fetch_page
 from shared.timestamps import timestamp_of
 
 _PENDING_KEY = "changed_feed_projects"
@@ -88,22 +83,20 @@ class ChangeFeed:
     def page(
         self, project_id: str, after_sequence: int, page_size: int, page_token: str
     ) -> tuple[list[pb.ProjectChange], str]:
-        """One page of the feed after ``after_sequence`` (AIP-158 paging on top)."""
-        size = clamp_page_size(page_size)
-        start = after_sequence
-        if page_token:
-            position = decode_page_token(page_token)
-            if position.get("feed") != [project_id, after_sequence]:
-                raise InvalidPageRequest("page_token was issued for a different request")
-            start = int(position["after"])
-        changes = self.changes_after(project_id, start, size + 1)
-        if len(changes) <= size:
-            return changes, ""
-        changes = changes[:size]
-        token = encode_page_token(
-            {"feed": [project_id, after_sequence], "after": changes[-1].sequence}
-        )
-        return changes, token
+        """One page of the feed after ``after_sequence``, in ascending sequence order."""
+        with self._sessions() as session:
+            payloads, token = fetch_page(
+                session,
+                select(ProjectChange.payload).where(
+                    ProjectChange.project_id == project_id,
+                    ProjectChange.sequence > after_sequence,
+                ),
+                (ascending(ProjectChange.sequence),),
+                page_size=page_size,
+                page_token=page_token,
+                filters={"project_id": project_id, "after_sequence": after_sequence},
+            )
+        return [pb.ProjectChange.FromString(payload) for payload in payloads], token
 
     def wait_for_news(self, seen_generation: int, timeout: float) -> int:
         """Block until a commit appended changes (or ``timeout``); returns the generation."""

@@ -114,6 +114,8 @@ def _copy(
             "id": copy_id(connection_id, area.c.id),
             "project_id": literal(downstream_project_id),
             "name": area.c.name,
+            # Bulk inserts skip the model's validator: carry the key along with the name.
+            "name_sort_key": area.c.name_sort_key,
             "description": area.c.description,
             "connection_id": literal(connection_id),
             "upstream_area_id": area.c.id,
@@ -164,6 +166,7 @@ def _copy(
             "set_id": copy_id(connection_id, published.c.set_id),
             "revision_number": published.c.revision_number,
             "drawing_date": published.c.drawing_date,
+            "drawing_sequence": published.c.drawing_sequence,  # the upstream's order (R17)
             "received_date": published.c.received_date,
             "file_sha256": published.c.file_sha256,
             "file_name": published.c.file_name,

@@ -123,6 +123,7 @@ def revision_message(
         set_id=revision.set_id,
         revision_number=revision.revision_number,
         drawing_date=date_text(revision.drawing_date),
+        drawing_sequence=revision.drawing_sequence,
         received_date=date_text(revision.received_date),
         status=(
             pb.REVISION_STATUS_PUBLISHED

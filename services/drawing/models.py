@@ -19,7 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
 from shared.db import UtcDateTime, utcnow
 from shared.db_mixins import (
@@ -30,6 +30,7 @@ from shared.db_mixins import (
     sql_one_of,
 )
 from shared.permission_levels import PERMISSION_LEVELS
+from shared.sort_keys import keeps_sort_key, sort_key_column
 
 
 class Base(DeclarativeBase):
@@ -73,10 +74,16 @@ class IdempotentRequest(IdempotentRequestColumns, Base):
 
 class DrawingArea(Timestamps, Base):
     __tablename__ = "drawing_areas"
+    # Serves ListDrawingAreas: by name, casefolded, then id.
+    __table_args__ = (
+        Index("ix_drawing_areas_project_id_name_sort_key_id", "project_id", "name_sort_key", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String, primary_key=True)
     project_id: Mapped[str] = mapped_column(ForeignKey("project_facts.project_id"), index=True)
     name: Mapped[str] = mapped_column(String)
+    name_sort_key: Mapped[str] = sort_key_column()
+    _keep_name_sort_key = validates("name")(keeps_sort_key("name_sort_key"))
     description: Mapped[str] = mapped_column(Text, default="")
     # Set on a downstream copy: the connection it came through and the area it mirrors.
     connection_id: Mapped[str | None] = mapped_column(String, nullable=True)
@@ -212,6 +219,9 @@ class DrawingRevision(Timestamps, Base):
     set_id: Mapped[str] = mapped_column(ForeignKey("drawing_sets.id"))
     revision_number: Mapped[str] = mapped_column(String, default="")
     drawing_date: Mapped[date] = mapped_column(Date)
+    # The revision's place among its drawing's revisions: 1, 2, ... in upload order. A copy
+    # keeps its upstream's (R17), so both sides list a drawing's revisions alike.
+    drawing_sequence: Mapped[int] = mapped_column(BigInteger, default=0)
     received_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     file_sha256: Mapped[str] = mapped_column(ForeignKey("stored_files.sha256"))
     file_name: Mapped[str] = mapped_column(String)

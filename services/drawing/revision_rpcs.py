@@ -30,7 +30,7 @@ from services.drawing.servicer_state import DrawingServicerState
 from shared.errors import ErrorReason, InvalidArgument
 from shared.etags import locked_at_etag
 from shared.identity import current_principal
-from shared.paging import clamp_page_size, offset_from_token, offset_page_token
+from shared.paging import ascending, fetch_page
 from shared.request_checks import masked_changes, required_id
 
 _STATUS_NAMES = {
@@ -219,10 +219,13 @@ class RevisionRpcs(DrawingServicerState):
             status = "published"
         if status:
             query = query.where(DrawingRevision.status == status)
-        # Ordered as people read a drawing log: by number, oldest revision first. Paged by
-        # offset, bound to the filter it was issued for.
-        query = query.order_by(
-            Drawing.number, DrawingRevision.drawing_date, DrawingRevision.created_at
+        # Ordered as people read a drawing log: by number, then each drawing's revisions in
+        # their upload order, which copies keep (R17).
+        order = (
+            ascending(Drawing.number),
+            ascending(Drawing.id),
+            ascending(DrawingRevision.drawing_sequence),
+            ascending(DrawingRevision.id),
         )
         filters = {
             "project": project_id,
@@ -237,14 +240,15 @@ class RevisionRpcs(DrawingServicerState):
             filters["connection"] = request.connection_id
         if request.upstream_revision_id:
             filters["upstream_revision"] = request.upstream_revision_id
-        offset = offset_from_token(request.page_token, filters)
-        size = clamp_page_size(request.page_size)
         with self._sessions() as session:
-            rows = list(session.scalars(query.offset(offset).limit(size + 1)))
-            token = ""
-            if len(rows) > size:
-                rows = rows[:size]
-                token = offset_page_token(offset + size, filters)
+            rows, token = fetch_page(
+                session,
+                query,
+                order,
+                page_size=request.page_size,
+                page_token=request.page_token,
+                filters=filters,
+            )
             return pb.ListDrawingRevisionsResponse(
                 revisions=self._revisions.messages(session, rows), next_page_token=token
             )

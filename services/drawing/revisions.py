@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from connectability.v1 import drawing_service_pb2 as pb
@@ -52,6 +52,21 @@ class RevisionImport:
     drawing_date: date
     received_date: date | None
     revision_number: str
+
+
+def _next_sequence(session: Session, sequences: dict[str, int], drawing_id: str) -> int:
+    """The next place among the drawing's revisions: upload order, kept by copies (R17)."""
+    if drawing_id not in sequences:
+        sequences[drawing_id] = int(
+            session.scalar(
+                select(func.coalesce(func.max(DrawingRevision.drawing_sequence), 0)).where(
+                    DrawingRevision.drawing_id == drawing_id
+                )
+            )
+            or 0
+        )
+    sequences[drawing_id] += 1
+    return sequences[drawing_id]
 
 
 def _refuse(
@@ -166,6 +181,15 @@ class Revisions:
         """One unpublished revision per import, in the imports' order, each noted on it."""
         now = utcnow()
         created = []
+        sequences: dict[str, int] = {}  # drawing id -> the last drawing_sequence handed out
+        # Uploads to the same drawings take turns (rows locked in id order, so two uploads
+        # never wait on each other), and no two revisions of a drawing share a place.
+        session.execute(
+            select(Drawing.id)
+            .where(Drawing.id.in_({wanted.drawing_id for wanted in imports}))
+            .order_by(Drawing.id)
+            .with_for_update()
+        )
         for wanted in imports:
             upload = session.get(Upload, wanted.upload_uuid)
             assert upload is not None and upload.file_sha256 is not None
@@ -176,6 +200,7 @@ class Revisions:
                 set_id=batch.set_id,
                 revision_number=wanted.revision_number,
                 drawing_date=wanted.drawing_date,
+                drawing_sequence=_next_sequence(session, sequences, wanted.drawing_id),
                 received_date=wanted.received_date,
                 file_sha256=upload.file_sha256,
                 file_name=upload.response_filename,

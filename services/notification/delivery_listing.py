@@ -1,4 +1,4 @@
-"""ListDeliveries: a project's deliveries, newest first, paged by a keyset on the id."""
+"""ListDeliveries: a project's deliveries, newest first (the id grows as they are queued)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,7 @@ from connectability.internal.v1 import notification_internal_service_pb2 as pb
 from connectability.v1 import connection_service_pb2 as public_pb
 from services.notification.distribution_lists import require_project
 from services.notification.models import Delivery
-from shared.paging import (
-    InvalidPageRequest,
-    clamp_page_size,
-    decode_page_token,
-    encode_page_token,
-    filter_digest,
-)
+from shared.paging import descending, fetch_page
 from shared.timestamps import timestamp_of
 
 _STATUSES = {
@@ -47,29 +41,17 @@ def list_deliveries(
     session: Session, request: pb.ListDeliveriesRequest
 ) -> pb.ListDeliveriesResponse:
     require_project(session, request.project_id)
-    size = clamp_page_size(request.page_size)
-    # shared.paging.fetch_page walks keys upwards; newest first needs a downward keyset.
-    digest = filter_digest({"project_id": request.project_id, "event_id": request.event_id})
     statement = select(Delivery).where(Delivery.project_id == request.project_id)
     if request.event_id:
         statement = statement.where(Delivery.event_id == request.event_id)
-    if request.page_token:
-        statement = statement.where(Delivery.id < _position_before(request.page_token, digest))
-    rows = list(session.scalars(statement.order_by(Delivery.id.desc()).limit(size + 1)))
-    token = ""
-    if len(rows) > size:
-        rows = rows[:size]
-        token = encode_page_token({"f": digest, "k": rows[-1].id})
+    rows, token = fetch_page(
+        session,
+        statement,
+        (descending(Delivery.id),),
+        page_size=request.page_size,
+        page_token=request.page_token,
+        filters={"project_id": request.project_id, "event_id": request.event_id},
+    )
     return pb.ListDeliveriesResponse(
         deliveries=[delivery_message(row) for row in rows], next_page_token=token
     )
-
-
-def _position_before(page_token: str, digest: str) -> int:
-    position = decode_page_token(page_token)
-    if position.get("f") != digest:
-        raise InvalidPageRequest("page_token was issued for a different request")
-    before = position.get("k")
-    if not isinstance(before, int) or isinstance(before, bool):
-        raise InvalidPageRequest("page_token is not a token this service issued")
-    return before

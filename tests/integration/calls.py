@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 
 import grpc
 import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
 
 from shared.errors import error_info_of
 
@@ -37,3 +39,14 @@ def eventually(probe: Callable[[], T], timeout_seconds: float = 10.0) -> T:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+def retry_delay_of(error: grpc.RpcError) -> float | None:
+    """Seconds the google.rpc.RetryInfo of a failed call asks to wait, if it has one."""
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    for detail in status.details if status else ():
+        if detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
+            retry = error_details_pb2.RetryInfo()
+            detail.Unpack(retry)
+            return float(retry.retry_delay.ToTimedelta().total_seconds())
+    return None

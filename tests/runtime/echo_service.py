@@ -68,8 +68,9 @@ class EchoBehaviour:
 
     def stream(self, request: bytes, context: grpc.ServicerContext) -> Iterator[bytes]:
         ask = _decode(request)
+        padding = "x" * ask.get("padding_bytes", 0)  # big messages fill a client that stops reading
         for index in range(ask.get("count", 1_000_000)):
-            yield _encode({"index": index})
+            yield _encode({"index": index, "padding": padding})
             time.sleep(ask.get("interval", 0.05))
 
 

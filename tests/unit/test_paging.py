@@ -77,13 +77,3 @@ def test_filter_digest_depends_on_values_not_order() -> None:
     assert filter_digest({"a": "1", "b": "2"}) == filter_digest({"b": "2", "a": "1"})
     assert filter_digest({"company_id": "acme"}) != filter_digest({"company_id": "other"})
     assert filter_digest({"company_id": ""}) != filter_digest({})
-
-
-def test_offset_tokens_resume_where_they_left_and_only_for_their_filter() -> None:
-    from shared.paging import offset_from_token, offset_page_token
-
-    token = offset_page_token(100, {"project": "p1"})
-    assert offset_from_token(token, {"project": "p1"}) == 100
-    assert offset_from_token("", {"project": "p1"}) == 0
-    with pytest.raises(InvalidPageRequest):
-        offset_from_token(token, {"project": "p2"})

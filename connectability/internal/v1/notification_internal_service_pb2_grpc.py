@@ -183,8 +183,8 @@ class NotificationInternalServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListDeliveries(self, request, context):
-        """Lists the deliveries of a project's notifications, newest first: one per (event,
-        recipient), with every attempt counted (R25).
+        """Lists the deliveries of a project's notifications, newest first (most recently queued
+        first): one per (event, recipient), with every attempt counted (R25).
         Callers: platform; services (connection).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
