@@ -1,8 +1,8 @@
 """Request validation: the ``buf.validate`` rules of the protos, enforced in one interceptor.
 
 The limits a client reads in the contract (required fields, lengths, patterns, enums, page
-sizes) are the ones checked here, by protovalidate, for every request message of our own
-services, before the servicer runs. A refusal is ``INVALID_ARGUMENT`` with an ``ErrorInfo``
+sizes) are the ones checked here for every request of the public API (connectability.v1),
+before the servicer runs. A refusal is ``INVALID_ARGUMENT`` with an ``ErrorInfo``
 and a ``google.rpc.BadRequest`` holding one ``FieldViolation`` per broken rule.
 
 Bytes that do not parse as the request message (invalid UTF-8 in a string, a truncated
@@ -35,8 +35,13 @@ from shared.standard_rules import MessageChecks, Unsupported, compile_checks
 
 log = logging.getLogger("connectability.rpc")
 
-# Only our own services' requests carry buf.validate rules (health and reflection do not).
-VALIDATED_METHOD_PREFIX = "/connectability."
+# Requests of our own services: bytes that do not parse are refused for all of them.
+OUR_METHOD_PREFIX = "/connectability."
+# The public API's requests are also held to their buf.validate rules. The internal
+# package's requests are not: they carry copies of stored data between our own services
+# (project facts, notification events, sync snapshots), and refusing a row stored before a
+# rule existed would wedge its outbox or its sync for good.
+VALIDATED_METHOD_PREFIX = "/connectability.v1."
 
 
 # The reasons of broken rules (documented in ConnectionService's "Limits" convention): the
@@ -269,7 +274,7 @@ class ValidationInterceptor(grpc.ServerInterceptor):
     ) -> grpc.RpcMethodHandler | None:
         handler = continuation(handler_call_details)
         method = handler_call_details.method  # type: ignore[attr-defined]
-        if handler is None or not method.startswith(VALIDATED_METHOD_PREFIX):
+        if handler is None or not method.startswith(OUR_METHOD_PREFIX):
             return handler
         return self._wrap(handler, method)
 
@@ -277,6 +282,8 @@ class ValidationInterceptor(grpc.ServerInterceptor):
         """The request, if it parsed and keeps every rule; otherwise raises the refusal."""
         if isinstance(request, MalformedRequest):
             raise malformed_refusal(method, request)
+        if not method.startswith(VALIDATED_METHOD_PREFIX):
+            return request
         violations = self._validator.violations(request)
         if violations:
             raise refusal_for(violations)

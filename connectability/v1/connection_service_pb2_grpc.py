@@ -98,8 +98,8 @@ class ConnectionServiceStub:
     Dates without a time are strings "YYYY-MM-DD"; times are google.protobuf.Timestamp.
 
     Limits. Fields carry buf.validate rules (protovalidate), the limits every language's
-    client can read; the servers check them once the caller is authenticated, before the
-    call does anything. A request that breaks one answers INVALID_ARGUMENT with a
+    client can read; the servers check them on every request of connectability.v1 once the
+    caller is authenticated, before the call does anything. A request that breaks one answers INVALID_ARGUMENT with a
     google.rpc.BadRequest holding one FieldViolation per broken rule (the field's path and a
     sentence), and the reason of the first: MISSING_FIELD (a required field is empty),
     FIELD_TOO_LONG (a string is over its maximum), INVALID_PAGE_SIZE, INVALID_DATE,
@@ -364,8 +364,8 @@ class ConnectionServiceServicer:
     Dates without a time are strings "YYYY-MM-DD"; times are google.protobuf.Timestamp.
 
     Limits. Fields carry buf.validate rules (protovalidate), the limits every language's
-    client can read; the servers check them once the caller is authenticated, before the
-    call does anything. A request that breaks one answers INVALID_ARGUMENT with a
+    client can read; the servers check them on every request of connectability.v1 once the
+    caller is authenticated, before the call does anything. A request that breaks one answers INVALID_ARGUMENT with a
     google.rpc.BadRequest holding one FieldViolation per broken rule (the field's path and a
     sentence), and the reason of the first: MISSING_FIELD (a required field is empty),
     FIELD_TOO_LONG (a string is over its maximum), INVALID_PAGE_SIZE, INVALID_DATE,
@@ -1024,8 +1024,8 @@ class ConnectionService:
     Dates without a time are strings "YYYY-MM-DD"; times are google.protobuf.Timestamp.
 
     Limits. Fields carry buf.validate rules (protovalidate), the limits every language's
-    client can read; the servers check them once the caller is authenticated, before the
-    call does anything. A request that breaks one answers INVALID_ARGUMENT with a
+    client can read; the servers check them on every request of connectability.v1 once the
+    caller is authenticated, before the call does anything. A request that breaks one answers INVALID_ARGUMENT with a
     google.rpc.BadRequest holding one FieldViolation per broken rule (the field's path and a
     sentence), and the reason of the first: MISSING_FIELD (a required field is empty),
     FIELD_TOO_LONG (a string is over its maximum), INVALID_PAGE_SIZE, INVALID_DATE,

@@ -22,13 +22,12 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
-from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from connectability.v1 import common_pb2 as connectability_dot_v1_dot_common__pb2
 from connectability.v1 import drawing_service_pb2 as connectability_dot_v1_dot_drawing__service__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n9connectability/internal/v1/drawing_internal_service.proto\x12\x1a\x63onnectability.internal.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1e\x63onnectability/v1/common.proto\x1a\'connectability/v1/drawing_service.proto\x1a\x1fgoogle/api/field_behavior.proto\"l\n,DrawingInternalServiceRegisterProjectRequest\x12<\n\x07project\x18\x01 \x01(\x0b\x32\x1f.connectability.v1.ProjectFactsB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\"a\n-DrawingInternalServiceRegisterProjectResponse\x12\x30\n\x07project\x18\x01 \x01(\x0b\x32\x1f.connectability.v1.ProjectFacts\"N\n\'DrawingInternalServiceGetProjectRequest\x12#\n\nproject_id\x18\x01 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\x80\x01\xc8\x01\x01\"\\\n(DrawingInternalServiceGetProjectResponse\x12\x30\n\x07project\x18\x01 \x01(\x0b\x32\x1f.connectability.v1.ProjectFacts\"C\n\x1c\x43ountProjectRevisionsRequest\x12#\n\nproject_id\x18\x01 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\x80\x01\xc8\x01\x01\"Y\n\x1d\x43ountProjectRevisionsResponse\x12\x16\n\x0erevision_count\x18\x01 \x01(\x03\x12 \n\x18published_revision_count\x18\x02 \x01(\x03\";\n\x15WatchFeedHeadsRequest\x12\"\n\x0bproject_ids\x18\x01 \x03(\tB\r\xbaH\n\x92\x01\x07\"\x05r\x03\x18\x80\x01\"C\n\x16WatchFeedHeadsResponse\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x15\n\rlast_sequence\x18\x02 \x01(\x03\"\xc3\x01\n\x1d\x43opyPublishedRevisionsRequest\x12&\n\rconnection_id\x18\x01 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\x80\x01\xc8\x01\x01\x12,\n\x13upstream_project_id\x18\x02 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\x80\x01\xc8\x01\x01\x12.\n\x15\x64ownstream_project_id\x18\x03 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\x80\x01\xc8\x01\x01\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"Q\n\x1e\x43opyPublishedRevisionsResponse\x12\x19\n\x11snapshot_sequence\x18\x01 \x01(\x03\x12\x14\n\x0c\x63opied_count\x18\x02 \x01(\x03\"\xd5\x01\n\x1a\x41pplyProjectChangesRequest\x12&\n\rconnection_id\x18\x01 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\x80\x01\xc8\x01\x01\x12,\n\x13upstream_project_id\x18\x02 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\x80\x01\xc8\x01\x01\x12.\n\x15\x64ownstream_project_id\x18\x03 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\x80\x01\xc8\x01\x01\x12\x31\n\x07\x63hanges\x18\x04 \x03(\x0b\x32 .connectability.v1.ProjectChange\"V\n\x1b\x41pplyProjectChangesResponse\x12 \n\x18\x61pplied_through_sequence\x18\x01 \x01(\x03\x12\x15\n\rapplied_count\x18\x02 \x01(\x03\"\xcd\x01\n\'ApplyProjectChangesToConnectionsRequest\x12,\n\x13upstream_project_id\x18\x01 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\x80\x01\xc8\x01\x01\x12\x41\n\x0b\x63onnections\x18\x02 \x03(\x0b\x32,.connectability.internal.v1.ConnectionTarget\x12\x31\n\x07\x63hanges\x18\x03 \x03(\x0b\x32 .connectability.v1.ProjectChange\"j\n\x10\x43onnectionTarget\x12&\n\rconnection_id\x18\x01 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\x80\x01\xc8\x01\x01\x12.\n\x15\x64ownstream_project_id\x18\x02 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\x80\x01\xc8\x01\x01\"n\n(ApplyProjectChangesToConnectionsResponse\x12\x42\n\x07results\x18\x01 \x03(\x0b\x32\x31.connectability.internal.v1.ConnectionApplyResult\"\xa8\x01\n\x15\x43onnectionApplyResult\x12\x15\n\rconnection_id\x18\x01 \x01(\t\x12 \n\x18\x61pplied_through_sequence\x18\x02 \x01(\x03\x12\x15\n\rapplied_count\x18\x03 \x01(\x03\x12\x12\n\nerror_code\x18\x04 \x01(\x05\x12\x14\n\x0c\x65rror_reason\x18\x05 \x01(\t\x12\x15\n\rerror_message\x18\x06 \x01(\t\"{\n!MarkConnectionDisconnectedRequest\x12&\n\rconnection_id\x18\x01 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\x80\x01\xc8\x01\x01\x12.\n\x15\x64ownstream_project_id\x18\x02 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\x80\x01\xc8\x01\x01\"9\n\"MarkConnectionDisconnectedResponse\x12\x13\n\x0bsets_marked\x18\x01 \x01(\x03\x32\xce\t\n\x16\x44rawingInternalService\x12\xa6\x01\n\x0fRegisterProject\x12H.connectability.internal.v1.DrawingInternalServiceRegisterProjectRequest\x1aI.connectability.internal.v1.DrawingInternalServiceRegisterProjectResponse\x12\x97\x01\n\nGetProject\x12\x43.connectability.internal.v1.DrawingInternalServiceGetProjectRequest\x1a\x44.connectability.internal.v1.DrawingInternalServiceGetProjectResponse\x12\x8c\x01\n\x15\x43ountProjectRevisions\x12\x38.connectability.internal.v1.CountProjectRevisionsRequest\x1a\x39.connectability.internal.v1.CountProjectRevisionsResponse\x12y\n\x0eWatchFeedHeads\x12\x31.connectability.internal.v1.WatchFeedHeadsRequest\x1a\x32.connectability.internal.v1.WatchFeedHeadsResponse0\x01\x12\x8f\x01\n\x16\x43opyPublishedRevisions\x12\x39.connectability.internal.v1.CopyPublishedRevisionsRequest\x1a:.connectability.internal.v1.CopyPublishedRevisionsResponse\x12\x86\x01\n\x13\x41pplyProjectChanges\x12\x36.connectability.internal.v1.ApplyProjectChangesRequest\x1a\x37.connectability.internal.v1.ApplyProjectChangesResponse\x12\xad\x01\n ApplyProjectChangesToConnections\x12\x43.connectability.internal.v1.ApplyProjectChangesToConnectionsRequest\x1a\x44.connectability.internal.v1.ApplyProjectChangesToConnectionsResponse\x12\x9b\x01\n\x1aMarkConnectionDisconnected\x12=.connectability.internal.v1.MarkConnectionDisconnectedRequest\x1a>.connectability.internal.v1.MarkConnectionDisconnectedResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n9connectability/internal/v1/drawing_internal_service.proto\x12\x1a\x63onnectability.internal.v1\x1a\x1e\x63onnectability/v1/common.proto\x1a\'connectability/v1/drawing_service.proto\x1a\x1fgoogle/api/field_behavior.proto\"f\n,DrawingInternalServiceRegisterProjectRequest\x12\x36\n\x07project\x18\x01 \x01(\x0b\x32\x1f.connectability.v1.ProjectFactsB\x04\xe2\x41\x01\x02\"a\n-DrawingInternalServiceRegisterProjectResponse\x12\x30\n\x07project\x18\x01 \x01(\x0b\x32\x1f.connectability.v1.ProjectFacts\"C\n\'DrawingInternalServiceGetProjectRequest\x12\x18\n\nproject_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"\\\n(DrawingInternalServiceGetProjectResponse\x12\x30\n\x07project\x18\x01 \x01(\x0b\x32\x1f.connectability.v1.ProjectFacts\"8\n\x1c\x43ountProjectRevisionsRequest\x12\x18\n\nproject_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\"Y\n\x1d\x43ountProjectRevisionsResponse\x12\x16\n\x0erevision_count\x18\x01 \x01(\x03\x12 \n\x18published_revision_count\x18\x02 \x01(\x03\",\n\x15WatchFeedHeadsRequest\x12\x13\n\x0bproject_ids\x18\x01 \x03(\t\"C\n\x16WatchFeedHeadsResponse\x12\x12\n\nproject_id\x18\x01 \x01(\t\x12\x15\n\rlast_sequence\x18\x02 \x01(\x03\"\x98\x01\n\x1d\x43opyPublishedRevisionsRequest\x12\x1b\n\rconnection_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12!\n\x13upstream_project_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12#\n\x15\x64ownstream_project_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02\x12\x12\n\nrequest_id\x18\x04 \x01(\t\"Q\n\x1e\x43opyPublishedRevisionsResponse\x12\x19\n\x11snapshot_sequence\x18\x01 \x01(\x03\x12\x14\n\x0c\x63opied_count\x18\x02 \x01(\x03\"\xb4\x01\n\x1a\x41pplyProjectChangesRequest\x12\x1b\n\rconnection_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12!\n\x13upstream_project_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\x12#\n\x15\x64ownstream_project_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x02\x12\x31\n\x07\x63hanges\x18\x04 \x03(\x0b\x32 .connectability.v1.ProjectChange\"V\n\x1b\x41pplyProjectChangesResponse\x12 \n\x18\x61pplied_through_sequence\x18\x01 \x01(\x03\x12\x15\n\rapplied_count\x18\x02 \x01(\x03\"\xc2\x01\n\'ApplyProjectChangesToConnectionsRequest\x12!\n\x13upstream_project_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x41\n\x0b\x63onnections\x18\x02 \x03(\x0b\x32,.connectability.internal.v1.ConnectionTarget\x12\x31\n\x07\x63hanges\x18\x03 \x03(\x0b\x32 .connectability.v1.ProjectChange\"T\n\x10\x43onnectionTarget\x12\x1b\n\rconnection_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12#\n\x15\x64ownstream_project_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\"n\n(ApplyProjectChangesToConnectionsResponse\x12\x42\n\x07results\x18\x01 \x03(\x0b\x32\x31.connectability.internal.v1.ConnectionApplyResult\"\xa8\x01\n\x15\x43onnectionApplyResult\x12\x15\n\rconnection_id\x18\x01 \x01(\t\x12 \n\x18\x61pplied_through_sequence\x18\x02 \x01(\x03\x12\x15\n\rapplied_count\x18\x03 \x01(\x03\x12\x12\n\nerror_code\x18\x04 \x01(\x05\x12\x14\n\x0c\x65rror_reason\x18\x05 \x01(\t\x12\x15\n\rerror_message\x18\x06 \x01(\t\"e\n!MarkConnectionDisconnectedRequest\x12\x1b\n\rconnection_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12#\n\x15\x64ownstream_project_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02\"9\n\"MarkConnectionDisconnectedResponse\x12\x13\n\x0bsets_marked\x18\x01 \x01(\x03\x32\xce\t\n\x16\x44rawingInternalService\x12\xa6\x01\n\x0fRegisterProject\x12H.connectability.internal.v1.DrawingInternalServiceRegisterProjectRequest\x1aI.connectability.internal.v1.DrawingInternalServiceRegisterProjectResponse\x12\x97\x01\n\nGetProject\x12\x43.connectability.internal.v1.DrawingInternalServiceGetProjectRequest\x1a\x44.connectability.internal.v1.DrawingInternalServiceGetProjectResponse\x12\x8c\x01\n\x15\x43ountProjectRevisions\x12\x38.connectability.internal.v1.CountProjectRevisionsRequest\x1a\x39.connectability.internal.v1.CountProjectRevisionsResponse\x12y\n\x0eWatchFeedHeads\x12\x31.connectability.internal.v1.WatchFeedHeadsRequest\x1a\x32.connectability.internal.v1.WatchFeedHeadsResponse0\x01\x12\x8f\x01\n\x16\x43opyPublishedRevisions\x12\x39.connectability.internal.v1.CopyPublishedRevisionsRequest\x1a:.connectability.internal.v1.CopyPublishedRevisionsResponse\x12\x86\x01\n\x13\x41pplyProjectChanges\x12\x36.connectability.internal.v1.ApplyProjectChangesRequest\x1a\x37.connectability.internal.v1.ApplyProjectChangesResponse\x12\xad\x01\n ApplyProjectChangesToConnections\x12\x43.connectability.internal.v1.ApplyProjectChangesToConnectionsRequest\x1a\x44.connectability.internal.v1.ApplyProjectChangesToConnectionsResponse\x12\x9b\x01\n\x1aMarkConnectionDisconnected\x12=.connectability.internal.v1.MarkConnectionDisconnectedRequest\x1a>.connectability.internal.v1.MarkConnectionDisconnectedResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,73 +35,69 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'connectability.internal.v1.
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_DRAWINGINTERNALSERVICEREGISTERPROJECTREQUEST'].fields_by_name['project']._loaded_options = None
-  _globals['_DRAWINGINTERNALSERVICEREGISTERPROJECTREQUEST'].fields_by_name['project']._serialized_options = b'\342A\001\002\272H\003\310\001\001'
+  _globals['_DRAWINGINTERNALSERVICEREGISTERPROJECTREQUEST'].fields_by_name['project']._serialized_options = b'\342A\001\002'
   _globals['_DRAWINGINTERNALSERVICEGETPROJECTREQUEST'].fields_by_name['project_id']._loaded_options = None
-  _globals['_DRAWINGINTERNALSERVICEGETPROJECTREQUEST'].fields_by_name['project_id']._serialized_options = b'\342A\001\002\272H\010r\003\030\200\001\310\001\001'
+  _globals['_DRAWINGINTERNALSERVICEGETPROJECTREQUEST'].fields_by_name['project_id']._serialized_options = b'\342A\001\002'
   _globals['_COUNTPROJECTREVISIONSREQUEST'].fields_by_name['project_id']._loaded_options = None
-  _globals['_COUNTPROJECTREVISIONSREQUEST'].fields_by_name['project_id']._serialized_options = b'\342A\001\002\272H\010r\003\030\200\001\310\001\001'
-  _globals['_WATCHFEEDHEADSREQUEST'].fields_by_name['project_ids']._loaded_options = None
-  _globals['_WATCHFEEDHEADSREQUEST'].fields_by_name['project_ids']._serialized_options = b'\272H\n\222\001\007\"\005r\003\030\200\001'
+  _globals['_COUNTPROJECTREVISIONSREQUEST'].fields_by_name['project_id']._serialized_options = b'\342A\001\002'
   _globals['_COPYPUBLISHEDREVISIONSREQUEST'].fields_by_name['connection_id']._loaded_options = None
-  _globals['_COPYPUBLISHEDREVISIONSREQUEST'].fields_by_name['connection_id']._serialized_options = b'\342A\001\002\272H\010r\003\030\200\001\310\001\001'
+  _globals['_COPYPUBLISHEDREVISIONSREQUEST'].fields_by_name['connection_id']._serialized_options = b'\342A\001\002'
   _globals['_COPYPUBLISHEDREVISIONSREQUEST'].fields_by_name['upstream_project_id']._loaded_options = None
-  _globals['_COPYPUBLISHEDREVISIONSREQUEST'].fields_by_name['upstream_project_id']._serialized_options = b'\342A\001\002\272H\010r\003\030\200\001\310\001\001'
+  _globals['_COPYPUBLISHEDREVISIONSREQUEST'].fields_by_name['upstream_project_id']._serialized_options = b'\342A\001\002'
   _globals['_COPYPUBLISHEDREVISIONSREQUEST'].fields_by_name['downstream_project_id']._loaded_options = None
-  _globals['_COPYPUBLISHEDREVISIONSREQUEST'].fields_by_name['downstream_project_id']._serialized_options = b'\342A\001\002\272H\010r\003\030\200\001\310\001\001'
-  _globals['_COPYPUBLISHEDREVISIONSREQUEST'].fields_by_name['request_id']._loaded_options = None
-  _globals['_COPYPUBLISHEDREVISIONSREQUEST'].fields_by_name['request_id']._serialized_options = b'\272H\005r\003\030\200\001'
+  _globals['_COPYPUBLISHEDREVISIONSREQUEST'].fields_by_name['downstream_project_id']._serialized_options = b'\342A\001\002'
   _globals['_APPLYPROJECTCHANGESREQUEST'].fields_by_name['connection_id']._loaded_options = None
-  _globals['_APPLYPROJECTCHANGESREQUEST'].fields_by_name['connection_id']._serialized_options = b'\342A\001\002\272H\010r\003\030\200\001\310\001\001'
+  _globals['_APPLYPROJECTCHANGESREQUEST'].fields_by_name['connection_id']._serialized_options = b'\342A\001\002'
   _globals['_APPLYPROJECTCHANGESREQUEST'].fields_by_name['upstream_project_id']._loaded_options = None
-  _globals['_APPLYPROJECTCHANGESREQUEST'].fields_by_name['upstream_project_id']._serialized_options = b'\342A\001\002\272H\010r\003\030\200\001\310\001\001'
+  _globals['_APPLYPROJECTCHANGESREQUEST'].fields_by_name['upstream_project_id']._serialized_options = b'\342A\001\002'
   _globals['_APPLYPROJECTCHANGESREQUEST'].fields_by_name['downstream_project_id']._loaded_options = None
-  _globals['_APPLYPROJECTCHANGESREQUEST'].fields_by_name['downstream_project_id']._serialized_options = b'\342A\001\002\272H\010r\003\030\200\001\310\001\001'
+  _globals['_APPLYPROJECTCHANGESREQUEST'].fields_by_name['downstream_project_id']._serialized_options = b'\342A\001\002'
   _globals['_APPLYPROJECTCHANGESTOCONNECTIONSREQUEST'].fields_by_name['upstream_project_id']._loaded_options = None
-  _globals['_APPLYPROJECTCHANGESTOCONNECTIONSREQUEST'].fields_by_name['upstream_project_id']._serialized_options = b'\342A\001\002\272H\010r\003\030\200\001\310\001\001'
+  _globals['_APPLYPROJECTCHANGESTOCONNECTIONSREQUEST'].fields_by_name['upstream_project_id']._serialized_options = b'\342A\001\002'
   _globals['_CONNECTIONTARGET'].fields_by_name['connection_id']._loaded_options = None
-  _globals['_CONNECTIONTARGET'].fields_by_name['connection_id']._serialized_options = b'\342A\001\002\272H\010r\003\030\200\001\310\001\001'
+  _globals['_CONNECTIONTARGET'].fields_by_name['connection_id']._serialized_options = b'\342A\001\002'
   _globals['_CONNECTIONTARGET'].fields_by_name['downstream_project_id']._loaded_options = None
-  _globals['_CONNECTIONTARGET'].fields_by_name['downstream_project_id']._serialized_options = b'\342A\001\002\272H\010r\003\030\200\001\310\001\001'
+  _globals['_CONNECTIONTARGET'].fields_by_name['downstream_project_id']._serialized_options = b'\342A\001\002'
   _globals['_MARKCONNECTIONDISCONNECTEDREQUEST'].fields_by_name['connection_id']._loaded_options = None
-  _globals['_MARKCONNECTIONDISCONNECTEDREQUEST'].fields_by_name['connection_id']._serialized_options = b'\342A\001\002\272H\010r\003\030\200\001\310\001\001'
+  _globals['_MARKCONNECTIONDISCONNECTEDREQUEST'].fields_by_name['connection_id']._serialized_options = b'\342A\001\002'
   _globals['_MARKCONNECTIONDISCONNECTEDREQUEST'].fields_by_name['downstream_project_id']._loaded_options = None
-  _globals['_MARKCONNECTIONDISCONNECTEDREQUEST'].fields_by_name['downstream_project_id']._serialized_options = b'\342A\001\002\272H\010r\003\030\200\001\310\001\001'
-  _globals['_DRAWINGINTERNALSERVICEREGISTERPROJECTREQUEST']._serialized_start=224
-  _globals['_DRAWINGINTERNALSERVICEREGISTERPROJECTREQUEST']._serialized_end=332
-  _globals['_DRAWINGINTERNALSERVICEREGISTERPROJECTRESPONSE']._serialized_start=334
-  _globals['_DRAWINGINTERNALSERVICEREGISTERPROJECTRESPONSE']._serialized_end=431
-  _globals['_DRAWINGINTERNALSERVICEGETPROJECTREQUEST']._serialized_start=433
-  _globals['_DRAWINGINTERNALSERVICEGETPROJECTREQUEST']._serialized_end=511
-  _globals['_DRAWINGINTERNALSERVICEGETPROJECTRESPONSE']._serialized_start=513
-  _globals['_DRAWINGINTERNALSERVICEGETPROJECTRESPONSE']._serialized_end=605
-  _globals['_COUNTPROJECTREVISIONSREQUEST']._serialized_start=607
-  _globals['_COUNTPROJECTREVISIONSREQUEST']._serialized_end=674
-  _globals['_COUNTPROJECTREVISIONSRESPONSE']._serialized_start=676
-  _globals['_COUNTPROJECTREVISIONSRESPONSE']._serialized_end=765
-  _globals['_WATCHFEEDHEADSREQUEST']._serialized_start=767
-  _globals['_WATCHFEEDHEADSREQUEST']._serialized_end=826
-  _globals['_WATCHFEEDHEADSRESPONSE']._serialized_start=828
-  _globals['_WATCHFEEDHEADSRESPONSE']._serialized_end=895
-  _globals['_COPYPUBLISHEDREVISIONSREQUEST']._serialized_start=898
-  _globals['_COPYPUBLISHEDREVISIONSREQUEST']._serialized_end=1093
-  _globals['_COPYPUBLISHEDREVISIONSRESPONSE']._serialized_start=1095
-  _globals['_COPYPUBLISHEDREVISIONSRESPONSE']._serialized_end=1176
-  _globals['_APPLYPROJECTCHANGESREQUEST']._serialized_start=1179
-  _globals['_APPLYPROJECTCHANGESREQUEST']._serialized_end=1392
-  _globals['_APPLYPROJECTCHANGESRESPONSE']._serialized_start=1394
-  _globals['_APPLYPROJECTCHANGESRESPONSE']._serialized_end=1480
-  _globals['_APPLYPROJECTCHANGESTOCONNECTIONSREQUEST']._serialized_start=1483
-  _globals['_APPLYPROJECTCHANGESTOCONNECTIONSREQUEST']._serialized_end=1688
-  _globals['_CONNECTIONTARGET']._serialized_start=1690
-  _globals['_CONNECTIONTARGET']._serialized_end=1796
-  _globals['_APPLYPROJECTCHANGESTOCONNECTIONSRESPONSE']._serialized_start=1798
-  _globals['_APPLYPROJECTCHANGESTOCONNECTIONSRESPONSE']._serialized_end=1908
-  _globals['_CONNECTIONAPPLYRESULT']._serialized_start=1911
-  _globals['_CONNECTIONAPPLYRESULT']._serialized_end=2079
-  _globals['_MARKCONNECTIONDISCONNECTEDREQUEST']._serialized_start=2081
-  _globals['_MARKCONNECTIONDISCONNECTEDREQUEST']._serialized_end=2204
-  _globals['_MARKCONNECTIONDISCONNECTEDRESPONSE']._serialized_start=2206
-  _globals['_MARKCONNECTIONDISCONNECTEDRESPONSE']._serialized_end=2263
-  _globals['_DRAWINGINTERNALSERVICE']._serialized_start=2266
-  _globals['_DRAWINGINTERNALSERVICE']._serialized_end=3496
+  _globals['_MARKCONNECTIONDISCONNECTEDREQUEST'].fields_by_name['downstream_project_id']._serialized_options = b'\342A\001\002'
+  _globals['_DRAWINGINTERNALSERVICEREGISTERPROJECTREQUEST']._serialized_start=195
+  _globals['_DRAWINGINTERNALSERVICEREGISTERPROJECTREQUEST']._serialized_end=297
+  _globals['_DRAWINGINTERNALSERVICEREGISTERPROJECTRESPONSE']._serialized_start=299
+  _globals['_DRAWINGINTERNALSERVICEREGISTERPROJECTRESPONSE']._serialized_end=396
+  _globals['_DRAWINGINTERNALSERVICEGETPROJECTREQUEST']._serialized_start=398
+  _globals['_DRAWINGINTERNALSERVICEGETPROJECTREQUEST']._serialized_end=465
+  _globals['_DRAWINGINTERNALSERVICEGETPROJECTRESPONSE']._serialized_start=467
+  _globals['_DRAWINGINTERNALSERVICEGETPROJECTRESPONSE']._serialized_end=559
+  _globals['_COUNTPROJECTREVISIONSREQUEST']._serialized_start=561
+  _globals['_COUNTPROJECTREVISIONSREQUEST']._serialized_end=617
+  _globals['_COUNTPROJECTREVISIONSRESPONSE']._serialized_start=619
+  _globals['_COUNTPROJECTREVISIONSRESPONSE']._serialized_end=708
+  _globals['_WATCHFEEDHEADSREQUEST']._serialized_start=710
+  _globals['_WATCHFEEDHEADSREQUEST']._serialized_end=754
+  _globals['_WATCHFEEDHEADSRESPONSE']._serialized_start=756
+  _globals['_WATCHFEEDHEADSRESPONSE']._serialized_end=823
+  _globals['_COPYPUBLISHEDREVISIONSREQUEST']._serialized_start=826
+  _globals['_COPYPUBLISHEDREVISIONSREQUEST']._serialized_end=978
+  _globals['_COPYPUBLISHEDREVISIONSRESPONSE']._serialized_start=980
+  _globals['_COPYPUBLISHEDREVISIONSRESPONSE']._serialized_end=1061
+  _globals['_APPLYPROJECTCHANGESREQUEST']._serialized_start=1064
+  _globals['_APPLYPROJECTCHANGESREQUEST']._serialized_end=1244
+  _globals['_APPLYPROJECTCHANGESRESPONSE']._serialized_start=1246
+  _globals['_APPLYPROJECTCHANGESRESPONSE']._serialized_end=1332
+  _globals['_APPLYPROJECTCHANGESTOCONNECTIONSREQUEST']._serialized_start=1335
+  _globals['_APPLYPROJECTCHANGESTOCONNECTIONSREQUEST']._serialized_end=1529
+  _globals['_CONNECTIONTARGET']._serialized_start=1531
+  _globals['_CONNECTIONTARGET']._serialized_end=1615
+  _globals['_APPLYPROJECTCHANGESTOCONNECTIONSRESPONSE']._serialized_start=1617
+  _globals['_APPLYPROJECTCHANGESTOCONNECTIONSRESPONSE']._serialized_end=1727
+  _globals['_CONNECTIONAPPLYRESULT']._serialized_start=1730
+  _globals['_CONNECTIONAPPLYRESULT']._serialized_end=1898
+  _globals['_MARKCONNECTIONDISCONNECTEDREQUEST']._serialized_start=1900
+  _globals['_MARKCONNECTIONDISCONNECTEDREQUEST']._serialized_end=2001
+  _globals['_MARKCONNECTIONDISCONNECTEDRESPONSE']._serialized_start=2003
+  _globals['_MARKCONNECTIONDISCONNECTEDRESPONSE']._serialized_end=2060
+  _globals['_DRAWINGINTERNALSERVICE']._serialized_start=2063
+  _globals['_DRAWINGINTERNALSERVICE']._serialized_end=3293
 # @@protoc_insertion_point(module_scope)

@@ -1,4 +1,3 @@
-from buf.validate import validate_pb2 as _validate_pb2
 from connectability.v1 import common_pb2 as _common_pb2
 from connectability.v1 import drawing_service_pb2 as _drawing_service_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2

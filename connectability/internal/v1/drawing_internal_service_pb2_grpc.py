@@ -34,7 +34,7 @@ class DrawingInternalServiceStub:
     Callers: every RPC answers PERMISSION_DENIED, reason PERMISSION_DENIED, to users and
     client applications (integrators), whatever their permissions, and to our services
     other than the connection service; it admits the connection service and the platform
-    identity. The conventions of authentication, errors, retries and limits are those of
+    identity. The conventions of authentication, errors and retries are those of
     connectability.v1.ConnectionService.
     """
 
@@ -95,7 +95,7 @@ class DrawingInternalServiceServicer:
     Callers: every RPC answers PERMISSION_DENIED, reason PERMISSION_DENIED, to users and
     client applications (integrators), whatever their permissions, and to our services
     other than the connection service; it admits the connection service and the platform
-    identity. The conventions of authentication, errors, retries and limits are those of
+    identity. The conventions of authentication, errors and retries are those of
     connectability.v1.ConnectionService.
     """
 
@@ -264,7 +264,7 @@ class DrawingInternalService:
     Callers: every RPC answers PERMISSION_DENIED, reason PERMISSION_DENIED, to users and
     client applications (integrators), whatever their permissions, and to our services
     other than the connection service; it admits the connection service and the platform
-    identity. The conventions of authentication, errors, retries and limits are those of
+    identity. The conventions of authentication, errors and retries are those of
     connectability.v1.ConnectionService.
     """
 

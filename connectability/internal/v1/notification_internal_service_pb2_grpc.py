@@ -48,11 +48,8 @@ class NotificationInternalServiceStub:
     - Retries: clients retry automatically only UNAVAILABLE, with back-off, resending the
     same `request_id` or `idempotency_key` (AIP-155: the same id answers the first answer
     and changes nothing twice).
-    - Paging (AIP-158): `page_size` 0 means 50, values above 500 mean 500, negative answers
-    INVALID_ARGUMENT, reason INVALID_PAGE_SIZE; `next_page_token` is empty on the last page.
-    - Limits: fields carry buf.validate rules, checked once the caller is authenticated (see
-    connectability.v1.ConnectionService, "Limits"); every id field holds at most 128
-    characters.
+    - Paging (AIP-158): `page_size` 0 means 50, values above 500 mean 500; `next_page_token`
+    is empty on the last page.
     """
 
     def __init__(self, channel):
@@ -121,11 +118,8 @@ class NotificationInternalServiceServicer:
     - Retries: clients retry automatically only UNAVAILABLE, with back-off, resending the
     same `request_id` or `idempotency_key` (AIP-155: the same id answers the first answer
     and changes nothing twice).
-    - Paging (AIP-158): `page_size` 0 means 50, values above 500 mean 500, negative answers
-    INVALID_ARGUMENT, reason INVALID_PAGE_SIZE; `next_page_token` is empty on the last page.
-    - Limits: fields carry buf.validate rules, checked once the caller is authenticated (see
-    connectability.v1.ConnectionService, "Limits"); every id field holds at most 128
-    characters.
+    - Paging (AIP-158): `page_size` 0 means 50, values above 500 mean 500; `next_page_token`
+    is empty on the last page.
     """
 
     def RegisterProject(self, request, context):
@@ -276,11 +270,8 @@ class NotificationInternalService:
     - Retries: clients retry automatically only UNAVAILABLE, with back-off, resending the
     same `request_id` or `idempotency_key` (AIP-155: the same id answers the first answer
     and changes nothing twice).
-    - Paging (AIP-158): `page_size` 0 means 50, values above 500 mean 500, negative answers
-    INVALID_ARGUMENT, reason INVALID_PAGE_SIZE; `next_page_token` is empty on the last page.
-    - Limits: fields carry buf.validate rules, checked once the caller is authenticated (see
-    connectability.v1.ConnectionService, "Limits"); every id field holds at most 128
-    characters.
+    - Paging (AIP-158): `page_size` 0 means 50, values above 500 mean 500; `next_page_token`
+    is empty on the last page.
     """
 
     @staticmethod
