@@ -69,6 +69,8 @@ def reason_of(field: str, rule_id: str) -> ErrorReasonValue:
     name = field.rsplit(".", 1)[-1].split("[", 1)[0]
     if name == "page_size":
         return ErrorReason.INVALID_PAGE_SIZE
+    if name == "level":  # a PermissionLevel left unspecified or out of the enum
+        return ErrorReason.INVALID_PERMISSION_LEVEL
     if rule_id == "string.pattern" and name.endswith("_date"):
         return ErrorReason.INVALID_DATE
     if rule_id == "string.pattern" and name.endswith("_id"):

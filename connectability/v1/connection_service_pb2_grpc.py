@@ -103,7 +103,7 @@ class ConnectionServiceStub:
     google.rpc.BadRequest holding one FieldViolation per broken rule (the field's path and a
     sentence), and the reason of the first: MISSING_FIELD (a required field is empty),
     FIELD_TOO_LONG (a string is over its maximum), INVALID_PAGE_SIZE, INVALID_DATE,
-    INVALID_ID, or else INVALID_FIELD_VALUE. Names, titles and display names refuse control
+    INVALID_ID, INVALID_PERMISSION_LEVEL, or else INVALID_FIELD_VALUE. Names, titles and display names refuse control
     characters (C0, DEL, C1, U+2028, U+2029). Bytes that are not a valid request message
     answer INVALID_ARGUMENT, reason MALFORMED_REQUEST.
 
@@ -369,7 +369,7 @@ class ConnectionServiceServicer:
     google.rpc.BadRequest holding one FieldViolation per broken rule (the field's path and a
     sentence), and the reason of the first: MISSING_FIELD (a required field is empty),
     FIELD_TOO_LONG (a string is over its maximum), INVALID_PAGE_SIZE, INVALID_DATE,
-    INVALID_ID, or else INVALID_FIELD_VALUE. Names, titles and display names refuse control
+    INVALID_ID, INVALID_PERMISSION_LEVEL, or else INVALID_FIELD_VALUE. Names, titles and display names refuse control
     characters (C0, DEL, C1, U+2028, U+2029). Bytes that are not a valid request message
     answer INVALID_ARGUMENT, reason MALFORMED_REQUEST.
 
@@ -1029,7 +1029,7 @@ class ConnectionService:
     google.rpc.BadRequest holding one FieldViolation per broken rule (the field's path and a
     sentence), and the reason of the first: MISSING_FIELD (a required field is empty),
     FIELD_TOO_LONG (a string is over its maximum), INVALID_PAGE_SIZE, INVALID_DATE,
-    INVALID_ID, or else INVALID_FIELD_VALUE. Names, titles and display names refuse control
+    INVALID_ID, INVALID_PERMISSION_LEVEL, or else INVALID_FIELD_VALUE. Names, titles and display names refuse control
     characters (C0, DEL, C1, U+2028, U+2029). Bytes that are not a valid request message
     answer INVALID_ARGUMENT, reason MALFORMED_REQUEST.
 

@@ -146,9 +146,16 @@ LIMITS = {
     ),
     "enum value not defined": (
         DRAWING,
+        "ListDrawingRevisions",
+        dpb.ListDrawingRevisionsRequest(project_id="p", status=42),  # type: ignore[arg-type]
+        "INVALID_FIELD_VALUE",
+        {"status"},
+    ),
+    "permission level not defined": (
+        DRAWING,
         "SetDrawingsPermission",
         dpb.SetDrawingsPermissionRequest(project_id="p", user_id="u", level=99),  # type: ignore[arg-type]
-        "INVALID_FIELD_VALUE",
+        "INVALID_PERMISSION_LEVEL",
         {"level"},
     ),
     "date not YYYY-MM-DD": (
