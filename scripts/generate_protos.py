@@ -12,8 +12,11 @@ The output is byte-identical on every run with the same grpcio-tools (pinned to 
 version in pyproject.toml): inputs are sorted, protoc sees the same relative file names,
 and nothing of the machine (paths, times) ends up in the files.
 
-Only our own protos are compiled. The vendored protos under protos/google/ are import
-paths for protoc; their Python code comes from googleapis-common-protos at run time
+Our own protos are compiled, plus the vendored protos in VENDORED_PROTOS whose Python
+code no installed package ships: `buf/validate/validate.proto` becomes the package
+`buf.validate` (protovalidate 1.x imports `buf.validate.validate_pb2` but its wheel lacks
+it). The other vendored protos under protos/google/ are import paths for protoc; their
+Python code comes from googleapis-common-protos at run time
 (`google.api.field_behavior_pb2`), and the well-known types' from protobuf.
 """
 
@@ -47,6 +50,16 @@ PACKAGE_SUMMARIES = {
     "what only our own services call.",
     GENERATED_PACKAGE / "internal" / "v1": "Generated Python code of the "
     "connectability.internal.v1 gRPC contracts (protos/connectability/internal/v1).",
+}
+
+
+# Vendored protos (under PROTO_ROOT) compiled to messages only (no gRPC stubs), and the
+# packages their modules land in, with the summary of each package's __init__.py.
+VENDORED_PROTOS = (Path("buf/validate/validate.proto"),)
+VENDORED_PACKAGE_SUMMARIES = {
+    Path("buf"): "Generated Python code of protos vendored from Buf (see protos/buf/README.md).",
+    Path("buf/validate"): "Generated Python code of buf/validate/validate.proto "
+    "(protovalidate's rules), for protovalidate 1.x.",
 }
 
 
@@ -85,22 +98,48 @@ def generate(out_root: Path) -> None:
     status = protoc.main(args)
     if status != 0:
         raise SystemExit(f"protoc failed with status {status}")
+    generate_vendored(out_root)
     for package, summary in PACKAGE_SUMMARIES.items():
         init = out_root / package / "__init__.py"
         init.parent.mkdir(parents=True, exist_ok=True)
         init.write_text(INIT_TEMPLATE.format(summary=summary, command=REGENERATE_COMMAND))
 
 
+def generate_vendored(out_root: Path) -> None:
+    """The messages of VENDORED_PROTOS, with their packages' __init__ files."""
+    from grpc_tools import protoc
+
+    args = [
+        "grpc_tools.protoc",
+        f"--proto_path={PROTO_ROOT}",
+        f"--proto_path={well_known_protos()}",
+        f"--python_out={out_root}",
+        f"--pyi_out={out_root}",
+        *(str(PROTO_ROOT / path) for path in VENDORED_PROTOS),
+    ]
+    status = protoc.main(args)
+    if status != 0:
+        raise SystemExit(f"protoc failed on the vendored protos with status {status}")
+    for package, summary in VENDORED_PACKAGE_SUMMARIES.items():
+        init = out_root / package / "__init__.py"
+        init.parent.mkdir(parents=True, exist_ok=True)
+        init.write_text(INIT_TEMPLATE.format(summary=summary, command=REGENERATE_COMMAND))
+
+
 def tree_files(root: Path) -> set[Path]:
-    """Files under root/GENERATED_PACKAGE, relative to root, bytecode caches left out."""
-    base = root / GENERATED_PACKAGE
-    if not base.exists():
-        return set()
-    return {
-        path.relative_to(root)
-        for path in base.rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts
-    }
+    """Generated files under root (GENERATED_PACKAGE and the vendored packages), relative
+    to root, bytecode caches left out."""
+    files: set[Path] = set()
+    for top in (GENERATED_PACKAGE, *VENDORED_PACKAGE_SUMMARIES):
+        base = root / top
+        if not base.exists():
+            continue
+        files |= {
+            path.relative_to(root)
+            for path in base.rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts
+        }
+    return files
 
 
 def is_generated_name(path: Path) -> bool:

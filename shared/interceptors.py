@@ -12,11 +12,13 @@ Order (outermost first), as ``server_interceptors`` returns them:
    limit, what remains and the reset in the trailers of every answer, success or error;
 6. ``StreamLimitInterceptor``: every call answering with a stream takes one of its caller's
    stream slots or is refused, and is cancelled when its client stops reading
-   (shared/stream_limits.py).
+   (shared/stream_limits.py);
+7. ``ValidationInterceptor`` (shared/request_validation.py): the protos' ``buf.validate``
+   rules, and bytes that do not parse, answered ``INVALID_ARGUMENT`` before the servicer.
 
 Each of the first five wraps the method handler's behaviour in a context manager, so unary
 and streaming methods get the same treatment; the sixth also watches each message a stream
-hands to gRPC.
+hands to gRPC; the seventh also stands in for the request deserializer.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ from shared.identity import (
     unbind_principal,
 )
 from shared.rate_limits import RateLimitDecision, RateLimiter, rate_limiter_from_settings
+from shared.request_validation import ValidationInterceptor
 from shared.stream_limits import StallWatchdog, StreamSlots
 from shared.tokens import TokenVerifier
 
@@ -455,4 +458,5 @@ def server_interceptors(
             StreamSlots(settings.stream_limit_per_principal, settings.stream_limit_total),
             StallWatchdog(settings.stream_stall_timeout_seconds),
         ),
+        ValidationInterceptor(),
     ]

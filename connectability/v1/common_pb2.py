@@ -22,11 +22,12 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x63onnectability/v1/common.proto\x12\x11\x63onnectability.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbe\x01\n\x0cProjectFacts\x12\x18\n\nproject_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x19\n\ncompany_id\x18\x02 \x01(\tB\x05\xe2\x41\x02\x02\x05\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0e\n\x06\x61\x63tive\x18\x04 \x01(\x08\x12$\n\x1coutside_applications_allowed\x18\x05 \x01(\x08\x12\x35\n\x0bupdate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x02\"\xb4\x01\n\x10\x44istributionList\x12\x18\n\nproject_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12+\n\x04tool\x18\x02 \x01(\x0e\x32\x17.connectability.v1.ToolB\x04\xe2\x41\x01\x03\x12\x14\n\x06\x65mails\x18\x03 \x03(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x0c\n\x04\x65tag\x18\x05 \x01(\t*\xa9\x01\n\x0fPermissionLevel\x12 \n\x1cPERMISSION_LEVEL_UNSPECIFIED\x10\x00\x12\x19\n\x15PERMISSION_LEVEL_NONE\x10\x01\x12\x1e\n\x1aPERMISSION_LEVEL_READ_ONLY\x10\x02\x12\x1d\n\x19PERMISSION_LEVEL_STANDARD\x10\x03\x12\x1a\n\x16PERMISSION_LEVEL_ADMIN\x10\x04*L\n\x04Tool\x12\x14\n\x10TOOL_UNSPECIFIED\x10\x00\x12\x11\n\rTOOL_DRAWINGS\x10\x01\x12\x1b\n\x17TOOL_CONNECTION_MANAGER\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x63onnectability/v1/common.proto\x12\x11\x63onnectability.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x88\x02\n\x0cProjectFacts\x12#\n\nproject_id\x18\x01 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x03\x18\x80\x01\xc8\x01\x01\x12$\n\ncompany_id\x18\x02 \x01(\tB\x10\xe2\x41\x02\x02\x05\xbaH\x08r\x03\x18\x80\x01\xc8\x01\x01\x12@\n\x04name\x18\x03 \x01(\tB2\xbaH/r-\x18\xff\x01\x32(^[^\\x00-\\x1F\\x7F-\\x9F\\x{2028}\\x{2029}]*$\x12\x0e\n\x06\x61\x63tive\x18\x04 \x01(\x08\x12$\n\x1coutside_applications_allowed\x18\x05 \x01(\x08\x12\x35\n\x0bupdate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x02\"\xb4\x01\n\x10\x44istributionList\x12\x18\n\nproject_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03\x12+\n\x04tool\x18\x02 \x01(\x0e\x32\x17.connectability.v1.ToolB\x04\xe2\x41\x01\x03\x12\x14\n\x06\x65mails\x18\x03 \x03(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x0c\n\x04\x65tag\x18\x05 \x01(\t*\xa9\x01\n\x0fPermissionLevel\x12 \n\x1cPERMISSION_LEVEL_UNSPECIFIED\x10\x00\x12\x19\n\x15PERMISSION_LEVEL_NONE\x10\x01\x12\x1e\n\x1aPERMISSION_LEVEL_READ_ONLY\x10\x02\x12\x1d\n\x19PERMISSION_LEVEL_STANDARD\x10\x03\x12\x1a\n\x16PERMISSION_LEVEL_ADMIN\x10\x04*L\n\x04Tool\x12\x14\n\x10TOOL_UNSPECIFIED\x10\x00\x12\x11\n\rTOOL_DRAWINGS\x10\x01\x12\x1b\n\x17TOOL_CONNECTION_MANAGER\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,9 +35,11 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'connectability.v1.common_pb
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_PROJECTFACTS'].fields_by_name['project_id']._loaded_options = None
-  _globals['_PROJECTFACTS'].fields_by_name['project_id']._serialized_options = b'\342A\001\002'
+  _globals['_PROJECTFACTS'].fields_by_name['project_id']._serialized_options = b'\342A\001\002\272H\010r\003\030\200\001\310\001\001'
   _globals['_PROJECTFACTS'].fields_by_name['company_id']._loaded_options = None
-  _globals['_PROJECTFACTS'].fields_by_name['company_id']._serialized_options = b'\342A\002\002\005'
+  _globals['_PROJECTFACTS'].fields_by_name['company_id']._serialized_options = b'\342A\002\002\005\272H\010r\003\030\200\001\310\001\001'
+  _globals['_PROJECTFACTS'].fields_by_name['name']._loaded_options = None
+  _globals['_PROJECTFACTS'].fields_by_name['name']._serialized_options = b'\272H/r-\030\377\0012(^[^\\x00-\\x1F\\x7F-\\x9F\\x{2028}\\x{2029}]*$'
   _globals['_PROJECTFACTS'].fields_by_name['update_time']._loaded_options = None
   _globals['_PROJECTFACTS'].fields_by_name['update_time']._serialized_options = b'\342A\001\002'
   _globals['_DISTRIBUTIONLIST'].fields_by_name['project_id']._loaded_options = None
@@ -47,12 +50,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DISTRIBUTIONLIST'].fields_by_name['emails']._serialized_options = b'\342A\001\003'
   _globals['_DISTRIBUTIONLIST'].fields_by_name['update_time']._loaded_options = None
   _globals['_DISTRIBUTIONLIST'].fields_by_name['update_time']._serialized_options = b'\342A\001\003'
-  _globals['_PERMISSIONLEVEL']._serialized_start=496
-  _globals['_PERMISSIONLEVEL']._serialized_end=665
-  _globals['_TOOL']._serialized_start=667
-  _globals['_TOOL']._serialized_end=743
-  _globals['_PROJECTFACTS']._serialized_start=120
-  _globals['_PROJECTFACTS']._serialized_end=310
-  _globals['_DISTRIBUTIONLIST']._serialized_start=313
-  _globals['_DISTRIBUTIONLIST']._serialized_end=493
+  _globals['_PERMISSIONLEVEL']._serialized_start=599
+  _globals['_PERMISSIONLEVEL']._serialized_end=768
+  _globals['_TOOL']._serialized_start=770
+  _globals['_TOOL']._serialized_end=846
+  _globals['_PROJECTFACTS']._serialized_start=149
+  _globals['_PROJECTFACTS']._serialized_end=413
+  _globals['_DISTRIBUTIONLIST']._serialized_start=416
+  _globals['_DISTRIBUTIONLIST']._serialized_end=596
 # @@protoc_insertion_point(module_scope)

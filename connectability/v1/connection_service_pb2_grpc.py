@@ -103,8 +103,18 @@ class ConnectionServiceStub:
     Ids. Every resource has a string `id`: a UUID the server assigns, unless the create
     request supplies one (company_id, project_id, user_id: 1 to 64 characters of letters,
     digits, `.`, `-` and `_`, else INVALID_ARGUMENT, reason INVALID_ID; taken ids answer
-    ALREADY_EXISTS, reason ID_ALREADY_EXISTS).
+    ALREADY_EXISTS, reason ID_ALREADY_EXISTS). Every id field holds at most 128 characters.
     Dates without a time are strings "YYYY-MM-DD"; times are google.protobuf.Timestamp.
+
+    Limits. Fields carry buf.validate rules (protovalidate), the limits every language's
+    client can read; the servers check them on every request of connectability.v1 once the
+    caller is authenticated, before the call does anything. A request that breaks one answers INVALID_ARGUMENT with a
+    google.rpc.BadRequest holding one FieldViolation per broken rule (the field's path and a
+    sentence), and the reason of the first: MISSING_FIELD (a required field is empty),
+    FIELD_TOO_LONG (a string is over its maximum), INVALID_PAGE_SIZE, INVALID_DATE,
+    INVALID_ID, INVALID_PERMISSION_LEVEL, or else INVALID_FIELD_VALUE. Names, titles and display names refuse control
+    characters (C0, DEL, C1, U+2028, U+2029). Bytes that are not a valid request message
+    answer INVALID_ARGUMENT, reason MALFORMED_REQUEST.
 
     Callers of this service: each RPC's comment ends with one "Caller:" or "Callers:"
     sentence whose alternatives are separated by ";" (any one admits the caller). "platform"
@@ -368,8 +378,18 @@ class ConnectionServiceServicer:
     Ids. Every resource has a string `id`: a UUID the server assigns, unless the create
     request supplies one (company_id, project_id, user_id: 1 to 64 characters of letters,
     digits, `.`, `-` and `_`, else INVALID_ARGUMENT, reason INVALID_ID; taken ids answer
-    ALREADY_EXISTS, reason ID_ALREADY_EXISTS).
+    ALREADY_EXISTS, reason ID_ALREADY_EXISTS). Every id field holds at most 128 characters.
     Dates without a time are strings "YYYY-MM-DD"; times are google.protobuf.Timestamp.
+
+    Limits. Fields carry buf.validate rules (protovalidate), the limits every language's
+    client can read; the servers check them on every request of connectability.v1 once the
+    caller is authenticated, before the call does anything. A request that breaks one answers INVALID_ARGUMENT with a
+    google.rpc.BadRequest holding one FieldViolation per broken rule (the field's path and a
+    sentence), and the reason of the first: MISSING_FIELD (a required field is empty),
+    FIELD_TOO_LONG (a string is over its maximum), INVALID_PAGE_SIZE, INVALID_DATE,
+    INVALID_ID, INVALID_PERMISSION_LEVEL, or else INVALID_FIELD_VALUE. Names, titles and display names refuse control
+    characters (C0, DEL, C1, U+2028, U+2029). Bytes that are not a valid request message
+    answer INVALID_ARGUMENT, reason MALFORMED_REQUEST.
 
     Callers of this service: each RPC's comment ends with one "Caller:" or "Callers:"
     sentence whose alternatives are separated by ";" (any one admits the caller). "platform"
@@ -1027,8 +1047,18 @@ class ConnectionService:
     Ids. Every resource has a string `id`: a UUID the server assigns, unless the create
     request supplies one (company_id, project_id, user_id: 1 to 64 characters of letters,
     digits, `.`, `-` and `_`, else INVALID_ARGUMENT, reason INVALID_ID; taken ids answer
-    ALREADY_EXISTS, reason ID_ALREADY_EXISTS).
+    ALREADY_EXISTS, reason ID_ALREADY_EXISTS). Every id field holds at most 128 characters.
     Dates without a time are strings "YYYY-MM-DD"; times are google.protobuf.Timestamp.
+
+    Limits. Fields carry buf.validate rules (protovalidate), the limits every language's
+    client can read; the servers check them on every request of connectability.v1 once the
+    caller is authenticated, before the call does anything. A request that breaks one answers INVALID_ARGUMENT with a
+    google.rpc.BadRequest holding one FieldViolation per broken rule (the field's path and a
+    sentence), and the reason of the first: MISSING_FIELD (a required field is empty),
+    FIELD_TOO_LONG (a string is over its maximum), INVALID_PAGE_SIZE, INVALID_DATE,
+    INVALID_ID, INVALID_PERMISSION_LEVEL, or else INVALID_FIELD_VALUE. Names, titles and display names refuse control
+    characters (C0, DEL, C1, U+2028, U+2029). Bytes that are not a valid request message
+    answer INVALID_ARGUMENT, reason MALFORMED_REQUEST.
 
     Callers of this service: each RPC's comment ends with one "Caller:" or "Callers:"
     sentence whose alternatives are separated by ";" (any one admits the caller). "platform"

@@ -46,8 +46,11 @@ class DrawingServiceStub:
     mutation, the same `request_id` (AIP-155: the same id answers the first answer and
     changes nothing twice; reused for a different request it answers INVALID_ARGUMENT,
     reason REQUEST_ID_REUSED).
-    - Paging (AIP-158): `page_size` 0 means 50, values above 500 mean 500; `next_page_token`
-    is empty on the last page.
+    - Paging (AIP-158): `page_size` 0 means 50, values above 500 mean 500, negative answers
+    INVALID_ARGUMENT, reason INVALID_PAGE_SIZE; `next_page_token` is empty on the last page.
+    - Limits: fields carry buf.validate rules, checked once the caller is authenticated (see
+    connectability.v1.ConnectionService, "Limits"); every id field holds at most 128
+    characters.
     - Updates (AIP-134): the resource with its `id`, and an `update_mask` naming the fields
     to change (INVALID_ARGUMENT, reason INVALID_UPDATE_MASK, for an empty mask or a field
     that cannot be changed).
@@ -263,8 +266,11 @@ class DrawingServiceServicer:
     mutation, the same `request_id` (AIP-155: the same id answers the first answer and
     changes nothing twice; reused for a different request it answers INVALID_ARGUMENT,
     reason REQUEST_ID_REUSED).
-    - Paging (AIP-158): `page_size` 0 means 50, values above 500 mean 500; `next_page_token`
-    is empty on the last page.
+    - Paging (AIP-158): `page_size` 0 means 50, values above 500 mean 500, negative answers
+    INVALID_ARGUMENT, reason INVALID_PAGE_SIZE; `next_page_token` is empty on the last page.
+    - Limits: fields carry buf.validate rules, checked once the caller is authenticated (see
+    connectability.v1.ConnectionService, "Limits"); every id field holds at most 128
+    characters.
     - Updates (AIP-134): the resource with its `id`, and an `update_mask` naming the fields
     to change (INVALID_ARGUMENT, reason INVALID_UPDATE_MASK, for an empty mask or a field
     that cannot be changed).
@@ -826,8 +832,11 @@ class DrawingService:
     mutation, the same `request_id` (AIP-155: the same id answers the first answer and
     changes nothing twice; reused for a different request it answers INVALID_ARGUMENT,
     reason REQUEST_ID_REUSED).
-    - Paging (AIP-158): `page_size` 0 means 50, values above 500 mean 500; `next_page_token`
-    is empty on the last page.
+    - Paging (AIP-158): `page_size` 0 means 50, values above 500 mean 500, negative answers
+    INVALID_ARGUMENT, reason INVALID_PAGE_SIZE; `next_page_token` is empty on the last page.
+    - Limits: fields carry buf.validate rules, checked once the caller is authenticated (see
+    connectability.v1.ConnectionService, "Limits"); every id field holds at most 128
+    characters.
     - Updates (AIP-134): the resource with its `id`, and an `update_mask` naming the fields
     to change (INVALID_ARGUMENT, reason INVALID_UPDATE_MASK, for an empty mask or a field
     that cannot be changed).

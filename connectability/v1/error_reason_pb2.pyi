@@ -66,6 +66,7 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FILTER_REQUIRED: _ClassVar[ErrorReason]
     FIELD_TOO_LONG: _ClassVar[ErrorReason]
     INVALID_FIELD_VALUE: _ClassVar[ErrorReason]
+    MALFORMED_REQUEST: _ClassVar[ErrorReason]
     INVALID_ID: _ClassVar[ErrorReason]
     INVALID_UPDATE_MASK: _ClassVar[ErrorReason]
     INVALID_EMAIL_ADDRESS: _ClassVar[ErrorReason]
@@ -196,6 +197,7 @@ MISSING_FIELD: ErrorReason
 FILTER_REQUIRED: ErrorReason
 FIELD_TOO_LONG: ErrorReason
 INVALID_FIELD_VALUE: ErrorReason
+MALFORMED_REQUEST: ErrorReason
 INVALID_ID: ErrorReason
 INVALID_UPDATE_MASK: ErrorReason
 INVALID_EMAIL_ADDRESS: ErrorReason
