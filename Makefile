@@ -10,7 +10,7 @@ INSTALLED := $(VENV)/.installed
 NODE_DIR := tests/node
 NODE_INSTALLED := $(NODE_DIR)/node_modules/.installed
 
-.PHONY: run test test-fast generate check-generated lint bench clean
+.PHONY: run test test-fast generate check-generated check-contract lint bench clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
@@ -36,6 +36,12 @@ generate: $(INSTALLED)
 
 check-generated: $(INSTALLED)
 	$(PY) scripts/generate_protos.py --check
+
+## The frozen contract: generated code current, buf lint clean, nothing of v1 broken.
+check-contract: $(INSTALLED)
+	$(PY) scripts/generate_protos.py --check
+	cd protos && ../$(VENV)/bin/buf lint
+	cd protos && ../$(VENV)/bin/buf breaking --against stable/connectability-v1.json
 
 lint: $(INSTALLED)
 	$(PY) -m ruff check .
