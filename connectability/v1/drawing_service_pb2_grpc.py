@@ -544,7 +544,8 @@ class DrawingServiceServicer:
         drawing upload of them is refused with UPLOAD_ALREADY_USED until this one FAILED.
         Errors (nothing is queued): NOT_FOUND for the area, set, a drawing or an upload;
         INVALID_ARGUMENT with DRAWING_NOT_IN_AREA or TOO_MANY_IMPORTS (more than 100);
-        FAILED_PRECONDITION with CONNECTED_CONTENT_READ_ONLY (a connected set, R17),
+        FAILED_PRECONDITION with CONNECTED_CONTENT_READ_ONLY (a connected set, or a connected
+        drawing whatever the set, R17),
         UPLOAD_NOT_RECEIVED (the file was not POSTed), UPLOAD_EXPIRED or UPLOAD_ALREADY_USED
         (metadata `upload_uuid`).
         Callers: platform; services (connection); Drawings standard on the project.

@@ -150,6 +150,15 @@ class Revisions:
                 raise NotFound(
                     ErrorReason.DRAWING_NOT_FOUND, f"No drawing {wanted.drawing_id!r} was found."
                 )
+            if drawing.connection_id is not None:
+                # R17: a connected drawing takes revisions from its upstream alone, whatever
+                # set the upload names; its own would outrank newer upstream copies.
+                raise _refuse(
+                    ErrorReason.CONNECTED_CONTENT_READ_ONLY,
+                    f"Drawing {drawing.number} is connected: its revisions come from the "
+                    "upstream project only.",
+                    drawing_id=drawing.id,
+                )
             if drawing.area_id != area.id:
                 raise InvalidArgument(
                     ErrorReason.DRAWING_NOT_IN_AREA,

@@ -13,6 +13,7 @@ from connectability.v1 import drawing_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2_grpc as pb_grpc
 from tests.fixtures.stack import Stack
 from tests.integration.calls import bearer, refusal
+from tests.integration.test_direct_uploads import a_pdf, import_request, upload_file
 from tests.integration.test_drawings_catalog import register_project
 from tests.integration.test_revision_lifecycle import publish_two_revisions
 
@@ -89,6 +90,19 @@ def test_published_revisions_are_copied_once_and_unpublished(stack: Stack) -> No
         drawing=pb.Drawing(id=copied_sheet.id, title="Mine"), update_mask=FieldMask(paths=["title"])
     )
     assert refusal(drawing.UpdateDrawing, edit, downstream.tokens["admin"]) == (
+        "FAILED_PRECONDITION",
+        "CONNECTED_CONTENT_READ_ONLY",
+    )
+    # Nor can the downstream add its own revision to a connected drawing through a set of
+    # its own (R17): once published it would outrank newer upstream copies.
+    own_set = drawing.CreateDrawingSet(
+        pb.CreateDrawingSetRequest(drawing_set=pb.DrawingSet(project_id=downstream.id, name="Own")),
+        metadata=bearer(downstream.tokens["admin"]),
+        timeout=10,
+    ).drawing_set
+    upload_uuid = upload_file(drawing, downstream, a_pdf("own revision"))
+    own_revision = import_request(downstream, area.id, own_set.id, copied_sheet.id, upload_uuid)
+    assert refusal(drawing.CreateDrawingUpload, own_revision, downstream.tokens["admin"]) == (
         "FAILED_PRECONDITION",
         "CONNECTED_CONTENT_READ_ONLY",
     )
