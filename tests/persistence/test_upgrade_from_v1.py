@@ -326,6 +326,51 @@ def test_drawing_areas_sets_drawings_and_revisions_read_as_stored(upgraded: Upgr
         }
 
 
+def test_markups_and_custom_fields_read_as_stored(upgraded: Upgraded) -> None:
+    drawing = upgraded.drawing
+    admin = upgraded.as_user(upgraded.company_admin()["id"])
+    markups = upgraded.rows("drawing", "markups")
+    fields = upgraded.rows("drawing", "custom_fields")
+    assert markups and fields, "the snapshot has markups and custom fields"
+    for revision_id in sorted({r["revision_id"] for r in markups + fields}):
+        read_markups = every_page(
+            drawing.ListMarkups,
+            drawing_pb.ListMarkupsRequest(revision_id=revision_id, page_size=100),
+            "markups",
+            admin,
+        )
+        assert {m.id: (m.kind, m.data, m.author_user_id) for m in read_markups} == {
+            m["id"]: (m["kind"], m["data"], m["author_user_id"])
+            for m in markups
+            if m["revision_id"] == revision_id
+        }
+        read_fields = every_page(
+            drawing.ListCustomFields,
+            drawing_pb.ListCustomFieldsRequest(revision_id=revision_id, page_size=100),
+            "custom_fields",
+            admin,
+        )
+        assert {f.name: f.value for f in read_fields} == {
+            f["name"]: f["value"] for f in fields if f["revision_id"] == revision_id
+        }
+
+
+def test_integrator_clients_read_as_stored(upgraded: Upgraded) -> None:
+    clients = upgraded.rows("connection", "integrator_clients")
+    assert clients, "the snapshot has an integrator client"
+    for stored in clients:
+        read = upgraded.connection.GetIntegratorClient(
+            pb.GetIntegratorClientRequest(client_id=stored["id"]),
+            metadata=upgraded.platform(),
+            timeout=15,
+        ).integrator_client
+        assert (read.company_id, read.user_id, read.display_name) == (
+            stored["company_id"],
+            stored["user_id"],
+            stored["display_name"],
+        )
+
+
 def test_distribution_lists_and_deliveries_read_as_stored(upgraded: Upgraded) -> None:
     connection = upgraded.connection
     admin = upgraded.as_user(upgraded.company_admin()["id"])
