@@ -335,3 +335,27 @@ def test_internal_requests_are_not_held_to_the_rules(stack: Stack) -> None:
     error = call(stack, NOTIFICATION, "Notify", request, stack.keys.service_token("connection"))
     assert isinstance(error, grpc.RpcError)
     assert field_violations(error) == {}
+
+
+@pytest.mark.parametrize(
+    ("service", "method", "request_of"),
+    [
+        (CONNECTION, "GetConnection", lambda long: cpb.GetConnectionRequest(connection_id=long)),
+        (
+            DRAWING,
+            "GetDrawingRevision",
+            lambda long: dpb.GetDrawingRevisionRequest(revision_id=long),
+        ),
+    ],
+    ids=["GetConnection", "GetDrawingRevision"],
+)
+def test_a_very_long_id_is_refused_with_a_reason_not_an_oversized_answer(
+    stack: Stack, service: str, method: str, request_of: Any
+) -> None:
+    # A 6,000-character id once came back twice in the message: gRPC refused the oversized
+    # trailers with RESOURCE_EXHAUSTED and no ErrorInfo.
+    error = call(stack, service, method, request_of("x" * 6_000), stack.keys.platform_token())
+    assert isinstance(error, grpc.RpcError) and error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    info = error_info_of(error)
+    assert info is not None and info.reason == "FIELD_TOO_LONG"
+    assert len(error.details()) < 1_000
