@@ -90,6 +90,10 @@ def _verdict_messages(verdicts: list[Verdict]) -> list[pb.RuleVerdict]:
     ]
 
 
+# The project and company an unknown connection is looked up between: none has an empty id.
+_NO_ID = ""
+
+
 def _connection_hidden(connection_id: str) -> NotFound:
     return NotFound(ErrorReason.CONNECTION_NOT_FOUND, f"No connection {connection_id!r} was found.")
 
@@ -127,18 +131,22 @@ class ConnectionRpcs:
     def _visible_connection(self, caller: Principal, connection_id: str) -> Connection:
         with self._sessions() as session:
             connection = session.get(Connection, connection_id) if connection_id else None
+        # R27: an unknown id goes through the same lookups as a connection the caller cannot
+        # see (between no projects of no company), so that its NOT_FOUND runs the same
+        # statements and takes as long.
         if connection is None:
-            raise _connection_hidden(connection_id)
-        sides = (connection.upstream_project_id, connection.downstream_project_id)
+            sides, companies = (_NO_ID, _NO_ID), (_NO_ID, _NO_ID)
+        else:
+            sides = (connection.upstream_project_id, connection.downstream_project_id)
+            companies = (connection.upstream_company_id, connection.downstream_company_id)
         seen = [side for side in sides if self._held_level(caller, side) != "none"]
         if not seen:  # R33: a company admin sees their company's connections without a grant
-            companies = (connection.upstream_company_id, connection.downstream_company_id)
             seen = [
                 side
                 for side, company_id in zip(sides, companies, strict=True)
                 if self._access.is_company_admin(caller, company_id)
             ]
-        if not seen:
+        if connection is None or not seen:
             raise _connection_hidden(connection_id)
         # Visible through a side that lets the caller in is enough (R31 is per project).
         if all(self._access.outside_application_refused(caller, side) for side in seen):

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 from services.connection.directory import Directory
+from services.connection.models import Project
 from shared.db import RecordNotFound
 from shared.errors import ErrorReason, PermissionDenied
 from shared.identity import Principal, PrincipalKind
@@ -60,12 +61,16 @@ class DirectoryAccess:
     def require_project_visible(self, caller: Principal, project_id: str) -> None:
         if sees_everything(caller):
             return
-        project = self._directory.get_project(project_id)
-        if (
-            project.company_id != caller.company_id
-            and self._directory.connection_manager_level(project_id, caller.user_id) == "none"
-        ):
-            raise RecordNotFound("project", project_id)
+        try:
+            project: Project | None = self._directory.get_project(project_id)
+        except RecordNotFound:
+            project = None
+        # R27: an unknown project is refused after the same grant lookup as a project of
+        # another company, so that its NOT_FOUND runs the same statements and takes as long.
+        if project is None or project.company_id != caller.company_id:
+            level = self._directory.connection_manager_level(project_id, caller.user_id)
+            if project is None or level == "none":
+                raise RecordNotFound("project", project_id)
         self.require_outside_applications_allowed(caller, project_id)
 
     def outside_application_refused(self, caller: Principal, project_id: str) -> bool:

@@ -29,6 +29,8 @@ from shared.permission_levels import PERMISSION_LEVELS
 from shared.project_facts_registry import ProjectFacts
 
 READ_ONLY, STANDARD, ADMIN = "read_only", "standard", "admin"
+# The project looked up for a record that does not exist: no project has an empty id.
+NO_PROJECT = ""
 # The refusal of a caller below the level a call needs.
 _LEVEL_REQUIRED: dict[str, ErrorReasonValue] = {
     READ_ONLY: ErrorReason.DRAWINGS_READ_ONLY_REQUIRED,
@@ -79,12 +81,16 @@ class DrawingsAccess:
         """
         kind, record_id = shown_as or ("project", project_id)
         refuse_other_services(caller)
+        # R27: the facts and the caller's level are both looked up even for an unknown
+        # project, so that it runs the same statements as a project the caller cannot see
+        # and its NOT_FOUND takes as long.
+        facts: ProjectFacts | None
         try:
             facts = self._projects.get_project(project_id)
         except RecordNotFound:
-            raise hidden(kind, record_id) from None
+            facts = None
         level = self.level_of(caller, project_id)
-        if level == "none":
+        if facts is None or level == "none":
             raise hidden(kind, record_id)
         # Only once the caller may see the project: else NOT_FOUND above, revealing nothing.
         require_outside_applications_allowed(caller, facts.outside_applications_allowed)
@@ -110,6 +116,13 @@ class DrawingsAccess:
                 "The project is inactive; its drawings cannot be changed.",
             )
         return facts
+
+    def refuse_unknown(self, caller: Principal, kind: str, record_id: str) -> NotFound:
+        """The NOT_FOUND for a record that does not exist, after the lookups ``require``
+        makes for a real one in a project the caller cannot see (R27: same statements, so
+        the answer takes as long)."""
+        self.require(caller, NO_PROJECT, READ_ONLY, (kind, record_id))
+        return hidden(kind, record_id)  # ``require`` refuses first: no project has this id
 
     def sees_unpublished(self, caller: Principal, project_id: str) -> bool:
         return _rank(self.level_of(caller, project_id)) >= _rank(STANDARD)

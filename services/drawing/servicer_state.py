@@ -12,7 +12,6 @@ from services.drawing.change_feed import ChangeFeed
 from services.drawing.drawings_access import (
     READ_ONLY,
     DrawingsAccess,
-    hidden,
     refuse_other_services,
 )
 from services.drawing.drawings_permissions import DrawingsPermissions
@@ -54,6 +53,6 @@ class DrawingServicerState:
         with self._sessions() as session:
             row = session.get(model, record_id) if record_id else None
         if row is None:
-            raise hidden(kind, record_id)
+            raise self._access.refuse_unknown(current_principal(), kind, record_id)
         self._access.require(current_principal(), row.project_id, READ_ONLY, (kind, record_id))
         return row
