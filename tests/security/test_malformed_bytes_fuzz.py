@@ -6,7 +6,8 @@ that do not parse as the request message answer INVALID_ARGUMENT, reason MALFORM
 bytes that happen to parse get whatever answer that request deserves, but never INTERNAL or
 UNKNOWN. After each RPC's examples the service still answers its health check.
 
-CI runs a few examples per RPC (at most 25); CONNECTABILITY_FUZZ_EXAMPLES runs more.
+CI runs a few examples per RPC (the CI profile allows at most 25);
+CONNECTABILITY_FUZZ_EXAMPLES runs more.
 """
 
 from __future__ import annotations
