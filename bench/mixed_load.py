@@ -287,7 +287,7 @@ class Operations:
         body, content_type = encode_form(list(fields.items()), content)
         where = urlsplit(url)
         started = time.perf_counter()
-        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
+        connection = http.client.HTTPConnection(str(where.hostname), where.port, timeout=30)
         try:
             connection.request("POST", where.path, body, {"Content-Type": content_type})
             answer = connection.getresponse()

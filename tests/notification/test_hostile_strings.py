@@ -90,11 +90,17 @@ def test_hostile_strings_in_a_notice_are_mailed_intact_or_fail_alone(
         names=st.fixed_dictionaries(dict.fromkeys(NAMES, HOSTILE_TEXT)),
         items=ITEMS,
     )
-    def attempt(kind: int, names: dict[str, str], items: list[pb.NotificationItem]) -> None:
+    def attempt(
+        kind: pb.NotificationEventKind,
+        names: dict[str, str],
+        items: list[pb.NotificationItem],
+    ) -> None:
         n = next(numbers)
         hostile = pb.NotificationEvent(
-            kind=kind, project_id="p1", connection_id=f"hostile-{n}", items=items, **names
+            kind=kind, project_id="p1", connection_id=f"hostile-{n}", items=items
         )
+        for field, text in names.items():
+            setattr(hostile, field, text)
         plain = pb.NotificationEvent(
             kind=pb.NOTIFICATION_EVENT_KIND_CONNECTION_CREATED,
             project_id="p1",
