@@ -18,15 +18,18 @@ class _ServiceTag(logging.Filter):
         return True
 
 
+def json_formatter() -> JsonFormatter:
+    """One JSON object per record: whatever a message holds stays on its one line."""
+    return JsonFormatter(
+        "%(asctime)s %(levelname)s %(name)s %(message)s %(service)s",
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+    )
+
+
 def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> None:
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
-        handler.setFormatter(
-            JsonFormatter(
-                "%(asctime)s %(levelname)s %(name)s %(message)s %(service)s",
-                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-            )
-        )
+        handler.setFormatter(json_formatter())
     else:
         handler.setFormatter(
             logging.Formatter("%(asctime)s %(levelname)s %(service)s %(name)s: %(message)s")
