@@ -8,7 +8,7 @@ the value's name). Clients branch on the reason, never on the message.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TypeAlias
 
 import grpc
@@ -145,3 +145,37 @@ def error_info_of(rpc_error: grpc.RpcError) -> error_details_pb2.ErrorInfo | Non
             detail.Unpack(info)
             return info
     return None
+
+
+_ERROR_OF_CODE: dict[grpc.StatusCode, type[DomainError]] = {
+    kind.code: kind
+    for kind in (
+        InvalidArgument,
+        NotFound,
+        AlreadyExists,
+        FailedPrecondition,
+        PermissionDenied,
+        Unauthenticated,
+        ResourceExhausted,
+        Aborted,
+        Unavailable,
+        Unimplemented,
+        Internal,
+    )
+}
+
+
+def passed_on_refusal(
+    rpc_error: grpc.RpcError, codes: Collection[grpc.StatusCode]
+) -> DomainError | None:
+    """Client side: a service below refused with one of ``codes`` and a catalogued reason,
+    as the same refusal of ours (code, reason, message, metadata); else None."""
+    code = rpc_error.code()  # type: ignore[attr-defined]
+    info = error_info_of(rpc_error)
+    if code not in codes or info is None or info.reason not in ErrorReason.keys():
+        return None
+    return _ERROR_OF_CODE[code](
+        ErrorReason.Value(info.reason),
+        rpc_error.details(),  # type: ignore[attr-defined]
+        dict(info.metadata),
+    )

@@ -10,34 +10,16 @@ from connectability.internal.v1 import (
     notification_internal_service_pb2_grpc as notification_grpc,
 )
 from connectability.v1 import connection_service_pb2 as pb
-from shared.errors import (
-    ErrorReason,
-    FailedPrecondition,
-    InvalidArgument,
-    NotFound,
-    Unavailable,
-    error_info_of,
-)
+from services.connection.notification_lists import notification_service_error
+from shared.errors import ErrorReason, NotFound, error_info_of
 
 # Refusals of the delivery itself keep their code and reason; anything else is the
 # notification service being away.
-_KEPT_REFUSALS = {
-    grpc.StatusCode.INVALID_ARGUMENT: InvalidArgument,
-    grpc.StatusCode.NOT_FOUND: NotFound,
-    grpc.StatusCode.FAILED_PRECONDITION: FailedPrecondition,
-}
-
-
-def _translated(error: grpc.RpcError) -> Exception:
-    info = error_info_of(error)
-    refusal = _KEPT_REFUSALS.get(error.code())  # type: ignore[attr-defined]
-    if refusal is not None and info is not None and info.reason in ErrorReason.keys():
-        reason = ErrorReason.Value(info.reason)
-        return refusal(reason, error.details(), dict(info.metadata))  # type: ignore[attr-defined]
-    return Unavailable(
-        ErrorReason.NOTIFICATION_SERVICE_UNAVAILABLE,
-        "The notification service could not be reached; try again shortly.",
-    )
+_PASSED_ON = (
+    grpc.StatusCode.INVALID_ARGUMENT,
+    grpc.StatusCode.NOT_FOUND,
+    grpc.StatusCode.FAILED_PRECONDITION,
+)
 
 
 class NotificationDeliveries:
@@ -56,7 +38,7 @@ class NotificationDeliveries:
         except grpc.RpcError as error:
             if _project_unknown(error):  # not told about the project yet: nothing was sent
                 return pb.ListNotificationDeliveriesResponse()
-            raise _translated(error) from error
+            raise notification_service_error(error, _PASSED_ON) from error
         return pb.ListNotificationDeliveriesResponse(
             deliveries=answer.deliveries, next_page_token=answer.next_page_token
         )
@@ -71,7 +53,7 @@ class NotificationDeliveries:
         except grpc.RpcError as error:
             if _project_unknown(error):  # the project exists here, so it is the delivery
                 raise _no_delivery(message_id) from error
-            raise _translated(error) from error
+            raise notification_service_error(error, _PASSED_ON) from error
 
 
 def _project_unknown(error: grpc.RpcError) -> bool:

@@ -8,20 +8,18 @@ import grpc
 from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
 from connectability.internal.v1 import notification_internal_service_pb2_grpc as notification_grpc
 from connectability.v1 import common_pb2
-from shared.errors import Aborted, ErrorReason, InvalidArgument, Unavailable, error_info_of
+from shared.errors import DomainError, ErrorReason, Unavailable, passed_on_refusal
 
 # Refusals of the list itself, passed on with their reason.
-_PASSED_ON = {grpc.StatusCode.INVALID_ARGUMENT: InvalidArgument, grpc.StatusCode.ABORTED: Aborted}
+_PASSED_ON = (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.ABORTED)
 
 
-def _translated(error: grpc.RpcError) -> Exception:
-    """A refusal of the list itself keeps its reason; anything else is unavailability."""
-    info = error_info_of(error)
-    refusal = _PASSED_ON.get(error.code())  # type: ignore[attr-defined]
-    if refusal is not None and info is not None and info.reason in ErrorReason.keys():
-        reason = ErrorReason.Value(info.reason)
-        return refusal(reason, error.details(), dict(info.metadata))  # type: ignore[attr-defined]
-    return Unavailable(
+def notification_service_error(
+    error: grpc.RpcError, passed_on: tuple[grpc.StatusCode, ...]
+) -> DomainError:
+    """A refusal with one of the ``passed_on`` codes keeps its reason; anything else means
+    the notification service could not answer."""
+    return passed_on_refusal(error, passed_on) or Unavailable(
         ErrorReason.NOTIFICATION_SERVICE_UNAVAILABLE,
         "The notification service could not be reached; try again shortly.",
     )
@@ -39,7 +37,7 @@ class NotificationLists:
                 )
             ).distribution_list
         except grpc.RpcError as error:
-            raise _translated(error) from error
+            raise notification_service_error(error, _PASSED_ON) from error
 
     def replace(
         self, project_id: str, emails: list[str], request_id: str, etag: str = ""
@@ -55,4 +53,4 @@ class NotificationLists:
                 )
             ).distribution_list
         except grpc.RpcError as error:
-            raise _translated(error) from error
+            raise notification_service_error(error, _PASSED_ON) from error
