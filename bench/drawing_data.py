@@ -39,7 +39,7 @@ from services.drawing.models import (
     ProjectFacts,
     StoredFile,
 )
-from shared.db import make_engine, utcnow
+from shared.persistence.db import make_engine, utcnow
 
 ROWS_PER_STATEMENT = 5_000
 FIRST_DRAWING_DATE = date(2026, 1, 1)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import grpc
 
 from bench.measure import seconds_taken
-from shared.config import Settings
-from shared.server import start_server
+from shared.runtime.config import Settings
+from shared.runtime.server import start_server
 from tests.fixtures.identity import SigningKeys
 from tests.integration.calls import bearer
 from tests.runtime.echo_service import EchoBehaviour, echo_definition, unary_call

@@ -23,7 +23,7 @@ from bench.measure import percentile, print_report, seconds_taken, service_peak_
 from bench.stack import BACKENDS, drawing_database_url, running_stack
 from connectability.v1 import connection_service_pb2 as cpb
 from connectability.v1 import drawing_service_pb2 as dpb
-from shared.errors import error_info_of
+from shared.facts.errors import error_info_of
 from tests.fixtures.stack import Stack
 
 ECHO_CALLS = 1_000

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from services.supervisor import start_services, stop_services, wait_until_serving
-from shared.config import SERVICE_NAMES, Settings
+from shared.runtime.config import SERVICE_NAMES, Settings
 from tests.fixtures.databases import CreatedDatabases
 from tests.fixtures.identity import make_test_keys
 from tests.fixtures.stack import Stack, stack_environment

@@ -32,7 +32,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from shared.db import alembic_config, make_engine  # noqa: E402
+from shared.persistence.db import alembic_config, make_engine  # noqa: E402
 
 SERVICES = ("connection", "drawing", "notification")
 SNAPSHOT_DIR = REPO_ROOT / "tests" / "persistence" / "snapshots" / "v1"
@@ -48,7 +48,7 @@ def to_json(value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, datetime):
-        # SQLite keeps UTC without a zone (shared.db.UtcDateTime); PostgreSQL keeps timestamptz.
+        # SQLite keeps UTC without a zone (UtcDateTime); PostgreSQL: timestamptz.
         aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
         return aware.isoformat()
     if isinstance(value, date):
@@ -162,7 +162,7 @@ def _advance_serial_sequences(connection: Connection, table: Table) -> None:
 def build_world_databases(data_dir: Path) -> dict[str, str]:
     """Run the three services on SQLite under ``data_dir``, fill them, stop them: their URLs."""
     from services.supervisor import start_services, stop_services, wait_until_serving
-    from shared.config import SERVICE_NAMES, Settings
+    from shared.runtime.config import SERVICE_NAMES, Settings
     from tests.fixtures.identity import make_test_keys
     from tests.fixtures.stack import Stack, stack_environment
     from tests.persistence.upgrade_world import fill_world

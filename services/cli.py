@@ -13,10 +13,10 @@ import sys
 
 import click
 
-from shared.config import SERVICE_NAMES, Settings
-from shared.identity import IntegratorMode, Principal, PrincipalKind
-from shared.service_process import ensure_default_keys, run_service
-from shared.tokens import TokenIssuer
+from shared.facts.identity import IntegratorMode, Principal, PrincipalKind
+from shared.runtime.config import SERVICE_NAMES, Settings
+from shared.runtime.service_process import ensure_default_keys, run_service
+from shared.runtime.tokens import TokenIssuer
 
 
 def _service_module(name: str) -> object:

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from shared.config import SERVICE_NAMES, Settings
-from shared.tls import channel_credentials, grpc_channel, transport_security, uses_tls
+from shared.runtime.config import SERVICE_NAMES, Settings
+from shared.runtime.tls import channel_credentials, grpc_channel, transport_security, uses_tls
 
 # How long a stopped child may take beyond its own grace period before it is killed.
 KILL_AFTER_EXTRA_SECONDS = 5.0

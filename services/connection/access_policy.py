@@ -8,8 +8,8 @@ notification services may read the directory (facts flow down), and nothing else
 
 from __future__ import annotations
 
-from shared.caller_policy import CONNECTION_MANAGER, DRAWINGS, Callers, ToolLevel
-from shared.identity import Principal, current_principal
+from shared.facts.caller_policy import CONNECTION_MANAGER, DRAWINGS, Callers, ToolLevel
+from shared.facts.identity import Principal, current_principal
 
 READERS = ("drawing", "notification")
 PLATFORM_ONLY = Callers(platform=True)

@@ -35,15 +35,15 @@ from services.connection.sync.drawing_calls import DrawingSyncCalls
 from services.connection.sync.engine import SyncEngine
 from services.connection.sync.progress import SyncProgress
 from services.connection.sync.records import SyncRecords
-from shared.client import open_channel
-from shared.config import Settings
-from shared.db import upgrade_to_head
-from shared.idempotent_calls import IdempotentCalls
-from shared.server import ServiceDefinition
-from shared.service_database import open_service_database
-from shared.service_process import service_token_source
-from shared.tls import channel_credentials
-from shared.tokens import TokenIssuer
+from shared.persistence.db import upgrade_to_head
+from shared.persistence.idempotent_calls import IdempotentCalls
+from shared.persistence.service_database import open_service_database
+from shared.runtime.client import open_channel
+from shared.runtime.config import Settings
+from shared.runtime.server import ServiceDefinition
+from shared.runtime.service_process import service_token_source
+from shared.runtime.tls import channel_credentials
+from shared.runtime.tokens import TokenIssuer
 
 SERVICE_NAME = "connection"
 GRPC_SERVICE = connection_service_pb2.DESCRIPTOR.services_by_name["ConnectionService"].full_name
@@ -167,6 +167,8 @@ def build_definition(settings: Settings) -> ServiceDefinition:
         ),
         # The directory, not the token, says which company a person belongs to (R27).
         resolve_principal=CallerCompanies(sessions).resolve,
+        # Client applications exchange their id and secret for a token here (R32).
+        token_free_methods=[f"/{GRPC_SERVICE}/CreateIntegratorToken"],
         on_stop=[
             sync.stop,
             sync_channel.close,

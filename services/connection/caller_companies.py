@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.connection.models import User
-from shared.identity import Principal
+from shared.facts.identity import Principal
 
 # How long "no such user" is believed before the directory is asked again.
 UNKNOWN_USER_SECONDS = 2.0

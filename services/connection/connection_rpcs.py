@@ -27,7 +27,7 @@ from services.connection.drawing_facts import DrawingFacts
 from services.connection.models import Company, Connection, ConnectionEvent, Project
 from services.connection.notification_outbox import NotificationOutbox
 from services.connection.sync.engine import SyncEngine
-from shared.errors import (
+from shared.facts.errors import (
     ErrorReason,
     FailedPrecondition,
     InvalidArgument,
@@ -35,11 +35,11 @@ from shared.errors import (
     PermissionDenied,
     reason_name,
 )
-from shared.idempotent_calls import IdempotentCalls
-from shared.identity import Principal, PrincipalKind
-from shared.paging import ascending, descending, fetch_page
-from shared.request_checks import required_id
-from shared.timestamps import timestamp_of
+from shared.facts.identity import Principal, PrincipalKind
+from shared.persistence.idempotent_calls import IdempotentCalls
+from shared.persistence.paging import ascending, descending, fetch_page
+from shared.runtime.request_checks import required_id
+from shared.runtime.timestamps import timestamp_of
 
 _STATES = {
     "pending": pb.CONNECTION_STATE_PENDING,

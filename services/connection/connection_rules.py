@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.errors import ErrorReason, ErrorReasonValue
+from shared.facts.errors import ErrorReason, ErrorReasonValue
 
 
 @dataclass(frozen=True)

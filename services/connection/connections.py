@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from services.connection.connection_rules import ProjectSide, RuleFacts
 from services.connection.models import Company, Connection, ConnectionEvent, Project
 from services.connection.sync.records import start_sync
-from shared.db import RecordNotFound, new_id, utcnow
-from shared.errors import ErrorReason, ErrorReasonValue, FailedPrecondition
+from shared.facts.errors import ErrorReason, ErrorReasonValue, FailedPrecondition
+from shared.persistence.db import RecordNotFound, new_id, utcnow
 
 LIVE_STATES = ("pending", "active")
 # The state_reason of a connection the upstream company's preference approved (R2, R5).

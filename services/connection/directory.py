@@ -24,7 +24,7 @@ from services.connection.models import (
     Project,
     User,
 )
-from shared.db import (
+from shared.persistence.db import (
     FieldNotUpdatable,
     InvalidFieldValue,
     RecordConflict,
@@ -32,9 +32,9 @@ from shared.db import (
     new_id,
     utcnow,
 )
-from shared.etags import locked_at_etag
-from shared.paging import SortKey, ascending, fetch_page
-from shared.permission_grants import PermissionGrants
+from shared.persistence.etags import locked_at_etag
+from shared.persistence.paging import SortKey, ascending, fetch_page
+from shared.persistence.permission_grants import PermissionGrants
 
 # The file storage location and the GovCloud flag are fixed at creation: changing them
 # would silently break the R11 guarantee of connections that already exist.

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 from services.connection.directory import Directory
 from services.connection.models import Project
-from shared.db import RecordNotFound
-from shared.errors import ErrorReason, PermissionDenied
-from shared.identity import Principal, PrincipalKind
-from shared.outside_applications import (
+from shared.facts.errors import ErrorReason, PermissionDenied
+from shared.facts.identity import Principal, PrincipalKind
+from shared.facts.outside_applications import (
     outside_applications_refusal,
     require_outside_applications_allowed,
 )
+from shared.persistence.db import RecordNotFound
 
 # What a company admin may change about their own company.
 COMPANY_ADMIN_FIELDS = frozenset({"approval_preference", "outside_applications_allowed"})

@@ -13,10 +13,10 @@ from email_validator import EmailNotValidError, validate_email
 
 from connectability.v1 import connection_service_pb2 as pb
 from services.connection.models import Company, ConnectionManagerGrant, Project, User
-from shared.errors import ErrorReason, InvalidArgument
-from shared.etags import etag_of
-from shared.permission_messages import level_to_message
-from shared.timestamps import timestamp_of
+from shared.facts.errors import ErrorReason, InvalidArgument
+from shared.persistence.etags import etag_of
+from shared.runtime.permission_messages import level_to_message
+from shared.runtime.timestamps import timestamp_of
 
 # Caller-assigned ids (the platform's own) are kept to a safe, printable alphabet.
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

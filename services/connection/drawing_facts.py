@@ -13,7 +13,7 @@ from connectability.internal.v1 import drawing_internal_service_pb2_grpc as inte
 from connectability.v1 import common_pb2
 from connectability.v1 import drawing_service_pb2 as drawing_pb
 from connectability.v1 import drawing_service_pb2_grpc as drawing_grpc
-from shared.errors import ErrorReason, Unavailable
+from shared.facts.errors import ErrorReason, Unavailable
 
 _LEVELS = {
     common_pb2.PERMISSION_LEVEL_NONE: "none",

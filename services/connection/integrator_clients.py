@@ -21,15 +21,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.connection.models import Company, IntegratorClient, User
-from shared.db import RecordNotFound, new_id, utcnow
-from shared.errors import (
+from shared.facts.errors import (
     ErrorReason,
     InvalidArgument,
     NotFound,
     PermissionDenied,
     ResourceExhausted,
 )
-from shared.identity import Principal, PrincipalKind
+from shared.facts.identity import Principal, PrincipalKind
+from shared.persistence.db import RecordNotFound, new_id, utcnow
 
 DEFAULT_RATE_LIMIT_PER_HOUR = 3_600
 DEFAULT_CLIENTS_PER_COMPANY = 20

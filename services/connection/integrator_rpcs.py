@@ -29,13 +29,13 @@ from services.connection.integrator_secrets import (
     new_client_secret,
 )
 from services.connection.models import IntegratorClient
-from shared.errors import ErrorReason, InvalidArgument, Unauthenticated
-from shared.idempotent_calls import IdempotentCalls
-from shared.identity import IntegratorMode, Principal, PrincipalKind
-from shared.outside_applications import outside_applications_refusal
-from shared.request_checks import required_id
-from shared.timestamps import timestamp_of
-from shared.tokens import TokenIssuer
+from shared.facts.errors import ErrorReason, InvalidArgument, Unauthenticated
+from shared.facts.identity import IntegratorMode, Principal, PrincipalKind
+from shared.facts.outside_applications import outside_applications_refusal
+from shared.persistence.idempotent_calls import IdempotentCalls
+from shared.runtime.request_checks import required_id
+from shared.runtime.timestamps import timestamp_of
+from shared.runtime.tokens import TokenIssuer
 
 # Longer secrets are refused before hashing: ours are 47 characters.
 MAX_SECRET_LENGTH = 256

@@ -11,7 +11,7 @@ from connectability.internal.v1 import (
 )
 from connectability.v1 import connection_service_pb2 as pb
 from services.connection.notification_lists import notification_service_error
-from shared.errors import ErrorReason, NotFound, error_info_of
+from shared.facts.errors import ErrorReason, NotFound, error_info_of
 
 # Refusals of the delivery itself keep their code and reason; anything else is the
 # notification service being away.

@@ -8,7 +8,7 @@ import grpc
 from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
 from connectability.internal.v1 import notification_internal_service_pb2_grpc as notification_grpc
 from connectability.v1 import common_pb2
-from shared.errors import DomainError, ErrorReason, Unavailable, passed_on_refusal
+from shared.facts.errors import DomainError, ErrorReason, Unavailable, passed_on_refusal
 
 # Refusals of the list itself, passed on with their reason.
 _PASSED_ON = (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.ABORTED)

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
 from services.connection.models import NotificationOutboxEntry
-from shared.background_rounds import BackgroundRounds, backoff_seconds
-from shared.db import utcnow
+from shared.persistence.db import utcnow
+from shared.runtime.background_rounds import BackgroundRounds, backoff_seconds
 
 log = logging.getLogger("connectability.connection.notices")
 

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.v1 import common_pb2
 from services.connection.models import FACTS_TARGETS, Company, Project, ProjectFactsDelivery
-from shared.background_rounds import BackgroundRounds, backoff_seconds
-from shared.db import utcnow
+from shared.persistence.db import utcnow
+from shared.runtime.background_rounds import BackgroundRounds, backoff_seconds
 
 log = logging.getLogger("connectability.connection.facts")
 

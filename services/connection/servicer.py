@@ -37,9 +37,9 @@ from services.connection.settings_rpcs import SettingsRpcs
 from services.connection.sync.engine import SyncEngine
 from services.connection.sync.records import SyncRecords
 from services.connection.sync_rpcs import SyncRpcs
-from shared.idempotent_calls import IdempotentCalls
-from shared.permission_messages import level_from_message, level_to_message
-from shared.request_checks import required_id
+from shared.persistence.idempotent_calls import IdempotentCalls
+from shared.runtime.permission_messages import level_from_message, level_to_message
+from shared.runtime.request_checks import required_id
 
 log = logging.getLogger("connectability.connection")
 

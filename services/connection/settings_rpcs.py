@@ -20,10 +20,10 @@ from services.connection.drawing_facts import DrawingFacts
 from services.connection.models import Company, Project
 from services.connection.notification_deliveries import NotificationDeliveries
 from services.connection.notification_lists import NotificationLists
-from shared.errors import ErrorReason, NotFound, PermissionDenied
-from shared.identity import Principal, PrincipalKind
-from shared.paging import ascending, fetch_page
-from shared.request_checks import required_id
+from shared.facts.errors import ErrorReason, NotFound, PermissionDenied
+from shared.facts.identity import Principal, PrincipalKind
+from shared.persistence.paging import ascending, fetch_page
+from shared.runtime.request_checks import required_id
 
 
 class SettingsRpcs:

@@ -14,9 +14,9 @@ from services.connection import access_policy
 from services.connection.drawing_facts import DrawingFacts
 from services.connection.models import Connection, ConnectionSync
 from services.connection.sync.records import SyncRecords, lag_since
-from shared.db import utcnow
-from shared.identity import Principal
-from shared.timestamps import timestamp_of
+from shared.facts.identity import Principal
+from shared.persistence.db import utcnow
+from shared.runtime.timestamps import timestamp_of
 
 _COPY_STATES = {
     "not_started": pb.INITIAL_COPY_STATE_NOT_STARTED,

@@ -9,8 +9,8 @@ and the connection service act with the admin level wherever people's levels are
 
 from __future__ import annotations
 
-from shared.caller_policy import DRAWINGS, Callers, ToolLevel
-from shared.identity import Principal, current_principal
+from shared.facts.caller_policy import DRAWINGS, Callers, ToolLevel
+from shared.facts.identity import Principal, current_principal
 
 CALLING_SERVICES = ("connection",)
 SYSTEMS = Callers(platform=True, services=CALLING_SERVICES)

@@ -14,10 +14,10 @@ from services.drawing import drawing_messages as messages
 from services.drawing.drawings_access import ADMIN, STANDARD
 from services.drawing.models import CustomField, Markup
 from services.drawing.revision_rpcs import RevisionRpcs
-from shared.db import new_id, utcnow
-from shared.identity import current_principal
-from shared.paging import ascending, fetch_page
-from shared.request_checks import required_id
+from shared.facts.identity import current_principal
+from shared.persistence.db import new_id, utcnow
+from shared.persistence.paging import ascending, fetch_page
+from shared.runtime.request_checks import required_id
 
 MAX_MARKUP_BYTES = 64 * 1024
 

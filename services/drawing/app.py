@@ -18,11 +18,11 @@ from services.drawing.servicer import DrawingServicer
 from services.drawing.storage.configured import start_configured_storage_endpoint
 from services.drawing.storage.file_access import file_access_from
 from services.drawing.upload_processing import DrawingUploadProcessing
-from shared.config import Settings
-from shared.db import upgrade_to_head
-from shared.idempotent_calls import IdempotentCalls
-from shared.server import ServiceDefinition
-from shared.service_database import open_service_database
+from shared.persistence.db import upgrade_to_head
+from shared.persistence.idempotent_calls import IdempotentCalls
+from shared.persistence.service_database import open_service_database
+from shared.runtime.config import Settings
+from shared.runtime.server import ServiceDefinition
 
 SERVICE_NAME = "drawing"
 GRPC_SERVICE = drawing_service_pb2.DESCRIPTOR.services_by_name["DrawingService"].full_name

@@ -33,8 +33,8 @@ from services.drawing.copying import mirror_id
 from services.drawing.drawing_messages import parse_date
 from services.drawing.models import Drawing, DrawingArea, DrawingRevision, DrawingSet
 from services.drawing.revision_currency import make_newest_current
-from shared.db import utcnow
-from shared.errors import ErrorReason, FailedPrecondition
+from shared.facts.errors import ErrorReason, FailedPrecondition
+from shared.persistence.db import utcnow
 
 
 def apply_project_changes(

@@ -18,9 +18,9 @@ from connectability.v1 import drawing_service_pb2 as pb
 from services.drawing import drawing_messages as messages
 from services.drawing.change_feed import ChangeFeed
 from services.drawing.models import Base, Drawing, DrawingArea, DrawingSet, ProjectFacts
-from shared.db import RecordConflict, RecordNotFound, new_id, utcnow
-from shared.errors import ErrorReason, FailedPrecondition
-from shared.paging import SortKey, ascending, descending, fetch_page
+from shared.facts.errors import ErrorReason, FailedPrecondition
+from shared.persistence.db import RecordConflict, RecordNotFound, new_id, utcnow
+from shared.persistence.paging import SortKey, ascending, descending, fetch_page
 
 RowT = TypeVar("RowT", bound=Base)
 

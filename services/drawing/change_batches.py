@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from connectability.v1 import drawing_service_pb2 as pb
-from shared.errors import ErrorReason, FailedPrecondition, InvalidArgument
+from shared.facts.errors import ErrorReason, FailedPrecondition, InvalidArgument
 
 MAX_CHANGES = 500
 

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.v1 import drawing_service_pb2 as pb
 from services.drawing.models import ProjectChange, ProjectFacts
-from shared.db import utcnow
-from shared.paging import ascending, fetch_page
-from shared.timestamps import timestamp_of
+from shared.persistence.db import utcnow
+from shared.persistence.paging import ascending, fetch_page
+from shared.runtime.timestamps import timestamp_of
 
 _PENDING_KEY = "changed_feed_projects"
 

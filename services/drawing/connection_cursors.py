@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.drawing.models import ConnectionCursor, DrawingSet, ProjectFacts
-from shared.db import utcnow
-from shared.errors import ErrorReason, FailedPrecondition, InvalidArgument
+from shared.facts.errors import ErrorReason, FailedPrecondition, InvalidArgument
+from shared.persistence.db import utcnow
 
 
 def lock_downstream(session: Session, downstream_id: str) -> None:

@@ -16,8 +16,8 @@ from services.drawing.change_batches import check_batch
 from services.drawing.connection_cursors import mark_disconnected
 from services.drawing.copying import copy_published_revisions
 from services.drawing.servicer_state import DrawingServicerState
-from shared.errors import DomainError, ErrorReason, FailedPrecondition, InvalidArgument
-from shared.request_checks import required_id
+from shared.facts.errors import DomainError, ErrorReason, FailedPrecondition, InvalidArgument
+from shared.runtime.request_checks import required_id
 
 
 class ConnectionSyncRpcs(DrawingServicerState):

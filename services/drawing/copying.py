@@ -32,8 +32,8 @@ from services.drawing.models import (
     DrawingSet,
     ProjectFacts,
 )
-from shared.db import utcnow
-from shared.upsert import INSERT_BY_DIALECT
+from shared.persistence.db import utcnow
+from shared.persistence.upsert import INSERT_BY_DIALECT
 
 
 def mirror_id(connection_id: str, upstream_id: str) -> str:

@@ -12,9 +12,9 @@ from services.drawing.models import (
     DrawingSet,
     StoredFile,
 )
-from shared.errors import ErrorReason, InvalidArgument
-from shared.etags import etag_of
-from shared.timestamps import timestamp_of
+from shared.facts.errors import ErrorReason, InvalidArgument
+from shared.persistence.etags import etag_of
+from shared.runtime.timestamps import timestamp_of
 
 MAX_TEXT_LENGTH = 255
 _SET_STATES = {

@@ -14,19 +14,19 @@ from __future__ import annotations
 from services.drawing.access_policy import CALLING_SERVICES
 from services.drawing.drawings_permissions import DrawingsPermissions
 from services.drawing.project_registry import ProjectRegistry
-from shared.db import RecordNotFound
-from shared.error_translation import record_not_found
-from shared.errors import (
+from shared.facts.errors import (
     ErrorReason,
     ErrorReasonValue,
     FailedPrecondition,
     NotFound,
     PermissionDenied,
 )
-from shared.identity import Principal, PrincipalKind
-from shared.outside_applications import require_outside_applications_allowed
-from shared.permission_levels import PERMISSION_LEVELS
-from shared.project_facts_registry import ProjectFacts
+from shared.facts.identity import Principal, PrincipalKind
+from shared.facts.outside_applications import require_outside_applications_allowed
+from shared.facts.permission_levels import PERMISSION_LEVELS
+from shared.facts.project_facts import ProjectFacts
+from shared.persistence.db import RecordNotFound
+from shared.runtime.error_translation import record_not_found
 
 READ_ONLY, STANDARD, ADMIN = "read_only", "standard", "admin"
 # The project looked up for a record that does not exist: no project has an empty id.

@@ -8,8 +8,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.drawing.models import DrawingsGrant, ProjectFacts
-from shared.db import RecordNotFound
-from shared.permission_grants import PermissionGrants
+from shared.persistence.db import RecordNotFound
+from shared.persistence.permission_grants import PermissionGrants
 
 
 class DrawingsPermissions:

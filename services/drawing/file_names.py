@@ -6,7 +6,7 @@ saves as, so it must be valid on every client's file system.
 
 from __future__ import annotations
 
-from shared.errors import ErrorReason, ErrorReasonValue, reason_name
+from shared.facts.errors import ErrorReason, ErrorReasonValue, reason_name
 
 MAX_FILE_NAME_LENGTH = 255
 FORBIDDEN_CHARACTERS = frozenset("/<>:\\|?*")

@@ -20,10 +20,10 @@ from services.drawing.models import StoredFile, Upload
 from services.drawing.storage.download_links import download_url
 from services.drawing.storage.http_endpoint import UPLOADS_PATH
 from services.drawing.storage.policy import issue_upload_fields, media_type, new_upload_policy
-from shared.db import new_id, utcnow
-from shared.errors import ErrorReason, InvalidArgument, NotFound
-from shared.identity import current_principal
-from shared.request_checks import required_id
+from shared.facts.errors import ErrorReason, InvalidArgument, NotFound
+from shared.facts.identity import current_principal
+from shared.persistence.db import new_id, utcnow
+from shared.runtime.request_checks import required_id
 
 DOWNLOAD_CHUNK_BYTES = 256 * 1024
 DEFAULT_CONTENT_TYPE = "application/pdf"

@@ -21,16 +21,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
-from shared.db import UtcDateTime, utcnow
-from shared.db_mixins import (
+from shared.facts.permission_levels import PERMISSION_LEVELS
+from shared.persistence.db import UtcDateTime, utcnow
+from shared.persistence.db_mixins import (
     NAMING_CONVENTION,
     IdempotentRequestColumns,
     ProjectFactsColumns,
     Timestamps,
     sql_one_of,
 )
-from shared.permission_levels import PERMISSION_LEVELS
-from shared.sort_keys import keeps_sort_key, sort_key_column
+from shared.persistence.sort_keys import keeps_sort_key, sort_key_column
 
 
 class Base(DeclarativeBase):

@@ -27,11 +27,11 @@ from services.drawing.models import (
 )
 from services.drawing.revisions import MAX_IMPORTS, RevisionImport
 from services.drawing.servicer_state import DrawingServicerState
-from shared.errors import ErrorReason, InvalidArgument
-from shared.etags import locked_at_etag
-from shared.identity import current_principal
-from shared.paging import ascending, fetch_page
-from shared.request_checks import masked_changes, required_id
+from shared.facts.errors import ErrorReason, InvalidArgument
+from shared.facts.identity import current_principal
+from shared.persistence.etags import locked_at_etag
+from shared.persistence.paging import ascending, fetch_page
+from shared.runtime.request_checks import masked_changes, required_id
 
 _STATUS_NAMES = {
     pb.REVISION_STATUS_PUBLISHED: "published",

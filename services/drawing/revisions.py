@@ -31,14 +31,14 @@ from services.drawing.models import (
     Upload,
 )
 from services.drawing.revision_currency import make_newest_current, outdated_ids, published_of
-from shared.db import new_id, utcnow
-from shared.errors import (
+from shared.facts.errors import (
     ErrorReason,
     ErrorReasonValue,
     FailedPrecondition,
     InvalidArgument,
     NotFound,
 )
+from shared.persistence.db import new_id, utcnow
 
 MAX_IMPORTS = 100
 

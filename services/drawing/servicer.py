@@ -28,13 +28,13 @@ from services.drawing.drawings_access import ADMIN, READ_ONLY, STANDARD, hidden
 from services.drawing.file_rpcs import FileRpcs
 from services.drawing.models import Drawing, DrawingArea, DrawingRevision, DrawingSet, DrawingsGrant
 from services.drawing.servicer_state import DrawingServicerState
-from shared.errors import ErrorReason, InvalidArgument, PermissionDenied
-from shared.etags import locked_at_etag
-from shared.identity import Principal, current_principal
-from shared.permission_messages import level_from_message, level_to_message
-from shared.project_facts_messages import facts_from_message, facts_to_message
-from shared.request_checks import masked_changes, require_fields, required_id
-from shared.timestamps import timestamp_of
+from shared.facts.errors import ErrorReason, InvalidArgument, PermissionDenied
+from shared.facts.identity import Principal, current_principal
+from shared.persistence.etags import locked_at_etag
+from shared.runtime.permission_messages import level_from_message, level_to_message
+from shared.runtime.project_facts_messages import facts_from_message, facts_to_message
+from shared.runtime.request_checks import masked_changes, require_fields, required_id
+from shared.runtime.timestamps import timestamp_of
 
 
 def _permission_message(

@@ -18,8 +18,8 @@ from services.drawing.drawings_permissions import DrawingsPermissions
 from services.drawing.project_registry import ProjectRegistry
 from services.drawing.revisions import Revisions
 from services.drawing.storage.file_access import FileAccess
-from shared.idempotent_calls import IdempotentCalls
-from shared.identity import current_principal
+from shared.facts.identity import current_principal
+from shared.persistence.idempotent_calls import IdempotentCalls
 
 
 class DrawingServicerState:

@@ -28,9 +28,9 @@ from services.drawing.models import (
 )
 from services.drawing.revisions import Revisions
 from services.drawing.storage.file_store import LocalFileStore
-from shared.background_rounds import BackgroundRounds
-from shared.db import utcnow
-from shared.errors import ErrorReason, ErrorReasonValue
+from shared.facts.errors import ErrorReason, ErrorReasonValue
+from shared.persistence.db import utcnow
+from shared.runtime.background_rounds import BackgroundRounds
 
 CLAIM_SECONDS = 60.0
 # A PDF ends with "%%EOF"; readers accept it anywhere in the last 1,024 bytes (Adobe's

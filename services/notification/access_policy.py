@@ -8,8 +8,8 @@ service, which checks their Connection Manager level first.
 
 from __future__ import annotations
 
-from shared.caller_policy import Callers
-from shared.identity import Principal, current_principal
+from shared.facts.caller_policy import Callers
+from shared.facts.identity import Principal, current_principal
 
 CALLING_SERVICES = ("connection",)
 SYSTEMS = Callers(platform=True, services=CALLING_SERVICES)

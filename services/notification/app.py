@@ -16,10 +16,10 @@ from services.notification.migrations import MIGRATIONS_DIR
 from services.notification.project_registry import ProjectRegistry
 from services.notification.servicer import NotificationServicer
 from services.notification.transports import MaildirTransport, SmtpTransport, Transport
-from shared.config import Settings
-from shared.db import upgrade_to_head
-from shared.server import ServiceDefinition
-from shared.service_database import open_service_database
+from shared.persistence.db import upgrade_to_head
+from shared.persistence.service_database import open_service_database
+from shared.runtime.config import Settings
+from shared.runtime.server import ServiceDefinition
 
 SERVICE_NAME = "notification"
 GRPC_SERVICE = notification_internal_service_pb2.DESCRIPTOR.services_by_name[

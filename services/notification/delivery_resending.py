@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from services.notification.distribution_lists import require_project
 from services.notification.models import Delivery
-from shared.db import utcnow
-from shared.errors import ErrorReason, FailedPrecondition, NotFound
+from shared.facts.errors import ErrorReason, FailedPrecondition, NotFound
+from shared.persistence.db import utcnow
 
 # A delivery still on its way is left to the worker: sending it twice at once would race.
 FINISHED_STATUSES = ("sent", "failed")

@@ -23,7 +23,7 @@ from services.notification.mail_messages import build_message
 from services.notification.models import Delivery, NotificationEvent
 from services.notification.rendering import render
 from services.notification.transports import PermanentFailure, TemporaryFailure, Transport
-from shared.db import utcnow
+from shared.persistence.db import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from services.notification.models import DistributionList as DistributionListRow
 from services.notification.models import ProjectFacts
-from shared.db import RecordNotFound, utcnow
-from shared.errors import ErrorReason, InvalidArgument
-from shared.etags import etag_of_values, require_fresh_etag
+from shared.facts.errors import ErrorReason, InvalidArgument
+from shared.persistence.db import RecordNotFound, utcnow
+from shared.persistence.etags import etag_of_values, require_fresh_etag
 
 MAX_ADDRESSES = 100
 CONNECTION_MANAGER = "connection_manager"

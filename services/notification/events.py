@@ -14,9 +14,9 @@ from services.notification.digests import join_open_digest
 from services.notification.distribution_lists import CONNECTION_MANAGER, load_list
 from services.notification.mail_messages import message_id_for
 from services.notification.models import Delivery, NotificationEvent
-from shared.db import new_id, utcnow
-from shared.errors import ErrorReason, InvalidArgument
-from shared.timestamps import timestamp_of
+from shared.facts.errors import ErrorReason, InvalidArgument
+from shared.persistence.db import new_id, utcnow
+from shared.runtime.timestamps import timestamp_of
 
 MAX_KEY_LENGTH = 200
 KIND_NAMES: dict[int, str] = {

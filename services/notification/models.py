@@ -17,8 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import UtcDateTime, utcnow
-from shared.db_mixins import (
+from shared.persistence.db import UtcDateTime, utcnow
+from shared.persistence.db_mixins import (
     NAMING_CONVENTION,
     IdempotentRequestColumns,
     ProjectFactsColumns,

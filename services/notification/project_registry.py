@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.notification.models import ProjectFacts as ProjectFactsRow
-from shared.project_facts_registry import ProjectFacts, ProjectFactsRegistry
+from shared.facts.project_facts import ProjectFacts
+from shared.persistence.project_facts_registry import ProjectFactsRegistry
 
 __all__ = ["ProjectFacts", "ProjectRegistry"]
 

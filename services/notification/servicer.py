@@ -29,10 +29,10 @@ from services.notification.distribution_lists import (
 from services.notification.events import check_notify, record_event
 from services.notification.models import IdempotentRequest
 from services.notification.project_registry import ProjectRegistry
-from shared.errors import ErrorReason, InvalidArgument
-from shared.idempotent_calls import IdempotentCalls
-from shared.project_facts_messages import facts_from_message, facts_to_message
-from shared.timestamps import timestamp_of
+from shared.facts.errors import ErrorReason, InvalidArgument
+from shared.persistence.idempotent_calls import IdempotentCalls
+from shared.runtime.project_facts_messages import facts_from_message, facts_to_message
+from shared.runtime.timestamps import timestamp_of
 
 DEFAULT_DIGEST_WINDOW = timedelta(minutes=5)
 _TOOLS: dict[int, str] = {

@@ -21,7 +21,7 @@ from grpc_tools import protoc
 from services.connection import access_policy as connection_policy
 from services.drawing import access_policy as drawing_policy
 from services.notification import access_policy as notification_policy
-from shared.caller_policy import Callers, ToolLevel
+from shared.facts.caller_policy import Callers, ToolLevel
 
 PROTO_ROOT = Path(__file__).resolve().parents[2] / "protos"
 FILE_SERVICE, SERVICE_METHOD = 6, 2

@@ -29,7 +29,7 @@ from grpc_tools import protoc
 from connectability.v1 import error_reason_pb2
 from services.drawing.file_names import InvalidFileName
 from services.drawing.storage.refusals import StorageRefused
-from shared.errors import (
+from shared.facts.errors import (
     ERROR_DOMAIN,
     ErrorReason,
     FailedPrecondition,

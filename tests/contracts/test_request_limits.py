@@ -27,12 +27,12 @@ from grpc_tools import protoc
 
 from buf.validate import validate_pb2
 from connectability.v1 import connection_service_pb2, drawing_service_pb2
-from shared.request_validation import PATTERN_SENTENCES
+from shared.runtime.request_validation import PATTERN_SENTENCES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROTO_ROOT = REPO_ROOT / "protos"
 # The public API: the internal package's requests are not validated (see
-# shared/request_validation.py), so they carry no rules to check.
+# shared/runtime/request_validation.py), so they carry no rules to check.
 MODULES = (connection_service_pb2, drawing_service_pb2)
 FILE_MESSAGE_TYPE, MESSAGE_FIELD = 4, 2
 MAX_ID_LENGTH = 128

@@ -17,7 +17,7 @@ import yaml
 from click.testing import CliRunner
 
 from services.cli import main as cli
-from shared.config import SERVICE_NAMES, Settings
+from shared.runtime.config import SERVICE_NAMES, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"

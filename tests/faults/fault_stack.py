@@ -17,7 +17,7 @@ import grpc
 
 from bench.stack import running_stack
 from services.supervisor import ServiceProcess, start_services, wait_until_serving
-from shared.config import SERVICE_NAMES, Settings
+from shared.runtime.config import SERVICE_NAMES, Settings
 from tests.fixtures.stack import Stack
 
 FAULT_ENVIRONMENT = {

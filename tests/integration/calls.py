@@ -11,7 +11,7 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from shared.errors import error_info_of
+from shared.facts.errors import error_info_of
 
 T = TypeVar("T")
 

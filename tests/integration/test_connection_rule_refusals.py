@@ -15,8 +15,8 @@ from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2 as drawing_pb
 from connectability.v1 import drawing_service_pb2_grpc as drawing_grpc
 from services.supervisor import start_services, stop_services, wait_until_serving
-from shared.config import SERVICE_NAMES, Settings
-from shared.errors import error_info_of
+from shared.facts.errors import error_info_of
+from shared.runtime.config import SERVICE_NAMES, Settings
 from tests.fixtures.identity import make_test_keys
 from tests.fixtures.stack import Stack, stack_environment
 from tests.integration.calls import bearer, eventually, refusal

@@ -17,7 +17,7 @@ from google.protobuf.field_mask_pb2 import FieldMask
 from connectability.v1 import common_pb2
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2 as drawing_pb
-from shared.errors import error_info_of
+from shared.facts.errors import error_info_of
 from tests.fixtures.stack import Stack
 from tests.integration.calls import bearer, eventually
 from tests.integration.test_direct_uploads import a_pdf, import_request, upload_file

@@ -11,7 +11,7 @@ from connectability.internal.v1 import drawing_internal_service_pb2_grpc as draw
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import connection_service_pb2_grpc as pb_grpc
 from services.supervisor import start_services, stop_services, wait_until_serving
-from shared.config import SERVICE_NAMES, Settings
+from shared.runtime.config import SERVICE_NAMES, Settings
 from tests.fixtures.identity import make_test_keys
 from tests.fixtures.stack import stack_environment
 from tests.integration.calls import bearer, eventually

@@ -17,7 +17,7 @@ import pytest
 from connectability.v1 import common_pb2
 from connectability.v1 import connection_service_pb2 as pb
 from services.supervisor import start_services, stop_services, wait_until_serving
-from shared.config import Settings
+from shared.runtime.config import Settings
 from tests.fixtures.databases import fresh_database_url
 from tests.fixtures.stack import Stack, free_port
 from tests.integration.calls import bearer, eventually, refusal

@@ -18,7 +18,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import connection_service_pb2_grpc as pb_grpc
-from shared.config import SERVICE_NAMES
+from shared.runtime.config import SERVICE_NAMES
 from tests.fixtures.stack import free_port
 from tests.integration.calls import bearer
 

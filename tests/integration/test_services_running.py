@@ -15,7 +15,7 @@ from connectability.internal.v1 import notification_internal_service_pb2 as noti
 from connectability.internal.v1 import notification_internal_service_pb2_grpc as notification_grpc
 from connectability.v1 import connection_service_pb2 as connection_pb
 from connectability.v1 import connection_service_pb2_grpc as connection_grpc
-from shared.identity import Principal, PrincipalKind
+from shared.facts.identity import Principal, PrincipalKind
 from tests.fixtures.stack import Stack
 from tests.integration.calls import refusal
 

@@ -16,7 +16,7 @@ from connectability.v1 import connection_service_pb2 as connection_pb
 from connectability.v1 import connection_service_pb2_grpc as connection_grpc
 from connectability.v1 import drawing_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2_grpc as pb_grpc
-from shared.errors import error_info_of
+from shared.facts.errors import error_info_of
 from tests.fixtures.stack import Stack
 from tests.integration.calls import bearer, retry_delay_of
 from tests.integration.test_connections import make_pair

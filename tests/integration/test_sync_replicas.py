@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 
 from connectability.v1 import connection_service_pb2_grpc as pb_grpc
 from services.supervisor import ServiceProcess, start_services, stop_services, wait_until_serving
-from shared.config import Settings
+from shared.runtime.config import Settings
 from tests.fixtures.stack import Stack, free_port
 from tests.integration.calls import eventually
 from tests.integration.sync_setup import SyncPair, make_sync_pair

@@ -21,8 +21,8 @@ from connectability.v1 import common_pb2
 from connectability.v1 import connection_service_pb2 as cpb
 from services.notification.app import build_definition
 from services.notification.delivery_worker import RetryPolicy
-from shared.config import Settings
-from shared.server import GrpcServer, start_server
+from shared.runtime.config import Settings
+from shared.runtime.server import GrpcServer, start_server
 from tests.fixtures.identity import SigningKeys
 from tests.fixtures.stack import free_port
 

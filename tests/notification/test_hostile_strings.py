@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from connectability.internal.v1 import notification_internal_service_pb2 as pb
 from connectability.v1 import connection_service_pb2 as cpb
-from shared.structured_logging import json_formatter
+from shared.runtime.structured_logging import json_formatter
 from tests.integration.calls import eventually
 from tests.notification.conftest import Notification, SmtpServer, StartNotification
 from tests.security.hostile_text import HOSTILE_TEXT

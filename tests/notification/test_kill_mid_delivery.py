@@ -28,7 +28,7 @@ from connectability.internal.v1 import notification_internal_service_pb2_grpc as
 from connectability.v1 import common_pb2
 from connectability.v1 import connection_service_pb2 as cpb
 from services.supervisor import ServiceProcess, start_services, stop_services, wait_until_serving
-from shared.config import Settings
+from shared.runtime.config import Settings
 from tests.fixtures.identity import make_test_keys
 from tests.fixtures.stack import free_port, stack_environment
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.connection.migrations import MIGRATIONS_DIR as CONNECTION_MIGRATIONS
 from services.drawing.migrations import MIGRATIONS_DIR as DRAWING_MIGRATIONS
 from services.notification.migrations import MIGRATIONS_DIR as NOTIFICATION_MIGRATIONS
-from shared.db import make_engine, make_session_factory, upgrade_to_head
+from shared.persistence.db import make_engine, make_session_factory, upgrade_to_head
 
 MIGRATIONS_OF: dict[str, Path] = {
     "connection": CONNECTION_MIGRATIONS,

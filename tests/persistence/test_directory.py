@@ -10,9 +10,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.connection.directory import Directory
 from services.connection.models import Company
-from shared.db import FieldNotUpdatable, InvalidFieldValue, RecordConflict, RecordNotFound
-from shared.paging import InvalidPageRequest
-from shared.permission_levels import UnknownPermissionLevel
+from shared.facts.permission_levels import UnknownPermissionLevel
+from shared.persistence.db import (
+    FieldNotUpdatable,
+    InvalidFieldValue,
+    RecordConflict,
+    RecordNotFound,
+)
+from shared.persistence.paging import InvalidPageRequest
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.drawing.drawings_permissions import DrawingsPermissions
 from services.drawing.project_registry import ProjectFacts, ProjectRegistry
-from shared.db import RecordNotFound
-from shared.paging import InvalidPageRequest
-from shared.permission_levels import UnknownPermissionLevel
+from shared.facts.permission_levels import UnknownPermissionLevel
+from shared.persistence.db import RecordNotFound
+from shared.persistence.paging import InvalidPageRequest
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.connection.directory import Directory
 from services.connection.migrations import MIGRATIONS_DIR
-from shared.db import UtcDateTime, make_engine, upgrade_to_head
+from shared.persistence.db import UtcDateTime, make_engine, upgrade_to_head
 
 
 def test_sqlite_file_gets_wal_foreign_keys_and_busy_timeout(tmp_path: Path) -> None:

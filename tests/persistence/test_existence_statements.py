@@ -46,11 +46,11 @@ from services.drawing.models import (
 )
 from services.drawing.project_registry import ProjectRegistry
 from services.drawing.servicer import DrawingServicer
-from shared.db import RecordNotFound
-from shared.error_translation import record_not_found
-from shared.errors import DomainError
-from shared.idempotent_calls import IdempotentCalls
-from shared.identity import Principal, PrincipalKind, bind_principal, unbind_principal
+from shared.facts.errors import DomainError
+from shared.facts.identity import Principal, PrincipalKind, bind_principal, unbind_principal
+from shared.persistence.db import RecordNotFound
+from shared.persistence.idempotent_calls import IdempotentCalls
+from shared.runtime.error_translation import record_not_found
 from tests.persistence.service_databases import migrated_sessions
 
 MADE_UP = "no-such-id-0000"

@@ -9,12 +9,20 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from connectability.v1 import connection_service_pb2 as pb
 from services.connection.models import IdempotentRequest as ConnectionIdempotentRequest
 from services.drawing.models import IdempotentRequest as DrawingIdempotentRequest
 from services.notification.models import IdempotentRequest as NotificationIdempotentRequest
-from shared.db import RecordConflict
-from shared.db_mixins import IdempotentRequestColumns
-from shared.idempotency import IdempotencyMismatch, IdempotencyStore, request_fingerprint
+from shared.facts.identity import Principal, PrincipalKind, bind_principal, unbind_principal
+from shared.persistence.db import RecordConflict
+from shared.persistence.db_mixins import IdempotentRequestColumns
+from shared.persistence.idempotency import (
+    IdempotencyMismatch,
+    IdempotencyStore,
+    request_fingerprint,
+)
+from shared.persistence.idempotent_calls import IdempotentCalls, idempotent
+from shared.persistence.unit_of_work import UnitOfWork
 from tests.persistence.service_databases import migrated_sessions
 
 STORES: dict[str, tuple[str, type[IdempotentRequestColumns]]] = {
@@ -118,3 +126,36 @@ def test_concurrent_twin_waits_and_replays(
     waiting_twin.join(timeout=15)
 
     assert twin_answers == [ANSWER]
+
+
+class _Servicer:
+    """A servicer with one idempotent method that also runs a nested unit of work."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.idempotent_calls = IdempotentCalls(sessions, DrawingIdempotentRequest)
+        self.sessions = sessions
+        self.runs = 0
+        self.committed: list[str] = []
+
+    @idempotent(pb.CreateCompanyResponse)
+    def CreateCompany(
+        self, request: pb.CreateCompanyRequest, context: object
+    ) -> pb.CreateCompanyResponse:
+        self.runs += 1
+        with UnitOfWork(self.sessions) as uow:
+            uow.after_commit(lambda: self.committed.append(request.company_id))
+        return pb.CreateCompanyResponse(company=pb.Company(name=f"run {self.runs}"))
+
+
+def test_an_idempotent_method_runs_once_and_replays_its_first_answer(database_url: str) -> None:
+    request = pb.CreateCompanyRequest(company_id="acme", request_id="r-1")
+    with migrated_sessions(database_url, "drawing") as sessions:
+        servicer = _Servicer(sessions)
+        binding = bind_principal(Principal(kind=PrincipalKind.SERVICE, subject="connection"))
+        try:
+            first = servicer.CreateCompany(request, None)
+            again = servicer.CreateCompany(request, None)
+        finally:
+            unbind_principal(binding)
+    assert (first.company.name, again.company.name, servicer.runs) == ("run 1", "run 1", 1)
+    assert servicer.committed == ["acme"]

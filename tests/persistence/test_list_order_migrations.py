@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from services.connection.migrations import MIGRATIONS_DIR as CONNECTION_MIGRATIONS
 from services.drawing.migrations import MIGRATIONS_DIR as DRAWING_MIGRATIONS
-from shared.db import alembic_config, make_engine, upgrade_to_head
+from shared.persistence.db import alembic_config, make_engine, upgrade_to_head
 
 
 def _insert(connection: Connection, table_name: str, **values: Any) -> None:

@@ -18,7 +18,7 @@ from services.drawing import models as drawing_models
 from services.drawing.migrations import MIGRATIONS_DIR as DRAWING_MIGRATIONS
 from services.notification import models as notification_models
 from services.notification.migrations import MIGRATIONS_DIR as NOTIFICATION_MIGRATIONS
-from shared.db import alembic_config, make_engine, upgrade_to_head
+from shared.persistence.db import alembic_config, make_engine, upgrade_to_head
 
 SERVICES = {
     "connection": (CONNECTION_MIGRATIONS, connection_models.Base.metadata),

@@ -9,8 +9,9 @@ import pytest
 
 from services.drawing.project_registry import ProjectRegistry as DrawingProjects
 from services.notification.project_registry import ProjectRegistry as NotificationProjects
-from shared.db import RecordNotFound
-from shared.project_facts_registry import ProjectFacts, ProjectFactsRegistry
+from shared.facts.project_facts import ProjectFacts
+from shared.persistence.db import RecordNotFound
+from shared.persistence.project_facts_registry import ProjectFactsRegistry
 from tests.persistence.service_databases import migrated_sessions
 
 REGISTRIES = {

@@ -30,8 +30,8 @@ from scripts.snapshot_databases import (
     read_snapshot,
 )
 from services.supervisor import start_services, stop_services, wait_until_serving
-from shared.config import SERVICE_NAMES, Settings
-from shared.db import make_engine, upgrade_to_head
+from shared.persistence.db import make_engine, upgrade_to_head
+from shared.runtime.config import SERVICE_NAMES, Settings
 from tests.fixtures.databases import CreatedDatabases
 from tests.fixtures.identity import make_test_keys
 from tests.fixtures.stack import Stack, stack_environment

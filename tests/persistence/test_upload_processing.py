@@ -28,7 +28,7 @@ from services.drawing.models import (
 from services.drawing.revisions import RevisionImport, Revisions
 from services.drawing.storage.file_store import LocalFileStore
 from services.drawing.upload_processing import DrawingUploadProcessing
-from shared.db import alembic_config, make_engine, utcnow
+from shared.persistence.db import alembic_config, make_engine, utcnow
 from tests.persistence.service_databases import migrated_sessions
 
 FILES_PER_UPLOAD = 5

@@ -5,8 +5,8 @@ from collections.abc import Iterator
 import grpc
 import pytest
 
-from shared.config import Settings
-from shared.server import GrpcServer, start_server
+from shared.runtime.config import Settings
+from shared.runtime.server import GrpcServer, start_server
 from tests.fixtures.identity import SigningKeys
 from tests.runtime.echo_service import EchoBehaviour, echo_definition
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import grpc
 
-from shared.call_context import ACTING_FOR_HEADER, current_call
-from shared.errors import ErrorReason, FailedPrecondition
-from shared.identity import current_principal
-from shared.server import ServiceDefinition
+from shared.facts.errors import ErrorReason, FailedPrecondition
+from shared.facts.identity import current_principal
+from shared.runtime.call_context import ACTING_FOR_HEADER, current_call
+from shared.runtime.server import ServiceDefinition
 
 SERVICE = "test.Echo"
 UNARY = f"/{SERVICE}/Unary"

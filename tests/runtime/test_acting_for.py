@@ -10,7 +10,7 @@ from typing import Any
 import grpc
 import pytest
 
-from shared.server import GrpcServer
+from shared.runtime.server import GrpcServer
 from tests.fixtures.identity import SigningKeys
 from tests.runtime.conftest import start_echo
 from tests.runtime.echo_service import EchoBehaviour, unary_call

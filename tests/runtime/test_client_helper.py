@@ -8,9 +8,9 @@ from typing import Any
 import grpc
 import pytest
 
-from shared.client import ServiceTokenSource, open_channel
-from shared.server import GrpcServer
-from shared.tokens import TokenIssuer
+from shared.runtime.client import ServiceTokenSource, open_channel
+from shared.runtime.server import GrpcServer
+from shared.runtime.tokens import TokenIssuer
 from tests.fixtures.identity import AUDIENCE, ISSUER, SigningKeys
 from tests.runtime.conftest import start_echo
 from tests.runtime.echo_service import SERVICE, EchoBehaviour, unary_call

@@ -13,8 +13,8 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from shared.errors import ERROR_DOMAIN, error_info_of
-from shared.identity import IntegratorMode, Principal, PrincipalKind
+from shared.facts.errors import ERROR_DOMAIN, error_info_of
+from shared.facts.identity import IntegratorMode, Principal, PrincipalKind
 from tests.fixtures.identity import SigningKeys
 from tests.runtime.echo_service import unary_call, unary_call_with_call
 

@@ -20,8 +20,8 @@ from grpc_status import rpc_status
 from connectability.internal.v1 import notification_internal_service_pb2 as npb
 from connectability.v1 import connection_service_pb2 as cpb
 from connectability.v1 import drawing_service_pb2 as dpb
-from shared.call_context import REQUEST_ID_HEADER
-from shared.errors import error_info_of
+from shared.facts.errors import error_info_of
+from shared.runtime.call_context import REQUEST_ID_HEADER
 from tests.fixtures.stack import Stack
 from tests.integration.calls import bearer
 

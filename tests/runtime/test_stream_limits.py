@@ -13,9 +13,9 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from shared.config import Settings
-from shared.errors import ERROR_DOMAIN, error_info_of
-from shared.server import GrpcServer, start_server
+from shared.facts.errors import ERROR_DOMAIN, error_info_of
+from shared.runtime.config import Settings
+from shared.runtime.server import GrpcServer, start_server
 from tests.fixtures.identity import SigningKeys
 from tests.integration.calls import retry_delay_of
 from tests.runtime.echo_service import EchoBehaviour, echo_definition, stream_call, unary_call

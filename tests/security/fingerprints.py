@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, inspect, text
 
-from shared.config import SERVICE_NAMES
+from shared.runtime.config import SERVICE_NAMES
 from tests.fixtures.stack import Stack
 
 Fingerprint = dict[str, int]

@@ -16,7 +16,7 @@ from connectability.v1 import common_pb2
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2 as drawing_pb
 from services.connection.models import IntegratorClient
-from shared.errors import error_info_of
+from shared.facts.errors import error_info_of
 from tests.fixtures.stack import Stack
 from tests.integration.calls import bearer, eventually
 from tests.integration.test_directory import Platform

@@ -6,9 +6,9 @@ Prints the port it listens on as its first line of output, then serves until SIG
 
 from __future__ import annotations
 
-from shared.config import load_settings
-from shared.server import run_until_signalled, start_server
-from shared.service_process import token_verifier
+from shared.runtime.config import load_settings
+from shared.runtime.server import run_until_signalled, start_server
+from shared.runtime.service_process import token_verifier
 from tests.runtime.echo_service import EchoBehaviour, echo_definition
 
 

@@ -30,7 +30,7 @@ from connectability.v1 import drawing_service_pb2 as dpb
 from services.connection import access_policy as connection_policy
 from services.drawing import access_policy as drawing_policy
 from services.notification import access_policy as notification_policy
-from shared.caller_policy import TOOL_LEVELS, Callers
+from shared.facts.caller_policy import TOOL_LEVELS, Callers
 from tests.fixtures.stack import Stack
 from tests.integration.calls import bearer, eventually, refusal
 from tests.security.rpcs import OK, Rpc, all_rpcs, invoke

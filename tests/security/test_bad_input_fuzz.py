@@ -25,8 +25,8 @@ from connectability.v1 import common_pb2
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import connection_service_pb2_grpc as pb_grpc
 from connectability.v1 import drawing_service_pb2 as dpb
-from shared.config import Settings
-from shared.paging import decode_page_token, encode_page_token
+from shared.persistence.paging import decode_page_token, encode_page_token
+from shared.runtime.config import Settings
 from tests.fixtures.stack import Stack
 from tests.security.fingerprints import StackDatabases, changed, stack_databases
 from tests.security.request_strategies import messages

@@ -12,7 +12,7 @@ from grpc_status import rpc_status
 
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2 as drawing_pb
-from shared.errors import error_info_of
+from shared.facts.errors import error_info_of
 from tests.fixtures.stack import Stack
 from tests.integration.calls import bearer, refusal
 from tests.security.integrator_setup import (

@@ -25,10 +25,10 @@ from connectability.internal.v1 import drawing_internal_service_pb2 as drawing_i
 from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
 from connectability.v1 import connection_service_pb2 as pb
 from services.supervisor import start_services, stop_services, wait_until_serving
-from shared.config import SERVICE_NAMES, Settings
-from shared.errors import Unauthenticated, error_info_of
-from shared.identity import Principal, PrincipalKind
-from shared.tokens import TokenIssuer, generate_key_pair
+from shared.facts.errors import Unauthenticated, error_info_of
+from shared.facts.identity import Principal, PrincipalKind
+from shared.runtime.config import SERVICE_NAMES, Settings
+from shared.runtime.tokens import TokenIssuer, generate_key_pair
 from tests.fixtures.identity import AUDIENCE, ISSUER, make_test_keys
 from tests.fixtures.stack import Stack, stack_environment
 from tests.integration.calls import bearer, eventually

@@ -34,10 +34,10 @@ from connectability.internal.v1 import notification_internal_service_pb2_grpc as
 from connectability.v1 import connection_service_pb2 as connection_pb2
 from connectability.v1 import connection_service_pb2_grpc as connection_grpc
 from services.supervisor import start_services, stop_services, wait_until_serving
-from shared import rate_limits
-from shared.config import Settings
-from shared.errors import error_info_of
-from shared.server import start_server
+from shared.facts.errors import error_info_of
+from shared.runtime import rate_limits
+from shared.runtime.config import Settings
+from shared.runtime.server import start_server
 from tests.fixtures.identity import SigningKeys
 from tests.fixtures.stack import free_port, stack_environment
 from tests.runtime.echo_service import (

@@ -19,9 +19,9 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from shared.config import SERVICE_NAMES, ServiceName, Settings
-from shared.server import ServiceDefinition, start_server
-from shared.tls import TlsSettingsError, channel_credentials, server_credentials
+from shared.runtime.config import SERVICE_NAMES, ServiceName, Settings
+from shared.runtime.server import ServiceDefinition, start_server
+from shared.runtime.tls import TlsSettingsError, channel_credentials, server_credentials
 from tests.fixtures.identity import SigningKeys, make_test_keys
 from tests.fixtures.stack import Stack, stack_environment
 from tests.integration.calls import eventually

@@ -41,7 +41,7 @@ from services.drawing.storage.download_links import download_url
 from services.drawing.storage.file_store import LocalFileStore
 from services.drawing.storage.http_endpoint import StorageEndpoint, start_storage_endpoint
 from services.drawing.storage.policy import issue_upload_fields, new_upload_policy
-from shared.db import utcnow
+from shared.persistence.db import utcnow
 from tests.fixtures.databases import CreatedDatabases
 from tests.persistence.service_databases import migrated_sessions
 from tests.storage.multipart_body import encode_form

@@ -16,7 +16,7 @@ from services.drawing.storage.signing import (
     verify_bytes,
     verify_mapping,
 )
-from shared.config import Settings
+from shared.runtime.config import Settings
 
 SECRET = b"s" * 32
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from shared.caller_policy import CONNECTION_MANAGER, Callers, ToolLevel
-from shared.errors import PermissionDenied
-from shared.identity import IntegratorMode, Principal, PrincipalKind
+from shared.facts.caller_policy import CONNECTION_MANAGER, Callers, ToolLevel
+from shared.facts.errors import PermissionDenied
+from shared.facts.identity import IntegratorMode, Principal, PrincipalKind
 
 PLATFORM = Principal(PrincipalKind.PLATFORM, "accounts")
 CONNECTION = Principal(PrincipalKind.SERVICE, "connection")

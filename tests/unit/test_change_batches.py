@@ -6,7 +6,7 @@ import pytest
 
 from connectability.v1 import drawing_service_pb2 as pb
 from services.drawing.change_batches import MAX_CHANGES, check_batch, unapplied
-from shared.errors import DomainError
+from shared.facts.errors import DomainError
 
 
 def area_edited(sequence: int) -> pb.ProjectChange:

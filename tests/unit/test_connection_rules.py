@@ -12,7 +12,7 @@ from services.connection.connection_rules import (
     evaluate,
     first_refusal,
 )
-from shared.errors import ErrorReason
+from shared.facts.errors import ErrorReason
 
 DOWN = ProjectSide("down", "acme", True, 10, "us", False)
 UP = ProjectSide("up", "archi", True, 10, "us", False)

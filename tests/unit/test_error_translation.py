@@ -7,7 +7,7 @@ import sqlite3
 import grpc
 from sqlalchemy.exc import OperationalError
 
-from shared.error_translation import domain_error_for
+from shared.runtime.error_translation import domain_error_for
 
 
 def test_a_busy_sqlite_writer_is_unavailable_and_other_operational_errors_are_faults() -> None:

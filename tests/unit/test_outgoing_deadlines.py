@@ -7,9 +7,9 @@ import time
 import grpc
 import pytest
 
-from shared.call_context import CallContext, bind_call, unbind_call
-from shared.client import effective_timeout
-from shared.errors import DomainError
+from shared.facts.errors import DomainError
+from shared.runtime.call_context import CallContext, bind_call, unbind_call
+from shared.runtime.client import effective_timeout
 
 
 def while_serving(remaining: float | None, explicit: float | None, default: float) -> float:

@@ -11,16 +11,16 @@ import pytest
 import redis
 from google.rpc import code_pb2, error_details_pb2
 
-from shared.errors import status_for
-from shared.identity import (
+from shared.facts.errors import status_for
+from shared.facts.identity import (
     ClaimsError,
     IntegratorMode,
     Principal,
     PrincipalKind,
     principal_from_claims,
 )
-from shared.interceptors import peer_host
-from shared.rate_limits import (
+from shared.runtime.interceptors import peer_host
+from shared.runtime.rate_limits import (
     InMemoryCallCounter,
     RateLimitDecision,
     RateLimiter,

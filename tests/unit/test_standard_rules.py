@@ -1,4 +1,4 @@
-"""The plain checks of shared/standard_rules.py find exactly what protovalidate finds.
+"""The plain checks of shared/runtime/standard_rules.py find exactly what protovalidate finds.
 
 For every request type the plain checks cover, generated requests (the bad-input fuzz
 test's strategies, plus values at and past each limit) must give the same violations,
@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from connectability.v1 import connection_service_pb2 as cpb
 from connectability.v1 import drawing_service_pb2 as dpb
-from shared.request_validation import RequestValidator, _out_of_range_times, _plan
-from shared.standard_rules import MessageChecks
+from shared.runtime.request_validation import RequestValidator, _out_of_range_times, _plan
+from shared.runtime.standard_rules import MessageChecks
 from tests.security.request_strategies import messages
 from tests.security.rpcs import all_rpcs
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.errors import ResourceExhausted
-from shared.stream_limits import StallWatchdog, StreamSlots
+from shared.facts.errors import ResourceExhausted
+from shared.runtime.stream_limits import StallWatchdog, StreamSlots
 
 
 def test_slots_refuse_beyond_either_limit_and_a_release_counts_once() -> None:

@@ -18,7 +18,7 @@ from services.connection.sync.feed_heads import FeedHeadWatcher
 from services.connection.sync.follower import FollowerParts, UpstreamFollower
 from services.connection.sync.progress import SyncProgress
 from services.connection.sync.records import SyncRecords
-from shared.background_rounds import BackgroundRounds
+from shared.runtime.background_rounds import BackgroundRounds
 
 log = logging.getLogger("connectability.connection.sync")
 

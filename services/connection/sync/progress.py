@@ -20,8 +20,8 @@ from services.connection.notification_outbox import NotificationOutbox
 from services.connection.sync import notices
 from services.connection.sync.drawing_calls import CopyResult
 from services.connection.sync.records import lock_in_id_order
-from shared.background_rounds import backoff_seconds
-from shared.db import utcnow
+from shared.persistence.db import utcnow
+from shared.runtime.background_rounds import backoff_seconds
 
 PUBLISHED = drawing_pb.PROJECT_CHANGE_KIND_REVISION_PUBLISHED
 # The first back-off after a failed sync call; it doubles with each further failure.

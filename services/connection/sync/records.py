@@ -12,7 +12,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.connection.models import Connection, ConnectionSync, Project
-from shared.db import utcnow
+from shared.persistence.db import utcnow
 
 
 def start_sync(session: Session, connection: Connection) -> None:

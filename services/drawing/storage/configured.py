@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.drawing.storage.file_store import LocalFileStore
 from services.drawing.storage.http_endpoint import StorageEndpoint, start_storage_endpoint
 from services.drawing.storage.signing import load_signing_secret
-from shared.config import Settings
+from shared.runtime.config import Settings
 
 
 def start_configured_storage_endpoint(

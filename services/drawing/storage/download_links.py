@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from services.drawing.models import DrawingRevision
 from services.drawing.storage.refusals import StorageRefused
 from services.drawing.storage.signing import sign_mapping, verify_mapping
-from shared.errors import ErrorReason
+from shared.facts.errors import ErrorReason
 
 DOWNLOAD_PURPOSE = "download"
 FILES_PATH = "/files/"

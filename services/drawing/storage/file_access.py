@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from services.drawing.storage.file_store import LocalFileStore
 from services.drawing.storage.signing import load_signing_secret
-from shared.config import Settings
+from shared.runtime.config import Settings
 
 
 @dataclass(frozen=True)

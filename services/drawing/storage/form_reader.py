@@ -18,7 +18,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import parse_options_header
 
 from services.drawing.storage.refusals import StorageRefused
-from shared.errors import ErrorReason
+from shared.facts.errors import ErrorReason
 
 READ_SIZE = 64 * 1024
 

@@ -34,8 +34,8 @@ from services.drawing.storage.file_store import FileTooLarge, LocalFileStore, is
 from services.drawing.storage.form_reader import ClientGone, FormReader, multipart_boundary
 from services.drawing.storage.refusals import StorageRefused
 from services.drawing.storage.upload_receiver import UploadSettings, receive_upload
-from shared.db import utcnow
-from shared.errors import ErrorReason, ErrorReasonValue, reason_name
+from shared.facts.errors import ErrorReason, ErrorReasonValue, reason_name
+from shared.persistence.db import utcnow
 
 log = logging.getLogger("connectability.drawing.storage")
 

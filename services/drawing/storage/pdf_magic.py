@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from services.drawing.storage.refusals import StorageRefused
-from shared.errors import ErrorReason
+from shared.facts.errors import ErrorReason
 
 PDF_MAGIC = b"%PDF-"
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from services.drawing.storage.refusals import StorageRefused
 from services.drawing.storage.signing import canonical_json, sign_bytes, verify_bytes
-from shared.errors import ErrorReason
+from shared.facts.errors import ErrorReason
 
 # Each signed payload names its purpose: a download signature never passes as a policy.
 POLICY_PURPOSE = "upload"

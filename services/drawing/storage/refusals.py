@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.errors import ErrorReasonValue, reason_name
+from shared.facts.errors import ErrorReasonValue, reason_name
 
 
 class StorageRefused(Exception):

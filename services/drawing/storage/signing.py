@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
-from shared.config import Settings
+from shared.runtime.config import Settings
 
 SECRET_FILE_NAME = "storage-secret"
 # 256 bits, the size of the HMAC-SHA256 output: a shorter key is the weakest link.

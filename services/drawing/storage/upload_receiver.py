@@ -18,7 +18,7 @@ from services.drawing.storage.form_reader import FormPart, FormReader, malformed
 from services.drawing.storage.pdf_magic import require_pdf_magic
 from services.drawing.storage.policy import PolicyRefused, media_type, verify_upload_fields
 from services.drawing.storage.uploads import check_upload_open, record_upload
-from shared.errors import ErrorReason
+from shared.facts.errors import ErrorReason
 
 # As with S3 browser uploads: the fields first, then the file in a part of this name.
 FILE_PART_NAME = "file"

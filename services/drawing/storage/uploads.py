@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.drawing.models import StoredFile, Upload
 from services.drawing.storage.policy import UploadPolicy, media_type
 from services.drawing.storage.refusals import StorageRefused
-from shared.db import utcnow
-from shared.errors import ErrorReason
-from shared.upsert import insert_or_keep_row
+from shared.facts.errors import ErrorReason
+from shared.persistence.db import utcnow
+from shared.persistence.upsert import insert_or_keep_row
 
 
 class UploadRefused(StorageRefused):
@@ -46,7 +46,7 @@ def record_upload(
     same bytes were stored before (R18).
     """
     with sessions.begin() as session:
-        # FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE (shared.db) serialises writers.
+        # FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE serialises writers.
         upload = session.get(Upload, policy.upload_uuid, with_for_update=True)
         upload = _check_open(upload, policy)
         store_file()

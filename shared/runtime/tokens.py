@@ -24,8 +24,8 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 
-from shared.errors import ErrorReason, Unauthenticated
-from shared.identity import ClaimsError, Principal, principal_from_claims
+from shared.facts.errors import ErrorReason, Unauthenticated
+from shared.facts.identity import ClaimsError, Principal, principal_from_claims
 
 log = logging.getLogger("connectability.tokens")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC
 
 from connectability.v1 import common_pb2
-from shared.errors import ErrorReason, InvalidArgument
-from shared.project_facts_registry import ProjectFacts
+from shared.facts.errors import ErrorReason, InvalidArgument
+from shared.facts.project_facts import ProjectFacts
 
 
 def facts_from_message(message: common_pb2.ProjectFacts) -> ProjectFacts:

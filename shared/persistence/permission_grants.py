@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from shared.db import utcnow
-from shared.paging import ascending, fetch_page
-from shared.permission_levels import NO_ACCESS, require_permission_level
-from shared.upsert import upsert_row
+from shared.facts.permission_levels import NO_ACCESS, require_permission_level
+from shared.persistence.db import utcnow
+from shared.persistence.paging import ascending, fetch_page
+from shared.persistence.upsert import upsert_row
 
 
 class PermissionGrants:

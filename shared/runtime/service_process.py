@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from shared.client import ServiceTokenSource
-from shared.config import Settings
-from shared.server import ServiceDefinition, run_until_signalled, start_server
-from shared.structured_logging import configure_logging
-from shared.tokens import TokenIssuer, TokenVerifier, ensure_local_keys
+from shared.runtime.client import ServiceTokenSource
+from shared.runtime.config import Settings
+from shared.runtime.server import ServiceDefinition, run_until_signalled, start_server
+from shared.runtime.structured_logging import configure_logging
+from shared.runtime.tokens import TokenIssuer, TokenVerifier, ensure_local_keys
 
 log = logging.getLogger("connectability.process")
 

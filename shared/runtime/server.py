@@ -19,10 +19,15 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from shared.config import Settings
-from shared.interceptors import InFlightCalls, PrincipalResolver, server_interceptors
-from shared.tls import server_credentials, transport_security
-from shared.tokens import TokenVerifier
+from shared.runtime.config import Settings
+from shared.runtime.interceptors import (
+    InFlightCalls,
+    PrincipalResolver,
+    TokenFreeMethods,
+    server_interceptors,
+)
+from shared.runtime.tls import server_credentials, transport_security
+from shared.runtime.tokens import TokenVerifier
 
 log = logging.getLogger("connectability.server")
 
@@ -41,6 +46,8 @@ class ServiceDefinition:
     on_stop: list[Callable[[], None]] = field(default_factory=list)
     # What the service trusts of a verified token's principal, if not all of it.
     resolve_principal: PrincipalResolver | None = None
+    # Its methods called without a token (their request carries a secret instead).
+    token_free_methods: Sequence[str] = ()
 
 
 class GrpcServer:
@@ -107,7 +114,11 @@ def start_server(
             max_workers=settings.worker_threads, thread_name_prefix=definition.name
         ),
         interceptors=server_interceptors(
-            verifier, in_flight, settings, definition.resolve_principal
+            verifier,
+            in_flight,
+            settings,
+            definition.resolve_principal,
+            TokenFreeMethods(counted=tuple(definition.token_free_methods)),
         ),
         options=options,
         maximum_concurrent_rpcs=settings.worker_threads * 8,

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.db import make_engine, make_session_factory, upgrade_to_head
+from shared.persistence.db import make_engine, make_session_factory, upgrade_to_head
 
 
 @dataclass(frozen=True)

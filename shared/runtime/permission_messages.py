@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from connectability.v1 import common_pb2
-from shared.errors import ErrorReason, InvalidArgument
-from shared.permission_levels import PERMISSION_LEVELS
+from shared.facts.errors import ErrorReason, InvalidArgument
+from shared.facts.permission_levels import PERMISSION_LEVELS
 
 _ENUM_PREFIX = "PERMISSION_LEVEL_"
 

@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from shared.db import RecordNotFound
-from shared.errors import Aborted, ErrorReason
+from shared.facts.errors import Aborted, ErrorReason
+from shared.persistence.db import RecordNotFound
 
 RowT = TypeVar("RowT")
 

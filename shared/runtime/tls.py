@@ -17,7 +17,7 @@ from typing import Any
 
 import grpc
 
-from shared.config import Settings
+from shared.runtime.config import Settings
 
 
 class TlsSettingsError(ValueError):

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.errors import ErrorReason, PermissionDenied
-from shared.identity import Principal, PrincipalKind
+from shared.facts.errors import ErrorReason, PermissionDenied
+from shared.facts.identity import Principal, PrincipalKind
 
 CONNECTION_MANAGER = "Connection Manager"
 DRAWINGS = "Drawings"

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy.exc import DataError, OperationalError
 
-from shared.db import FieldNotUpdatable, InvalidFieldValue, RecordConflict, RecordNotFound
-from shared.errors import (
+from shared.facts.errors import (
     AlreadyExists,
     DomainError,
     ErrorReason,
@@ -18,9 +17,15 @@ from shared.errors import (
     NotFound,
     Unavailable,
 )
-from shared.idempotency import IdempotencyMismatch
-from shared.paging import InvalidPageRequest
-from shared.permission_levels import UnknownPermissionLevel
+from shared.facts.permission_levels import UnknownPermissionLevel
+from shared.persistence.db import (
+    FieldNotUpdatable,
+    InvalidFieldValue,
+    RecordConflict,
+    RecordNotFound,
+)
+from shared.persistence.idempotency import IdempotencyMismatch
+from shared.persistence.paging import InvalidPageRequest
 
 # The reason a missing record of each kind answers (repositories name kinds, not reasons).
 NOT_FOUND_REASONS: dict[str, ErrorReasonValue] = {

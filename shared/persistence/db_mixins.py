@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import UtcDateTime, utcnow
+from shared.persistence.db import UtcDateTime, utcnow
 
 # Deterministic constraint names: Alembic can then alter and drop them on both backends
 # (SQLite's batch mode rebuilds tables and needs every constraint named).

@@ -1,6 +1,6 @@
 """The body of every service's Alembic ``env.py``: each service only names its metadata.
 
-The database URL comes from the Alembic config (``shared.db.upgrade_to_head`` builds it in
+The database URL comes from the Alembic config (``db.upgrade_to_head`` builds it in
 code). On SQLite, tables are altered in batch mode (rebuild and copy) with foreign keys
 off, checked once at the end; on PostgreSQL, concurrent upgrades of one database queue.
 
@@ -20,7 +20,7 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection, MetaData
 
-from shared.db import UtcDateTime, make_engine
+from shared.persistence.db import UtcDateTime, make_engine
 
 # Any constant works: PostgreSQL advisory locks are per database.
 MIGRATION_LOCK_KEY = 0x636F6E6E

@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     keepalive_timeout_ms: int = 10_000
     max_message_bytes: int = 4 * 1024 * 1024
     worker_threads: int = 32
-    # Open server streams (shared/stream_limits.py): each holds one of the worker threads
+    # Open server streams (shared/runtime/stream_limits.py): each holds one of the worker threads
     # while it lasts, so one caller may hold this many at a time, and outside callers
     # together this many per process; our own services' streams are not counted. A stream
     # whose next message cannot be written for this long (its client does not read) is
@@ -102,7 +102,7 @@ class Settings(BaseSettings):
     revision_limit: int = 50_000
     same_company_connections_allowed: bool = True
 
-    # Rate limits (R32, shared/rate_limits.py): calls each client application may make per
+    # Rate limits (R32, shared/runtime/rate_limits.py): calls each client application may make per
     # window unless its token names its own limit; services and platform are never limited.
     # The window is an hour (tests shorten it). Empty Redis URL: each process counts alone
     # in memory; with one, every process using that Redis (and key prefix) shares a count.
@@ -137,7 +137,7 @@ class Settings(BaseSettings):
     # The deadline of the initial copy, one bulk operation in the drawing service.
     initial_copy_deadline_seconds: float = 900.0
 
-    # TLS (shared/tls.py); all PEM file paths, all empty means plaintext (the default).
+    # TLS (shared/runtime/tls.py); all PEM file paths, all empty means plaintext (the default).
     # The server listens with TLS given its certificate and key; with a client CA it
     # also demands a client certificate signed by that CA (mutual TLS).
     tls_cert_file: str = ""

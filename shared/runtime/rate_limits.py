@@ -31,9 +31,9 @@ from typing import Protocol
 from google.protobuf import duration_pb2
 from google.rpc import error_details_pb2
 
-from shared.config import Settings
-from shared.errors import ErrorReason, ResourceExhausted
-from shared.identity import Principal, PrincipalKind
+from shared.facts.errors import ErrorReason, ResourceExhausted
+from shared.facts.identity import Principal, PrincipalKind
+from shared.runtime.config import Settings
 
 log = logging.getLogger("connectability.rate_limits")
 

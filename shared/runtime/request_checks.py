@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.errors import ErrorReason, InvalidArgument
+from shared.facts.errors import ErrorReason, InvalidArgument
 
 
 def require_fields(request: Any, *fields: str) -> None:

@@ -5,25 +5,12 @@ The drawing and notification services keep the same facts, each in its own table
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.db import RecordNotFound, utcnow
-from shared.db_mixins import ProjectFactsColumns
-from shared.upsert import upsert_row
-
-
-@dataclass(frozen=True)
-class ProjectFacts:
-    project_id: str
-    company_id: str
-    name: str
-    active: bool
-    outside_applications_allowed: bool
-    # When the source last changed these facts; None means now. Not part of equality.
-    update_time: datetime | None = field(default=None, compare=False)
+from shared.facts.project_facts import ProjectFacts
+from shared.persistence.db import RecordNotFound, utcnow
+from shared.persistence.db_mixins import ProjectFactsColumns
+from shared.persistence.upsert import upsert_row
 
 
 class ProjectFactsRegistry:

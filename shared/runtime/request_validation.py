@@ -29,9 +29,9 @@ from google.protobuf.message import Message
 from google.rpc import error_details_pb2
 
 from buf.validate import validate_pb2
-from shared.call_context import current_call
-from shared.errors import ErrorReason, ErrorReasonValue, InvalidArgument
-from shared.standard_rules import MessageChecks, Unsupported, compile_checks
+from shared.facts.errors import ErrorReason, ErrorReasonValue, InvalidArgument
+from shared.runtime.call_context import current_call
+from shared.runtime.standard_rules import MessageChecks, Unsupported, compile_checks
 
 log = logging.getLogger("connectability.rpc")
 
@@ -97,7 +97,7 @@ TIME_RANGE_SENTENCE = "must be a time within years 1 to 9999"
 
 
 class RequestValidator:
-    """The violations of a request, by the plain checks of ``shared.standard_rules`` when
+    """The violations of a request, by the plain checks of ``shared.runtime.standard_rules`` when
     its message type only uses the rules they cover, else by protovalidate.
 
     Each message type is planned once: no rules (nothing to do, most reads), plain checks,

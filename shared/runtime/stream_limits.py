@@ -1,6 +1,6 @@
 """Bounds on open server streams, so no caller can take every worker thread.
 
-The servers are thread-per-call (shared/server.py): a server stream holds one worker
+The servers are thread-per-call (shared/runtime/server.py): a server stream holds one worker
 thread from its first message to its last. Two things bound that:
 
 - ``StreamSlots`` counts open streams per caller and in total, and refuses one more beyond
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from google.protobuf import duration_pb2
 from google.rpc import error_details_pb2
 
-from shared.errors import ErrorReason, ResourceExhausted
+from shared.facts.errors import ErrorReason, ResourceExhausted
 
 log = logging.getLogger("connectability.streams")
 

@@ -19,11 +19,11 @@ from typing import Any
 
 import grpc
 
-from shared.call_context import ACTING_FOR_HEADER, REQUEST_ID_HEADER, current_call
-from shared.errors import DomainError, ErrorReason
-from shared.identity import Principal, PrincipalKind, current_principal
-from shared.tls import grpc_channel
-from shared.tokens import TokenIssuer
+from shared.facts.errors import DomainError, ErrorReason
+from shared.facts.identity import Principal, PrincipalKind, current_principal
+from shared.runtime.call_context import ACTING_FOR_HEADER, REQUEST_ID_HEADER, current_call
+from shared.runtime.tls import grpc_channel
+from shared.runtime.tokens import TokenIssuer
 
 # Refuse to start a call with less time than this left: it could not finish anyway.
 MIN_USEFUL_SECONDS = 0.005
@@ -167,7 +167,7 @@ def open_channel(
 ) -> grpc.Channel:
     """A channel to ``address`` whose calls retry UNAVAILABLE and carry identity/deadlines.
 
-    With ``credentials`` (``shared.tls.channel_credentials``) it speaks TLS, else plaintext.
+    With ``credentials`` (``shared.runtime.tls.channel_credentials``) it speaks TLS, else plaintext.
     """
     channel = grpc_channel(
         address,

@@ -1,20 +1,24 @@
 """AIP-155 for servicers: a mutation with a ``request_id`` runs once; retries replay it.
 
-The stored answer is written in the same transaction as the mutation, so it exists if and
-only if the mutation committed.
+Decorate a servicer method with ``@idempotent(ResponseType)``; the servicer holds an
+``IdempotentCalls`` as ``idempotent_calls``. The call then runs inside one unit of work,
+which the use case's own ``with uow:`` joins, and the answer is stored in that same
+transaction: it exists if and only if the mutation committed.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from google.protobuf.message import Message
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.db import RecordConflict
-from shared.idempotency import IdempotencyStore, request_fingerprint
-from shared.identity import current_principal
+from shared.facts.identity import current_principal
+from shared.persistence.db import RecordConflict
+from shared.persistence.idempotency import IdempotencyStore, request_fingerprint
+from shared.persistence.unit_of_work import UnitOfWork
 
 ResponseT = TypeVar("ResponseT", bound=Message)
 
@@ -37,7 +41,8 @@ class IdempotentCalls:
         fingerprint = request_fingerprint(request.SerializeToString(deterministic=True))
         for _ in range(2):  # a second pass replays the answer of a twin that won a race
             try:
-                with self._session_factory.begin() as session:
+                with UnitOfWork(self._session_factory) as uow:
+                    session = uow.session
                     stored = self._store.replay(session, caller, method, request_id, fingerprint)
                     if stored is not None:
                         return response_type.FromString(stored)
@@ -50,8 +55,41 @@ class IdempotentCalls:
                         fingerprint,
                         response.SerializeToString(deterministic=True),
                     )
-                    return response
+                return response
             except RecordConflict as conflict:
                 if conflict.kind != "idempotent_request":
                     raise
         raise RecordConflict("idempotent_request", request_id, "request_id")
+
+
+class _Servicer(Protocol):
+    idempotent_calls: IdempotentCalls
+
+
+ServicerT = TypeVar("ServicerT", bound=_Servicer)
+RequestT = TypeVar("RequestT", bound=Message)
+
+
+def idempotent(
+    response_type: type[ResponseT],
+) -> Callable[
+    [Callable[[ServicerT, RequestT, Any], ResponseT]],
+    Callable[[ServicerT, RequestT, Any], ResponseT],
+]:
+    """A servicer method that runs once per request id; its name is the replay key."""
+
+    def decorate(
+        method: Callable[[ServicerT, RequestT, Any], ResponseT],
+    ) -> Callable[[ServicerT, RequestT, Any], ResponseT]:
+        @functools.wraps(method)
+        def once(servicer: ServicerT, request: RequestT, context: Any) -> ResponseT:
+            return servicer.idempotent_calls.run(
+                method.__name__,
+                request,
+                response_type,
+                lambda _session: method(servicer, request, context),
+            )
+
+        return once
+
+    return decorate

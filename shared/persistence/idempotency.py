@@ -15,8 +15,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shared.db import RecordConflict
-from shared.db_mixins import IdempotentRequestColumns
+from shared.persistence.db import RecordConflict
+from shared.persistence.db_mixins import IdempotentRequestColumns
 
 
 class IdempotencyMismatch(Exception):

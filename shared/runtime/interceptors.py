@@ -12,8 +12,8 @@ Order (outermost first), as ``server_interceptors`` returns them:
    limit, what remains and the reset in the trailers of every answer, success or error;
 6. ``StreamLimitInterceptor``: every call answering with a stream takes one of its caller's
    stream slots or is refused, and is cancelled when its client stops reading
-   (shared/stream_limits.py);
-7. ``ValidationInterceptor`` (shared/request_validation.py): the protos' ``buf.validate``
+   (shared/runtime/stream_limits.py);
+7. ``ValidationInterceptor`` (shared/runtime/request_validation.py): the protos' ``buf.validate``
    rules, and bytes that do not parse, answered ``INVALID_ARGUMENT`` before the servicer.
 
 Each of the first five wraps the method handler's behaviour in a context manager, so unary
@@ -29,12 +29,29 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
 from grpc_status import rpc_status
 
-from shared.call_context import (
+from shared.facts.errors import (
+    DomainError,
+    ErrorReason,
+    Internal,
+    Unauthenticated,
+    Unavailable,
+    Unimplemented,
+    status_for,
+)
+from shared.facts.identity import (
+    Principal,
+    PrincipalKind,
+    bind_principal,
+    current_principal,
+    unbind_principal,
+)
+from shared.runtime.call_context import (
     ACTING_FOR_HEADER,
     REQUEST_ID_HEADER,
     CallContext,
@@ -44,42 +61,39 @@ from shared.call_context import (
     new_request_id,
     unbind_call,
 )
-from shared.config import Settings
-from shared.error_translation import domain_error_for
-from shared.errors import (
-    DomainError,
-    ErrorReason,
-    Internal,
-    Unauthenticated,
-    Unavailable,
-    Unimplemented,
-    status_for,
-)
-from shared.identity import (
-    Principal,
-    PrincipalKind,
-    bind_principal,
-    current_principal,
-    unbind_principal,
-)
-from shared.rate_limits import RateLimitDecision, RateLimiter, rate_limiter_from_settings
-from shared.request_validation import ValidationInterceptor
-from shared.stream_limits import StallWatchdog, StreamSlots
-from shared.tokens import TokenVerifier
+from shared.runtime.config import Settings
+from shared.runtime.error_translation import domain_error_for
+from shared.runtime.rate_limits import RateLimitDecision, RateLimiter, rate_limiter_from_settings
+from shared.runtime.request_validation import ValidationInterceptor
+from shared.runtime.stream_limits import StallWatchdog, StreamSlots
+from shared.runtime.tokens import TokenVerifier
 
 log = logging.getLogger("connectability.rpc")
 
-# Methods any client may call without a token: health checks, reflection, and the token
-# exchange of client applications (its request carries their id and secret instead).
-PUBLIC_METHOD_PREFIXES = (
+# Methods any client may call without a token: health checks and reflection. A service adds
+# its own (``ServiceDefinition.token_free_methods``), which are then counted per address.
+INFRASTRUCTURE_METHOD_PREFIXES = (
     "/grpc.health.v1.Health/",
     "/grpc.reflection.v1alpha.ServerReflection/",
     "/grpc.reflection.v1.ServerReflection/",
-    "/connectability.v1.ConnectionService/CreateIntegratorToken",
 )
-# Public, yet counted per caller address: checking a client secret costs real CPU (scrypt),
-# so a flood of exchanges from one address must not be free.
-COUNTED_PUBLIC_METHODS = ("/connectability.v1.ConnectionService/CreateIntegratorToken",)
+
+
+@dataclass(frozen=True)
+class TokenFreeMethods:
+    """The methods of one server that are called without a token.
+
+    ``counted`` are a service's own: public, yet counted per caller address, because what
+    they check instead of a token (a client secret, with scrypt) costs real CPU, so a flood
+    from one address must not be free.
+    """
+
+    counted: tuple[str, ...] = ()
+
+    def include(self, method: str) -> bool:
+        return method.startswith(INFRASTRUCTURE_METHOD_PREFIXES) or method in self.counted
+
+
 _REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 Around = Callable[[str, grpc.ServicerContext, bool], AbstractContextManager[None]]
@@ -189,8 +203,9 @@ def _add_trailing_metadata(context: grpc.ServicerContext, extra: tuple[Any, ...]
 class CallScopeInterceptor(_AroundInterceptor):
     """Binds the call's request id and deadline, counts it in flight, and logs it once."""
 
-    def __init__(self, in_flight: InFlightCalls):
+    def __init__(self, in_flight: InFlightCalls, token_free: TokenFreeMethods):
         self._in_flight = in_flight
+        self._token_free = token_free
 
     @contextmanager
     def around(self, method: str, context: grpc.ServicerContext, streaming: bool) -> Iterator[None]:
@@ -213,7 +228,7 @@ class CallScopeInterceptor(_AroundInterceptor):
             unbind_call(token)
             code = context.code() if hasattr(context, "code") else None  # type: ignore[attr-defined]
             # Health probes arrive every few seconds from every orchestrator: keep them quiet.
-            level = logging.DEBUG if method.startswith(PUBLIC_METHOD_PREFIXES) else logging.INFO
+            level = logging.DEBUG if self._token_free.include(method) else logging.INFO
             log.log(
                 level,
                 "rpc",
@@ -292,12 +307,18 @@ PrincipalResolver = Callable[[Principal], Principal]
 class AuthenticationInterceptor(_AroundInterceptor):
     """Every call but health and reflection carries ``authorization: Bearer <JWT>``."""
 
-    def __init__(self, verifier: TokenVerifier, resolve: PrincipalResolver | None = None):
+    def __init__(
+        self,
+        verifier: TokenVerifier,
+        token_free: TokenFreeMethods,
+        resolve: PrincipalResolver | None = None,
+    ):
         self._verifier = verifier
+        self._token_free = token_free
         self._resolve = resolve
 
     def applies_to(self, method: str) -> bool:
-        return not method.startswith(PUBLIC_METHOD_PREFIXES)
+        return not self._token_free.include(method)
 
     @contextmanager
     def around(self, method: str, context: grpc.ServicerContext, streaming: bool) -> Iterator[None]:
@@ -327,16 +348,17 @@ class RateLimitInterceptor(_AroundInterceptor):
     would stop clients from transparently retrying an UNAVAILABLE answer.
     """
 
-    def __init__(self, limiter: RateLimiter):
+    def __init__(self, limiter: RateLimiter, token_free: TokenFreeMethods):
         self._limiter = limiter
+        self._token_free = token_free
 
     def applies_to(self, method: str) -> bool:
-        return method in COUNTED_PUBLIC_METHODS or not method.startswith(PUBLIC_METHOD_PREFIXES)
+        return method in self._token_free.counted or not self._token_free.include(method)
 
     @contextmanager
     def around(self, method: str, context: grpc.ServicerContext, streaming: bool) -> Iterator[None]:
         decision: RateLimitDecision | None
-        if method in COUNTED_PUBLIC_METHODS:
+        if method in self._token_free.counted:
             decision = self._limiter.take_for_address(peer_host(context.peer()))
         else:
             decision = self._limiter.take(current_principal())
@@ -361,11 +383,12 @@ class ShutdownGateInterceptor(_AroundInterceptor):
     stop, gives every refused call the same clear status: gRPC answers a call racing its
     stop with CANCELLED or UNAVAILABLE depending on timing."""
 
-    def __init__(self, in_flight: InFlightCalls):
+    def __init__(self, in_flight: InFlightCalls, token_free: TokenFreeMethods):
         self._in_flight = in_flight
+        self._token_free = token_free
 
     def applies_to(self, method: str) -> bool:
-        return not method.startswith(PUBLIC_METHOD_PREFIXES)  # health must say NOT_SERVING
+        return not self._token_free.include(method)  # health must say NOT_SERVING
 
     @contextmanager
     def around(self, method: str, context: grpc.ServicerContext, streaming: bool) -> Iterator[None]:
@@ -382,9 +405,10 @@ class StreamLimitInterceptor(grpc.ServerInterceptor):
     own services are neither counted nor refused, but a stall cancels their streams too.
     """
 
-    def __init__(self, slots: StreamSlots, watchdog: StallWatchdog):
+    def __init__(self, slots: StreamSlots, watchdog: StallWatchdog, token_free: TokenFreeMethods):
         self._slots = slots
         self._watchdog = watchdog
+        self._token_free = token_free
 
     def intercept_service(
         self,
@@ -409,7 +433,7 @@ class StreamLimitInterceptor(grpc.ServerInterceptor):
 
     def _guarded(self, method: str, behavior: Callable[..., Any]) -> Callable[..., Any]:
         def call(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
-            caller = _stream_caller(method, context)
+            caller = _stream_caller(method, context, self._token_free)
             release = None if caller is None else self._slots.take(caller)
             if release is not None:
                 # The slot frees when the handler ends, or when gRPC ends the call without
@@ -431,10 +455,12 @@ class StreamLimitInterceptor(grpc.ServerInterceptor):
         return call
 
 
-def _stream_caller(method: str, context: grpc.ServicerContext) -> str | None:
+def _stream_caller(
+    method: str, context: grpc.ServicerContext, token_free: TokenFreeMethods
+) -> str | None:
     """Whose slots a stream takes: the principal, the address for public methods, or None
     for our own services."""
-    if method.startswith(PUBLIC_METHOD_PREFIXES):  # no token: the address is all we know
+    if token_free.include(method):  # no token: the address is all we know
         return f"address:{peer_host(context.peer())}"
     principal = current_principal()
     if principal.kind is PrincipalKind.SERVICE:
@@ -447,16 +473,18 @@ def server_interceptors(
     in_flight: InFlightCalls,
     settings: Settings,
     resolve_principal: PrincipalResolver | None = None,
+    token_free: TokenFreeMethods = TokenFreeMethods(),
 ) -> list[grpc.ServerInterceptor]:
     return [
-        CallScopeInterceptor(in_flight),
+        CallScopeInterceptor(in_flight, token_free),
         ErrorMappingInterceptor(),
-        ShutdownGateInterceptor(in_flight),
-        AuthenticationInterceptor(verifier, resolve_principal),
-        RateLimitInterceptor(rate_limiter_from_settings(settings)),
+        ShutdownGateInterceptor(in_flight, token_free),
+        AuthenticationInterceptor(verifier, token_free, resolve_principal),
+        RateLimitInterceptor(rate_limiter_from_settings(settings), token_free),
         StreamLimitInterceptor(
             StreamSlots(settings.stream_limit_per_principal, settings.stream_limit_total),
             StallWatchdog(settings.stream_stall_timeout_seconds),
+            token_free,
         ),
         ValidationInterceptor(),
     ]

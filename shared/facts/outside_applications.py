@@ -8,8 +8,8 @@ People, our services and the platform are never affected.
 
 from __future__ import annotations
 
-from shared.errors import ErrorReason, PermissionDenied
-from shared.identity import Principal, PrincipalKind
+from shared.facts.errors import ErrorReason, PermissionDenied
+from shared.facts.identity import Principal, PrincipalKind
 
 
 def outside_applications_refusal() -> PermissionDenied:
