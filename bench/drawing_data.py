@@ -2,7 +2,7 @@
 baseline copies are compared with.
 
 Issue 6 asks for SQL-loaded data: 50,000 revisions through uploads would take longer than
-the benchmark itself. Rows have the shape the service writes (see services/drawing/models.py);
+the benchmark itself. Rows have the shape the service writes (see services/drawing/store/models.py);
 files are rows only, since copying never touches file bytes (R18).
 """
 
@@ -31,7 +31,7 @@ from sqlalchemy import (
     update,
 )
 
-from services.drawing.models import (
+from services.drawing.store.models import (
     Drawing,
     DrawingArea,
     DrawingRevision,

@@ -24,7 +24,7 @@ from bench.drawing_data import (
 )
 from bench.measure import print_report, ratio_text, service_peak_memory, wait_until
 from bench.stack import BACKENDS, drawing_database_url, running_stack
-from services.drawing.models import DrawingRevision
+from services.drawing.store.models import DrawingRevision
 
 SETS = 10
 # Counting every copy is not free: once a second is plenty for a run of minutes.

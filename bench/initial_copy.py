@@ -31,7 +31,7 @@ from connectability.internal.v1 import drawing_internal_service_pb2 as drawing_i
 from connectability.internal.v1 import (
     drawing_internal_service_pb2_grpc as drawing_internal_grpc,
 )
-from services.drawing.models import DrawingRevision
+from services.drawing.store.models import DrawingRevision
 from tests.fixtures.stack import Stack
 
 TARGET_RATIO = 5.0

@@ -18,19 +18,19 @@ from connectability.v1 import (
     drawing_service_pb2,
     drawing_service_pb2_grpc,
 )
+from services.connection.api.servicer import ConnectionServicer
 from services.connection.caller_companies import CallerCompanies
-from services.connection.connection_rules import ConnectionRuleSettings
 from services.connection.directory import Directory
+from services.connection.domain.connection_rules import ConnectionRuleSettings
 from services.connection.drawing_facts import DrawingFacts
 from services.connection.integrator_clients import IntegratorClientLimits
 from services.connection.integrator_rpcs import IntegratorTokens
 from services.connection.migrations import MIGRATIONS_DIR
-from services.connection.models import IdempotentRequest
 from services.connection.notification_deliveries import NotificationDeliveries
 from services.connection.notification_lists import NotificationLists
 from services.connection.notification_outbox import NotificationOutbox
 from services.connection.project_facts_publisher import ProjectFactsPublisher
-from services.connection.servicer import ConnectionServicer
+from services.connection.store.models import IdempotentRequest
 from services.connection.sync.drawing_calls import DrawingSyncCalls
 from services.connection.sync.engine import SyncEngine
 from services.connection.sync.progress import SyncProgress

@@ -19,7 +19,7 @@ from dataclasses import replace
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.connection.models import User
+from services.connection.store.models import User
 from shared.facts.identity import Principal
 
 # How long "no such user" is believed before the directory is asked again.

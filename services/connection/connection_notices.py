@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
-from services.connection.models import Company, Connection, Project, User
+from services.connection.store.models import Company, Connection, Project, User
 
 # state reached → (event kind, which sides' lists are told)
 NOTICES: dict[str, tuple[int, tuple[str, ...]]] = {

@@ -18,14 +18,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.v1 import connection_service_pb2 as pb
-from services.connection import access_policy, connections
+from services.connection import connections
 from services.connection.connection_notices import notices_for
-from services.connection.connection_rules import Verdict, evaluate, first_refusal
 from services.connection.directory import Directory
 from services.connection.directory_access import DirectoryAccess
+from services.connection.domain import access_policy
+from services.connection.domain.connection_rules import Verdict, evaluate, first_refusal
 from services.connection.drawing_facts import DrawingFacts
-from services.connection.models import Company, Connection, ConnectionEvent, Project
 from services.connection.notification_outbox import NotificationOutbox
+from services.connection.store.models import Company, Connection, ConnectionEvent, Project
 from services.connection.sync.engine import SyncEngine
 from shared.facts.errors import (
     ErrorReason,

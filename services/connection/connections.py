@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session
 
-from services.connection.connection_rules import ProjectSide, RuleFacts
-from services.connection.models import Company, Connection, ConnectionEvent, Project
+from services.connection.domain.connection_rules import ProjectSide, RuleFacts
+from services.connection.store.models import Company, Connection, ConnectionEvent, Project
 from services.connection.sync.records import start_sync
 from shared.facts.errors import ErrorReason, ErrorReasonValue, FailedPrecondition
 from shared.persistence.db import RecordNotFound, new_id, utcnow

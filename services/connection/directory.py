@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.connection.models import (
+from services.connection.store.models import (
     APPROVAL_PREFERENCES,
     COMPANY_ROLES,
     Base,

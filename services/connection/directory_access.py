@@ -19,7 +19,7 @@
 from __future__ import annotations
 
 from services.connection.directory import Directory
-from services.connection.models import Project
+from services.connection.store.models import Project
 from shared.facts.errors import ErrorReason, PermissionDenied
 from shared.facts.identity import Principal, PrincipalKind
 from shared.facts.outside_applications import (

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.connection.models import Company, IntegratorClient, User
+from services.connection.store.models import Company, IntegratorClient, User
 from shared.facts.errors import (
     ErrorReason,
     InvalidArgument,

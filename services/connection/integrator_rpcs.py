@@ -14,8 +14,8 @@ import jwt
 from sqlalchemy.orm import Session
 
 from connectability.v1 import connection_service_pb2 as pb
-from services.connection import access_policy
-from services.connection import directory_messages as messages
+from services.connection.api import directory_messages as messages
+from services.connection.domain import access_policy
 from services.connection.integrator_clients import (
     ON_BEHALF_OF_USER,
     SERVICE_ACCOUNT,
@@ -28,7 +28,7 @@ from services.connection.integrator_secrets import (
     hash_client_secret,
     new_client_secret,
 )
-from services.connection.models import IntegratorClient
+from services.connection.store.models import IntegratorClient
 from shared.facts.errors import ErrorReason, InvalidArgument, Unauthenticated
 from shared.facts.identity import IntegratorMode, Principal, PrincipalKind
 from shared.facts.outside_applications import outside_applications_refusal

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
-from services.connection.models import NotificationOutboxEntry
+from services.connection.store.models import NotificationOutboxEntry
 from shared.persistence.db import utcnow
 from shared.runtime.background_rounds import BackgroundRounds, backoff_seconds
 

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.v1 import common_pb2
-from services.connection.models import FACTS_TARGETS, Company, Project, ProjectFactsDelivery
+from services.connection.store.models import FACTS_TARGETS, Company, Project, ProjectFactsDelivery
 from shared.persistence.db import utcnow
 from shared.runtime.background_rounds import BackgroundRounds, backoff_seconds
 

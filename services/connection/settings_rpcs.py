@@ -13,13 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.v1 import connection_service_pb2 as pb
-from services.connection import access_policy
 from services.connection.directory import Directory
 from services.connection.directory_access import DirectoryAccess
+from services.connection.domain import access_policy
 from services.connection.drawing_facts import DrawingFacts
-from services.connection.models import Company, Project
 from services.connection.notification_deliveries import NotificationDeliveries
 from services.connection.notification_lists import NotificationLists
+from services.connection.store.models import Company, Project
 from shared.facts.errors import ErrorReason, NotFound, PermissionDenied
 from shared.facts.identity import Principal, PrincipalKind
 from shared.persistence.paging import ascending, fetch_page

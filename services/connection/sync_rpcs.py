@@ -10,9 +10,9 @@ import grpc
 from google.protobuf.duration_pb2 import Duration
 
 from connectability.v1 import connection_service_pb2 as pb
-from services.connection import access_policy
+from services.connection.domain import access_policy
 from services.connection.drawing_facts import DrawingFacts
-from services.connection.models import Connection, ConnectionSync
+from services.connection.store.models import Connection, ConnectionSync
 from services.connection.sync.records import SyncRecords, lag_since
 from shared.facts.identity import Principal
 from shared.persistence.db import utcnow

@@ -10,10 +10,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from connectability.v1 import drawing_service_pb2 as pb
-from services.drawing import drawing_messages as messages
+from services.drawing.api import drawing_messages as messages
 from services.drawing.drawings_access import ADMIN, STANDARD
-from services.drawing.models import CustomField, Markup
 from services.drawing.revision_rpcs import RevisionRpcs
+from services.drawing.store.models import CustomField, Markup
 from shared.facts.identity import current_principal
 from shared.persistence.db import new_id, utcnow
 from shared.persistence.paging import ascending, fetch_page

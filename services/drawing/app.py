@@ -9,14 +9,14 @@ from connectability.internal.v1 import (
     drawing_internal_service_pb2_grpc,
 )
 from connectability.v1 import drawing_service_pb2, drawing_service_pb2_grpc
+from services.drawing.api.servicer import DrawingServicer
 from services.drawing.change_feed import ChangeFeed
 from services.drawing.drawings_permissions import DrawingsPermissions
 from services.drawing.migrations import MIGRATIONS_DIR
-from services.drawing.models import IdempotentRequest
 from services.drawing.project_registry import ProjectRegistry
-from services.drawing.servicer import DrawingServicer
 from services.drawing.storage.configured import start_configured_storage_endpoint
 from services.drawing.storage.file_access import file_access_from
+from services.drawing.store.models import IdempotentRequest
 from services.drawing.upload_processing import DrawingUploadProcessing
 from shared.persistence.db import upgrade_to_head
 from shared.persistence.idempotent_calls import IdempotentCalls

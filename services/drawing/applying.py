@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connectability.v1 import drawing_service_pb2 as pb
+from services.drawing.api.drawing_messages import parse_date
 from services.drawing.catalog import apply_changes
 from services.drawing.change_batches import check_batch, unapplied
 from services.drawing.connection_cursors import (
@@ -30,9 +31,8 @@ from services.drawing.connection_cursors import (
     require_same_projects,
 )
 from services.drawing.copying import mirror_id
-from services.drawing.drawing_messages import parse_date
-from services.drawing.models import Drawing, DrawingArea, DrawingRevision, DrawingSet
 from services.drawing.revision_currency import make_newest_current
+from services.drawing.store.models import Drawing, DrawingArea, DrawingRevision, DrawingSet
 from shared.facts.errors import ErrorReason, FailedPrecondition
 from shared.persistence.db import utcnow
 

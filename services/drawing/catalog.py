@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from connectability.v1 import drawing_service_pb2 as pb
-from services.drawing import drawing_messages as messages
+from services.drawing.api import drawing_messages as messages
 from services.drawing.change_feed import ChangeFeed
-from services.drawing.models import Base, Drawing, DrawingArea, DrawingSet, ProjectFacts
+from services.drawing.store.models import Base, Drawing, DrawingArea, DrawingSet, ProjectFacts
 from shared.facts.errors import ErrorReason, FailedPrecondition
 from shared.persistence.db import RecordConflict, RecordNotFound, new_id, utcnow
 from shared.persistence.paging import SortKey, ascending, descending, fetch_page

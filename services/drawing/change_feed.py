@@ -16,7 +16,7 @@ from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.v1 import drawing_service_pb2 as pb
-from services.drawing.models import ProjectChange, ProjectFacts
+from services.drawing.store.models import ProjectChange, ProjectFacts
 from shared.persistence.db import utcnow
 from shared.persistence.paging import ascending, fetch_page
 from shared.runtime.timestamps import timestamp_of

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from services.drawing.models import ConnectionCursor, DrawingSet, ProjectFacts
+from services.drawing.store.models import ConnectionCursor, DrawingSet, ProjectFacts
 from shared.facts.errors import ErrorReason, FailedPrecondition, InvalidArgument
 from shared.persistence.db import utcnow
 

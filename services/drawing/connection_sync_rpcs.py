@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from connectability.internal.v1 import drawing_internal_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2
-from services.drawing import access_policy
+from services.drawing.api.servicer_state import DrawingServicerState
 from services.drawing.applying import apply_project_changes
 from services.drawing.change_batches import check_batch
 from services.drawing.connection_cursors import mark_disconnected
 from services.drawing.copying import copy_published_revisions
-from services.drawing.servicer_state import DrawingServicerState
+from services.drawing.domain import access_policy
 from shared.facts.errors import DomainError, ErrorReason, FailedPrecondition, InvalidArgument
 from shared.runtime.request_checks import required_id
 

@@ -25,7 +25,7 @@ from services.drawing.connection_cursors import (
     require_same_projects,
     start_cursor,
 )
-from services.drawing.models import (
+from services.drawing.store.models import (
     Drawing,
     DrawingArea,
     DrawingRevision,

@@ -11,7 +11,7 @@ OUTSIDE_APPLICATIONS_FORBIDDEN in a project whose company forbids outside applic
 
 from __future__ import annotations
 
-from services.drawing.access_policy import CALLING_SERVICES
+from services.drawing.domain.access_policy import CALLING_SERVICES
 from services.drawing.drawings_permissions import DrawingsPermissions
 from services.drawing.project_registry import ProjectRegistry
 from shared.facts.errors import (

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.drawing.models import DrawingsGrant, ProjectFacts
+from services.drawing.store.models import DrawingsGrant, ProjectFacts
 from shared.persistence.db import RecordNotFound
 from shared.persistence.permission_grants import PermissionGrants
 

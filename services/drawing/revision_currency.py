@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from services.drawing.models import DrawingRevision
+from services.drawing.store.models import DrawingRevision
 
 
 def published_of(session: Session, drawing_id: str) -> list[DrawingRevision]:

@@ -14,10 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connectability.v1 import drawing_service_pb2 as pb
-from services.drawing import drawing_messages as messages
+from services.drawing.api import drawing_messages as messages
+from services.drawing.api.servicer_state import DrawingServicerState
 from services.drawing.catalog import existing
 from services.drawing.drawings_access import ADMIN, READ_ONLY, STANDARD, hidden
-from services.drawing.models import (
+from services.drawing.revisions import MAX_IMPORTS, RevisionImport
+from services.drawing.store.models import (
     Drawing,
     DrawingArea,
     DrawingRevision,
@@ -25,8 +27,6 @@ from services.drawing.models import (
     DrawingUpload,
     DrawingUploadImport,
 )
-from services.drawing.revisions import MAX_IMPORTS, RevisionImport
-from services.drawing.servicer_state import DrawingServicerState
 from shared.facts.errors import ErrorReason, InvalidArgument
 from shared.facts.identity import current_principal
 from shared.persistence.etags import locked_at_etag

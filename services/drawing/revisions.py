@@ -15,10 +15,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from connectability.v1 import drawing_service_pb2 as pb
-from services.drawing import drawing_messages as messages
+from services.drawing.api import drawing_messages as messages
 from services.drawing.catalog import apply_changes, existing
 from services.drawing.change_feed import ChangeFeed
-from services.drawing.models import (
+from services.drawing.revision_currency import make_newest_current, outdated_ids, published_of
+from services.drawing.store.models import (
     CustomField,
     Drawing,
     DrawingArea,
@@ -30,7 +31,6 @@ from services.drawing.models import (
     StoredFile,
     Upload,
 )
-from services.drawing.revision_currency import make_newest_current, outdated_ids, published_of
 from shared.facts.errors import (
     ErrorReason,
     ErrorReasonValue,

@@ -19,15 +19,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.drawing.models import (
+from services.drawing.revisions import Revisions
+from services.drawing.storage.file_store import LocalFileStore
+from services.drawing.store.models import (
     Drawing,
     DrawingSet,
     DrawingUpload,
     DrawingUploadImport,
     Upload,
 )
-from services.drawing.revisions import Revisions
-from services.drawing.storage.file_store import LocalFileStore
 from shared.facts.errors import ErrorReason, ErrorReasonValue
 from shared.persistence.db import utcnow
 from shared.runtime.background_rounds import BackgroundRounds

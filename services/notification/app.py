@@ -9,12 +9,12 @@ from connectability.internal.v1 import (
     notification_internal_service_pb2,
     notification_internal_service_pb2_grpc,
 )
+from services.notification.api.servicer import NotificationServicer
 from services.notification.delivery_worker import DeliveryWorker, RetryPolicy
 from services.notification.digests import flush_due_digests
 from services.notification.events import queue_event
 from services.notification.migrations import MIGRATIONS_DIR
 from services.notification.project_registry import ProjectRegistry
-from services.notification.servicer import NotificationServicer
 from services.notification.transports import MaildirTransport, SmtpTransport, Transport
 from shared.persistence.db import upgrade_to_head
 from shared.persistence.service_database import open_service_database

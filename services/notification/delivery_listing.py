@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from connectability.internal.v1 import notification_internal_service_pb2 as pb
 from connectability.v1 import connection_service_pb2 as public_pb
 from services.notification.distribution_lists import require_project
-from services.notification.models import Delivery
+from services.notification.store.models import Delivery
 from shared.persistence.paging import descending, fetch_page
 from shared.runtime.timestamps import timestamp_of
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.notification.distribution_lists import require_project
-from services.notification.models import Delivery
+from services.notification.store.models import Delivery
 from shared.facts.errors import ErrorReason, FailedPrecondition, NotFound
 from shared.persistence.db import utcnow
 

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.internal.v1 import notification_internal_service_pb2 as pb
 from services.notification.mail_messages import build_message
-from services.notification.models import Delivery, NotificationEvent
 from services.notification.rendering import render
+from services.notification.store.models import Delivery, NotificationEvent
 from services.notification.transports import PermanentFailure, TemporaryFailure, Transport
 from shared.persistence.db import utcnow
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.internal.v1 import notification_internal_service_pb2 as pb
-from services.notification.models import Digest, NotificationEvent
+from services.notification.store.models import Digest, NotificationEvent
 from shared.persistence.db import new_id, utcnow
 
 # Stores a merged event and queues its messages: (session, event, idempotency key, now) →

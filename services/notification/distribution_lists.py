@@ -9,8 +9,8 @@ from datetime import datetime
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
-from services.notification.models import DistributionList as DistributionListRow
-from services.notification.models import ProjectFacts
+from services.notification.store.models import DistributionList as DistributionListRow
+from services.notification.store.models import ProjectFacts
 from shared.facts.errors import ErrorReason, InvalidArgument
 from shared.persistence.db import RecordNotFound, utcnow
 from shared.persistence.etags import etag_of_values, require_fresh_etag

@@ -13,7 +13,7 @@ from connectability.internal.v1 import notification_internal_service_pb2 as pb
 from services.notification.digests import join_open_digest
 from services.notification.distribution_lists import CONNECTION_MANAGER, load_list
 from services.notification.mail_messages import message_id_for
-from services.notification.models import Delivery, NotificationEvent
+from services.notification.store.models import Delivery, NotificationEvent
 from shared.facts.errors import ErrorReason, InvalidArgument
 from shared.persistence.db import new_id, utcnow
 from shared.runtime.timestamps import timestamp_of

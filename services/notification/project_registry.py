@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.notification.models import ProjectFacts as ProjectFactsRow
+from services.notification.store.models import ProjectFacts as ProjectFactsRow
 from shared.facts.project_facts import ProjectFacts
 from shared.persistence.project_facts_registry import ProjectFactsRegistry
 

@@ -18,9 +18,9 @@ import pytest
 from google.protobuf import descriptor_pb2
 from grpc_tools import protoc
 
-from services.connection import access_policy as connection_policy
-from services.drawing import access_policy as drawing_policy
-from services.notification import access_policy as notification_policy
+from services.connection.domain import access_policy as connection_policy
+from services.drawing.domain import access_policy as drawing_policy
+from services.notification.domain import access_policy as notification_policy
 from shared.facts.caller_policy import Callers, ToolLevel
 
 PROTO_ROOT = Path(__file__).resolve().parents[2] / "protos"

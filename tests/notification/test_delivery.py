@@ -14,7 +14,7 @@ from sqlalchemy import update
 from connectability.internal.v1 import notification_internal_service_pb2 as pb
 from connectability.v1 import connection_service_pb2 as cpb
 from services.notification.delivery_worker import RetryPolicy
-from services.notification.models import Delivery
+from services.notification.store.models import Delivery
 from shared.persistence.db import make_engine, make_session_factory
 from tests.integration.calls import eventually
 from tests.notification.conftest import (

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.connection.directory import Directory
-from services.connection.models import Company
+from services.connection.store.models import Company
 from shared.facts.permission_levels import UnknownPermissionLevel
 from shared.persistence.db import (
     FieldNotUpdatable,

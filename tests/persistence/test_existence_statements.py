@@ -21,20 +21,22 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.v1 import connection_service_pb2 as cpb
 from connectability.v1 import drawing_service_pb2 as dpb
-from services.connection.connection_rules import ConnectionRuleSettings
+from services.connection.api.servicer import ConnectionServicer
 from services.connection.directory import Directory
-from services.connection.models import (
+from services.connection.domain.connection_rules import ConnectionRuleSettings
+from services.connection.store.models import (
     Company,
     Connection,
     ConnectionManagerGrant,
     Project,
     User,
 )
-from services.connection.servicer import ConnectionServicer
 from services.connection.sync.records import SyncRecords
+from services.drawing.api.servicer import DrawingServicer
 from services.drawing.change_feed import ChangeFeed
 from services.drawing.drawings_permissions import DrawingsPermissions
-from services.drawing.models import (
+from services.drawing.project_registry import ProjectRegistry
+from services.drawing.store.models import (
     Drawing,
     DrawingArea,
     DrawingRevision,
@@ -44,8 +46,6 @@ from services.drawing.models import (
     ProjectFacts,
     StoredFile,
 )
-from services.drawing.project_registry import ProjectRegistry
-from services.drawing.servicer import DrawingServicer
 from shared.facts.errors import DomainError
 from shared.facts.identity import Principal, PrincipalKind, bind_principal, unbind_principal
 from shared.persistence.db import RecordNotFound

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.v1 import connection_service_pb2 as pb
-from services.connection.models import IdempotentRequest as ConnectionIdempotentRequest
-from services.drawing.models import IdempotentRequest as DrawingIdempotentRequest
-from services.notification.models import IdempotentRequest as NotificationIdempotentRequest
+from services.connection.store.models import IdempotentRequest as ConnectionIdempotentRequest
+from services.drawing.store.models import IdempotentRequest as DrawingIdempotentRequest
+from services.notification.store.models import IdempotentRequest as NotificationIdempotentRequest
 from shared.facts.identity import Principal, PrincipalKind, bind_principal, unbind_principal
 from shared.persistence.db import RecordConflict
 from shared.persistence.db_mixins import IdempotentRequestColumns

@@ -12,12 +12,12 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, inspect
 
-from services.connection import models as connection_models
 from services.connection.migrations import MIGRATIONS_DIR as CONNECTION_MIGRATIONS
-from services.drawing import models as drawing_models
+from services.connection.store import models as connection_models
 from services.drawing.migrations import MIGRATIONS_DIR as DRAWING_MIGRATIONS
-from services.notification import models as notification_models
+from services.drawing.store import models as drawing_models
 from services.notification.migrations import MIGRATIONS_DIR as NOTIFICATION_MIGRATIONS
+from services.notification.store import models as notification_models
 from shared.persistence.db import alembic_config, make_engine, upgrade_to_head
 
 SERVICES = {

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Select, TextClause, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.connection.models import Company, Connection, ConnectionSync, Project
+from services.connection.store.models import Company, Connection, ConnectionSync, Project
 from services.connection.sync.records import SyncRecords, start_sync
 from tests.persistence.service_databases import migrated_sessions
 

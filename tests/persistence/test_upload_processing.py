@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.drawing.change_feed import ChangeFeed
 from services.drawing.migrations import MIGRATIONS_DIR as DRAWING_MIGRATIONS
-from services.drawing.models import (
+from services.drawing.revisions import RevisionImport, Revisions
+from services.drawing.storage.file_store import LocalFileStore
+from services.drawing.store.models import (
     Drawing,
     DrawingArea,
     DrawingRevision,
@@ -25,8 +27,6 @@ from services.drawing.models import (
     StoredFile,
     Upload,
 )
-from services.drawing.revisions import RevisionImport, Revisions
-from services.drawing.storage.file_store import LocalFileStore
 from services.drawing.upload_processing import DrawingUploadProcessing
 from shared.persistence.db import alembic_config, make_engine, utcnow
 from tests.persistence.service_databases import migrated_sessions

@@ -15,7 +15,7 @@ from sqlalchemy import Select, create_engine, func, select
 from connectability.v1 import common_pb2
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2 as drawing_pb
-from services.connection.models import IntegratorClient
+from services.connection.store.models import IntegratorClient
 from shared.facts.errors import error_info_of
 from tests.fixtures.stack import Stack
 from tests.integration.calls import bearer, eventually

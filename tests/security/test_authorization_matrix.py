@@ -27,9 +27,9 @@ from connectability.internal.v1 import notification_internal_service_pb2 as npb
 from connectability.v1 import common_pb2
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2 as dpb
-from services.connection import access_policy as connection_policy
-from services.drawing import access_policy as drawing_policy
-from services.notification import access_policy as notification_policy
+from services.connection.domain import access_policy as connection_policy
+from services.drawing.domain import access_policy as drawing_policy
+from services.notification.domain import access_policy as notification_policy
 from shared.facts.caller_policy import TOOL_LEVELS, Callers
 from tests.fixtures.stack import Stack
 from tests.integration.calls import bearer, eventually, refusal

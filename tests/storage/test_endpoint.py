@@ -28,7 +28,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.drawing.models import (
+from services.drawing.storage.download_links import download_url
+from services.drawing.storage.file_store import LocalFileStore
+from services.drawing.storage.http_endpoint import StorageEndpoint, start_storage_endpoint
+from services.drawing.storage.policy import issue_upload_fields, new_upload_policy
+from services.drawing.store.models import (
     Drawing,
     DrawingArea,
     DrawingRevision,
@@ -37,10 +41,6 @@ from services.drawing.models import (
     StoredFile,
     Upload,
 )
-from services.drawing.storage.download_links import download_url
-from services.drawing.storage.file_store import LocalFileStore
-from services.drawing.storage.http_endpoint import StorageEndpoint, start_storage_endpoint
-from services.drawing.storage.policy import issue_upload_fields, new_upload_policy
 from shared.persistence.db import utcnow
 from tests.fixtures.databases import CreatedDatabases
 from tests.persistence.service_databases import migrated_sessions

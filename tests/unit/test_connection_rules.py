@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from services.connection.connection_rules import (
+from services.connection.domain.connection_rules import (
     ProjectSide,
     RuleFacts,
     evaluate,

@@ -1,6 +1,6 @@
 """Alembic environment of the connection service (run by `upgrade_to_head`)."""
 
-from services.connection.models import Base
+from services.connection.store.models import Base
 from shared.persistence.migration_env import run_migrations
 
 run_migrations(Base.metadata)

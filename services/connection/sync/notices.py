@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
 from connectability.v1 import drawing_service_pb2 as drawing_pb
 from services.connection.connection_notices import event_for_side
-from services.connection.models import Connection
+from services.connection.store.models import Connection
 
 MAX_ITEMS = 500  # what one notification event may name (count may be larger)
 

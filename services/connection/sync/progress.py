@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
 from connectability.v1 import drawing_service_pb2 as drawing_pb
-from services.connection.models import Connection, ConnectionSync
 from services.connection.notification_outbox import NotificationOutbox
+from services.connection.store.models import Connection, ConnectionSync
 from services.connection.sync import notices
 from services.connection.sync.drawing_calls import CopyResult
 from services.connection.sync.records import lock_in_id_order

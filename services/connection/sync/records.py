@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.connection.models import Connection, ConnectionSync, Project
+from services.connection.store.models import Connection, ConnectionSync, Project
 from shared.persistence.db import utcnow
 
 

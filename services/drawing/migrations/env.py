@@ -1,6 +1,6 @@
 """Alembic environment of the drawing service (run by `upgrade_to_head`)."""
 
-from services.drawing.models import Base
+from services.drawing.store.models import Base
 from shared.persistence.migration_env import run_migrations
 
 run_migrations(Base.metadata)

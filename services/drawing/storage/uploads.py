@@ -12,9 +12,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.drawing.models import StoredFile, Upload
 from services.drawing.storage.policy import UploadPolicy, media_type
 from services.drawing.storage.refusals import StorageRefused
+from services.drawing.store.models import StoredFile, Upload
 from shared.facts.errors import ErrorReason
 from shared.persistence.db import utcnow
 from shared.persistence.upsert import insert_or_keep_row

@@ -12,7 +12,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 
 from connectability.v1 import connection_service_pb2 as pb
-from services.connection.models import Company, ConnectionManagerGrant, Project, User
+from services.connection.store.models import Company, ConnectionManagerGrant, Project, User
 from shared.facts.errors import ErrorReason, InvalidArgument
 from shared.persistence.etags import etag_of
 from shared.runtime.permission_messages import level_to_message

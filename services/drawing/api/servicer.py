@@ -20,14 +20,20 @@ from connectability.internal.v1 import drawing_internal_service_pb2 as ipb
 from connectability.internal.v1 import drawing_internal_service_pb2_grpc as ipb_grpc
 from connectability.v1 import drawing_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2_grpc as pb_grpc
-from services.drawing import access_policy
-from services.drawing import drawing_messages as messages
+from services.drawing.api import drawing_messages as messages
+from services.drawing.api.servicer_state import DrawingServicerState
 from services.drawing.catalog import existing
 from services.drawing.connection_sync_rpcs import ConnectionSyncRpcs
+from services.drawing.domain import access_policy
 from services.drawing.drawings_access import ADMIN, READ_ONLY, STANDARD, hidden
 from services.drawing.file_rpcs import FileRpcs
-from services.drawing.models import Drawing, DrawingArea, DrawingRevision, DrawingSet, DrawingsGrant
-from services.drawing.servicer_state import DrawingServicerState
+from services.drawing.store.models import (
+    Drawing,
+    DrawingArea,
+    DrawingRevision,
+    DrawingSet,
+    DrawingsGrant,
+)
 from shared.facts.errors import ErrorReason, InvalidArgument, PermissionDenied
 from shared.facts.identity import Principal, current_principal
 from shared.persistence.etags import locked_at_etag

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from connectability.internal.v1 import notification_internal_service_pb2 as pb
 from connectability.internal.v1 import notification_internal_service_pb2_grpc as pb_grpc
 from connectability.v1 import common_pb2
-from services.notification import access_policy
 from services.notification.delivery_listing import delivery_message, list_deliveries
 from services.notification.delivery_resending import resend_delivery
 from services.notification.distribution_lists import (
@@ -26,9 +25,10 @@ from services.notification.distribution_lists import (
     load_list,
     replace_list,
 )
+from services.notification.domain import access_policy
 from services.notification.events import check_notify, record_event
-from services.notification.models import IdempotentRequest
 from services.notification.project_registry import ProjectRegistry
+from services.notification.store.models import IdempotentRequest
 from shared.facts.errors import ErrorReason, InvalidArgument
 from shared.persistence.idempotent_calls import IdempotentCalls
 from shared.runtime.project_facts_messages import facts_from_message, facts_to_message

@@ -19,21 +19,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import connection_service_pb2_grpc as pb_grpc
-from services.connection import access_policy
-from services.connection import directory_messages as messages
+from services.connection.api import directory_messages as messages
 from services.connection.connection_rpcs import ConnectionRpcs
-from services.connection.connection_rules import ConnectionRuleSettings
 from services.connection.directory import Directory
 from services.connection.directory_access import DirectoryAccess, sees_everything
+from services.connection.domain import access_policy
+from services.connection.domain.connection_rules import ConnectionRuleSettings
 from services.connection.drawing_facts import DrawingFacts
 from services.connection.integrator_clients import IntegratorClientLimits, IntegratorClients
 from services.connection.integrator_rpcs import IntegratorRpcs, IntegratorTokens
-from services.connection.models import ConnectionManagerGrant, Project
 from services.connection.notification_deliveries import NotificationDeliveries
 from services.connection.notification_lists import NotificationLists
 from services.connection.notification_outbox import NotificationOutbox
 from services.connection.project_facts_publisher import ProjectFactsPublisher
 from services.connection.settings_rpcs import SettingsRpcs
+from services.connection.store.models import ConnectionManagerGrant, Project
 from services.connection.sync.engine import SyncEngine
 from services.connection.sync.records import SyncRecords
 from services.connection.sync_rpcs import SyncRpcs

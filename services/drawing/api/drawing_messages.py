@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from connectability.v1 import drawing_service_pb2 as pb
-from services.drawing.models import (
+from services.drawing.store.models import (
     Drawing,
     DrawingArea,
     DrawingRevision,
