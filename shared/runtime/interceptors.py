@@ -63,6 +63,7 @@ from shared.runtime.call_context import (
 )
 from shared.runtime.config import Settings
 from shared.runtime.error_translation import domain_error_for
+from shared.runtime.method_interceptor import MethodInterceptor
 from shared.runtime.rate_limits import RateLimitDecision, RateLimiter, rate_limiter_from_settings
 from shared.runtime.request_validation import ValidationInterceptor
 from shared.runtime.stream_limits import StallWatchdog, StreamSlots
@@ -129,17 +130,12 @@ def _wrap_handler(handler: grpc.RpcMethodHandler, method: str, around: Around) -
     return grpc.stream_stream_rpc_method_handler(stream_response(handler.stream_stream), **codec)
 
 
-class _AroundInterceptor(grpc.ServerInterceptor):
-    def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler | None:
-        handler = continuation(handler_call_details)
-        method = handler_call_details.method  # type: ignore[attr-defined]
-        if handler is None or not self.applies_to(method):
-            return handler
-        return _wrap_handler(handler, method, self.around)
+class _AroundInterceptor(MethodInterceptor):
+    def selects(self, method: str, handler: grpc.RpcMethodHandler) -> bool:
+        return self.applies_to(method)
+
+    def wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
+        return _wrap_handler(handler, method, self.around)  # type: ignore[no-any-return]
 
     def applies_to(self, method: str) -> bool:
         return True
@@ -397,7 +393,7 @@ class ShutdownGateInterceptor(_AroundInterceptor):
         yield
 
 
-class StreamLimitInterceptor(grpc.ServerInterceptor):
+class StreamLimitInterceptor(MethodInterceptor):
     """Bounds the open streams of each caller and of the process, and cancels stalled ones.
 
     Applies to every method answering with a stream (server streaming and bidirectional),
@@ -410,15 +406,10 @@ class StreamLimitInterceptor(grpc.ServerInterceptor):
         self._watchdog = watchdog
         self._token_free = token_free
 
-    def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler | None:
-        handler = continuation(handler_call_details)
-        if handler is None or not handler.response_streaming:
-            return handler
-        method = handler_call_details.method  # type: ignore[attr-defined]
+    def selects(self, method: str, handler: grpc.RpcMethodHandler) -> bool:
+        return bool(handler.response_streaming)
+
+    def wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
         codec = {
             "request_deserializer": handler.request_deserializer,
             "response_serializer": handler.response_serializer,

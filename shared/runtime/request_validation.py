@@ -31,6 +31,7 @@ from google.rpc import error_details_pb2
 from buf.validate import validate_pb2
 from shared.facts.errors import ErrorReason, ErrorReasonValue, InvalidArgument
 from shared.runtime.call_context import current_call
+from shared.runtime.method_interceptor import MethodInterceptor
 from shared.runtime.standard_rules import MessageChecks, Unsupported, compile_checks
 
 log = logging.getLogger("connectability.rpc")
@@ -262,23 +263,15 @@ def _tolerant_deserializer(
     return parse
 
 
-class ValidationInterceptor(grpc.ServerInterceptor):
+class ValidationInterceptor(MethodInterceptor):
     """Refuses requests that break the contract's rules, or do not parse, with
     INVALID_ARGUMENT before the servicer sees them."""
 
     def __init__(self, validator: RequestValidator | None = None):
         self._validator = validator or RequestValidator()
 
-    def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler | None:
-        handler = continuation(handler_call_details)
-        method = handler_call_details.method  # type: ignore[attr-defined]
-        if handler is None or not method.startswith(OUR_METHOD_PREFIX):
-            return handler
-        return self._wrap(handler, method)
+    def selects(self, method: str, handler: grpc.RpcMethodHandler) -> bool:
+        return method.startswith(OUR_METHOD_PREFIX)
 
     def checked(self, method: str, request: Any) -> Any:
         """The request, if it parsed and keeps every rule; otherwise raises the refusal."""
@@ -295,7 +288,7 @@ class ValidationInterceptor(grpc.ServerInterceptor):
         for request in requests:
             yield self.checked(method, request)
 
-    def _wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
+    def wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
         codec = {
             "request_deserializer": _tolerant_deserializer(handler.request_deserializer),
             "response_serializer": handler.response_serializer,
