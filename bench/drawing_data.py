@@ -1,7 +1,7 @@
 """Benchmark data written straight into the drawing service's database, and the raw SQL
 baseline copies are compared with.
 
-Issue 6 asks for SQL-loaded data: 50,000 revisions through uploads would take longer than
+The data is SQL-loaded: 50,000 revisions through uploads would take longer than
 the benchmark itself. Rows have the shape the service writes (see services/drawing/store/models.py);
 files are rows only, since copying never touches file bytes (R18).
 """

@@ -60,7 +60,7 @@ MIX = {
     "request/approve": 1,
     "list connections": 2,
 }
-# The bar of issue 12: no INTERNAL; UNAVAILABLE only as DATABASE_BUSY, in at most 0.1%.
+# The bar under mixed load: no INTERNAL; UNAVAILABLE only as DATABASE_BUSY, in at most 0.1%.
 BUSY_SHARE_LIMIT = 0.001
 SUCCESS = ("OK", "HTTP 204")
 
@@ -447,7 +447,7 @@ def _latencies(label: str, samples: Sequence[float]) -> list[tuple[str, str]]:
 
 
 def verdict(calls: Sequence[Call]) -> str:
-    """Whether the run meets issue 12's bar, and if not, why not."""
+    """Whether the run meets the bar, and if not, why not."""
     internal = sum(call.code in ("INTERNAL", "UNKNOWN") for call in calls)
     unavailable = [call for call in calls if call.code == "UNAVAILABLE"]
     other = sum(call.reason != "DATABASE_BUSY" for call in unavailable)

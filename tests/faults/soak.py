@@ -1,4 +1,4 @@
-"""The soak of issue 6: hundreds of random kill trials, each a SIGKILL of the drawing or the
+"""The kill soak: hundreds of random kill trials, each a SIGKILL of the drawing or the
 connection service at a random moment of an initial copy or of the continuous sync, then
 the check that the downstream equals what the rules say (see ``kill_trials``).
 
