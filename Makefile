@@ -1,7 +1,8 @@
 # The two commands a newcomer types:  `make run`  and  `make test`.
 # Both create the virtual environment (.venv) on first use and keep it in step with
 # pyproject.toml; nothing else needs to be installed by hand but Python 3.11+, Node.js/npm
-# (for the cross-language client test) and, for the tests, PostgreSQL (see README).
+# (for the cross-language client test) and, for the tests, PostgreSQL and Redis (see
+# README). CI (.ci/run) starts those two, then runs `make check-contract` and `make test`.
 
 PYTHON_BOOTSTRAP ?= python3
 VENV ?= .venv
@@ -43,6 +44,7 @@ check-contract: $(INSTALLED)
 	cd protos && ../$(VENV)/bin/buf lint
 	cd protos && ../$(VENV)/bin/buf breaking --against stable/connectability-v1.json
 
+## ruff and buf lint (the suite checks both too).
 lint: $(INSTALLED)
 	$(PY) -m ruff check .
 	cd protos && ../$(VENV)/bin/buf lint
