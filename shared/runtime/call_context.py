@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextvars
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 REQUEST_ID_HEADER = "x-request-id"
 # Who a service acts for when it calls another while serving someone's call (for the logs:
@@ -19,12 +19,20 @@ ACTING_FOR_HEADER = "x-acting-for"
 NO_DEADLINE_THRESHOLD_SECONDS = 1e9
 
 
+@dataclass
+class CallOutcome:
+    """What becomes known as the call ends: the catalogued reason of its refusal, if any."""
+
+    reason: str = ""
+
+
 @dataclass(frozen=True)
 class CallContext:
     request_id: str
     method: str
     # Monotonic time by which the caller wants an answer, or None without a deadline.
     deadline: float | None
+    outcome: CallOutcome = field(default_factory=CallOutcome)
 
     def time_remaining(self) -> float | None:
         if self.deadline is None:

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     connection_port: int = DEFAULT_PORTS["connection"]
     drawing_port: int = DEFAULT_PORTS["drawing"]
     notification_port: int = DEFAULT_PORTS["notification"]
+    # Prometheus /metrics over HTTP, one port per service; 0 leaves the endpoint off.
+    connection_metrics_port: int = 0
+    drawing_metrics_port: int = 0
+    notification_metrics_port: int = 0
 
     # SQLAlchemy URLs; empty means SQLite under data_dir.
     connection_database_url: str = ""
@@ -155,6 +159,9 @@ class Settings(BaseSettings):
 
     def port_of(self, service: str) -> int:
         return int(getattr(self, f"{service}_port"))
+
+    def metrics_port_of(self, service: str) -> int:
+        return int(getattr(self, f"{service}_metrics_port"))
 
     def database_url_of(self, service: str) -> str:
         configured = str(getattr(self, f"{service}_database_url"))

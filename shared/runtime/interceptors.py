@@ -3,6 +3,7 @@
 Order (outermost first), as ``server_interceptors`` returns them:
 1. ``CallScopeInterceptor``: request id, deadline, in-flight accounting, one structured log
    line per call;
+   ``RpcMetricsInterceptor`` (shared/runtime/metrics.py): each call's latency, code and reason;
 2. ``ErrorMappingInterceptor``: ``DomainError`` → ``google.rpc.Status`` with ``ErrorInfo``;
    anything unexpected → ``INTERNAL`` with a request id to quote, never a stack trace;
 3. ``ShutdownGateInterceptor``: once shutdown begins, new calls get ``UNAVAILABLE``;
@@ -28,7 +29,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,7 +64,8 @@ from shared.runtime.call_context import (
 )
 from shared.runtime.config import Settings
 from shared.runtime.error_translation import domain_error_for
-from shared.runtime.method_interceptor import MethodInterceptor
+from shared.runtime.method_interceptor import AroundInterceptor, MethodInterceptor
+from shared.runtime.metrics import RpcMetricsInterceptor
 from shared.runtime.rate_limits import RateLimitDecision, RateLimiter, rate_limiter_from_settings
 from shared.runtime.request_validation import ValidationInterceptor
 from shared.runtime.stream_limits import StallWatchdog, StreamSlots
@@ -96,54 +98,6 @@ class TokenFreeMethods:
 
 
 _REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-
-Around = Callable[[str, grpc.ServicerContext, bool], AbstractContextManager[None]]
-
-
-def _wrap_handler(handler: grpc.RpcMethodHandler, method: str, around: Around) -> Any:
-    """The same handler with every call run inside ``around(method, context, streaming)``."""
-
-    def unary_response(behavior: Callable[..., Any]) -> Callable[..., Any]:
-        def call(request: Any, context: grpc.ServicerContext) -> Any:
-            with around(method, context, False):
-                return behavior(request, context)
-
-        return call
-
-    def stream_response(behavior: Callable[..., Any]) -> Callable[..., Any]:
-        def call(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
-            with around(method, context, True):
-                yield from behavior(request, context)
-
-        return call
-
-    codec = {
-        "request_deserializer": handler.request_deserializer,
-        "response_serializer": handler.response_serializer,
-    }
-    if handler.unary_unary:
-        return grpc.unary_unary_rpc_method_handler(unary_response(handler.unary_unary), **codec)
-    if handler.stream_unary:
-        return grpc.stream_unary_rpc_method_handler(unary_response(handler.stream_unary), **codec)
-    if handler.unary_stream:
-        return grpc.unary_stream_rpc_method_handler(stream_response(handler.unary_stream), **codec)
-    return grpc.stream_stream_rpc_method_handler(stream_response(handler.stream_stream), **codec)
-
-
-class _AroundInterceptor(MethodInterceptor):
-    def selects(self, method: str, handler: grpc.RpcMethodHandler) -> bool:
-        return self.applies_to(method)
-
-    def wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
-        return _wrap_handler(handler, method, self.around)  # type: ignore[no-any-return]
-
-    def applies_to(self, method: str) -> bool:
-        return True
-
-    def around(
-        self, method: str, context: grpc.ServicerContext, streaming: bool
-    ) -> AbstractContextManager[None]:
-        raise NotImplementedError
 
 
 class InFlightCalls:
@@ -196,7 +150,7 @@ def _add_trailing_metadata(context: grpc.ServicerContext, extra: tuple[Any, ...]
     context.set_trailing_metadata(existing + extra)
 
 
-class CallScopeInterceptor(_AroundInterceptor):
+class CallScopeInterceptor(AroundInterceptor):
     """Binds the call's request id and deadline, counts it in flight, and logs it once."""
 
     def __init__(self, in_flight: InFlightCalls, token_free: TokenFreeMethods):
@@ -256,10 +210,11 @@ def abort_with_error(context: grpc.ServicerContext, error: DomainError) -> None:
     trailers = already_set + tuple(status.trailing_metadata)
     if call is not None:
         trailers += ((REQUEST_ID_HEADER, call.request_id),)
+        call.outcome.reason = error.reason
     context.abort_with_status(_StatusWithMetadata(status.code, status.details, trailers))
 
 
-class ErrorMappingInterceptor(_AroundInterceptor):
+class ErrorMappingInterceptor(AroundInterceptor):
     @contextmanager
     def around(self, method: str, context: grpc.ServicerContext, streaming: bool) -> Iterator[None]:
         try:
@@ -300,7 +255,7 @@ class ErrorMappingInterceptor(_AroundInterceptor):
 PrincipalResolver = Callable[[Principal], Principal]
 
 
-class AuthenticationInterceptor(_AroundInterceptor):
+class AuthenticationInterceptor(AroundInterceptor):
     """Every call but health and reflection carries ``authorization: Bearer <JWT>``."""
 
     def __init__(
@@ -336,7 +291,7 @@ class AuthenticationInterceptor(_AroundInterceptor):
             unbind_principal(binding)
 
 
-class RateLimitInterceptor(_AroundInterceptor):
+class RateLimitInterceptor(AroundInterceptor):
     """Counts each authenticated call against its client's limit (R32).
 
     The headers ride in the trailers, beside the request id: every gRPC client, in any
@@ -373,7 +328,7 @@ def peer_host(peer: str) -> str:
     return address.rsplit(":", 1)[0] if address.count(":") == 1 else address
 
 
-class ShutdownGateInterceptor(_AroundInterceptor):
+class ShutdownGateInterceptor(AroundInterceptor):
     """Once shutdown begins, new calls get UNAVAILABLE (which clients retry elsewhere)
     while the calls in flight finish. Refusing here, rather than leaving it to gRPC's own
     stop, gives every refused call the same clear status: gRPC answers a call racing its
@@ -465,9 +420,11 @@ def server_interceptors(
     settings: Settings,
     resolve_principal: PrincipalResolver | None = None,
     token_free: TokenFreeMethods = TokenFreeMethods(),
+    service: str = "",
 ) -> list[grpc.ServerInterceptor]:
     return [
         CallScopeInterceptor(in_flight, token_free),
+        RpcMetricsInterceptor(service),
         ErrorMappingInterceptor(),
         ShutdownGateInterceptor(in_flight, token_free),
         AuthenticationInterceptor(verifier, token_free, resolve_principal),

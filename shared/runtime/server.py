@@ -26,6 +26,7 @@ from shared.runtime.interceptors import (
     TokenFreeMethods,
     server_interceptors,
 )
+from shared.runtime.metrics import serve_metrics
 from shared.runtime.tls import server_credentials, transport_security
 from shared.runtime.tokens import TokenVerifier
 
@@ -119,6 +120,7 @@ def start_server(
             settings,
             definition.resolve_principal,
             TokenFreeMethods(counted=tuple(definition.token_free_methods)),
+            definition.name,
         ),
         options=options,
         maximum_concurrent_rpcs=settings.worker_threads * 8,
@@ -147,6 +149,9 @@ def start_server(
     if bound_port == 0:
         raise OSError(f"could not listen on {settings.host}:{wanted_port}")
     server.start()
+    metrics_endpoint = serve_metrics(settings, definition.name)
+    if metrics_endpoint is not None:
+        definition.on_stop.append(metrics_endpoint.shutdown)
     for name in ("", *definition.grpc_service_names):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info(
