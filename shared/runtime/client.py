@@ -24,6 +24,7 @@ from shared.facts.identity import Principal, PrincipalKind, current_principal
 from shared.runtime.call_context import ACTING_FOR_HEADER, REQUEST_ID_HEADER, current_call
 from shared.runtime.tls import grpc_channel
 from shared.runtime.tokens import TokenIssuer
+from shared.runtime.tracing import traced
 
 # Refuse to start a call with less time than this left: it could not finish anyway.
 MIN_USEFUL_SECONDS = 0.005
@@ -181,5 +182,5 @@ def open_channel(
         ],
     )
     return grpc.intercept_channel(
-        channel, OutgoingCallInterceptor(bearer_token, default_deadline_seconds)
+        traced(channel), OutgoingCallInterceptor(bearer_token, default_deadline_seconds)
     )

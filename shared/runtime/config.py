@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     connection_metrics_port: int = 0
     drawing_metrics_port: int = 0
     notification_metrics_port: int = 0
+    # OpenTelemetry: an OTLP/gRPC collector ("host:4317") receives every process's spans;
+    # empty leaves tracing off. Plaintext unless otlp_insecure is false.
+    otlp_endpoint: str = ""
+    otlp_insecure: bool = True
 
     # SQLAlchemy URLs; empty means SQLite under data_dir.
     connection_database_url: str = ""

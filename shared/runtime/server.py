@@ -29,6 +29,7 @@ from shared.runtime.interceptors import (
 from shared.runtime.metrics import serve_metrics
 from shared.runtime.tls import server_credentials, transport_security
 from shared.runtime.tokens import TokenVerifier
+from shared.runtime.tracing import tracing_server_interceptors
 
 log = logging.getLogger("connectability.server")
 
@@ -114,7 +115,8 @@ def start_server(
         futures.ThreadPoolExecutor(
             max_workers=settings.worker_threads, thread_name_prefix=definition.name
         ),
-        interceptors=server_interceptors(
+        interceptors=tracing_server_interceptors()
+        + server_interceptors(
             verifier,
             in_flight,
             settings,

@@ -10,6 +10,7 @@ from shared.runtime.config import Settings
 from shared.runtime.server import ServiceDefinition, run_until_signalled, start_server
 from shared.runtime.structured_logging import configure_logging
 from shared.runtime.tokens import TokenIssuer, TokenVerifier, ensure_local_keys
+from shared.runtime.tracing import configure_tracing
 
 log = logging.getLogger("connectability.process")
 
@@ -42,6 +43,7 @@ def run_service(
 ) -> None:
     settings = settings or Settings()
     configure_logging(name, settings.log_level, settings.log_format)
+    configure_tracing(settings, name)
     ensure_default_keys(settings)
     verifier = token_verifier(settings)
     definition = build_definition(settings)
