@@ -14,7 +14,7 @@ from services.notification.domain.deliveries import DUE_STATUSES, DeliveryStatus
 from services.notification.domain.recipients import RecipientList
 from services.notification.store.models import Delivery, Digest, NotificationEvent, ProjectFacts
 from services.notification.store.models import DistributionList as DistributionListRow
-from shared.persistence.db import RecordConflict, RecordNotFound, new_id
+from shared.persistence.db import RecordConflict, RecordNotFound
 from shared.persistence.etags import etag_of_values
 from shared.persistence.paging import descending, fetch_page
 
@@ -105,19 +105,9 @@ class Digests:
             .with_for_update()
         ).first()
 
-    def add(
-        self, project_id: str, connection_id: str, window_ends_at: datetime, now: datetime
-    ) -> Digest:
-        digest = Digest(
-            id=new_id(),
-            project_id=project_id,
-            connection_id=connection_id,
-            window_ends_at=window_ends_at,
-            created_at=now,
-        )
+    def add(self, digest: Digest) -> None:
         self._session.add(digest)
         self._session.flush()
-        return digest
 
     def due(self, now: datetime) -> Sequence[Digest]:
         """Digests whose window has closed, oldest first; those another worker holds are

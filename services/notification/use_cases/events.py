@@ -16,7 +16,7 @@ from services.notification.domain.events import (
 )
 from services.notification.domain.mail_messages import message_id_for
 from services.notification.domain.recipients import CONNECTION_MANAGER
-from services.notification.store.models import Delivery, NotificationEvent
+from services.notification.store.models import Delivery, Digest, NotificationEvent
 from services.notification.store.unit_of_work import NotificationUnitOfWork
 from shared.facts.errors import ErrorReason, InvalidArgument
 from shared.persistence.db import RecordConflict, new_id, utcnow
@@ -101,7 +101,14 @@ def join_open_digest(
     """The event waits in its connection's open digest; the first opens one."""
     digest = uow.digests.open_for(row.project_id, connection_id)
     if digest is None:
-        digest = uow.digests.add(row.project_id, connection_id, now + window, now)
+        digest = Digest(
+            id=new_id(),
+            project_id=row.project_id,
+            connection_id=connection_id,
+            window_ends_at=now + window,
+            created_at=now,
+        )
+        uow.digests.add(digest)
     row.digest_id = digest.id
     uow.digests.flush()
 
