@@ -41,14 +41,13 @@ class EventIntake:
         A new-revision notice instead joins its connection's open digest (R24): it is sent,
         with everything else that arrived in the window, when the window closes.
         """
-        for attempt in range(2):
-            try:
-                return self._record(event, idempotency_key)
-            except RecordConflict as conflict:
-                # A twin with the same key committed first; the second pass answers its event.
-                if attempt or conflict.kind != "notification_event":
-                    raise
-        raise AssertionError("unreachable")
+        try:
+            return self._record(event, idempotency_key)
+        except RecordConflict as conflict:
+            if conflict.kind != "notification_event":
+                raise
+            # A twin with the same key committed first; a second pass answers its event.
+            return self._record(event, idempotency_key)
 
     def _record(self, event: pb.NotificationEvent, key: str) -> Recorded:
         fingerprint = fingerprint_of(event)

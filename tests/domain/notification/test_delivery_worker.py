@@ -13,13 +13,14 @@ from services.notification.clients.transports import PermanentFailure, Temporary
 from services.notification.domain.deliveries import DeliveryStatus
 from services.notification.domain.recipients import CONNECTION_MANAGER
 from services.notification.domain.retry_policy import RetryPolicy
+from services.notification.store.models import NotificationEvent
 from services.notification.use_cases.delivery_resending import DeliveryResending
 from services.notification.use_cases.delivery_worker import DeliveryWorker
 from services.notification.use_cases.digests import DigestFlushing
 from services.notification.use_cases.events import EventIntake
 from shared.facts.errors import FailedPrecondition, InvalidArgument
 from shared.persistence.db import utcnow
-from tests.domain.notification.fakes import FakeTransport, FakeUnitOfWork
+from tests.domain.notification.fakes import FakeEvents, FakeTransport, FakeUnitOfWork
 
 POLICY = RetryPolicy(retry_for=timedelta(hours=24), base_delay_seconds=60)
 RECIPIENTS = ["ann@example.com", "bob@example.com"]
@@ -192,3 +193,29 @@ def test_new_revisions_gather_into_one_digest_sent_when_the_window_closes(
     assert body is not None and "A-101" in body.get_content() and "A-102" in body.get_content()
     # Flushed once: the next round sends nothing more.
     assert worker.run_once() == 0
+
+
+class TwinFirstEvents(FakeEvents):
+    """A twin with the same key commits between our look-up and our insert, as in a race."""
+
+    def add(self, event: NotificationEvent) -> None:
+        if not self.rows:
+            twin = NotificationEvent(
+                id="twin-event",
+                project_id=event.project_id,
+                idempotency_key=event.idempotency_key,
+                fingerprint=event.fingerprint,
+                kind=event.kind,
+                payload=event.payload,
+            )
+            super().add(twin)
+        super().add(event)
+
+
+def test_a_twin_that_committed_first_is_answered_as_its_event(uow: FakeUnitOfWork) -> None:
+    uow.events = TwinFirstEvents()
+
+    recorded = EventIntake(uow.factory(), timedelta(0)).notify(connection_created(), "k1")
+
+    assert recorded.duplicate and recorded.event_id == "twin-event"
+    assert statuses(uow) == {}
