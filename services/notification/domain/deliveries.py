@@ -1,9 +1,9 @@
 """Where the sending of one email stands, and the moves between those states (R25).
 
-queued ──claim──▶ sending ──sent──▶ sent
+queued ──claim──▶ sending ──mark_sent──▶ sent
    ▲                 │ ├──retry_later──▶ retrying ──claim──▶ sending …
-   │                 │ └──fail──▶ failed
-   │                 └──recover (a crash cut the attempt short)──▶ retrying
+   │                 │ └──mark_failed──▶ failed
+   │                 └──recover_interrupted (a crash cut the attempt short)──▶ retrying
    └──resend (by hand, from sent or failed)
 """
 
