@@ -1,5 +1,5 @@
-"""Wiring of the notification service: database, repositories, servicer, delivery worker,
-server definition."""
+"""Composition root of the notification service: database, use cases, servicer, delivery
+worker, server definition."""
 
 from __future__ import annotations
 
@@ -10,13 +10,20 @@ from connectability.internal.v1 import (
     notification_internal_service_pb2_grpc,
 )
 from services.notification.api.servicer import NotificationServicer
-from services.notification.delivery_worker import DeliveryWorker, RetryPolicy
-from services.notification.digests import flush_due_digests
-from services.notification.events import queue_event
+from services.notification.clients.transports import MaildirTransport, SmtpTransport, Transport
+from services.notification.domain.retry_policy import RetryPolicy
 from services.notification.migrations import MIGRATIONS_DIR
-from services.notification.project_registry import ProjectRegistry
-from services.notification.transports import MaildirTransport, SmtpTransport, Transport
+from services.notification.store.models import IdempotentRequest
+from services.notification.store.project_registry import ProjectRegistry
+from services.notification.store.unit_of_work import NotificationUnitOfWork
+from services.notification.use_cases.delivery_listing import DeliveryListing
+from services.notification.use_cases.delivery_resending import DeliveryResending
+from services.notification.use_cases.delivery_worker import DeliveryWorker
+from services.notification.use_cases.digests import DigestFlushing
+from services.notification.use_cases.distribution_lists import DistributionListUseCases
+from services.notification.use_cases.events import EventIntake
 from shared.persistence.db import upgrade_to_head
+from shared.persistence.idempotent_calls import IdempotentCalls
 from shared.persistence.service_database import open_service_database
 from shared.runtime.config import Settings
 from shared.runtime.server import ServiceDefinition
@@ -56,17 +63,25 @@ def build_definition(
     settings: Settings, retry_policy: RetryPolicy | None = None
 ) -> ServiceDefinition:
     database = open_service_database(settings.database_url_of(SERVICE_NAME), MIGRATIONS_DIR)
+
+    def uow() -> NotificationUnitOfWork:
+        return NotificationUnitOfWork(database.sessions)
+
+    digest_window = timedelta(seconds=settings.notification_digest_window_seconds)
     servicer = NotificationServicer(
         ProjectRegistry(database.sessions),
-        database.sessions,
-        timedelta(seconds=settings.notification_digest_window_seconds),
+        DistributionListUseCases(uow),
+        EventIntake(uow, digest_window),
+        DeliveryListing(uow),
+        DeliveryResending(uow),
+        IdempotentCalls(database.sessions, IdempotentRequest),
     )
     worker = DeliveryWorker(
-        database.sessions,
+        uow,
         transport_for(settings),
         settings.mail_from,
         retry_policy or retry_policy_of(settings),
-        flush_digests=lambda: flush_due_digests(database.sessions, queue_event),
+        flush_digests=DigestFlushing(uow).flush_due,
     )
     worker.start()
     return ServiceDefinition(

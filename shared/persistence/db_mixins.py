@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, LargeBinary, String
+from sqlalchemy import Boolean, LargeBinary, MetaData, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.persistence.db import UtcDateTime, utcnow
@@ -22,6 +22,11 @@ NAMING_CONVENTION: dict[str, str] = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def service_metadata() -> MetaData:
+    """The metadata of one service's tables, its constraints named by the convention above."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
 
 
 def sql_one_of(column: str, values: tuple[str, ...]) -> str:

@@ -20,7 +20,7 @@ from connectability.internal.v1 import notification_internal_service_pb2_grpc as
 from connectability.v1 import common_pb2
 from connectability.v1 import connection_service_pb2 as cpb
 from services.notification.app import build_definition
-from services.notification.delivery_worker import RetryPolicy
+from services.notification.domain.retry_policy import RetryPolicy
 from shared.runtime.config import Settings
 from shared.runtime.server import GrpcServer, start_server
 from tests.fixtures.identity import SigningKeys

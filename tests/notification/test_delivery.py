@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from connectability.internal.v1 import notification_internal_service_pb2 as pb
 from connectability.v1 import connection_service_pb2 as cpb
-from services.notification.delivery_worker import RetryPolicy
+from services.notification.domain.retry_policy import RetryPolicy
 from services.notification.store.models import Delivery
 from shared.persistence.db import make_engine, make_session_factory
 from tests.integration.calls import eventually
@@ -121,7 +121,7 @@ def test_temporary_failures_give_up_once_the_retry_horizon_has_passed(
         max_delay_seconds=0.05,
         poll_interval_seconds=0.02,
     )
-    with caplog.at_level(logging.WARNING, logger="services.notification.delivery_worker"):
+    with caplog.at_level(logging.WARNING, logger="services.notification.use_cases.delivery_worker"):
         service = start_notification(smtp, horizon)
         service.register("p1")
         service.set_list("p1", ["ann@example.com"])

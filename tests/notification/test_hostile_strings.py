@@ -44,7 +44,7 @@ NAMES = (
     "actor_name",
     "reason",
 )
-# The headers a notice has (services/notification/mail_messages.py): nothing else may appear.
+# The headers a notice has (services/notification/domain/mail_messages.py): nothing else may appear.
 HEADERS = {"from", "to", "subject", "message-id", "date", "mime-version", "content-type"}
 
 ITEMS = st.lists(

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from connectability.internal.v1 import notification_internal_service_pb2 as pb
-from services.notification.events import KIND_NAMES
-from services.notification.mail_messages import build_message, message_id_for
-from services.notification.rendering import render
-from services.notification.transports import MaildirTransport
+from services.notification.clients.transports import MaildirTransport
+from services.notification.domain.events import KIND_NAMES
+from services.notification.domain.mail_messages import build_message, message_id_for
+from services.notification.domain.rendering import render
 from tests.notification.conftest import connection_event
 
 

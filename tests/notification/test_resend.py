@@ -10,7 +10,7 @@ import pytest
 
 from connectability.internal.v1 import notification_internal_service_pb2 as pb
 from connectability.v1 import connection_service_pb2 as cpb
-from services.notification.delivery_worker import RetryPolicy
+from services.notification.domain.retry_policy import RetryPolicy
 from shared.facts.errors import error_info_of
 from tests.integration.calls import eventually
 from tests.notification.conftest import (

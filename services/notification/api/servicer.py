@@ -1,87 +1,48 @@
-"""The NotificationInternalService gRPC servicer: translation between the wire and the domain.
-
-Built so far: the projects it serves (told from above), distribution lists, Notify (one
-email per event and recipient; new-revision notices gathered into one digest per
-connection per window, R24), ListDeliveries and ResendDelivery.
-Every caller is one of our services or the platform.
+"""The NotificationInternalService gRPC servicer: each method admits its caller, reads the
+request, runs one use case and answers. Every caller is one of our services or the platform.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import grpc
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.internal.v1 import notification_internal_service_pb2 as pb
 from connectability.internal.v1 import notification_internal_service_pb2_grpc as pb_grpc
-from connectability.v1 import common_pb2
-from services.notification.delivery_listing import delivery_message, list_deliveries
-from services.notification.delivery_resending import resend_delivery
-from services.notification.distribution_lists import (
-    StoredList,
-    checked_addresses,
-    load_list,
-    replace_list,
+from services.notification.api.notification_messages import (
+    checked_notify,
+    delivery_message,
+    list_message,
+    message_id_of,
+    project_id_of,
+    tool_of,
 )
 from services.notification.domain import access_policy
-from services.notification.events import check_notify, record_event
-from services.notification.project_registry import ProjectRegistry
-from services.notification.store.models import IdempotentRequest
-from shared.facts.errors import ErrorReason, InvalidArgument
-from shared.persistence.idempotent_calls import IdempotentCalls
+from services.notification.domain.recipients import checked_addresses
+from services.notification.store.project_registry import ProjectRegistry
+from services.notification.use_cases.delivery_listing import DeliveryListing
+from services.notification.use_cases.delivery_resending import DeliveryResending
+from services.notification.use_cases.distribution_lists import DistributionListUseCases
+from services.notification.use_cases.events import EventIntake
+from shared.persistence.idempotent_calls import IdempotentCalls, idempotent
 from shared.runtime.project_facts_messages import facts_from_message, facts_to_message
-from shared.runtime.timestamps import timestamp_of
-
-DEFAULT_DIGEST_WINDOW = timedelta(minutes=5)
-_TOOLS: dict[int, str] = {
-    common_pb2.TOOL_DRAWINGS: "drawings",
-    common_pb2.TOOL_CONNECTION_MANAGER: "connection_manager",
-}
-_TOOL_VALUES: dict[str, common_pb2.Tool] = {
-    "drawings": common_pb2.TOOL_DRAWINGS,
-    "connection_manager": common_pb2.TOOL_CONNECTION_MANAGER,
-}
-
-
-def _tool_of(tool: int) -> str:
-    if tool not in _TOOLS:
-        raise InvalidArgument(
-            ErrorReason.MISSING_FIELD, "tool must be DRAWINGS or CONNECTION_MANAGER."
-        )
-    return _TOOLS[tool]
-
-
-def _project_id_of(project_id: str) -> str:
-    if not project_id:
-        raise InvalidArgument(ErrorReason.MISSING_FIELD, "project_id is required.")
-    return project_id
-
-
-def _list_message(stored: StoredList) -> common_pb2.DistributionList:
-    message = common_pb2.DistributionList(
-        project_id=stored.project_id,
-        tool=_TOOL_VALUES[stored.tool],
-        emails=stored.emails,
-        etag=stored.etag,
-    )
-    if stored.update_time is not None:
-        message.update_time.CopyFrom(timestamp_of(stored.update_time))
-    return message
 
 
 class NotificationServicer(pb_grpc.NotificationInternalServiceServicer):
     def __init__(
         self,
         projects: ProjectRegistry,
-        sessions: sessionmaker[Session],
-        digest_window: timedelta = DEFAULT_DIGEST_WINDOW,
-    ):
+        distribution_lists: DistributionListUseCases,
+        events: EventIntake,
+        listing: DeliveryListing,
+        resending: DeliveryResending,
+        idempotent_calls: IdempotentCalls,
+    ) -> None:
         self._projects = projects
-        self._sessions = sessions
-        self._digest_window = digest_window
-        self._idempotent = IdempotentCalls(sessions, IdempotentRequest)
+        self._distribution_lists = distribution_lists
+        self._events = events
+        self._listing = listing
+        self._resending = resending
+        self.idempotent_calls = idempotent_calls
 
     def RegisterProject(
         self,
@@ -100,53 +61,30 @@ class NotificationServicer(pb_grpc.NotificationInternalServiceServicer):
         context: grpc.ServicerContext,
     ) -> pb.NotificationInternalServiceGetProjectResponse:
         access_policy.admit("GetProject")
-        facts = self._projects.get_project(_project_id_of(request.project_id))
+        facts = self._projects.get_project(project_id_of(request.project_id))
         return pb.NotificationInternalServiceGetProjectResponse(project=facts_to_message(facts))
 
     def GetDistributionList(
-        self,
-        request: pb.GetDistributionListRequest,
-        context: grpc.ServicerContext,
+        self, request: pb.GetDistributionListRequest, context: grpc.ServicerContext
     ) -> pb.GetDistributionListResponse:
         access_policy.admit("GetDistributionList")
-        project_id, tool = _project_id_of(request.project_id), _tool_of(request.tool)
-        with self._sessions() as session:
-            stored = load_list(session, project_id, tool)
-        return pb.GetDistributionListResponse(distribution_list=_list_message(stored))
+        project_id, tool = project_id_of(request.project_id), tool_of(request.tool)
+        stored = self._distribution_lists.get(project_id, tool)
+        return pb.GetDistributionListResponse(distribution_list=list_message(stored))
 
+    @idempotent(pb.UpdateDistributionListResponse)
     def UpdateDistributionList(
-        self,
-        request: pb.UpdateDistributionListRequest,
-        context: grpc.ServicerContext,
+        self, request: pb.UpdateDistributionListRequest, context: grpc.ServicerContext
     ) -> pb.UpdateDistributionListResponse:
         access_policy.admit("UpdateDistributionList")
-        project_id, tool = _project_id_of(request.project_id), _tool_of(request.tool)
-        # Checked before the transaction: a refused list changes nothing.
+        project_id, tool = project_id_of(request.project_id), tool_of(request.tool)
         emails = checked_addresses(list(request.emails))
-
-        def replace(session: Session) -> pb.UpdateDistributionListResponse:
-            stored = replace_list(session, project_id, tool, emails, request.etag)
-            return pb.UpdateDistributionListResponse(distribution_list=_list_message(stored))
-
-        return self._idempotent.run(
-            "UpdateDistributionList",
-            request,
-            pb.UpdateDistributionListResponse,
-            replace,
-        )
+        stored = self._distribution_lists.replace(project_id, tool, emails, request.etag)
+        return pb.UpdateDistributionListResponse(distribution_list=list_message(stored))
 
     def Notify(self, request: pb.NotifyRequest, context: grpc.ServicerContext) -> pb.NotifyResponse:
         access_policy.admit("Notify")
-        check_notify(request)
-        for attempt in range(2):
-            try:
-                with self._sessions.begin() as session:
-                    recorded = record_event(session, request, self._digest_window)
-                break
-            except IntegrityError:
-                # A twin with the same key committed first; the second pass answers its event.
-                if attempt:
-                    raise
+        recorded = self._events.notify(*checked_notify(request))
         return pb.NotifyResponse(
             event_id=recorded.event_id,
             queued_messages=recorded.queued_messages,
@@ -157,20 +95,22 @@ class NotificationServicer(pb_grpc.NotificationInternalServiceServicer):
         self, request: pb.ListDeliveriesRequest, context: grpc.ServicerContext
     ) -> pb.ListDeliveriesResponse:
         access_policy.admit("ListDeliveries")
-        _project_id_of(request.project_id)
-        with self._sessions() as session:
-            return list_deliveries(session, request)
+        deliveries, next_page_token = self._listing.list(
+            project_id_of(request.project_id),
+            request.event_id,
+            request.page_size,
+            request.page_token,
+        )
+        return pb.ListDeliveriesResponse(
+            deliveries=[delivery_message(delivery) for delivery in deliveries],
+            next_page_token=next_page_token,
+        )
 
+    @idempotent(pb.ResendDeliveryResponse)
     def ResendDelivery(
         self, request: pb.ResendDeliveryRequest, context: grpc.ServicerContext
     ) -> pb.ResendDeliveryResponse:
         access_policy.admit("ResendDelivery")
-        project_id = _project_id_of(request.project_id)
-        if not request.message_id:
-            raise InvalidArgument(ErrorReason.MISSING_FIELD, "message_id is required.")
-
-        def resend(session: Session) -> pb.ResendDeliveryResponse:
-            queued = resend_delivery(session, project_id, request.message_id)
-            return pb.ResendDeliveryResponse(delivery=delivery_message(queued))
-
-        return self._idempotent.run("ResendDelivery", request, pb.ResendDeliveryResponse, resend)
+        project_id = project_id_of(request.project_id)
+        resent = self._resending.resend(project_id, message_id_of(request.message_id))
+        return pb.ResendDeliveryResponse(delivery=delivery_message(resent))

@@ -5,35 +5,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (
-    CheckConstraint,
-    ForeignKey,
-    Index,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Text,
-)
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.notification.domain.deliveries import DeliveryStatus
+from services.notification.domain.recipients import TOOLS
 from shared.persistence.db import UtcDateTime, utcnow
 from shared.persistence.db_mixins import (
-    NAMING_CONVENTION,
     IdempotentRequestColumns,
     ProjectFactsColumns,
     Timestamps,
+    service_metadata,
     sql_one_of,
 )
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = service_metadata()
 
 
-TOOLS: tuple[str, ...] = ("drawings", "connection_manager")
-# "retrying" is "queued" after a failed attempt; both are answered as QUEUED on the wire.
-DELIVERY_STATUSES: tuple[str, ...] = ("queued", "retrying", "sending", "sent", "failed")
+DELIVERY_STATUSES: tuple[str, ...] = tuple(status.value for status in DeliveryStatus)
 
 
 class ProjectFacts(ProjectFactsColumns, Base):
@@ -114,7 +105,7 @@ class Delivery(Timestamps, Base):
     event_id: Mapped[str] = mapped_column(ForeignKey("notification_events.id"), index=True)
     project_id: Mapped[str] = mapped_column(ForeignKey("project_facts.project_id"), index=True)
     recipient: Mapped[str] = mapped_column(String)
-    status: Mapped[str] = mapped_column(String, default="queued")
+    status: Mapped[str] = mapped_column(String, default=DeliveryStatus.QUEUED.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # When the delivery was last sent again by hand (ResendDelivery): its retry horizon runs
     # from then; empty means from created_at. ``attempts`` keeps counting every attempt.

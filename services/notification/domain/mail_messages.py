@@ -7,7 +7,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from services.notification.rendering import RenderedEmail
+from services.notification.domain.rendering import RenderedEmail
 
 MESSAGE_ID_DOMAIN = "connectability.local"
 
