@@ -14,10 +14,10 @@ from services.drawing.change_feed import ChangeFeed
 from services.drawing.drawings_permissions import DrawingsPermissions
 from services.drawing.migrations import MIGRATIONS_DIR
 from services.drawing.project_registry import ProjectRegistry
-from services.drawing.storage.configured import start_configured_storage_endpoint
-from services.drawing.storage.file_access import file_access_from
+from services.drawing.store.files.configured import start_configured_storage_endpoint
+from services.drawing.store.files.file_access import file_access_from
 from services.drawing.store.models import IdempotentRequest
-from services.drawing.upload_processing import DrawingUploadProcessing
+from services.drawing.use_cases.upload_processing import DrawingUploadProcessing
 from shared.persistence.db import upgrade_to_head
 from shared.persistence.idempotent_calls import IdempotentCalls
 from shared.persistence.service_database import open_service_database

@@ -14,11 +14,11 @@ import grpc
 
 from connectability.v1 import drawing_service_pb2 as pb
 from services.drawing.annotation_rpcs import AnnotationRpcs
+from services.drawing.domain.file_names import InvalidFileName, check_file_name
 from services.drawing.drawings_access import STANDARD
-from services.drawing.file_names import InvalidFileName, check_file_name
-from services.drawing.storage.download_links import download_url
-from services.drawing.storage.http_endpoint import UPLOADS_PATH
-from services.drawing.storage.policy import issue_upload_fields, media_type, new_upload_policy
+from services.drawing.store.files.download_links import download_url
+from services.drawing.store.files.http_endpoint import UPLOADS_PATH
+from services.drawing.store.files.policy import issue_upload_fields, media_type, new_upload_policy
 from services.drawing.store.models import StoredFile, Upload
 from shared.facts.errors import ErrorReason, InvalidArgument, NotFound
 from shared.facts.identity import current_principal

@@ -17,7 +17,7 @@ from services.drawing.drawings_access import (
 from services.drawing.drawings_permissions import DrawingsPermissions
 from services.drawing.project_registry import ProjectRegistry
 from services.drawing.revisions import Revisions
-from services.drawing.storage.file_access import FileAccess
+from services.drawing.store.files.file_access import FileAccess
 from shared.facts.identity import current_principal
 from shared.persistence.idempotent_calls import IdempotentCalls
 

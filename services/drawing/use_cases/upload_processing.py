@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.drawing.revisions import Revisions
-from services.drawing.storage.file_store import LocalFileStore
+from services.drawing.store.files.file_store import LocalFileStore
 from services.drawing.store.models import (
     Drawing,
     DrawingSet,
