@@ -1,8 +1,8 @@
 """The DrawingService gRPC servicer: each method admits the caller, reads the request, calls
 one use case and builds the reply. The rules live in the use cases and the domain.
 
-The DrawingInternalService methods served by the same object (the first group below and
-``ConnectionSyncRpcs``) move to their own servicer.
+The same object still answers DrawingInternalService: the last group of methods below, and
+those of ``ConnectionSyncRpcs``.
 """
 
 from __future__ import annotations
