@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Self, cast
+from typing import Any, Self, cast
 
 from services.drawing.store.unit_of_work import DrawingUnitOfWork
 from shared.facts.permission_levels import NO_ACCESS, require_permission_level
@@ -89,11 +89,31 @@ class FakeRevisions:
         return self.rows.get(revision_id)
 
 
+class FakeAnnotations:
+    def __init__(self) -> None:
+        self.markups_by_revision: dict[str, list[Any]] = {}
+        self.fields: dict[tuple[str, str], str] = {}
+
+    def add_markup(self, markup: Any) -> Any:
+        self.markups_by_revision.setdefault(markup.revision_id, []).append(markup)
+        return markup
+
+    def markups(self, revision_id: str, page_size: int, page_token: str) -> tuple[list[Any], str]:
+        return list(self.markups_by_revision.get(revision_id, [])), ""
+
+    def set_custom_field(self, revision_id: str, name: str, value: str) -> None:
+        if value:
+            self.fields[revision_id, name] = value
+        else:
+            self.fields.pop((revision_id, name), None)
+
+
 class FakeUnitOfWork:
     def __init__(self) -> None:
         self.projects = FakeProjects()
         self.grants = FakeGrants(self.projects)
         self.revisions = FakeRevisions()
+        self.annotations = FakeAnnotations()
         self.committed = False
         self._after_commit: list[Callable[[], None]] = []
 
