@@ -19,7 +19,7 @@ from connectability.internal.v1 import drawing_internal_service_pb2_grpc as ipb_
 from connectability.v1 import drawing_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2_grpc as pb_grpc
 from services.drawing.api import drawing_messages as messages
-from services.drawing.api import request_messages as requests
+from services.drawing.api import request_messages
 from services.drawing.change_feed import ChangeFeed
 from services.drawing.connection_sync_rpcs import ConnectionSyncRpcs
 from services.drawing.domain import access_policy
@@ -95,7 +95,7 @@ class DrawingServicer(
         level = level_from_message(request.level)
         grant = self._permissions.set_level(caller, request.project_id, request.user_id, level)
         return pb.SetDrawingsPermissionResponse(
-            permission=requests.permission_message(
+            permission=request_messages.permission_message(
                 request.project_id, request.user_id, level, grant
             )
         )
@@ -106,7 +106,9 @@ class DrawingServicer(
         caller = access_policy.admit("GetDrawingsPermission")
         level = self._permissions.level_of(caller, request.project_id, request.user_id)
         return pb.GetDrawingsPermissionResponse(
-            permission=requests.permission_message(request.project_id, request.user_id, level, None)
+            permission=request_messages.permission_message(
+                request.project_id, request.user_id, level, None
+            )
         )
 
     def ListDrawingsPermissions(
@@ -117,7 +119,7 @@ class DrawingServicer(
             caller, request.project_id, request.user_id, request.page_size, request.page_token
         )
         return pb.ListDrawingsPermissionsResponse(
-            permissions=[requests.grant_message(grant) for grant in grants],
+            permissions=[request_messages.grant_message(grant) for grant in grants],
             next_page_token=token,
         )
 
@@ -131,7 +133,7 @@ class DrawingServicer(
         wanted = request.drawing_area
         require_fields(wanted, "project_id")
         area = self._catalog.create_area(
-            caller, wanted.project_id, lambda: requests.area_fields(wanted)
+            caller, wanted.project_id, lambda: request_messages.area_fields(wanted)
         )
         return pb.CreateDrawingAreaResponse(drawing_area=messages.area_message(area))
 
@@ -159,7 +161,7 @@ class DrawingServicer(
     ) -> pb.UpdateDrawingAreaResponse:
         caller = access_policy.admit("UpdateDrawingArea")
         wanted = request.drawing_area
-        edit = Edit(wanted.id, wanted.etag, lambda: requests.area_changes(request))
+        edit = Edit(wanted.id, wanted.etag, lambda: request_messages.area_changes(request))
         area = self._catalog.update_area(caller, edit)
         return pb.UpdateDrawingAreaResponse(drawing_area=messages.area_message(area))
 
@@ -173,7 +175,7 @@ class DrawingServicer(
         wanted = request.drawing_set
         require_fields(wanted, "project_id")
         drawing_set = self._catalog.create_set(
-            caller, wanted.project_id, lambda: requests.set_fields(wanted)
+            caller, wanted.project_id, lambda: request_messages.set_fields(wanted)
         )
         return pb.CreateDrawingSetResponse(drawing_set=messages.set_message(drawing_set))
 
@@ -195,7 +197,7 @@ class DrawingServicer(
     ) -> pb.UpdateDrawingSetResponse:
         caller = access_policy.admit("UpdateDrawingSet")
         wanted = request.drawing_set
-        edit = Edit(wanted.id, wanted.etag, lambda: requests.set_changes(request))
+        edit = Edit(wanted.id, wanted.etag, lambda: request_messages.set_changes(request))
         drawing_set = self._catalog.update_set(caller, edit)
         return pb.UpdateDrawingSetResponse(drawing_set=messages.set_message(drawing_set))
 
@@ -208,7 +210,10 @@ class DrawingServicer(
         caller = access_policy.admit("CreateDrawing")
         wanted = request.drawing
         drawing = self._catalog.create_drawing(
-            caller, wanted.area_id, wanted.project_id, lambda: requests.drawing_fields(wanted)
+            caller,
+            wanted.area_id,
+            wanted.project_id,
+            lambda: request_messages.drawing_fields(wanted),
         )
         return pb.CreateDrawingResponse(drawing=messages.drawing_message(drawing))
 
@@ -237,7 +242,7 @@ class DrawingServicer(
     ) -> pb.UpdateDrawingResponse:
         caller = access_policy.admit("UpdateDrawing")
         wanted = request.drawing
-        edit = Edit(wanted.id, wanted.etag, lambda: requests.drawing_changes(request))
+        edit = Edit(wanted.id, wanted.etag, lambda: request_messages.drawing_changes(request))
         drawing = self._catalog.update_drawing(caller, edit)
         return pb.UpdateDrawingResponse(drawing=messages.drawing_message(drawing))
 
@@ -261,7 +266,7 @@ class DrawingServicer(
             drawing_id=request.drawing_id,
             connection_id=request.connection_id,
             upstream_revision_id=request.upstream_revision_id,
-            status=requests.revision_status_of(request.status),
+            status=request_messages.revision_status_of(request.status),
         )
         revisions, token = self._revisions.page(
             caller, wanted, request.page_size, request.page_token
@@ -298,7 +303,7 @@ class DrawingServicer(
     ) -> pb.UpdateDrawingRevisionResponse:
         caller = access_policy.admit("UpdateDrawingRevision")
         wanted = request.revision
-        edit = Edit(wanted.id, wanted.etag, lambda: requests.revision_changes(request))
+        edit = Edit(wanted.id, wanted.etag, lambda: request_messages.revision_changes(request))
         return pb.UpdateDrawingRevisionResponse(revision=self._revisions.update(caller, edit))
 
     @idempotent(pb.WithdrawDrawingRevisionResponse)
@@ -328,11 +333,11 @@ class DrawingServicer(
             project_id=request.project_id,
             area_id=request.drawing_area_id,
             set_id=request.drawing_set_id,
-            checked_imports=lambda: requests.revision_imports(request),
+            checked_imports=lambda: request_messages.revision_imports(request),
         )
         queued = self._uploads.queue(caller, wanted)
         return pb.CreateDrawingUploadResponse(
-            drawing_upload=requests.upload_message(queued.batch, queued.imports)
+            drawing_upload=request_messages.upload_message(queued.batch, queued.imports)
         )
 
     def GetDrawingUpload(
@@ -341,7 +346,7 @@ class DrawingServicer(
         caller = access_policy.admit("GetDrawingUpload")
         found = self._uploads.get(caller, request.drawing_upload_id)
         return pb.GetDrawingUploadResponse(
-            drawing_upload=requests.upload_message(found.batch, found.imports)
+            drawing_upload=request_messages.upload_message(found.batch, found.imports)
         )
 
     # Markups and custom fields (never copied downstream, R16)
@@ -354,9 +359,9 @@ class DrawingServicer(
         wanted = request.markup
         revision_id = required_id(wanted.revision_id, "markup.revision_id")
         markup = self._annotations.add_markup(
-            caller, revision_id, lambda: requests.markup_fields(wanted)
+            caller, revision_id, lambda: request_messages.markup_fields(wanted)
         )
-        return pb.CreateMarkupResponse(markup=requests.markup_message(markup))
+        return pb.CreateMarkupResponse(markup=request_messages.markup_message(markup))
 
     def ListMarkups(
         self, request: pb.ListMarkupsRequest, context: grpc.ServicerContext
@@ -366,7 +371,7 @@ class DrawingServicer(
             caller, request.revision_id, request.page_size, request.page_token
         )
         return pb.ListMarkupsResponse(
-            markups=[requests.markup_message(markup) for markup in markups],
+            markups=[request_messages.markup_message(markup) for markup in markups],
             next_page_token=token,
         )
 
@@ -406,13 +411,15 @@ class DrawingServicer(
         form = self._files.create_upload(
             caller, request.project_id, request.response_filename, request.response_content_type
         )
-        return requests.upload_form_message(form)
+        return request_messages.upload_form_message(form)
 
     def GetRevisionDownload(
         self, request: pb.GetRevisionDownloadRequest, context: grpc.ServicerContext
     ) -> pb.GetRevisionDownloadResponse:
         caller = access_policy.admit("GetRevisionDownload")
-        return requests.download_message(self._files.download_link(caller, request.revision_id))
+        return request_messages.download_message(
+            self._files.download_link(caller, request.revision_id)
+        )
 
     def DownloadRevisionFile(
         self, request: pb.DownloadRevisionFileRequest, context: grpc.ServicerContext
