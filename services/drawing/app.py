@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import grpc
+from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.internal.v1 import (
     drawing_internal_service_pb2,
     drawing_internal_service_pb2_grpc,
 )
 from connectability.v1 import drawing_service_pb2, drawing_service_pb2_grpc
-from services.drawing.api.servicer import DrawingServicer
+from services.drawing.api.servicer import DrawingServicer, DrawingUseCases
+from services.drawing.catalog import Catalog
 from services.drawing.change_feed import ChangeFeed
-from services.drawing.drawings_permissions import DrawingsPermissions
 from services.drawing.migrations import MIGRATIONS_DIR
 from services.drawing.project_registry import ProjectRegistry
-from services.drawing.storage.configured import start_configured_storage_endpoint
-from services.drawing.storage.file_access import file_access_from
+from services.drawing.revisions import Revisions
+from services.drawing.store.files.configured import start_configured_storage_endpoint
+from services.drawing.store.files.file_access import FileAccess, file_access_from
 from services.drawing.store.models import IdempotentRequest
-from services.drawing.upload_processing import DrawingUploadProcessing
+from services.drawing.store.unit_of_work import DrawingUnitOfWork
+from services.drawing.use_cases.annotations import AnnotationUseCases
+from services.drawing.use_cases.catalog import CatalogUseCases
+from services.drawing.use_cases.files import FileUseCases
+from services.drawing.use_cases.permissions import DrawingsPermissionsUseCases
+from services.drawing.use_cases.project_changes import ProjectChangesUseCases
+from services.drawing.use_cases.revisions import RevisionUseCases
+from services.drawing.use_cases.upload_processing import DrawingUploadProcessing
+from services.drawing.use_cases.uploads import DrawingUploadUseCases
 from shared.persistence.db import upgrade_to_head
 from shared.persistence.idempotent_calls import IdempotentCalls
 from shared.persistence.service_database import open_service_database
@@ -39,16 +51,15 @@ def build_definition(settings: Settings) -> ServiceDefinition:
     database = open_service_database(settings.database_url_of(SERVICE_NAME), MIGRATIONS_DIR)
     sessions = database.sessions
     files = file_access_from(settings)
+    feed = ChangeFeed(sessions)
     # Drawing uploads queued by CreateDrawingUpload are processed in the background.
     upload_processing = DrawingUploadProcessing(sessions, files.file_store)
     servicer = DrawingServicer(
+        drawing_use_cases(sessions, feed, files, upload_processing.poke),
+        IdempotentCalls(sessions, IdempotentRequest),
         sessions,
         ProjectRegistry(sessions),
-        DrawingsPermissions(sessions),
-        IdempotentCalls(sessions, IdempotentRequest),
-        ChangeFeed(sessions),
-        files,
-        upload_processing.poke,
+        feed,
     )
     # The storage endpoint shares the store, the secret and the database with the servicer.
     storage = start_configured_storage_endpoint(settings, sessions)
@@ -58,6 +69,30 @@ def build_definition(settings: Settings) -> ServiceDefinition:
         grpc_service_names=[GRPC_SERVICE, INTERNAL_GRPC_SERVICE],
         register=lambda server: _register(servicer, server),
         on_stop=[upload_processing.stop, storage.stop, database.engine.dispose],
+    )
+
+
+def drawing_use_cases(
+    sessions: sessionmaker[Session],
+    feed: ChangeFeed,
+    files: FileAccess,
+    upload_queued: Callable[[], None],
+) -> DrawingUseCases:
+    """The use cases of the public API over one database; ``upload_queued`` wakes the
+    processing round of drawing uploads."""
+
+    def uow() -> DrawingUnitOfWork:
+        return DrawingUnitOfWork(sessions)
+
+    revisions = Revisions(feed)
+    return DrawingUseCases(
+        permissions=DrawingsPermissionsUseCases(uow),
+        catalog=CatalogUseCases(uow, Catalog(feed)),
+        revisions=RevisionUseCases(uow, revisions),
+        uploads=DrawingUploadUseCases(uow, revisions, upload_queued),
+        annotations=AnnotationUseCases(uow),
+        files=FileUseCases(uow, files),
+        changes=ProjectChangesUseCases(uow, feed),
     )
 
 

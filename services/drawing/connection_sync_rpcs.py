@@ -6,21 +6,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import grpc
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.internal.v1 import drawing_internal_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2
-from services.drawing.api.servicer_state import DrawingServicerState
 from services.drawing.applying import apply_project_changes
 from services.drawing.change_batches import check_batch
 from services.drawing.connection_cursors import mark_disconnected
 from services.drawing.copying import copy_published_revisions
 from services.drawing.domain import access_policy
+from services.drawing.project_registry import ProjectRegistry
 from shared.facts.errors import DomainError, ErrorReason, FailedPrecondition, InvalidArgument
+from shared.persistence.idempotent_calls import IdempotentCalls
 from shared.runtime.request_checks import required_id
 
 
-class ConnectionSyncRpcs(DrawingServicerState):
+class ConnectionSyncRpcs:
+    _sessions: sessionmaker[Session]
+    _projects: ProjectRegistry
+    _idempotent: IdempotentCalls
+
     def CopyPublishedRevisions(
         self, request: pb.CopyPublishedRevisionsRequest, context: grpc.ServicerContext
     ) -> pb.CopyPublishedRevisionsResponse:

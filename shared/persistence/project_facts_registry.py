@@ -44,11 +44,16 @@ class ProjectFactsRegistry:
             known = session.get(self._model, project_id)
             if known is None:
                 raise RecordNotFound("project", project_id)
-            return ProjectFacts(
-                project_id=known.project_id,
-                company_id=known.company_id,
-                name=known.name,
-                active=known.active,
-                outside_applications_allowed=known.outside_applications_allowed,
-                update_time=known.updated_at,
-            )
+            return facts_of(known)
+
+
+def facts_of(known: ProjectFactsColumns) -> ProjectFacts:
+    """The facts a stored project row holds."""
+    return ProjectFacts(
+        project_id=known.project_id,
+        company_id=known.company_id,
+        name=known.name,
+        active=known.active,
+        outside_applications_allowed=known.outside_applications_allowed,
+        update_time=known.updated_at,
+    )

@@ -27,8 +27,8 @@ from google.rpc import error_details_pb2
 from grpc_tools import protoc
 
 from connectability.v1 import error_reason_pb2
-from services.drawing.file_names import InvalidFileName
-from services.drawing.storage.refusals import StorageRefused
+from services.drawing.domain.file_names import InvalidFileName
+from services.drawing.store.files.refusals import StorageRefused
 from shared.facts.errors import (
     ERROR_DOMAIN,
     ErrorReason,

@@ -33,8 +33,8 @@ from services.connection.store.models import (
 )
 from services.connection.sync.records import SyncRecords
 from services.drawing.api.servicer import DrawingServicer
+from services.drawing.app import drawing_use_cases
 from services.drawing.change_feed import ChangeFeed
-from services.drawing.drawings_permissions import DrawingsPermissions
 from services.drawing.project_registry import ProjectRegistry
 from services.drawing.store.models import (
     Drawing,
@@ -159,14 +159,13 @@ def _seed_drawings(sessions: sessionmaker[Session]) -> None:
 def drawing_service(database_url: str) -> Iterator[tuple[DrawingServicer, StatementLog]]:
     with migrated_sessions(database_url, "drawing") as sessions:
         _seed_drawings(sessions)
+        feed = ChangeFeed(sessions)
         servicer = DrawingServicer(
+            drawing_use_cases(sessions, feed, _UNUSED, lambda: None),
+            IdempotentCalls(sessions, IdempotentRequest),
             sessions,
             ProjectRegistry(sessions),
-            DrawingsPermissions(sessions),
-            IdempotentCalls(sessions, IdempotentRequest),
-            ChangeFeed(sessions),
-            _UNUSED,
-            lambda: None,
+            feed,
         )
         yield servicer, StatementLog(cast(Engine, sessions.kw["bind"]))
 

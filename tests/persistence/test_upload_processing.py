@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.drawing.change_feed import ChangeFeed
 from services.drawing.migrations import MIGRATIONS_DIR as DRAWING_MIGRATIONS
 from services.drawing.revisions import RevisionImport, Revisions
-from services.drawing.storage.file_store import LocalFileStore
+from services.drawing.store.files.file_store import LocalFileStore
 from services.drawing.store.models import (
     Drawing,
     DrawingArea,
@@ -27,7 +27,7 @@ from services.drawing.store.models import (
     StoredFile,
     Upload,
 )
-from services.drawing.upload_processing import DrawingUploadProcessing
+from services.drawing.use_cases.upload_processing import DrawingUploadProcessing
 from shared.persistence.db import alembic_config, make_engine, utcnow
 from tests.persistence.service_databases import migrated_sessions
 

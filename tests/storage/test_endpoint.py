@@ -28,10 +28,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.drawing.storage.download_links import download_url
-from services.drawing.storage.file_store import LocalFileStore
-from services.drawing.storage.http_endpoint import StorageEndpoint, start_storage_endpoint
-from services.drawing.storage.policy import issue_upload_fields, new_upload_policy
+from services.drawing.store.files.download_links import download_url
+from services.drawing.store.files.file_store import LocalFileStore
+from services.drawing.store.files.http_endpoint import StorageEndpoint, start_storage_endpoint
+from services.drawing.store.files.policy import issue_upload_fields, new_upload_policy
 from services.drawing.store.models import (
     Drawing,
     DrawingArea,
@@ -431,7 +431,7 @@ def test_an_internal_failure_answers_500_without_details(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("database password is hunter2")
 
-    monkeypatch.setattr("services.drawing.storage.upload_receiver.record_upload", broken)
+    monkeypatch.setattr("services.drawing.store.files.upload_receiver.record_upload", broken)
     fields = storage.create_upload()
     before = storage.snapshot()
     answer = storage.post(fields, make_pdf())

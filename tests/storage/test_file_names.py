@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.drawing.file_names import InvalidFileName, check_file_name
+from services.drawing.domain.file_names import InvalidFileName, check_file_name
 
 
 @pytest.mark.parametrize(

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from services.drawing.storage.file_store import FileTooLarge, LocalFileStore
-from services.drawing.storage.form_reader import ClientGone, FormReader, multipart_boundary
-from services.drawing.storage.pdf_magic import require_pdf_magic
-from services.drawing.storage.refusals import StorageRefused
+from services.drawing.store.files.file_store import FileTooLarge, LocalFileStore
+from services.drawing.store.files.form_reader import ClientGone, FormReader, multipart_boundary
+from services.drawing.store.files.pdf_magic import require_pdf_magic
+from services.drawing.store.files.refusals import StorageRefused
 from tests.storage.multipart_body import encode_form
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40

@@ -9,18 +9,18 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from services.drawing.storage.download_links import (
+from services.drawing.store.files.download_links import (
     DownloadRefused,
     download_url,
     verify_download,
 )
-from services.drawing.storage.policy import (
+from services.drawing.store.files.policy import (
     PolicyRefused,
     issue_upload_fields,
     new_upload_policy,
     verify_upload_fields,
 )
-from services.drawing.storage.signing import sign_bytes
+from services.drawing.store.files.signing import sign_bytes
 
 SECRET = b"k" * 32
 NOW = datetime(2030, 5, 1, 12, 0, 0, 500_000, tzinfo=UTC)

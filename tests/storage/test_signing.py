@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from services.drawing.storage.signing import (
+from services.drawing.store.files.signing import (
     SECRET_FILE_NAME,
     canonical_json,
     load_signing_secret,

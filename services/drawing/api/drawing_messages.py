@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from connectability.v1 import drawing_service_pb2 as pb
+from services.drawing.domain.revision_states import SetConnectionState, is_published
 from services.drawing.store.models import (
     Drawing,
     DrawingArea,
@@ -17,10 +18,10 @@ from shared.persistence.etags import etag_of
 from shared.runtime.timestamps import timestamp_of
 
 MAX_TEXT_LENGTH = 255
-_SET_STATES = {
-    "not_connected": pb.DRAWING_SET_CONNECTION_STATE_NOT_CONNECTED,
-    "connected": pb.DRAWING_SET_CONNECTION_STATE_CONNECTED,
-    "disconnected": pb.DRAWING_SET_CONNECTION_STATE_DISCONNECTED,
+_SET_STATES: dict[str, pb.DrawingSetConnectionState] = {
+    SetConnectionState.NOT_CONNECTED: pb.DRAWING_SET_CONNECTION_STATE_NOT_CONNECTED,
+    SetConnectionState.CONNECTED: pb.DRAWING_SET_CONNECTION_STATE_CONNECTED,
+    SetConnectionState.DISCONNECTED: pb.DRAWING_SET_CONNECTION_STATE_DISCONNECTED,
 }
 
 
@@ -80,7 +81,7 @@ def set_message(drawing_set: DrawingSet) -> pb.DrawingSet:
         project_id=drawing_set.project_id,
         name=drawing_set.name,
         set_date=date_text(drawing_set.set_date),
-        connected=drawing_set.connection_state != "not_connected",
+        connected=drawing_set.connection_state != SetConnectionState.NOT_CONNECTED,
         connection_state=_SET_STATES[drawing_set.connection_state],
         connection_id=drawing_set.connection_id or "",
         create_time=timestamp_of(drawing_set.created_at),
@@ -109,7 +110,7 @@ def revision_message(
     revision: DrawingRevision, area_id: str, stored: StoredFile | None, outdated: bool = False
 ) -> pb.DrawingRevision:
     """``outdated``: current, but a newer connected copy waits to be published (R15)."""
-    if revision.status != "published":
+    if not is_published(revision.status):
         currency = pb.REVISION_CURRENCY_UNSPECIFIED  # as the contract says
     elif revision.current:
         currency = pb.REVISION_CURRENCY_OUTDATED if outdated else pb.REVISION_CURRENCY_CURRENT
@@ -127,7 +128,7 @@ def revision_message(
         received_date=date_text(revision.received_date),
         status=(
             pb.REVISION_STATUS_PUBLISHED
-            if revision.status == "published"
+            if is_published(revision.status)
             else pb.REVISION_STATUS_UNPUBLISHED
         ),
         reviewed=revision.reviewed,

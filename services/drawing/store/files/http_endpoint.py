@@ -25,15 +25,15 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.drawing.storage.download_links import (
+from services.drawing.store.files.download_links import (
     FILES_PATH,
     check_still_downloadable,
     verify_download,
 )
-from services.drawing.storage.file_store import FileTooLarge, LocalFileStore, is_sha256
-from services.drawing.storage.form_reader import ClientGone, FormReader, multipart_boundary
-from services.drawing.storage.refusals import StorageRefused
-from services.drawing.storage.upload_receiver import UploadSettings, receive_upload
+from services.drawing.store.files.file_store import FileTooLarge, LocalFileStore, is_sha256
+from services.drawing.store.files.form_reader import ClientGone, FormReader, multipart_boundary
+from services.drawing.store.files.refusals import StorageRefused
+from services.drawing.store.files.upload_receiver import UploadSettings, receive_upload
 from shared.facts.errors import ErrorReason, ErrorReasonValue, reason_name
 from shared.persistence.db import utcnow
 

@@ -17,8 +17,8 @@ from urllib.parse import urlencode
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.drawing.storage.refusals import StorageRefused
-from services.drawing.storage.signing import sign_mapping, verify_mapping
+from services.drawing.store.files.refusals import StorageRefused
+from services.drawing.store.files.signing import sign_mapping, verify_mapping
 from services.drawing.store.models import DrawingRevision
 from shared.facts.errors import ErrorReason
 

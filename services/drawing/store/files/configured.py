@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.drawing.storage.file_store import LocalFileStore
-from services.drawing.storage.http_endpoint import StorageEndpoint, start_storage_endpoint
-from services.drawing.storage.signing import load_signing_secret
+from services.drawing.store.files.file_store import LocalFileStore
+from services.drawing.store.files.http_endpoint import StorageEndpoint, start_storage_endpoint
+from services.drawing.store.files.signing import load_signing_secret
 from shared.runtime.config import Settings
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from services.drawing.storage.refusals import StorageRefused
+from services.drawing.store.files.refusals import StorageRefused
 from shared.facts.errors import ErrorReason
 
 PDF_MAGIC = b"%PDF-"

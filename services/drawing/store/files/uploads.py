@@ -12,8 +12,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.drawing.storage.policy import UploadPolicy, media_type
-from services.drawing.storage.refusals import StorageRefused
+from services.drawing.store.files.policy import UploadPolicy, media_type
+from services.drawing.store.files.refusals import StorageRefused
 from services.drawing.store.models import StoredFile, Upload
 from shared.facts.errors import ErrorReason
 from shared.persistence.db import utcnow

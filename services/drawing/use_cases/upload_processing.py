@@ -19,8 +19,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.drawing.domain.revision_states import DrawingUploadStatus, takes_local_uploads
 from services.drawing.revisions import Revisions
-from services.drawing.storage.file_store import LocalFileStore
+from services.drawing.store.files.file_store import LocalFileStore
 from services.drawing.store.models import (
     Drawing,
     DrawingSet,
@@ -40,8 +41,10 @@ PDF_TAIL_BYTES = 1024
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
-    expired = and_(DrawingUpload.status == "processing", DrawingUpload.claim_expires_at < now)
-    return or_(DrawingUpload.status == "in_queue", expired)
+    expired = and_(
+        DrawingUpload.status == DrawingUploadStatus.PROCESSING, DrawingUpload.claim_expires_at < now
+    )
+    return or_(DrawingUpload.status == DrawingUploadStatus.IN_QUEUE, expired)
 
 
 class DrawingUploadProcessing:
@@ -90,7 +93,7 @@ class DrawingUploadProcessing:
                 update(DrawingUpload)
                 .where(DrawingUpload.id == candidate, _claimable(now))
                 .values(
-                    status="processing",
+                    status=DrawingUploadStatus.PROCESSING,
                     claimed_by=self.owner,
                     claim_expires_at=now + timedelta(seconds=CLAIM_SECONDS),
                     updated_at=now,
@@ -104,7 +107,7 @@ class DrawingUploadProcessing:
                 select(DrawingUpload)
                 .where(
                     DrawingUpload.id == drawing_upload_id,
-                    DrawingUpload.status == "processing",
+                    DrawingUpload.status == DrawingUploadStatus.PROCESSING,
                     DrawingUpload.claimed_by == self.owner,
                 )
                 .with_for_update()
@@ -129,7 +132,7 @@ class DrawingUploadProcessing:
                 self._fail(session, batch, imports)
             else:
                 Revisions.create_revisions(session, batch, imports)
-                batch.status = "ready_for_review"
+                batch.status = DrawingUploadStatus.READY_FOR_REVIEW
             batch.claimed_by = None
             batch.claim_expires_at = None
             batch.updated_at = utcnow()
@@ -140,7 +143,7 @@ class DrawingUploadProcessing:
         """Why this file cannot become a revision now, or None. The request was checked
         when it was queued; the set or the drawing may have changed since."""
         drawing_set = session.get(DrawingSet, batch.set_id)
-        if drawing_set is None or drawing_set.connection_state != "not_connected":
+        if drawing_set is None or not takes_local_uploads(drawing_set.connection_state):
             return (
                 ErrorReason.CONNECTED_CONTENT_READ_ONLY,
                 "The drawing set was connected before the files were processed.",
@@ -177,7 +180,7 @@ class DrawingUploadProcessing:
     ) -> None:
         """FAILED, no revision created; the uploads are freed for another drawing upload."""
         failed = [wanted for wanted in imports if wanted.failure_reason]
-        batch.status = "failed"
+        batch.status = DrawingUploadStatus.FAILED
         batch.error_message = (
             f"{len(failed)} of {len(imports)} files could not be imported; no revision was "
             f"created. First: file {failed[0].position}: {failed[0].failure_message}"

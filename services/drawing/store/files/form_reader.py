@@ -17,7 +17,7 @@ from python_multipart import MultipartParser
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import parse_options_header
 
-from services.drawing.storage.refusals import StorageRefused
+from services.drawing.store.files.refusals import StorageRefused
 from shared.facts.errors import ErrorReason
 
 READ_SIZE = 64 * 1024

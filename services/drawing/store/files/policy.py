@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.drawing.storage.refusals import StorageRefused
-from services.drawing.storage.signing import canonical_json, sign_bytes, verify_bytes
+from services.drawing.store.files.refusals import StorageRefused
+from services.drawing.store.files.signing import canonical_json, sign_bytes, verify_bytes
 from shared.facts.errors import ErrorReason
 
 # Each signed payload names its purpose: a download signature never passes as a policy.

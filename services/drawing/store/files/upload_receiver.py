@@ -13,11 +13,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.drawing.storage.file_store import LocalFileStore, StoredBytes
-from services.drawing.storage.form_reader import FormPart, FormReader, malformed
-from services.drawing.storage.pdf_magic import require_pdf_magic
-from services.drawing.storage.policy import PolicyRefused, media_type, verify_upload_fields
-from services.drawing.storage.uploads import check_upload_open, record_upload
+from services.drawing.store.files.file_store import LocalFileStore, StoredBytes
+from services.drawing.store.files.form_reader import FormPart, FormReader, malformed
+from services.drawing.store.files.pdf_magic import require_pdf_magic
+from services.drawing.store.files.policy import PolicyRefused, media_type, verify_upload_fields
+from services.drawing.store.files.uploads import check_upload_open, record_upload
 from shared.facts.errors import ErrorReason
 
 # As with S3 browser uploads: the fields first, then the file in a part of this name.

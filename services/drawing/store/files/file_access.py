@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.drawing.storage.file_store import LocalFileStore
-from services.drawing.storage.signing import load_signing_secret
+from services.drawing.store.files.file_store import LocalFileStore
+from services.drawing.store.files.signing import load_signing_secret
 from shared.runtime.config import Settings
 
 
