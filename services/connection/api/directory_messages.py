@@ -6,7 +6,6 @@ INVALID_ARGUMENT and a reason code before anything is written.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -18,12 +17,9 @@ from shared.persistence.etags import etag_of
 from shared.runtime.permission_messages import level_to_message
 from shared.runtime.timestamps import timestamp_of
 
-# Caller-assigned ids (the platform's own) are kept to a safe, printable alphabet.
-_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # The regions the platform stores files in (Company.file_storage_location). A fixed list:
 # a typo would otherwise create a region of its own that no other company shares (R11).
 FILE_STORAGE_LOCATIONS = ("us", "ca", "eu", "uk", "au")
-MAX_NAME_LENGTH = 255
 
 _APPROVAL_PREFERENCES: dict[int, str] = {
     pb.APPROVAL_PREFERENCE_AUTO_APPROVE: "auto_approve",
@@ -94,22 +90,11 @@ def grant_message(grant: ConnectionManagerGrant) -> pb.ConnectionManagerPermissi
 # Incoming
 
 
-def caller_assigned_id(value: str, field: str) -> str:
-    if value and not _ID_PATTERN.match(value):
-        raise InvalidArgument(
-            ErrorReason.INVALID_ID, f"{field} may hold 1 to 64 letters, digits, '.', '_' or '-'."
-        )
-    return value
-
-
 def required_name(value: str, field: str) -> str:
+    """The name without surrounding spaces; the contract's rules bound its length."""
     name = value.strip()
     if not name:
         raise InvalidArgument(ErrorReason.MISSING_FIELD, f"{field} is required.")
-    if len(name) > MAX_NAME_LENGTH:
-        raise InvalidArgument(
-            ErrorReason.FIELD_TOO_LONG, f"{field} is longer than {MAX_NAME_LENGTH}."
-        )
     return name
 
 

@@ -1,0 +1,18 @@
+"""The connection service's unit of work: one transaction, with its repositories on it."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from services.connection.store.directory_repository import DirectoryRepository
+from services.connection.store.integrator_repository import IntegratorClientRepository
+from shared.persistence.unit_of_work import UnitOfWork
+
+
+class ConnectionUnitOfWork(UnitOfWork):
+    directory: DirectoryRepository
+    integrator_clients: IntegratorClientRepository
+
+    def _open(self, session: Session) -> None:
+        self.directory = DirectoryRepository(session)
+        self.integrator_clients = IntegratorClientRepository(session)
