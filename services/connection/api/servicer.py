@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import asdict
 
 import grpc
-from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import connection_service_pb2_grpc as pb_grpc
@@ -24,6 +23,7 @@ from services.connection.domain.connection_rules import ConnectionRuleSettings
 from services.connection.domain.integrator_secrets import hash_client_secret, new_client_secret
 from services.connection.drawing_facts import DrawingFacts
 from services.connection.notification_outbox import NotificationOutbox
+from services.connection.store.unit_of_work import Sessions
 from services.connection.sync.engine import SyncEngine
 from services.connection.sync.records import SyncRecords
 from services.connection.sync_rpcs import SyncRpcs
@@ -49,7 +49,7 @@ class ConnectionServicer(ConnectionRpcs, SyncRpcs, pb_grpc.ConnectionServiceServ
         settings: ConnectionManagerSettings,
         integrators: IntegratorClients,
         # The connection lifecycle and its sync:
-        sessions: sessionmaker[Session],
+        sessions: Sessions,
         access: AccessChecks,
         drawing_facts: DrawingFacts,
         outbox: NotificationOutbox,

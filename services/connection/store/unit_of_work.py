@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from typing import TypeAlias
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from services.connection.store.directory_repository import DirectoryRepository
 from services.connection.store.integrator_repository import IntegratorClientRepository
 from shared.persistence.unit_of_work import UnitOfWork
+
+# The service's sessions, for the layers that hand them on without opening one.
+Sessions: TypeAlias = sessionmaker[Session]
 
 
 class ConnectionUnitOfWork(UnitOfWork):
