@@ -1,7 +1,8 @@
-"""An in-memory directory for the domain rules: the facts they read, and the reads they made."""
+"""An in-memory directory and unit of work for the domain rules and the directory use cases."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 
@@ -35,6 +36,8 @@ class FakeDirectory:
     # Every read, in order, with what it asked for: R27 wants the same reads for an unknown
     # id as for a hidden one.
     reads: list[str] = field(default_factory=list)
+    # Every change asked for: (kind, id, changes).
+    changed: list[tuple[str, str, dict[str, object]]] = field(default_factory=list)
 
     def add_company(self, company_id: str, outside_applications_allowed: bool = True) -> None:
         self.companies[company_id] = FakeCompany(company_id, outside_applications_allowed)
@@ -73,3 +76,62 @@ class FakeDirectory:
     def outside_applications_allowed(self, project_id: str) -> bool:
         self.reads.append("outside applications")
         return self.companies[self.projects[project_id].company_id].outside_applications_allowed
+
+    # What the directory use cases change
+
+    def project_ids_of_company(self, company_id: str) -> list[str]:
+        return sorted(p.id for p in self.projects.values() if p.company_id == company_id)
+
+    def update_project(
+        self, project_id: str, changes: Mapping[str, object], etag: str = ""
+    ) -> FakeProject:
+        self.changed.append(("project", project_id, dict(changes)))
+        return self.projects[project_id]
+
+    def update_company(
+        self, company_id: str, changes: Mapping[str, object], etag: str = ""
+    ) -> FakeCompany:
+        self.changed.append(("company", company_id, dict(changes)))
+        return self.companies[company_id]
+
+
+class FakeUnitOfWork:
+    """The connection service's unit of work without a database: ``committed`` once a
+    with-block ends cleanly, and only then the after-commit actions run."""
+
+    def __init__(self, directory: FakeDirectory) -> None:
+        self.directory = directory
+        self.session = None
+        self.committed = False
+        self._after_commit: list[Callable[[], None]] = []
+
+    def __enter__(self) -> FakeUnitOfWork:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        actions, self._after_commit = self._after_commit, []
+        if kind is not None:
+            return
+        self.committed = True
+        for action in actions:
+            action()
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        self._after_commit.append(action)
+
+
+@dataclass
+class FakeFactsOutbox:
+    """Project facts queued for the services below, and what happened after the commit."""
+
+    events: list[str] = field(default_factory=list)
+
+    def enqueue(self, session: object, project_ids: Iterable[str]) -> None:
+        self.events.append(f"queued {','.join(project_ids)}")
+
+    def deliver_pending(self, project_ids: Iterable[str] = ()) -> int:
+        self.events.append(f"delivered {','.join(project_ids)}")
+        return 0
+
+    def poke(self) -> None:
+        self.events.append("worker woken")
