@@ -67,7 +67,7 @@ class DirectoryUser(Protocol):
 class RegistrationFacts(Protocol):
     """The directory reads the rules need, asked only when a rule gets that far."""
 
-    def company_exists(self, company_id: str) -> bool: ...
+    def find_company(self, company_id: str) -> object | None: ...
     def find_user(self, user_id: str) -> DirectoryUser | None: ...
 
 
@@ -121,7 +121,7 @@ def require_may_register(
             raise hidden("company", spec.company_id)
         require_company_admin(caller, facts.find_user(caller.user_id))
         _require_rate_limit_within_default(spec, limits)
-    if not facts.company_exists(spec.company_id):
+    if facts.find_company(spec.company_id) is None:
         raise hidden("company", spec.company_id)
     acting_user = facts.find_user(spec.user_id)
     if acting_user is None or acting_user.company_id != spec.company_id:

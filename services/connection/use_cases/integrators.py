@@ -22,7 +22,7 @@ from services.connection.domain.integrator_clients import (
     require_room_for_a_client,
 )
 from services.connection.domain.integrator_secrets import client_secret_matches
-from services.connection.store.models import IntegratorClient, User
+from services.connection.store.models import IntegratorClient
 from services.connection.store.unit_of_work import ConnectionUnitOfWork
 from shared.facts.errors import ErrorReason, Unauthenticated
 from shared.facts.identity import IntegratorMode, Principal, PrincipalKind
@@ -47,19 +47,6 @@ class IssuedToken:
     expiry_seconds: int
 
 
-class _RegistrationFacts:
-    """The directory reads the registration rules ask for."""
-
-    def __init__(self, uow: ConnectionUnitOfWork) -> None:
-        self._directory = uow.directory
-
-    def company_exists(self, company_id: str) -> bool:
-        return self._directory.find_company(company_id) is not None
-
-    def find_user(self, user_id: str) -> User | None:
-        return self._directory.find_user(user_id)
-
-
 def _credentials_invalid() -> Unauthenticated:
     return Unauthenticated(
         ErrorReason.CLIENT_CREDENTIALS_INVALID,
@@ -82,7 +69,7 @@ class IntegratorClients:
         self, caller: Principal, spec: IntegratorClientSpec, secret_hash: str
     ) -> IntegratorClient:
         with self._uow() as uow:
-            require_may_register(caller, spec, self.limits, _RegistrationFacts(uow))
+            require_may_register(caller, spec, self.limits, uow.directory)
             if uow.integrator_clients.lock_company(spec.company_id) is None:
                 raise hidden("company", spec.company_id)
             require_room_for_a_client(

@@ -58,9 +58,6 @@ class FakeDirectory:
         self.reads.append("company")
         return self.companies.get(company_id)
 
-    def company_exists(self, company_id: str) -> bool:
-        return self.find_company(company_id) is not None
-
     def find_project(self, project_id: str) -> FakeProject | None:
         self.reads.append("project")
         return self.projects.get(project_id)
