@@ -48,9 +48,9 @@ class ConnectionManagerSettings:
         self._lists = lists
         self._deliveries = deliveries
 
-    def _level_on(self, caller: Principal, project_id: str) -> str:
+    def _require_reader(self, caller: Principal, project_id: str) -> None:
         with self._uow() as uow:
-            return DirectoryAccess(uow.directory).level_on(caller, project_id)
+            DirectoryAccess(uow.directory).level_on(caller, project_id)
 
     def _require_admin(self, caller: Principal, project_id: str, doing: str) -> None:
         with self._uow() as uow:
@@ -59,7 +59,7 @@ class ConnectionManagerSettings:
             )
 
     def distribution_list(self, caller: Principal, project_id: str) -> common_pb2.DistributionList:
-        self._level_on(caller, project_id)
+        self._require_reader(caller, project_id)
         return self._lists.get(project_id)
 
     def replace_distribution_list(
@@ -98,7 +98,7 @@ class ConnectionManagerSettings:
     def deliveries(
         self, caller: Principal, project_id: str, page_size: int, page_token: str
     ) -> pb.ListNotificationDeliveriesResponse:
-        self._level_on(caller, project_id)
+        self._require_reader(caller, project_id)
         return self._deliveries.page(project_id, page_size, page_token)
 
     def resend_delivery(
