@@ -19,22 +19,24 @@ from connectability.v1 import (
     drawing_service_pb2_grpc,
 )
 from services.connection.api.servicer import ConnectionServicer
-from services.connection.caller_companies import CallerCompanies
-from services.connection.directory import Directory
+from services.connection.clients.notification_deliveries import NotificationDeliveries
+from services.connection.clients.notification_lists import NotificationLists
 from services.connection.domain.connection_rules import ConnectionRuleSettings
+from services.connection.domain.integrator_clients import IntegratorClientLimits
 from services.connection.drawing_facts import DrawingFacts
-from services.connection.integrator_clients import IntegratorClientLimits
-from services.connection.integrator_rpcs import IntegratorTokens
 from services.connection.migrations import MIGRATIONS_DIR
-from services.connection.notification_deliveries import NotificationDeliveries
-from services.connection.notification_lists import NotificationLists
 from services.connection.notification_outbox import NotificationOutbox
 from services.connection.project_facts_publisher import ProjectFactsPublisher
 from services.connection.store.models import IdempotentRequest
+from services.connection.store.unit_of_work import ConnectionUnitOfWork
 from services.connection.sync.drawing_calls import DrawingSyncCalls
 from services.connection.sync.engine import SyncEngine
 from services.connection.sync.progress import SyncProgress
 from services.connection.sync.records import SyncRecords
+from services.connection.use_cases.caller_companies import CallerCompanies
+from services.connection.use_cases.directory import AccessChecks, DirectoryUseCases
+from services.connection.use_cases.integrators import IntegratorClients, IntegratorTokens
+from services.connection.use_cases.settings import ConnectionManagerSettings
 from shared.persistence.db import upgrade_to_head
 from shared.persistence.idempotent_calls import IdempotentCalls
 from shared.persistence.service_database import open_service_database
@@ -135,26 +137,40 @@ def build_definition(settings: Settings) -> ServiceDefinition:
         wait_seconds=settings.sync_wait_seconds,
         apply_parallelism=settings.sync_apply_parallelism,
     )
+    drawing_facts = DrawingFacts(drawing, drawing_internal)
+
+    def unit_of_work() -> ConnectionUnitOfWork:
+        return ConnectionUnitOfWork(sessions)
+
     servicer = ConnectionServicer(
-        sessions,
-        Directory(sessions),
         IdempotentCalls(sessions, IdempotentRequest),
-        facts,
-        DrawingFacts(drawing, drawing_internal),
-        NotificationLists(notification),
+        DirectoryUseCases(unit_of_work, facts, sync.poke),
+        ConnectionManagerSettings(
+            unit_of_work,
+            drawing_facts,
+            NotificationLists(notification),
+            NotificationDeliveries(notification),
+        ),
+        IntegratorClients(
+            unit_of_work,
+            IntegratorClientLimits(
+                settings.integrator_default_rate_limit_per_hour,
+                settings.integrator_clients_per_company,
+            ),
+            IntegratorTokens(
+                TokenIssuer(
+                    settings.signing_key_source, settings.jwt_audience, settings.jwt_issuer
+                ),
+                settings.integrator_token_ttl_seconds,
+            ),
+        ),
+        sessions,
+        AccessChecks(unit_of_work),
+        drawing_facts,
         notices,
         ConnectionRuleSettings(settings.revision_limit, settings.same_company_connections_allowed),
         sync,
         sync_records,
-        IntegratorTokens(
-            TokenIssuer(settings.signing_key_source, settings.jwt_audience, settings.jwt_issuer),
-            settings.integrator_token_ttl_seconds,
-        ),
-        IntegratorClientLimits(
-            settings.integrator_default_rate_limit_per_hour,
-            settings.integrator_clients_per_company,
-        ),
-        NotificationDeliveries(notification),
     )
     facts.start()
     notices.start()
@@ -166,7 +182,7 @@ def build_definition(settings: Settings) -> ServiceDefinition:
             servicer, server
         ),
         # The directory, not the token, says which company a person belongs to (R27).
-        resolve_principal=CallerCompanies(sessions).resolve,
+        resolve_principal=CallerCompanies(unit_of_work).resolve,
         # Client applications exchange their id and secret for a token here (R32).
         token_free_methods=[f"/{GRPC_SERVICE}/CreateIntegratorToken"],
         on_stop=[

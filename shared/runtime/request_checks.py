@@ -19,8 +19,11 @@ def required_id(value: str, field: str) -> str:
     return value
 
 
-def masked_changes(kind: str, paths: Any, readers: dict[str, Any]) -> dict[str, object]:
-    """The fields an update mask names, each read and checked; refuses unknown fields."""
+def masked_changes(
+    kind: str, paths: Any, readers: dict[str, Any], fixed: tuple[str, ...] = ()
+) -> dict[str, object]:
+    """The fields an update mask names, each read and checked; refuses unknown fields, and
+    says so when some of them are ``fixed`` at creation."""
     named = list(paths)
     if not named:
         raise InvalidArgument(
@@ -28,8 +31,9 @@ def masked_changes(kind: str, paths: Any, readers: dict[str, Any]) -> dict[str, 
         )
     unknown = sorted(path for path in named if path not in readers)
     if unknown:
+        why = " (fixed at creation)" if set(unknown) & set(fixed) else ""
         raise InvalidArgument(
             ErrorReason.INVALID_UPDATE_MASK,
-            f"These {kind} fields cannot be changed: {', '.join(unknown)}.",
+            f"These {kind} fields cannot be changed{why}: {', '.join(unknown)}.",
         )
     return {path: readers[path]() for path in named}

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.connection.directory import Directory
 from services.connection.store.models import Company
 from shared.facts.permission_levels import UnknownPermissionLevel
 from shared.persistence.db import (
@@ -18,6 +17,7 @@ from shared.persistence.db import (
     RecordNotFound,
 )
 from shared.persistence.paging import InvalidPageRequest
+from tests.persistence.directory_calls import DirectoryCalls as Directory
 
 
 @pytest.fixture

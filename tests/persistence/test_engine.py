@@ -11,9 +11,9 @@ from sqlalchemy import Column, MetaData, String, Table, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.connection.directory import Directory
 from services.connection.migrations import MIGRATIONS_DIR
 from shared.persistence.db import UtcDateTime, make_engine, upgrade_to_head
+from tests.persistence.directory_calls import DirectoryCalls as Directory
 
 
 def test_sqlite_file_gets_wal_foreign_keys_and_busy_timeout(tmp_path: Path) -> None:

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from connectability.v1 import connection_service_pb2 as cpb
 from connectability.v1 import drawing_service_pb2 as dpb
 from services.connection.api.servicer import ConnectionServicer
-from services.connection.directory import Directory
 from services.connection.domain.connection_rules import ConnectionRuleSettings
 from services.connection.store.models import (
     Company,
@@ -31,7 +30,9 @@ from services.connection.store.models import (
     Project,
     User,
 )
+from services.connection.store.unit_of_work import ConnectionUnitOfWork
 from services.connection.sync.records import SyncRecords
+from services.connection.use_cases.directory import AccessChecks, DirectoryUseCases
 from services.drawing.api.servicer import DrawingServicer
 from services.drawing.app import drawing_use_cases
 from services.drawing.change_feed import ChangeFeed
@@ -249,20 +250,22 @@ def _seed_directory(sessions: sessionmaker[Session]) -> None:
 def connection_service(database_url: str) -> Iterator[tuple[ConnectionServicer, StatementLog]]:
     with migrated_sessions(database_url, "connection") as sessions:
         _seed_directory(sessions)
+
+        def unit_of_work() -> ConnectionUnitOfWork:
+            return ConnectionUnitOfWork(sessions)
+
         servicer = ConnectionServicer(
+            _UNUSED,
+            DirectoryUseCases(unit_of_work, _UNUSED, _UNUSED),
+            _UNUSED,
+            _UNUSED,
             sessions,
-            Directory(sessions),
-            _UNUSED,
-            _UNUSED,
-            _UNUSED,
+            AccessChecks(unit_of_work),
             _UNUSED,
             _UNUSED,
             ConnectionRuleSettings(),
             _UNUSED,
             SyncRecords(sessions, "test", 30),
-            _UNUSED,
-            _UNUSED,
-            _UNUSED,
         )
         yield servicer, StatementLog(cast(Engine, sessions.kw["bind"]))
 

@@ -6,7 +6,6 @@ INVALID_ARGUMENT and a reason code before anything is written.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -16,14 +15,12 @@ from services.connection.store.models import Company, ConnectionManagerGrant, Pr
 from shared.facts.errors import ErrorReason, InvalidArgument
 from shared.persistence.etags import etag_of
 from shared.runtime.permission_messages import level_to_message
+from shared.runtime.request_checks import masked_changes
 from shared.runtime.timestamps import timestamp_of
 
-# Caller-assigned ids (the platform's own) are kept to a safe, printable alphabet.
-_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # The regions the platform stores files in (Company.file_storage_location). A fixed list:
 # a typo would otherwise create a region of its own that no other company shares (R11).
 FILE_STORAGE_LOCATIONS = ("us", "ca", "eu", "uk", "au")
-MAX_NAME_LENGTH = 255
 
 _APPROVAL_PREFERENCES: dict[int, str] = {
     pb.APPROVAL_PREFERENCE_AUTO_APPROVE: "auto_approve",
@@ -94,22 +91,11 @@ def grant_message(grant: ConnectionManagerGrant) -> pb.ConnectionManagerPermissi
 # Incoming
 
 
-def caller_assigned_id(value: str, field: str) -> str:
-    if value and not _ID_PATTERN.match(value):
-        raise InvalidArgument(
-            ErrorReason.INVALID_ID, f"{field} may hold 1 to 64 letters, digits, '.', '_' or '-'."
-        )
-    return value
-
-
 def required_name(value: str, field: str) -> str:
+    """The name without surrounding spaces; the contract's rules bound its length."""
     name = value.strip()
     if not name:
         raise InvalidArgument(ErrorReason.MISSING_FIELD, f"{field} is required.")
-    if len(name) > MAX_NAME_LENGTH:
-        raise InvalidArgument(
-            ErrorReason.FIELD_TOO_LONG, f"{field} is longer than {MAX_NAME_LENGTH}."
-        )
     return name
 
 
@@ -165,7 +151,9 @@ def company_changes(company: pb.Company, paths: list[str]) -> dict[str, object]:
         "approval_preference": lambda: approval_preference(company.approval_preference),
         "outside_applications_allowed": lambda: company.outside_applications_allowed,
     }
-    return _changes("company", paths, readers, fixed=("file_storage_location", "govcloud"))
+    return masked_changes(
+        "company", paths, readers, fixed=("id", "file_storage_location", "govcloud")
+    )
 
 
 def project_changes(project: pb.Project, paths: list[str]) -> dict[str, object]:
@@ -173,7 +161,7 @@ def project_changes(project: pb.Project, paths: list[str]) -> dict[str, object]:
         "name": lambda: required_name(project.name, "project.name"),
         "state": lambda: project_active(project.state),
     }
-    changes = _changes("project", paths, readers, fixed=("company_id",))
+    changes = masked_changes("project", paths, readers, fixed=("id", "company_id"))
     if "state" in changes:
         changes["active"] = changes.pop("state")
     return changes
@@ -185,22 +173,4 @@ def user_changes(user: pb.User, paths: list[str]) -> dict[str, object]:
         "display_name": lambda: required_name(user.display_name, "user.display_name"),
         "company_role": lambda: company_role(user.company_role),
     }
-    return _changes("user", paths, readers, fixed=("company_id", "service_account"))
-
-
-def _changes(
-    kind: str, paths: list[str], readers: dict[str, Any], fixed: tuple[str, ...]
-) -> dict[str, object]:
-    if not paths:
-        raise InvalidArgument(
-            ErrorReason.INVALID_UPDATE_MASK, "update_mask must name the fields to change."
-        )
-    refused = sorted(path for path in paths if path not in readers)
-    if refused:
-        fixed_ones = [path for path in refused if path in fixed or path == "id"]
-        why = " (fixed at creation)" if fixed_ones else ""
-        raise InvalidArgument(
-            ErrorReason.INVALID_UPDATE_MASK,
-            f"These {kind} fields cannot be changed{why}: {', '.join(refused)}.",
-        )
-    return {path: readers[path]() for path in paths}
+    return masked_changes("user", paths, readers, fixed=("id", "company_id", "service_account"))

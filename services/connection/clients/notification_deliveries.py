@@ -10,7 +10,7 @@ from connectability.internal.v1 import (
     notification_internal_service_pb2_grpc as notification_grpc,
 )
 from connectability.v1 import connection_service_pb2 as pb
-from services.connection.notification_lists import notification_service_error
+from services.connection.clients.notification_lists import notification_service_error
 from shared.facts.errors import ErrorReason, NotFound, error_info_of
 
 # Refusals of the delivery itself keep their code and reason; anything else is the

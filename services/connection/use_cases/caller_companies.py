@@ -14,12 +14,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import replace
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
-
-from services.connection.store.models import User
+from services.connection.store.unit_of_work import ConnectionUnitOfWork
 from shared.facts.identity import Principal
 
 # How long "no such user" is believed before the directory is asked again.
@@ -29,8 +27,8 @@ CACHED_USERS = 10_000
 
 
 class CallerCompanies:
-    def __init__(self, sessions: sessionmaker[Session]):
-        self._sessions = sessions
+    def __init__(self, unit_of_work: Callable[[], ConnectionUnitOfWork]):
+        self._uow = unit_of_work
         self._lock = threading.Lock()
         # user id -> (company id or "" for unknown, monotonic time it was read)
         self._companies: OrderedDict[str, tuple[str, float]] = OrderedDict()
@@ -52,8 +50,8 @@ class CallerCompanies:
             if cached is not None and (cached[0] or now - cached[1] < UNKNOWN_USER_SECONDS):
                 self._companies.move_to_end(user_id)
                 return cached[0]
-        with self._sessions() as session:
-            company_id = session.scalar(select(User.company_id).where(User.id == user_id)) or ""
+        with self._uow() as uow:
+            company_id = uow.directory.company_of_user(user_id)
         with self._lock:
             self._companies[user_id] = (company_id, now)
             self._companies.move_to_end(user_id)
