@@ -1,0 +1,109 @@
+"""The stored drawing revisions, and what importing and publishing them look up."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from services.drawing.domain.revision_rules import RevisionStatus
+from services.drawing.store.catalog_repository import existing
+from services.drawing.store.models import CustomField, Drawing, DrawingRevision, Markup, Upload
+
+
+class RevisionRepository:
+    def __init__(self, session: Session):
+        self._session = session
+
+    def get(self, revision_id: str) -> DrawingRevision | None:
+        return self._session.get(DrawingRevision, revision_id)
+
+    def existing(self, revision_id: str) -> DrawingRevision:
+        return existing(self._session, DrawingRevision, "revision", revision_id)
+
+    def add(self, revision: DrawingRevision) -> None:
+        self._session.add(revision)
+
+    def published_of(self, drawing_id: str) -> list[DrawingRevision]:
+        return list(
+            self._session.scalars(
+                select(DrawingRevision).where(
+                    DrawingRevision.drawing_id == drawing_id,
+                    DrawingRevision.status == RevisionStatus.PUBLISHED.value,
+                )
+            )
+        )
+
+    def awaiting_publication(self, set_id: str) -> list[DrawingRevision]:
+        """The set's reviewed, unpublished revisions in force (``awaits_publication``)."""
+        return list(
+            self._session.scalars(
+                select(DrawingRevision).where(
+                    DrawingRevision.set_id == set_id,
+                    DrawingRevision.status == RevisionStatus.UNPUBLISHED.value,
+                    DrawingRevision.reviewed.is_(True),
+                    DrawingRevision.withdrawn.is_(False),
+                )
+            )
+        )
+
+    def highest_place(self, drawing_id: str) -> int:
+        """The highest ``drawing_sequence`` among the drawing's revisions; 0 for none."""
+        return int(
+            self._session.scalar(
+                select(func.coalesce(func.max(DrawingRevision.drawing_sequence), 0)).where(
+                    DrawingRevision.drawing_id == drawing_id
+                )
+            )
+            or 0
+        )
+
+    def lock_drawings(self, drawing_ids: Collection[str]) -> None:
+        """Uploads to the same drawings take turns (rows locked in id order, so two uploads
+        never wait on each other), and no two revisions of a drawing share a place."""
+        self._session.execute(
+            select(Drawing.id)
+            .where(Drawing.id.in_(drawing_ids))
+            .order_by(Drawing.id)
+            .with_for_update()
+        )
+
+    def outdated_among(self, current_ids: Collection[str]) -> set[str]:
+        """Those of ``current_ids`` with a newer connected copy waiting unpublished
+        (``currency.is_outdated``): one query for them all."""
+        if not current_ids:
+            return set()
+        current = aliased(DrawingRevision)
+        newer = aliased(DrawingRevision)
+        query = (
+            select(current.id)
+            .join(newer, newer.drawing_id == current.drawing_id)
+            .where(
+                current.id.in_(current_ids),
+                newer.connection_id.is_not(None),
+                newer.status == RevisionStatus.UNPUBLISHED.value,
+                newer.withdrawn.is_(False),
+                or_(
+                    newer.drawing_date > current.drawing_date,
+                    and_(
+                        newer.drawing_date == current.drawing_date,
+                        newer.created_at > current.created_at,
+                    ),
+                ),
+            )
+            .distinct()
+        )
+        return set(self._session.scalars(query))
+
+    def delete(self, revision: DrawingRevision) -> None:
+        """The revision with its markups and custom fields."""
+        self._session.execute(delete(Markup).where(Markup.revision_id == revision.id))
+        self._session.execute(delete(CustomField).where(CustomField.revision_id == revision.id))
+        self._session.delete(revision)
+
+    def upload(self, uuid: str) -> Upload | None:
+        return self._session.get(Upload, uuid)
+
+    def drawing(self, drawing_id: str) -> Drawing | None:
+        return self._session.get(Drawing, drawing_id)
