@@ -10,7 +10,6 @@ import pytest
 from services.drawing.domain import currency, revision_rules
 from tests.domain.drawing.revision_fakes import (
     LATER,
-    T0,
     FakeRevisionStore,
     Revision,
     copy_of,
@@ -36,7 +35,7 @@ def current_after_settling(*revisions: Revision) -> list[str]:
         (
             (
                 published("second", drawing_date=FEB, created_at=LATER),
-                published("first", drawing_date=FEB, created_at=T0),
+                published("first", drawing_date=FEB),
             ),
             ["second"],
         ),
