@@ -19,7 +19,8 @@ from services.drawing.api import drawing_messages as messages
 from services.drawing.catalog import apply_changes
 from services.drawing.change_feed import ChangeFeed
 from services.drawing.domain import currency, revision_rules
-from services.drawing.domain.revision_rules import DrawingPlaces, RevisionStatus
+from services.drawing.domain.revision_rules import DrawingPlaces
+from services.drawing.domain.revision_states import DrawingUploadStatus, RevisionStatus
 from services.drawing.revision_currency import make_newest_current, outdated_ids, published_of
 from services.drawing.store.models import (
     Drawing,
@@ -98,7 +99,7 @@ class Revisions:
             project_id=project_id,
             area_id=area.id,
             set_id=drawing_set.id,
-            status="in_queue",
+            status=DrawingUploadStatus.IN_QUEUE.value,
             error_message="",
             created_by=created_by,
             created_at=now,

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
-from services.drawing.domain.revision_rules import SetConnectionState
+from services.drawing.domain.revision_states import SetConnectionState
 from shared.facts.errors import ErrorReason, FailedPrecondition
 
 

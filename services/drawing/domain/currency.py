@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Protocol, TypeVar
 
-from services.drawing.domain.revision_rules import RevisionStatus
+from services.drawing.domain.revision_states import RevisionStatus
 
 
 class DatedRevision(Protocol):

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
 
+from services.drawing.domain.revision_states import RevisionStatus, SetConnectionState
 from shared.facts.errors import (
     ErrorReason,
     ErrorReasonValue,
@@ -25,21 +25,6 @@ from shared.facts.errors import (
     InvalidArgument,
     NotFound,
 )
-
-
-class RevisionStatus(StrEnum):
-    """A revision's ``status`` column; the values are the stored strings."""
-
-    UNPUBLISHED = "unpublished"
-    PUBLISHED = "published"
-
-
-class SetConnectionState(StrEnum):
-    """A drawing set's ``connection_state`` column; the values are the stored strings."""
-
-    NOT_CONNECTED = "not_connected"
-    CONNECTED = "connected"
-    DISCONNECTED = "disconnected"
 
 
 class RevisionRow(Protocol):

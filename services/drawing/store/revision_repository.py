@@ -7,7 +7,7 @@ from collections.abc import Collection
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from services.drawing.domain.revision_rules import RevisionStatus
+from services.drawing.domain.revision_states import RevisionStatus
 from services.drawing.store.catalog_repository import existing
 from services.drawing.store.models import CustomField, Drawing, DrawingRevision, Markup, Upload
 

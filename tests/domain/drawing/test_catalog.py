@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from services.drawing.domain import catalog_rules
-from services.drawing.domain.revision_rules import SetConnectionState
+from services.drawing.domain.revision_states import SetConnectionState
 from shared.facts.errors import DomainError
 from tests.domain.drawing.revision_fakes import LATER, T0
 

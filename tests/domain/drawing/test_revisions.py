@@ -10,11 +10,8 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from services.drawing.domain import currency, revision_rules
-from services.drawing.domain.revision_rules import (
-    DrawingPlaces,
-    RevisionStatus,
-    SetConnectionState,
-)
+from services.drawing.domain.revision_rules import DrawingPlaces
+from services.drawing.domain.revision_states import RevisionStatus, SetConnectionState
 from shared.facts.errors import DomainError
 from shared.persistence.db import RecordNotFound
 from tests.domain.drawing.revision_fakes import (
