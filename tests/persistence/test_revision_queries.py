@@ -8,14 +8,7 @@ from datetime import date
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.drawing.domain import currency, revision_rules
-from services.drawing.store.models import (
-    Drawing,
-    DrawingArea,
-    DrawingRevision,
-    DrawingSet,
-    ProjectFacts,
-    StoredFile,
-)
+from services.drawing.store import models
 from services.drawing.store.revision_repository import RevisionRepository
 from tests.domain.drawing.revision_fakes import LATER, Revision, copy_of, published, reviewed
 
@@ -37,7 +30,7 @@ SIBLINGS = {
 
 def _seed(session: Session) -> list[tuple[Revision, Revision]]:
     session.add(
-        ProjectFacts(
+        models.ProjectFacts(
             project_id="tower",
             company_id="c",
             name="Tower",
@@ -45,15 +38,15 @@ def _seed(session: Session) -> list[tuple[Revision, Revision]]:
             outside_applications_allowed=True,
         )
     )
-    session.add(StoredFile(sha256=SHA, size_bytes=1, content_type="application/pdf"))
+    session.add(models.StoredFile(sha256=SHA, size_bytes=1, content_type="application/pdf"))
     session.flush()
-    session.add(DrawingArea(id="area", project_id="tower", name="Arch"))
-    session.add(DrawingSet(id="set-issued", project_id="tower", name="IFC"))
+    session.add(models.DrawingArea(id="area", project_id="tower", name="Arch"))
+    session.add(models.DrawingSet(id="set-issued", project_id="tower", name="IFC"))
     session.flush()
     pairs = []
     for case, sibling in SIBLINGS.items():
         session.add(
-            Drawing(id=case, project_id="tower", area_id="area", number=case, discipline="A")
+            models.Drawing(id=case, project_id="tower", area_id="area", number=case, discipline="A")
         )
         current = published(f"{case}-current", drawing_id=case, drawing_date=FEB, current=True)
         sibling = Revision(**{**asdict(sibling), "id": f"{case}-sibling", "drawing_id": case})
@@ -61,7 +54,9 @@ def _seed(session: Session) -> list[tuple[Revision, Revision]]:
     session.flush()
     for current, sibling in pairs:
         for revision in (current, sibling):
-            session.add(DrawingRevision(**asdict(revision), file_sha256=SHA, file_name="a.pdf"))
+            session.add(
+                models.DrawingRevision(**asdict(revision), file_sha256=SHA, file_name="a.pdf")
+            )
     session.flush()
     return pairs
 
