@@ -23,13 +23,11 @@ from services.drawing.domain.revision_rules import DrawingPlaces
 from services.drawing.domain.revision_states import DrawingUploadStatus, RevisionStatus
 from services.drawing.revision_currency import make_newest_current, outdated_ids, published_of
 from services.drawing.store.models import (
-    Drawing,
     DrawingArea,
     DrawingRevision,
     DrawingSet,
     DrawingUpload,
     DrawingUploadImport,
-    StoredFile,
 )
 from services.drawing.store.revision_repository import RevisionRepository
 from shared.persistence.db import new_id, utcnow
@@ -70,10 +68,11 @@ class Revisions:
 
     @staticmethod
     def _message(session: Session, revision: DrawingRevision, outdated: bool) -> pb.DrawingRevision:
-        drawing = session.get(Drawing, revision.drawing_id)
-        stored = session.get(StoredFile, revision.file_sha256)
+        stored = RevisionRepository(session)
+        drawing = stored.drawing(revision.drawing_id)
+        stored_file = stored.stored_file(revision.file_sha256)
         area_id = drawing.area_id if drawing else ""
-        return messages.revision_message(revision, area_id, stored, outdated)
+        return messages.revision_message(revision, area_id, stored_file, outdated)
 
     # Importing uploaded files (R28)
 
@@ -105,7 +104,7 @@ class Revisions:
             created_at=now,
             updated_at=now,
         )
-        session.add(batch)
+        stored.add(batch)
         session.flush()
         for position, wanted in enumerate(imports):
             upload = revision_rules.require_usable_upload(
@@ -115,7 +114,7 @@ class Revisions:
                 stored.drawing(wanted.drawing_id), project_id, area.id, wanted.drawing_id
             )
             upload.drawing_upload_id = batch.id  # an upload becomes one revision, once
-            session.add(
+            stored.add(
                 DrawingUploadImport(
                     drawing_upload_id=batch.id,
                     position=position,
@@ -239,10 +238,11 @@ class Revisions:
         """Append a feed entry; a publication carries its drawing, set and area too."""
         change = pb.ProjectChange(kind=kind, revision=self.message(session, revision))  # type: ignore[arg-type]
         if full:
-            drawing = session.get(Drawing, revision.drawing_id)
-            drawing_set = session.get(DrawingSet, revision.set_id)
+            stored = RevisionRepository(session)
+            drawing = stored.drawing(revision.drawing_id)
+            drawing_set = stored.drawing_set(revision.set_id)
             assert drawing is not None and drawing_set is not None
-            area = session.get(DrawingArea, drawing.area_id)
+            area = stored.area(drawing.area_id)
             assert area is not None
             change.drawing.CopyFrom(messages.drawing_message(drawing))
             change.drawing_set.CopyFrom(messages.set_message(drawing_set))

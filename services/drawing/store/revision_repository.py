@@ -9,7 +9,18 @@ from sqlalchemy.orm import Session, aliased
 
 from services.drawing.domain.revision_states import RevisionStatus
 from services.drawing.store.catalog_repository import existing
-from services.drawing.store.models import CustomField, Drawing, DrawingRevision, Markup, Upload
+from services.drawing.store.models import (
+    CustomField,
+    Drawing,
+    DrawingArea,
+    DrawingRevision,
+    DrawingSet,
+    DrawingUpload,
+    DrawingUploadImport,
+    Markup,
+    StoredFile,
+    Upload,
+)
 
 
 class RevisionRepository:
@@ -22,8 +33,8 @@ class RevisionRepository:
     def existing(self, revision_id: str) -> DrawingRevision:
         return existing(self._session, DrawingRevision, "revision", revision_id)
 
-    def add(self, revision: DrawingRevision) -> None:
-        self._session.add(revision)
+    def add(self, row: DrawingRevision | DrawingUpload | DrawingUploadImport) -> None:
+        self._session.add(row)
 
     def published_of(self, drawing_id: str) -> list[DrawingRevision]:
         return list(
@@ -102,8 +113,19 @@ class RevisionRepository:
         self._session.execute(delete(CustomField).where(CustomField.revision_id == revision.id))
         self._session.delete(revision)
 
+    # What a revision is imported from, and what its messages and feed entries carry
+
     def upload(self, uuid: str) -> Upload | None:
         return self._session.get(Upload, uuid)
 
+    def stored_file(self, sha256: str) -> StoredFile | None:
+        return self._session.get(StoredFile, sha256)
+
     def drawing(self, drawing_id: str) -> Drawing | None:
         return self._session.get(Drawing, drawing_id)
+
+    def drawing_set(self, set_id: str) -> DrawingSet | None:
+        return self._session.get(DrawingSet, set_id)
+
+    def area(self, area_id: str) -> DrawingArea | None:
+        return self._session.get(DrawingArea, area_id)
