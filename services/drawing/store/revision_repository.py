@@ -8,53 +8,44 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from services.drawing.domain.revision_states import RevisionStatus
+from services.drawing.store import models
 from services.drawing.store.catalog_repository import existing
-from services.drawing.store.models import (
-    CustomField,
-    Drawing,
-    DrawingArea,
-    DrawingRevision,
-    DrawingSet,
-    DrawingUpload,
-    DrawingUploadImport,
-    Markup,
-    StoredFile,
-    Upload,
-)
 
 
 class RevisionRepository:
     def __init__(self, session: Session):
         self._session = session
 
-    def get(self, revision_id: str) -> DrawingRevision | None:
-        return self._session.get(DrawingRevision, revision_id)
+    def get(self, revision_id: str) -> models.DrawingRevision | None:
+        return self._session.get(models.DrawingRevision, revision_id)
 
-    def existing(self, revision_id: str) -> DrawingRevision:
-        return existing(self._session, DrawingRevision, "revision", revision_id)
+    def existing(self, revision_id: str) -> models.DrawingRevision:
+        return existing(self._session, models.DrawingRevision, "revision", revision_id)
 
-    def add(self, row: DrawingRevision | DrawingUpload | DrawingUploadImport) -> None:
+    def add(
+        self, row: models.DrawingRevision | models.DrawingUpload | models.DrawingUploadImport
+    ) -> None:
         self._session.add(row)
 
-    def published_of(self, drawing_id: str) -> list[DrawingRevision]:
+    def published_of(self, drawing_id: str) -> list[models.DrawingRevision]:
         return list(
             self._session.scalars(
-                select(DrawingRevision).where(
-                    DrawingRevision.drawing_id == drawing_id,
-                    DrawingRevision.status == RevisionStatus.PUBLISHED.value,
+                select(models.DrawingRevision).where(
+                    models.DrawingRevision.drawing_id == drawing_id,
+                    models.DrawingRevision.status == RevisionStatus.PUBLISHED.value,
                 )
             )
         )
 
-    def awaiting_publication(self, set_id: str) -> list[DrawingRevision]:
+    def awaiting_publication(self, set_id: str) -> list[models.DrawingRevision]:
         """The set's reviewed, unpublished revisions in force (``awaits_publication``)."""
         return list(
             self._session.scalars(
-                select(DrawingRevision).where(
-                    DrawingRevision.set_id == set_id,
-                    DrawingRevision.status == RevisionStatus.UNPUBLISHED.value,
-                    DrawingRevision.reviewed.is_(True),
-                    DrawingRevision.withdrawn.is_(False),
+                select(models.DrawingRevision).where(
+                    models.DrawingRevision.set_id == set_id,
+                    models.DrawingRevision.status == RevisionStatus.UNPUBLISHED.value,
+                    models.DrawingRevision.reviewed.is_(True),
+                    models.DrawingRevision.withdrawn.is_(False),
                 )
             )
         )
@@ -63,8 +54,8 @@ class RevisionRepository:
         """The highest ``drawing_sequence`` among the drawing's revisions; 0 for none."""
         return int(
             self._session.scalar(
-                select(func.coalesce(func.max(DrawingRevision.drawing_sequence), 0)).where(
-                    DrawingRevision.drawing_id == drawing_id
+                select(func.coalesce(func.max(models.DrawingRevision.drawing_sequence), 0)).where(
+                    models.DrawingRevision.drawing_id == drawing_id
                 )
             )
             or 0
@@ -74,9 +65,9 @@ class RevisionRepository:
         """Uploads to the same drawings take turns (rows locked in id order, so two uploads
         never wait on each other), and no two revisions of a drawing share a place."""
         self._session.execute(
-            select(Drawing.id)
-            .where(Drawing.id.in_(drawing_ids))
-            .order_by(Drawing.id)
+            select(models.Drawing.id)
+            .where(models.Drawing.id.in_(drawing_ids))
+            .order_by(models.Drawing.id)
             .with_for_update()
         )
 
@@ -85,8 +76,8 @@ class RevisionRepository:
         (``currency.is_outdated``): one query for them all."""
         if not current_ids:
             return set()
-        current = aliased(DrawingRevision)
-        newer = aliased(DrawingRevision)
+        current = aliased(models.DrawingRevision)
+        newer = aliased(models.DrawingRevision)
         query = (
             select(current.id)
             .join(newer, newer.drawing_id == current.drawing_id)
@@ -107,25 +98,27 @@ class RevisionRepository:
         )
         return set(self._session.scalars(query))
 
-    def delete(self, revision: DrawingRevision) -> None:
+    def delete(self, revision: models.DrawingRevision) -> None:
         """The revision with its markups and custom fields."""
-        self._session.execute(delete(Markup).where(Markup.revision_id == revision.id))
-        self._session.execute(delete(CustomField).where(CustomField.revision_id == revision.id))
+        self._session.execute(delete(models.Markup).where(models.Markup.revision_id == revision.id))
+        self._session.execute(
+            delete(models.CustomField).where(models.CustomField.revision_id == revision.id)
+        )
         self._session.delete(revision)
 
     # What a revision is imported from, and what its messages and feed entries carry
 
-    def upload(self, uuid: str) -> Upload | None:
-        return self._session.get(Upload, uuid)
+    def upload(self, uuid: str) -> models.Upload | None:
+        return self._session.get(models.Upload, uuid)
 
-    def stored_file(self, sha256: str) -> StoredFile | None:
-        return self._session.get(StoredFile, sha256)
+    def stored_file(self, sha256: str) -> models.StoredFile | None:
+        return self._session.get(models.StoredFile, sha256)
 
-    def drawing(self, drawing_id: str) -> Drawing | None:
-        return self._session.get(Drawing, drawing_id)
+    def drawing(self, drawing_id: str) -> models.Drawing | None:
+        return self._session.get(models.Drawing, drawing_id)
 
-    def drawing_set(self, set_id: str) -> DrawingSet | None:
-        return self._session.get(DrawingSet, set_id)
+    def drawing_set(self, set_id: str) -> models.DrawingSet | None:
+        return self._session.get(models.DrawingSet, set_id)
 
-    def area(self, area_id: str) -> DrawingArea | None:
-        return self._session.get(DrawingArea, area_id)
+    def area(self, area_id: str) -> models.DrawingArea | None:
+        return self._session.get(models.DrawingArea, area_id)
