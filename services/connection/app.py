@@ -20,21 +20,26 @@ from connectability.v1 import (
 )
 from services.connection.api.servicer import ConnectionServicer
 from services.connection.caller_companies import CallerCompanies
+from services.connection.clients.drawing_facts import DrawingFacts
+from services.connection.clients.notification_notices import NotificationNotices
 from services.connection.directory import Directory
 from services.connection.domain.connection_rules import ConnectionRuleSettings
-from services.connection.drawing_facts import DrawingFacts
 from services.connection.integrator_clients import IntegratorClientLimits
 from services.connection.integrator_rpcs import IntegratorTokens
 from services.connection.migrations import MIGRATIONS_DIR
 from services.connection.notification_deliveries import NotificationDeliveries
 from services.connection.notification_lists import NotificationLists
-from services.connection.notification_outbox import NotificationOutbox
 from services.connection.project_facts_publisher import ProjectFactsPublisher
 from services.connection.store.models import IdempotentRequest
+from services.connection.store.notification_outbox import OutboxEntries
+from services.connection.store.unit_of_work import ConnectionUnitOfWork
 from services.connection.sync.drawing_calls import DrawingSyncCalls
 from services.connection.sync.engine import SyncEngine
 from services.connection.sync.progress import SyncProgress
 from services.connection.sync.records import SyncRecords
+from services.connection.use_cases.connections import Connections, Wakes
+from services.connection.use_cases.notice_delivery import NoticeDelivery
+from services.connection.use_cases.sync_state import SyncStates
 from shared.persistence.db import upgrade_to_head
 from shared.persistence.idempotent_calls import IdempotentCalls
 from shared.persistence.service_database import open_service_database
@@ -106,12 +111,7 @@ def build_definition(settings: Settings) -> ServiceDefinition:
             ),
         },
     )
-    notices = NotificationOutbox(
-        sessions,
-        lambda event, key: notification.Notify(
-            notification_internal_service_pb2.NotifyRequest(event=event, idempotency_key=key)
-        ),
-    )
+    notices = NoticeDelivery(OutboxEntries(sessions), NotificationNotices(notification).notify)
     # The sync engine's own channel: its initial copy is one long bulk call, beyond the
     # default deadline of ordinary calls.
     sync_channel = open_channel(
@@ -135,17 +135,31 @@ def build_definition(settings: Settings) -> ServiceDefinition:
         wait_seconds=settings.sync_wait_seconds,
         apply_parallelism=settings.sync_apply_parallelism,
     )
+    drawing_facts = DrawingFacts(drawing, drawing_internal)
+
+    def unit_of_work() -> ConnectionUnitOfWork:
+        return ConnectionUnitOfWork(sessions)
+
+    connections = Connections(
+        unit_of_work,
+        drawing_facts,
+        ConnectionRuleSettings(settings.revision_limit, settings.same_company_connections_allowed),
+        Wakes(
+            notices_written=notices.poke,
+            sync_due=sync.poke,
+            disconnected=sync.pass_disconnections_down,
+        ),
+    )
     servicer = ConnectionServicer(
         sessions,
         Directory(sessions),
         IdempotentCalls(sessions, IdempotentRequest),
         facts,
-        DrawingFacts(drawing, drawing_internal),
+        drawing_facts,
         NotificationLists(notification),
-        notices,
-        ConnectionRuleSettings(settings.revision_limit, settings.same_company_connections_allowed),
+        connections,
+        SyncStates(unit_of_work, drawing_facts),
         sync,
-        sync_records,
         IntegratorTokens(
             TokenIssuer(settings.signing_key_source, settings.jwt_audience, settings.jwt_issuer),
             settings.integrator_token_ttl_seconds,

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.v1 import connection_service_pb2 as pb
+from services.connection.clients.drawing_facts import DrawingFacts
 from services.connection.directory import Directory
 from services.connection.directory_access import DirectoryAccess
 from services.connection.domain import access_policy
-from services.connection.drawing_facts import DrawingFacts
 from services.connection.notification_deliveries import NotificationDeliveries
 from services.connection.notification_lists import NotificationLists
 from services.connection.store.models import Company, Project

@@ -31,7 +31,9 @@ from services.connection.store.models import (
     Project,
     User,
 )
-from services.connection.sync.records import SyncRecords
+from services.connection.store.unit_of_work import ConnectionUnitOfWork
+from services.connection.use_cases.connections import Connections
+from services.connection.use_cases.sync_state import SyncStates
 from services.drawing.api.servicer import DrawingServicer
 from services.drawing.change_feed import ChangeFeed
 from services.drawing.drawings_permissions import DrawingsPermissions
@@ -257,10 +259,11 @@ def connection_service(database_url: str) -> Iterator[tuple[ConnectionServicer, 
             _UNUSED,
             _UNUSED,
             _UNUSED,
+            Connections(
+                lambda: ConnectionUnitOfWork(sessions), _UNUSED, ConnectionRuleSettings(), _UNUSED
+            ),
+            SyncStates(lambda: ConnectionUnitOfWork(sessions), _UNUSED),
             _UNUSED,
-            ConnectionRuleSettings(),
-            _UNUSED,
-            SyncRecords(sessions, "test", 30),
             _UNUSED,
             _UNUSED,
             _UNUSED,
