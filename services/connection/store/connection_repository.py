@@ -19,7 +19,11 @@ from services.connection.domain.connection_lifecycle import (
     Side,
     StateChange,
 )
-from services.connection.domain.connection_rules import ProjectSide, RuleFacts
+from services.connection.domain.connection_rules import (
+    ConnectionRuleSettings,
+    ProjectSide,
+    RuleFacts,
+)
 from services.connection.store.models import (
     Company,
     Connection,
@@ -40,6 +44,12 @@ class ConnectionRepository:
         """None for an unknown (or empty) id."""
         return self._session.get(Connection, connection_id) if connection_id else None
 
+    def reread(self, connection: Connection) -> Connection:
+        """The connection as stored now: what a decision that waited on a lock must see,
+        not what was read before (another decision may have committed meanwhile)."""
+        self._session.refresh(connection)
+        return connection
+
     def sync_of(self, connection_id: str) -> ConnectionSync | None:
         """How far the connection's sync has got; none before it was ever active."""
         return self._session.get(ConnectionSync, connection_id)
@@ -55,7 +65,10 @@ class ConnectionRepository:
         locked = {}
         for project_id in sorted(set(project_ids)):
             project = self._session.scalars(
-                select(Project).where(Project.id == project_id).with_for_update()
+                select(Project)
+                .where(Project.id == project_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)  # as stored once the lock is ours
             ).one_or_none()
             if project is None:
                 raise RecordNotFound("project", project_id)
@@ -67,10 +80,11 @@ class ConnectionRepository:
         downstream: Project,
         upstream: Project,
         revision_count: Callable[[str], int],
-        revision_limit: int,
-        same_company_allowed: bool,
+        settings: ConnectionRuleSettings,
         excluding_connection: str = "",
     ) -> RuleFacts:
+        """What the rules need; ``excluding_connection``: the one being decided."""
+
         def side(project: Project) -> ProjectSide:
             company = self.company(project.company_id)
             assert company is not None  # a foreign key guarantees it
@@ -99,8 +113,8 @@ class ConnectionRepository:
         return RuleFacts(
             downstream=side(downstream),
             upstream=side(upstream),
-            revision_limit=revision_limit,
-            same_company_allowed=same_company_allowed,
+            revision_limit=settings.revision_limit,
+            same_company_allowed=settings.same_company_allowed,
             downstream_has_upstream=live(Connection.downstream_project_id == down_id),
             downstream_serves_downstreams=live(Connection.upstream_project_id == down_id),
             upstream_has_upstream=live(Connection.downstream_project_id == up_id),

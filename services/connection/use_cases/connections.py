@@ -124,8 +124,7 @@ class Connections:
             locked[down_id],
             locked[up_id],
             counts.__getitem__,
-            self._rules.revision_limit,
-            self._rules.same_company_allowed,
+            self._rules,
         )
         return evaluate(facts), locked
 
@@ -154,16 +153,14 @@ class Connections:
             if decision is Decision.APPROVE:  # the rules are checked again at approval
                 counts = {pid: self._drawings.revision_count(pid) for pid in ends}
             locked = uow.connections.lock_projects(*ends)
-            connection = uow.connections.get(known.id)
-            assert connection is not None
+            connection = uow.connections.reread(known)
             if lifecycle.rules_checked_before(decision, connection):
                 down, up = ends
                 facts = uow.connections.rule_facts(
                     locked[down],
                     locked[up],
                     counts.__getitem__,
-                    self._rules.revision_limit,
-                    self._rules.same_company_allowed,
+                    self._rules,
                     excluding_connection=connection.id,
                 )
                 _refuse_if_any(evaluate(facts))

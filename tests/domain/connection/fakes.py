@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
 from services.connection.domain.connection_lifecycle import (
@@ -15,7 +14,11 @@ from services.connection.domain.connection_lifecycle import (
     StateChange,
 )
 from services.connection.domain.connection_notices import NoticeDue
-from services.connection.domain.connection_rules import ProjectSide, RuleFacts
+from services.connection.domain.connection_rules import (
+    ConnectionRuleSettings,
+    ProjectSide,
+    RuleFacts,
+)
 from services.connection.store.models import Company, Connection, ConnectionSync, Project, User
 from shared.persistence.db import RecordNotFound
 
@@ -31,6 +34,9 @@ class FakeConnectionRepository:
 
     def get(self, connection_id: str) -> Connection | None:
         return self.connections.get(connection_id)
+
+    def reread(self, connection: Connection) -> Connection:
+        return connection
 
     def sync_of(self, connection_id: str) -> ConnectionSync | None:
         return self.syncs.get(connection_id)
@@ -52,8 +58,7 @@ class FakeConnectionRepository:
         downstream: Project,
         upstream: Project,
         revision_count: Callable[[str], int],
-        revision_limit: int,
-        same_company_allowed: bool,
+        settings: ConnectionRuleSettings,
         excluding_connection: str = "",
     ) -> RuleFacts:
         others = [c for c in self.connections.values() if c.id != excluding_connection]
@@ -73,8 +78,8 @@ class FakeConnectionRepository:
         return RuleFacts(
             downstream=side(downstream),
             upstream=side(upstream),
-            revision_limit=revision_limit,
-            same_company_allowed=same_company_allowed,
+            revision_limit=settings.revision_limit,
+            same_company_allowed=settings.same_company_allowed,
             downstream_has_upstream=any(c.downstream_project_id == downstream.id for c in live),
             downstream_serves_downstreams=any(c.upstream_project_id == downstream.id for c in live),
             upstream_has_upstream=any(c.downstream_project_id == upstream.id for c in live),
@@ -176,12 +181,7 @@ class FakeUnitOfWork:
     def after_commit(self, action: Callable[[], None]) -> None:
         self._after_commit.append(action)
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         if kind is None:
             self.committed = True
             for action in self._after_commit:
