@@ -21,7 +21,9 @@ from connectability.v1 import (
 from services.connection.api.servicer import ConnectionServicer
 from services.connection.caller_companies import CallerCompanies
 from services.connection.clients.drawing_facts import DrawingFacts
+from services.connection.clients.drawing_sync_calls import DrawingSyncCalls
 from services.connection.clients.notification_notices import NotificationNotices
+from services.connection.clients.project_facts_senders import project_facts_senders
 from services.connection.directory import Directory
 from services.connection.domain.connection_rules import ConnectionRuleSettings
 from services.connection.integrator_clients import IntegratorClientLimits
@@ -29,16 +31,16 @@ from services.connection.integrator_rpcs import IntegratorTokens
 from services.connection.migrations import MIGRATIONS_DIR
 from services.connection.notification_deliveries import NotificationDeliveries
 from services.connection.notification_lists import NotificationLists
-from services.connection.project_facts_publisher import ProjectFactsPublisher
 from services.connection.store.models import IdempotentRequest
 from services.connection.store.notification_outbox import OutboxEntries
+from services.connection.store.project_facts_outbox import ProjectFactsDeliveries
+from services.connection.store.sync_records import SyncRecords
 from services.connection.store.unit_of_work import ConnectionUnitOfWork
-from services.connection.sync.drawing_calls import DrawingSyncCalls
-from services.connection.sync.engine import SyncEngine
-from services.connection.sync.progress import SyncProgress
-from services.connection.sync.records import SyncRecords
 from services.connection.use_cases.connections import Connections, Wakes
 from services.connection.use_cases.notice_delivery import NoticeDelivery
+from services.connection.use_cases.project_facts_publisher import ProjectFactsPublisher
+from services.connection.use_cases.sync.engine import SyncEngine
+from services.connection.use_cases.sync.progress import SyncProgress
 from services.connection.use_cases.sync_state import SyncStates
 from shared.persistence.db import upgrade_to_head
 from shared.persistence.idempotent_calls import IdempotentCalls
@@ -97,19 +99,7 @@ def build_definition(settings: Settings) -> ServiceDefinition:
         notification_channel
     )
     facts = ProjectFactsPublisher(
-        sessions,
-        {
-            "drawing": lambda project: drawing_internal.RegisterProject(
-                drawing_internal_service_pb2.DrawingInternalServiceRegisterProjectRequest(
-                    project=project
-                )
-            ),
-            "notification": lambda project: notification.RegisterProject(
-                notification_internal_service_pb2.NotificationInternalServiceRegisterProjectRequest(
-                    project=project
-                )
-            ),
-        },
+        ProjectFactsDeliveries(sessions), project_facts_senders(drawing_internal, notification)
     )
     notices = NoticeDelivery(OutboxEntries(sessions), NotificationNotices(notification).notify)
     # The sync engine's own channel: its initial copy is one long bulk call, beyond the

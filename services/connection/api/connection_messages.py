@@ -7,9 +7,8 @@ from google.protobuf.duration_pb2 import Duration
 from connectability.v1 import connection_service_pb2 as pb
 from services.connection.domain.connection_lifecycle import ConnectionState, Side
 from services.connection.domain.connection_rules import Verdict
-from services.connection.domain.initial_copy import CopyProgress
+from services.connection.domain.sync_state import CopyProgress, lag_since
 from services.connection.store.models import Connection, ConnectionEvent, ConnectionSync
-from services.connection.sync.records import lag_since
 from shared.facts.errors import reason_name
 from shared.persistence.db import utcnow
 from shared.runtime.timestamps import timestamp_of

@@ -31,11 +31,11 @@ from services.connection.integrator_clients import IntegratorClientLimits, Integ
 from services.connection.integrator_rpcs import IntegratorRpcs, IntegratorTokens
 from services.connection.notification_deliveries import NotificationDeliveries
 from services.connection.notification_lists import NotificationLists
-from services.connection.project_facts_publisher import ProjectFactsPublisher
 from services.connection.settings_rpcs import SettingsRpcs
 from services.connection.store.models import ConnectionManagerGrant, Project
-from services.connection.sync.engine import SyncEngine
 from services.connection.use_cases.connections import Connections
+from services.connection.use_cases.project_facts_publisher import ProjectFactsPublisher
+from services.connection.use_cases.sync.engine import SyncEngine
 from services.connection.use_cases.sync_state import SyncStates
 from shared.persistence.idempotent_calls import IdempotentCalls, idempotent
 from shared.runtime.permission_messages import level_from_message, level_to_message

@@ -31,7 +31,7 @@ from services.connection.store.models import (
     ConnectionSync,
     Project,
 )
-from services.connection.sync.records import start_sync
+from services.connection.store.sync_records import start_sync
 from shared.persistence.db import RecordNotFound, new_id
 from shared.persistence.paging import ascending, descending, fetch_page
 

@@ -23,11 +23,13 @@ Notify = Callable[[notification_pb.NotificationEvent, str], None]
 BATCH_SIZE = 100
 
 
-class NoticeDelivery:
+class NoticeDelivery(BackgroundRounds):
+    """Rounds of delivery: woken by a commit that wrote notices, else now and then."""
+
     def __init__(self, entries: OutboxEntries, notify: Notify):
         self._entries = entries
         self._notify = notify
-        self._rounds = BackgroundRounds("notification-outbox", self.deliver_pending)
+        super().__init__("notification-outbox", self.deliver_pending)
 
     def deliver_pending(self) -> int:
         delivered = 0
@@ -43,12 +45,3 @@ class NoticeDelivery:
             self._entries.delivered(entry.id)
             delivered += 1
         return delivered
-
-    def poke(self) -> None:
-        self._rounds.poke()
-
-    def start(self) -> None:
-        self._rounds.start()
-
-    def stop(self) -> None:
-        self._rounds.stop()

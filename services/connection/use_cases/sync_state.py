@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
-from services.connection.domain.initial_copy import COMPLETE, CopyProgress, copy_progress
+from services.connection.domain.sync_state import COMPLETE, CopyProgress, copy_progress
 from services.connection.store.models import ConnectionSync
 from services.connection.store.unit_of_work import ConnectionUnitOfWork
 from services.connection.use_cases import connection_access as access

@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
 from connectability.v1 import drawing_service_pb2 as drawing_pb
+from services.connection.clients.drawing_sync_calls import CopyResult
 from services.connection.store.models import Connection, ConnectionSync
 from services.connection.store.notification_outbox import NotificationOutbox
-from services.connection.sync import notices
-from services.connection.sync.drawing_calls import CopyResult
-from services.connection.sync.records import lock_in_id_order
+from services.connection.store.sync_records import lock_in_id_order
 from services.connection.use_cases.notice_delivery import NoticeDelivery
+from services.connection.use_cases.sync import notices
 from shared.persistence.db import utcnow
 from shared.runtime.background_rounds import backoff_seconds
 
