@@ -34,6 +34,24 @@ class Side(StrEnum):
     DOWNSTREAM = "downstream"
 
 
+def other_side(side: Side) -> Side:
+    return Side.DOWNSTREAM if side is Side.UPSTREAM else Side.UPSTREAM
+
+
+class ConnectionEnds(Protocol):
+    @property
+    def upstream_project_id(self) -> str: ...
+    @property
+    def downstream_project_id(self) -> str: ...
+
+
+def project_of(connection: ConnectionEnds, side: Side) -> str:
+    """The project at the ``side`` end of the connection."""
+    if side is Side.UPSTREAM:
+        return connection.upstream_project_id
+    return connection.downstream_project_id
+
+
 # The state_reason of a connection the upstream company's preference approved (R2, R5).
 AUTO_APPROVE_REASON = "auto_approve"
 

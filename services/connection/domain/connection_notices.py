@@ -7,7 +7,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
-from services.connection.domain.connection_lifecycle import ConnectionState, Side
+from services.connection.domain.connection_lifecycle import (
+    ConnectionEnds,
+    ConnectionState,
+    Side,
+    project_of,
+)
 
 # state reached → (event kind, which sides' lists are told); a withdrawn request tells nobody
 NOTICES: dict[ConnectionState, tuple[int, tuple[Side, ...]]] = {
@@ -30,15 +35,11 @@ NOTICES: dict[ConnectionState, tuple[int, tuple[Side, ...]]] = {
 }
 
 
-class ConnectionEnds(Protocol):
+class NotifiedConnection(ConnectionEnds, Protocol):
     @property
     def id(self) -> str: ...
     @property
     def state(self) -> str: ...
-    @property
-    def upstream_project_id(self) -> str: ...
-    @property
-    def downstream_project_id(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -52,17 +53,7 @@ class NoticeDue:
     idempotency_key: str
 
 
-def project_of(connection: ConnectionEnds, side: Side) -> str:
-    if side is Side.UPSTREAM:
-        return connection.upstream_project_id
-    return connection.downstream_project_id
-
-
-def other_side(side: Side) -> Side:
-    return Side.DOWNSTREAM if side is Side.UPSTREAM else Side.UPSTREAM
-
-
-def notices_due(connection: ConnectionEnds) -> list[NoticeDue]:
+def notices_due(connection: NotifiedConnection) -> list[NoticeDue]:
     """Every list the connection's new state must reach."""
     state = ConnectionState(connection.state)
     if state not in NOTICES:

@@ -16,8 +16,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
-from services.connection.domain.connection_lifecycle import Side
-from services.connection.domain.connection_notices import NoticeDue, other_side, project_of
+from services.connection.domain.connection_lifecycle import Side, other_side, project_of
+from services.connection.domain.connection_notices import NoticeDue
 from services.connection.store.models import (
     Company,
     Connection,

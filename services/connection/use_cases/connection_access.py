@@ -13,8 +13,12 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from services.connection.domain.connection_lifecycle import Decision, Side, deciding_sides
-from services.connection.domain.connection_notices import project_of
+from services.connection.domain.connection_lifecycle import (
+    Decision,
+    Side,
+    deciding_sides,
+    project_of,
+)
 from services.connection.domain.directory_access import level_held
 from services.connection.store.models import Connection
 from services.connection.store.unit_of_work import ConnectionUnitOfWork

@@ -19,6 +19,7 @@ from services.connection.domain.connection_lifecycle import (
     Decision,
     Side,
 )
+from services.connection.domain.connection_notices import notices_due
 from services.connection.domain.connection_rules import ConnectionRuleSettings
 from services.connection.store.models import Company, Connection, Project, User
 from services.connection.use_cases.connections import Connections, Wakes
@@ -312,3 +313,26 @@ def test_a_decided_connection_cannot_be_decided_again() -> None:
         world.connections.approve(UP_ADMIN, connection.id)
     assert refused.value.reason == "CONNECTION_NOT_PENDING"
     assert connection.state == ConnectionState.REJECTED
+
+
+NOTICES_TOLD = [
+    (ConnectionState.PENDING, [(Side.UPSTREAM, "up")]),
+    (ConnectionState.ACTIVE, [(Side.UPSTREAM, "up"), (Side.DOWNSTREAM, "down")]),
+    (ConnectionState.REJECTED, [(Side.DOWNSTREAM, "down")]),
+    (ConnectionState.WITHDRAWN, []),
+    (ConnectionState.DISCONNECTED, [(Side.UPSTREAM, "up"), (Side.DOWNSTREAM, "down")]),
+]
+
+
+@pytest.mark.parametrize(("state", "told"), NOTICES_TOLD)
+def test_each_state_tells_its_lists_once(
+    state: ConnectionState, told: list[tuple[Side, str]]
+) -> None:
+    connection = Connection(
+        id="c", state=state.value, upstream_project_id="up", downstream_project_id="down"
+    )
+    due = notices_due(connection)
+    assert [(notice.side, notice.project_id) for notice in due] == told
+    # One key per list and state: a redelivered notice queues no second email.
+    assert len({notice.idempotency_key for notice in due}) == len(due)
+    assert all(state.value in notice.idempotency_key for notice in due)
