@@ -354,7 +354,6 @@ class ConnectionServicer(SettingsRpcs, IntegratorRpcs, pb_grpc.ConnectionService
                 verdicts=connection_messages.verdict_messages(verdicts)
             )
         requested = self._connections.request(caller, down_id, up_id)
-        assert requested.connection is not None
         return pb.RequestConnectionResponse(
             connection=connection_messages.connection_message(requested.connection),
             verdicts=connection_messages.verdict_messages(requested.verdicts),

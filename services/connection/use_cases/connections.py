@@ -37,7 +37,9 @@ from shared.facts.identity import Principal
 from shared.persistence.db import utcnow
 
 
-class DrawingFacts(access.DrawingsLevels, Protocol):
+class DrawingServiceFacts(access.DrawingsLevels, Protocol):
+    """What the drawing service answers: Drawings levels and revision counts."""
+
     def revision_count(self, project_id: str) -> int: ...
 
 
@@ -52,8 +54,8 @@ class Wakes:
 
 @dataclass(frozen=True)
 class Requested:
-    verdicts: list[Verdict]
-    connection: Connection | None = None  # none for a preview
+    connection: Connection
+    verdicts: list[Verdict]  # every rule's, all passed
 
 
 def actor_of(caller: Principal) -> Actor:
@@ -76,7 +78,7 @@ class Connections:
     def __init__(
         self,
         uow: Callable[[], ConnectionUnitOfWork],
-        drawings: DrawingFacts,
+        drawings: DrawingServiceFacts,
         rules: ConnectionRuleSettings,
         wakes: Wakes,
     ):
@@ -110,7 +112,7 @@ class Connections:
             uow.notices.add_connection_notices(connection, notices_due(connection), caller.user_id)
             uow.after_commit(self._wakes.notices_written)
             uow.after_commit(self._wakes.sync_due)  # an auto-approved one starts copying now
-            return Requested(verdicts, connection)
+            return Requested(connection, verdicts)
 
     def _checked_request(
         self, uow: ConnectionUnitOfWork, caller: Principal, down_id: str, up_id: str

@@ -144,7 +144,6 @@ class World:
 
     def requested(self) -> Connection:
         connection = self.connections.request(DOWN_ADMIN, "down", "up").connection
-        assert connection is not None
         self.uow.notices.queued.clear()
         self.woken.clear()
         return connection
@@ -164,7 +163,7 @@ def test_a_request_is_pending_and_tells_the_upstream() -> None:
     world = World()
     requested = world.connections.request(DOWN_ADMIN, "down", "up")
     connection = requested.connection
-    assert connection is not None and connection.state == ConnectionState.PENDING
+    assert connection.state == ConnectionState.PENDING
     assert all(verdict.passed for verdict in requested.verdicts)
     assert world.uow.committed
     assert world.trail(connection) == [(None, "pending", "down-admin", "")]
@@ -176,7 +175,7 @@ def test_a_request_is_pending_and_tells_the_upstream() -> None:
 def test_an_auto_approving_upstream_makes_the_request_active_at_once() -> None:
     world = World(approval_preference="auto_approve")
     connection = world.connections.request(DOWN_ADMIN, "down", "up").connection
-    assert connection is not None and connection.state == ConnectionState.ACTIVE
+    assert connection.state == ConnectionState.ACTIVE
     assert world.trail(connection) == [
         (None, "pending", "down-admin", ""),
         ("pending", "active", "", AUTO_APPROVE_REASON),
