@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.connection.store.access_reads import AccessReads
 from services.connection.store.models import (
     APPROVAL_PREFERENCES,
     COMPANY_ROLES,
@@ -156,7 +155,14 @@ class Directory:
     def outside_applications_allowed(self, project_id: str) -> bool:
         """Whether the project's company lets client applications in (R31)."""
         with self._session_factory() as session:
-            return AccessReads(session).outside_applications_allowed(project_id)
+            allowed = session.scalar(
+                select(Company.outside_applications_allowed)
+                .join(Project, Project.company_id == Company.id)
+                .where(Project.id == project_id)
+            )
+        if allowed is None:
+            raise RecordNotFound("project", project_id)
+        return bool(allowed)
 
     def list_projects(
         self, company_id: str, page_size: int = 0, page_token: str = ""

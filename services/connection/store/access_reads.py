@@ -21,7 +21,7 @@ class AccessReads:
         """The level granted to the user, ``none`` when nothing was (or either is unknown)."""
         return _GRANTS.level_of(self._session, project_id, user_id)
 
-    def user(self, user_id: str) -> User | None:
+    def find_user(self, user_id: str) -> User | None:
         return self._session.get(User, user_id)
 
     def outside_applications_allowed(self, project_id: str) -> bool:

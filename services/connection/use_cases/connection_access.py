@@ -75,7 +75,7 @@ def cm_level(uow: ConnectionUnitOfWork, caller: Principal, project_id: str) -> s
 def is_company_admin(uow: ConnectionUnitOfWork, caller: Principal, company_id: str) -> bool:
     if not caller.user_id:
         return False
-    user = uow.access.user(caller.user_id)
+    user = uow.access.find_user(caller.user_id)
     return (
         user is not None
         and user.company_id == company_id

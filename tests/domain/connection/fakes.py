@@ -134,7 +134,7 @@ class FakeAccessReads:
     def connection_manager_level(self, project_id: str, user_id: str) -> str:
         return self.grants.get((project_id, user_id), "none")
 
-    def user(self, user_id: str) -> User | None:
+    def find_user(self, user_id: str) -> User | None:
         return self.users.get(user_id)
 
     def outside_applications_allowed(self, project_id: str) -> bool:
