@@ -76,11 +76,9 @@ def is_company_admin(uow: ConnectionUnitOfWork, caller: Principal, company_id: s
     if not caller.user_id:
         return False
     user = uow.access.find_user(caller.user_id)
-    return (
-        user is not None
-        and user.company_id == company_id
-        and user.company_role == ("company_admin")
-    )
+    if user is None:
+        return False
+    return user.company_id == company_id and user.company_role == "company_admin"
 
 
 def visible_connection(
