@@ -20,7 +20,7 @@ _STATES = {
     ConnectionState.WITHDRAWN: pb.CONNECTION_STATE_WITHDRAWN,
     ConnectionState.DISCONNECTED: pb.CONNECTION_STATE_DISCONNECTED,
 }
-_ROLES = {
+_ROLES: dict[pb.ConnectionRole, Side] = {
     pb.CONNECTION_ROLE_UPSTREAM: Side.UPSTREAM,
     pb.CONNECTION_ROLE_DOWNSTREAM: Side.DOWNSTREAM,
 }
@@ -32,9 +32,9 @@ _COPY_STATES = {
 }
 
 
-def role_of(role: int) -> Side | None:
+def role_of(role: pb.ConnectionRole) -> Side | None:
     """The side a listing asks for; None (unspecified) lists both."""
-    return _ROLES.get(role)  # type: ignore[call-overload]
+    return _ROLES.get(role)
 
 
 def connection_message(connection: Connection) -> pb.Connection:

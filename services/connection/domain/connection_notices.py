@@ -14,8 +14,9 @@ from services.connection.domain.connection_lifecycle import (
     project_of,
 )
 
+EventKind = notification_pb.NotificationEventKind
 # state reached → (event kind, which sides' lists are told); a withdrawn request tells nobody
-NOTICES: dict[ConnectionState, tuple[int, tuple[Side, ...]]] = {
+NOTICES: dict[ConnectionState, tuple[EventKind, tuple[Side, ...]]] = {
     ConnectionState.PENDING: (
         notification_pb.NOTIFICATION_EVENT_KIND_CONNECTION_REQUESTED,
         (Side.UPSTREAM,),
@@ -48,7 +49,7 @@ class NoticeDue:
 
     side: Side
     project_id: str
-    kind: int
+    kind: EventKind
     # The notification service queues one email per key, however often it is delivered.
     idempotency_key: str
 

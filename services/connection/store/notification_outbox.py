@@ -60,7 +60,7 @@ class NotificationOutbox:
         self.add(notices)
 
     def event_for_side(
-        self, connection: Connection, side: Side, kind: int
+        self, connection: Connection, side: Side, kind: notification_pb.NotificationEventKind
     ) -> notification_pb.NotificationEvent:
         """An event for the ``side`` project's list, naming both ends as they are now (the
         email needs no further look-up)."""
@@ -69,7 +69,7 @@ class NotificationOutbox:
             project_of(connection, other_side(side))
         )
         return notification_pb.NotificationEvent(
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,
             project_id=project.id,
             connection_id=connection.id,
             project_name=project.name,

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
 from services.connection.domain.connection_lifecycle import (
     LIVE_STATES,
     ConnectionState,
@@ -146,7 +147,7 @@ class QueuedNotice:
     """A notice the use case queued: for which side's list, of which kind, in which state."""
 
     side: Side
-    kind: int
+    kind: notification_pb.NotificationEventKind
     state: str
     actor_user_id: str
 

@@ -20,7 +20,10 @@ MAX_ITEMS = 500  # what one notification event may name (count may be larger)
 
 
 def _downstream_event(
-    session: Session, connection: Connection, kind: int, count: int
+    session: Session,
+    connection: Connection,
+    kind: notification_pb.NotificationEventKind,
+    count: int,
 ) -> notification_pb.NotificationEvent:
     event = NotificationOutbox(session).event_for_side(connection, Side.DOWNSTREAM, kind)
     event.count = count
