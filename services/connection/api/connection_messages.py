@@ -7,10 +7,10 @@ from google.protobuf.duration_pb2 import Duration
 from connectability.v1 import connection_service_pb2 as pb
 from services.connection.domain.connection_lifecycle import ConnectionState, Side
 from services.connection.domain.connection_rules import Verdict
-from services.connection.domain.sync_state import CopyProgress, lag_since
-from services.connection.store.models import Connection, ConnectionEvent, ConnectionSync
+from services.connection.domain.sync_state import CopyProgress
+from services.connection.store.models import Connection, ConnectionEvent
+from services.connection.use_cases.sync_state import SyncReport
 from shared.facts.errors import reason_name
-from shared.persistence.db import utcnow
 from shared.runtime.timestamps import timestamp_of
 
 _STATES = {
@@ -77,15 +77,17 @@ def verdict_messages(verdicts: list[Verdict]) -> list[pb.RuleVerdict]:
     ]
 
 
-def sync_state_message(connection_id: str, row: ConnectionSync | None) -> pb.SyncState:
+def sync_state_message(report: SyncReport) -> pb.SyncState:
+    row = report.row
     if row is None:  # never active: nothing was copied and nothing will be until approval
         return pb.SyncState(
-            connection_id=connection_id, initial_copy_state=pb.INITIAL_COPY_STATE_NOT_STARTED
+            connection_id=report.connection_id,
+            initial_copy_state=pb.INITIAL_COPY_STATE_NOT_STARTED,
         )
     lag = Duration()
-    lag.FromTimedelta(lag_since(row.oldest_pending_at, utcnow()))
+    lag.FromTimedelta(report.lag)
     state = pb.SyncState(
-        connection_id=connection_id,
+        connection_id=report.connection_id,
         revisions_copied=row.revisions_copied,
         revisions_pending=max(0, row.upstream_head_sequence - row.applied_sequence),
         last_applied_sequence=row.applied_sequence,

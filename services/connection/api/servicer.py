@@ -438,10 +438,8 @@ class ConnectionServicer(SettingsRpcs, IntegratorRpcs, pb_grpc.ConnectionService
         self, request: pb.GetSyncStateRequest, context: grpc.ServicerContext
     ) -> pb.GetSyncStateResponse:
         caller = access_policy.admit("GetSyncState")
-        connection_id, row = self._sync_states.of(caller, request.connection_id)
-        return pb.GetSyncStateResponse(
-            sync_state=connection_messages.sync_state_message(connection_id, row)
-        )
+        report = self._sync_states.of(caller, request.connection_id)
+        return pb.GetSyncStateResponse(sync_state=connection_messages.sync_state_message(report))
 
     def WatchInitialCopyProgress(
         self, request: pb.WatchInitialCopyProgressRequest, context: grpc.ServicerContext

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
-from services.connection.domain.sync_state import COMPLETE, CopyProgress, copy_progress
+from services.connection.domain.sync_state import COMPLETE, CopyProgress, copy_progress, lag_since
 from services.connection.store.models import ConnectionSync
 from services.connection.store.unit_of_work import ConnectionUnitOfWork
 from services.connection.use_cases import connection_access as access
 from shared.facts.identity import Principal
+from shared.persistence.db import utcnow
 
 # How often a progress stream looks at the sync row: a few reports a second at most.
 PROGRESS_INTERVAL_SECONDS = 0.25
@@ -21,16 +24,24 @@ class PublishedCounts(Protocol):
     def published_revision_count(self, project_id: str) -> int: ...
 
 
+@dataclass(frozen=True)
+class SyncReport:
+    connection_id: str
+    row: ConnectionSync | None  # none before the connection was ever active
+    lag: timedelta  # how long the oldest change not yet applied downstream has waited
+
+
 class SyncStates:
     def __init__(self, uow: Callable[[], ConnectionUnitOfWork], drawings: PublishedCounts):
         self._uow = uow
         self._drawings = drawings
 
-    def of(self, caller: Principal, connection_id: str) -> tuple[str, ConnectionSync | None]:
-        """The visible connection's id and its sync row (none before it was ever active)."""
+    def of(self, caller: Principal, connection_id: str) -> SyncReport:
         with self._uow() as uow:
             connection = access.visible_connection(uow, caller, connection_id)
-            return connection.id, uow.connections.sync_of(connection.id)
+            row = uow.connections.sync_of(connection.id)
+        lag = lag_since(row.oldest_pending_at if row else None, utcnow())
+        return SyncReport(connection.id, row, lag)
 
     def watch_initial_copy(
         self, caller: Principal, connection_id: str, ended: threading.Event
