@@ -335,3 +335,30 @@ def test_each_state_tells_its_lists_once(
     # One key per list and state: a redelivered notice queues no second email.
     assert len({notice.idempotency_key for notice in due}) == len(due)
     assert all(state.value in notice.idempotency_key for notice in due)
+
+
+def test_a_company_admin_reads_their_companys_connections_without_a_grant() -> None:
+    world = World()
+    connection = world.requested()
+    boss = Principal(PrincipalKind.USER, "boss", "up-co")
+    world.uow.access.users["boss"] = User(
+        id="boss", company_id="up-co", company_role="company_admin"
+    )
+    assert world.connections.visible(boss, connection.id) is connection
+    listed, _ = world.connections.of_project(boss, "up", None, 0, "")
+    assert listed == [connection]
+    with pytest.raises(DomainError) as refused:  # reading is not deciding
+        world.connections.approve(boss, connection.id)
+    assert refused.value.reason == "CONNECTION_MANAGER_ADMIN_REQUIRED"
+
+
+def test_a_client_application_is_refused_where_its_company_forbids_outside_applications() -> None:
+    world = World()
+    connection = world.requested()
+    app = Principal(PrincipalKind.INTEGRATOR, UP_ADMIN.subject, "up-co", client_id="app")
+    world.uow.access.outside_applications["up"] = False
+    with pytest.raises(DomainError) as refused:
+        world.connections.approve(app, connection.id)
+    assert refused.value.reason == "OUTSIDE_APPLICATIONS_FORBIDDEN"
+    world.uow.access.outside_applications["up"] = True
+    assert world.connections.approve(app, connection.id).state == ConnectionState.ACTIVE
