@@ -19,24 +19,30 @@ from connectability.v1 import (
     drawing_service_pb2_grpc,
 )
 from services.connection.api.servicer import ConnectionServicer
+from services.connection.clients.drawing_facts import DrawingFacts
+from services.connection.clients.drawing_sync_calls import DrawingSyncCalls
 from services.connection.clients.notification_deliveries import NotificationDeliveries
 from services.connection.clients.notification_lists import NotificationLists
+from services.connection.clients.notification_notices import NotificationNotices
+from services.connection.clients.project_facts_senders import project_facts_senders
 from services.connection.domain.connection_rules import ConnectionRuleSettings
 from services.connection.domain.integrator_clients import IntegratorClientLimits
-from services.connection.drawing_facts import DrawingFacts
 from services.connection.migrations import MIGRATIONS_DIR
-from services.connection.notification_outbox import NotificationOutbox
-from services.connection.project_facts_publisher import ProjectFactsPublisher
 from services.connection.store.models import IdempotentRequest
+from services.connection.store.notification_outbox import OutboxEntries
+from services.connection.store.project_facts_outbox import ProjectFactsDeliveries
+from services.connection.store.sync_records import SyncRecords
 from services.connection.store.unit_of_work import ConnectionUnitOfWork
-from services.connection.sync.drawing_calls import DrawingSyncCalls
-from services.connection.sync.engine import SyncEngine
-from services.connection.sync.progress import SyncProgress
-from services.connection.sync.records import SyncRecords
 from services.connection.use_cases.caller_companies import CallerCompanies
-from services.connection.use_cases.directory import AccessChecks, DirectoryUseCases
+from services.connection.use_cases.connections import Connections, Wakes
+from services.connection.use_cases.directory import DirectoryUseCases
 from services.connection.use_cases.integrators import IntegratorClients, IntegratorTokens
+from services.connection.use_cases.notice_delivery import NoticeDelivery
+from services.connection.use_cases.project_facts_publisher import ProjectFactsPublisher
 from services.connection.use_cases.settings import ConnectionManagerSettings
+from services.connection.use_cases.sync.engine import SyncEngine
+from services.connection.use_cases.sync.progress import SyncProgress
+from services.connection.use_cases.sync_state import SyncStates
 from shared.persistence.db import upgrade_to_head
 from shared.persistence.idempotent_calls import IdempotentCalls
 from shared.persistence.service_database import open_service_database
@@ -94,26 +100,9 @@ def build_definition(settings: Settings) -> ServiceDefinition:
         notification_channel
     )
     facts = ProjectFactsPublisher(
-        sessions,
-        {
-            "drawing": lambda project: drawing_internal.RegisterProject(
-                drawing_internal_service_pb2.DrawingInternalServiceRegisterProjectRequest(
-                    project=project
-                )
-            ),
-            "notification": lambda project: notification.RegisterProject(
-                notification_internal_service_pb2.NotificationInternalServiceRegisterProjectRequest(
-                    project=project
-                )
-            ),
-        },
+        ProjectFactsDeliveries(sessions), project_facts_senders(drawing_internal, notification)
     )
-    notices = NotificationOutbox(
-        sessions,
-        lambda event, key: notification.Notify(
-            notification_internal_service_pb2.NotifyRequest(event=event, idempotency_key=key)
-        ),
-    )
+    notices = NoticeDelivery(OutboxEntries(sessions), NotificationNotices(notification).notify)
     # The sync engine's own channel: its initial copy is one long bulk call, beyond the
     # default deadline of ordinary calls.
     sync_channel = open_channel(
@@ -142,6 +131,16 @@ def build_definition(settings: Settings) -> ServiceDefinition:
     def unit_of_work() -> ConnectionUnitOfWork:
         return ConnectionUnitOfWork(sessions)
 
+    connections = Connections(
+        unit_of_work,
+        drawing_facts,
+        ConnectionRuleSettings(settings.revision_limit, settings.same_company_connections_allowed),
+        Wakes(
+            notices_written=notices.poke,
+            sync_due=sync.poke,
+            disconnected=sync.pass_disconnections_down,
+        ),
+    )
     servicer = ConnectionServicer(
         IdempotentCalls(sessions, IdempotentRequest),
         DirectoryUseCases(unit_of_work, facts, sync.poke),
@@ -164,13 +163,8 @@ def build_definition(settings: Settings) -> ServiceDefinition:
                 settings.integrator_token_ttl_seconds,
             ),
         ),
-        sessions,
-        AccessChecks(unit_of_work),
-        drawing_facts,
-        notices,
-        ConnectionRuleSettings(settings.revision_limit, settings.same_company_connections_allowed),
-        sync,
-        sync_records,
+        connections,
+        SyncStates(unit_of_work, drawing_facts),
     )
     facts.start()
     notices.start()

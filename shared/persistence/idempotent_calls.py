@@ -72,17 +72,24 @@ RequestT = TypeVar("RequestT", bound=Message)
 
 def idempotent(
     response_type: type[ResponseT],
+    unless: Callable[[Any], bool] | None = None,
 ) -> Callable[
     [Callable[[ServicerT, RequestT, Any], ResponseT]],
     Callable[[ServicerT, RequestT, Any], ResponseT],
 ]:
-    """A servicer method that runs once per request id; its name is the replay key."""
+    """A servicer method that runs once per request id; its name is the replay key.
+
+    A request for which ``unless`` is true (a preview, which changes nothing) runs as it
+    is, with no replay record: its request id is ignored.
+    """
 
     def decorate(
         method: Callable[[ServicerT, RequestT, Any], ResponseT],
     ) -> Callable[[ServicerT, RequestT, Any], ResponseT]:
         @functools.wraps(method)
         def once(servicer: ServicerT, request: RequestT, context: Any) -> ResponseT:
+            if unless is not None and unless(request):
+                return method(servicer, request, context)
             return servicer.idempotent_calls.run(
                 method.__name__,
                 request,

@@ -18,7 +18,7 @@ import pytest
 
 from bench.directory import Directory
 from connectability.v1 import connection_service_pb2 as pb
-from services.connection.sync.progress import FIRST_RETRY_SECONDS
+from services.connection.use_cases.sync.progress import FIRST_RETRY_SECONDS
 from shared.runtime.background_rounds import backoff_seconds
 from tests.faults.fault_stack import fault_stack
 from tests.faults.refusing_proxy import INJECTED, ProxiedCall, RefusingProxy

@@ -31,8 +31,9 @@ from services.connection.store.models import (
     User,
 )
 from services.connection.store.unit_of_work import ConnectionUnitOfWork
-from services.connection.sync.records import SyncRecords
-from services.connection.use_cases.directory import AccessChecks, DirectoryUseCases
+from services.connection.use_cases.connections import Connections
+from services.connection.use_cases.directory import DirectoryUseCases
+from services.connection.use_cases.sync_state import SyncStates
 from services.drawing.api.servicer import DrawingServicer
 from services.drawing.app import drawing_use_cases
 from services.drawing.change_feed import ChangeFeed
@@ -259,13 +260,8 @@ def connection_service(database_url: str) -> Iterator[tuple[ConnectionServicer, 
             DirectoryUseCases(unit_of_work, _UNUSED, _UNUSED),
             _UNUSED,
             _UNUSED,
-            sessions,
-            AccessChecks(unit_of_work),
-            _UNUSED,
-            _UNUSED,
-            ConnectionRuleSettings(),
-            _UNUSED,
-            SyncRecords(sessions, "test", 30),
+            Connections(unit_of_work, _UNUSED, ConnectionRuleSettings(), _UNUSED),
+            SyncStates(unit_of_work, _UNUSED),
         )
         yield servicer, StatementLog(cast(Engine, sessions.kw["bind"]))
 

@@ -13,7 +13,7 @@ from sqlalchemy import Select, TextClause, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.connection.store.models import Company, Connection, ConnectionSync, Project
-from services.connection.sync.records import SyncRecords, start_sync
+from services.connection.store.sync_records import SyncRecords, start_sync
 from tests.persistence.service_databases import migrated_sessions
 
 CONNECTIONS = 12

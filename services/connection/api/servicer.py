@@ -9,26 +9,21 @@ and their token exchange, and the connection lifecycle with its sync state.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from dataclasses import asdict
 
 import grpc
 
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import connection_service_pb2_grpc as pb_grpc
+from services.connection.api import connection_messages, integrator_messages
 from services.connection.api import directory_messages as messages
-from services.connection.api import integrator_messages
-from services.connection.connection_rpcs import ConnectionRpcs
 from services.connection.domain import access_policy
-from services.connection.domain.connection_rules import ConnectionRuleSettings
+from services.connection.domain.connection_lifecycle import required_reason
 from services.connection.domain.integrator_secrets import hash_client_secret, new_client_secret
-from services.connection.drawing_facts import DrawingFacts
-from services.connection.notification_outbox import NotificationOutbox
-from services.connection.store.unit_of_work import Sessions
-from services.connection.sync.engine import SyncEngine
-from services.connection.sync.records import SyncRecords
-from services.connection.sync_rpcs import SyncRpcs
+from services.connection.use_cases.connections import Connections
 from services.connection.use_cases.directory import (
-    AccessChecks,
     DirectoryUseCases,
     NewCompany,
     NewProject,
@@ -36,40 +31,28 @@ from services.connection.use_cases.directory import (
 )
 from services.connection.use_cases.integrators import IntegratorClients
 from services.connection.use_cases.settings import ConnectionManagerSettings
+from services.connection.use_cases.sync_state import SyncStates
 from shared.persistence.idempotent_calls import IdempotentCalls, idempotent
 from shared.runtime.permission_messages import level_from_message, level_to_message
 from shared.runtime.request_checks import required_id
 
 
-class ConnectionServicer(ConnectionRpcs, SyncRpcs, pb_grpc.ConnectionServiceServicer):
+class ConnectionServicer(pb_grpc.ConnectionServiceServicer):
     def __init__(
         self,
         idempotent_calls: IdempotentCalls,
         directory: DirectoryUseCases,
         settings: ConnectionManagerSettings,
         integrators: IntegratorClients,
-        # The connection lifecycle and its sync:
-        sessions: Sessions,
-        access: AccessChecks,
-        drawing_facts: DrawingFacts,
-        outbox: NotificationOutbox,
-        rules: ConnectionRuleSettings,
-        sync: SyncEngine,
-        sync_records: SyncRecords,
+        connections: Connections,
+        sync_states: SyncStates,
     ):
         self.idempotent_calls = idempotent_calls
         self._directory_cases = directory
         self._settings = settings
         self._integrators = integrators
-        self._sessions = sessions
-        self._idempotent = idempotent_calls
-        self._directory = self._access = access
-        self._drawing_facts = drawing_facts
-        self._outbox = outbox
-        self._revision_limit = rules.revision_limit
-        self._same_company_allowed = rules.same_company_allowed
-        self._sync = sync
-        self._sync_records = sync_records
+        self._connections = connections
+        self._sync_states = sync_states
 
     # Companies
 
@@ -365,3 +348,111 @@ class ConnectionServicer(ConnectionRpcs, SyncRpcs, pb_grpc.ConnectionServiceServ
         return response
 
     # Connections and sync
+
+    @idempotent(pb.RequestConnectionResponse, unless=lambda request: request.validate_only)
+    def RequestConnection(
+        self, request: pb.RequestConnectionRequest, context: grpc.ServicerContext
+    ) -> pb.RequestConnectionResponse:
+        caller = access_policy.admit("RequestConnection")
+        down_id, up_id = request.downstream_project_id, request.upstream_project_id
+        if request.validate_only:  # a preview changes nothing; its request_id is ignored
+            verdicts = self._connections.preview(caller, down_id, up_id)
+            return pb.RequestConnectionResponse(
+                verdicts=connection_messages.verdict_messages(verdicts)
+            )
+        requested = self._connections.request(caller, down_id, up_id)
+        return pb.RequestConnectionResponse(
+            connection=connection_messages.connection_message(requested.connection),
+            verdicts=connection_messages.verdict_messages(requested.verdicts),
+        )
+
+    @idempotent(pb.ApproveConnectionResponse)
+    def ApproveConnection(
+        self, request: pb.ApproveConnectionRequest, context: grpc.ServicerContext
+    ) -> pb.ApproveConnectionResponse:
+        caller = access_policy.admit("ApproveConnection")
+        approved = self._connections.approve(caller, request.connection_id)
+        return pb.ApproveConnectionResponse(
+            connection=connection_messages.connection_message(approved)
+        )
+
+    @idempotent(pb.RejectConnectionResponse)
+    def RejectConnection(
+        self, request: pb.RejectConnectionRequest, context: grpc.ServicerContext
+    ) -> pb.RejectConnectionResponse:
+        caller = access_policy.admit("RejectConnection")
+        rejected = self._connections.reject(caller, request.connection_id, request.reason)
+        return pb.RejectConnectionResponse(
+            connection=connection_messages.connection_message(rejected)
+        )
+
+    @idempotent(pb.WithdrawConnectionResponse)
+    def WithdrawConnection(
+        self, request: pb.WithdrawConnectionRequest, context: grpc.ServicerContext
+    ) -> pb.WithdrawConnectionResponse:
+        caller = access_policy.admit("WithdrawConnection")
+        withdrawn = self._connections.withdraw(caller, request.connection_id)
+        return pb.WithdrawConnectionResponse(
+            connection=connection_messages.connection_message(withdrawn)
+        )
+
+    @idempotent(pb.DisconnectConnectionResponse)
+    def DisconnectConnection(
+        self, request: pb.DisconnectConnectionRequest, context: grpc.ServicerContext
+    ) -> pb.DisconnectConnectionResponse:
+        reason = required_reason(request.reason)
+        caller = access_policy.admit("DisconnectConnection")
+        disconnected = self._connections.disconnect(caller, request.connection_id, reason)
+        return pb.DisconnectConnectionResponse(
+            connection=connection_messages.connection_message(disconnected)
+        )
+
+    def GetConnection(
+        self, request: pb.GetConnectionRequest, context: grpc.ServicerContext
+    ) -> pb.GetConnectionResponse:
+        caller = access_policy.admit("GetConnection")
+        connection = self._connections.visible(caller, request.connection_id)
+        return pb.GetConnectionResponse(
+            connection=connection_messages.connection_message(connection)
+        )
+
+    def ListConnections(
+        self, request: pb.ListConnectionsRequest, context: grpc.ServicerContext
+    ) -> pb.ListConnectionsResponse:
+        caller = access_policy.admit("ListConnections")
+        role = connection_messages.role_of(request.role)
+        found, token = self._connections.of_project(
+            caller, request.project_id, role, request.page_size, request.page_token
+        )
+        return pb.ListConnectionsResponse(
+            connections=[connection_messages.connection_message(c) for c in found],
+            next_page_token=token,
+        )
+
+    def ListConnectionEvents(
+        self, request: pb.ListConnectionEventsRequest, context: grpc.ServicerContext
+    ) -> pb.ListConnectionEventsResponse:
+        caller = access_policy.admit("ListConnectionEvents")
+        events, token = self._connections.events(
+            caller, request.connection_id, request.page_size, request.page_token
+        )
+        return pb.ListConnectionEventsResponse(
+            events=[connection_messages.event_message(event) for event in events],
+            next_page_token=token,
+        )
+
+    def GetSyncState(
+        self, request: pb.GetSyncStateRequest, context: grpc.ServicerContext
+    ) -> pb.GetSyncStateResponse:
+        caller = access_policy.admit("GetSyncState")
+        report = self._sync_states.of(caller, request.connection_id)
+        return pb.GetSyncStateResponse(sync_state=connection_messages.sync_state_message(report))
+
+    def WatchInitialCopyProgress(
+        self, request: pb.WatchInitialCopyProgressRequest, context: grpc.ServicerContext
+    ) -> Iterator[pb.WatchInitialCopyProgressResponse]:
+        caller = access_policy.admit("WatchInitialCopyProgress")
+        ended = threading.Event()
+        context.add_callback(ended.set)  # a cancelled call stops waiting at once
+        for progress in self._sync_states.watch_initial_copy(caller, request.connection_id, ended):
+            yield connection_messages.progress_message(progress)

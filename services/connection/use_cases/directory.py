@@ -206,26 +206,3 @@ class DirectoryUseCases:
                 grant = uow.directory.connection_manager_grant(project_id, own_only)
                 return ([grant] if grant is not None else []), ""
             return uow.directory.list_connection_manager_grants(project_id, page_size, page_token)
-
-
-class AccessChecks:
-    """The access rules, each in a unit of work of its own, for callers that hold none open."""
-
-    def __init__(self, unit_of_work: Callable[[], ConnectionUnitOfWork]) -> None:
-        self._uow = unit_of_work
-
-    def connection_manager_level(self, project_id: str, user_id: str) -> str:
-        with self._uow() as uow:
-            return uow.directory.connection_manager_level(project_id, user_id)
-
-    def is_company_admin(self, caller: Principal, company_id: str) -> bool:
-        with self._uow() as uow:
-            return DirectoryAccess(uow.directory).is_company_admin(caller, company_id)
-
-    def outside_application_refused(self, caller: Principal, project_id: str) -> bool:
-        with self._uow() as uow:
-            return DirectoryAccess(uow.directory).outside_application_refused(caller, project_id)
-
-    def require_outside_applications_allowed(self, caller: Principal, project_id: str) -> None:
-        with self._uow() as uow:
-            DirectoryAccess(uow.directory).require_outside_applications_allowed(caller, project_id)

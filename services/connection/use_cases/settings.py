@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from connectability.v1 import common_pb2
 from connectability.v1 import connection_service_pb2 as pb
+from services.connection.clients.drawing_facts import DrawingFacts
 from services.connection.clients.notification_deliveries import NotificationDeliveries
 from services.connection.clients.notification_lists import NotificationLists
 from services.connection.domain.directory_access import DirectoryAccess
-from services.connection.drawing_facts import DrawingFacts
 from services.connection.store.unit_of_work import ConnectionUnitOfWork
 from shared.facts.identity import Principal, PrincipalKind
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -94,15 +95,19 @@ class FakeDirectory:
 
 class FakeUnitOfWork:
     """The connection service's unit of work without a database: ``committed`` once a
-    with-block ends cleanly, and only then the after-commit actions run."""
+    with-block ends cleanly, and only then the after-commit actions run. Each test hangs the
+    in-memory repositories it needs on it (``directory``, ``connections``, ``notices``)."""
 
-    def __init__(self, directory: FakeDirectory) -> None:
+    def __init__(self, directory: Any, connections: Any = None, notices: Any = None) -> None:
         self.directory = directory
+        self.connections = connections
+        self.notices = notices
         self.session = None
         self.committed = False
         self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> FakeUnitOfWork:
+        self.committed = False
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:

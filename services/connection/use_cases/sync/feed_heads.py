@@ -16,7 +16,7 @@ from typing import Any
 
 import grpc
 
-from services.connection.sync.drawing_calls import DrawingSyncCalls
+from services.connection.clients.drawing_sync_calls import DrawingSyncCalls
 
 log = logging.getLogger("connectability.connection.sync")
 

@@ -13,11 +13,11 @@ import threading
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
-from services.connection.sync.drawing_calls import DrawingSyncCalls, SyncCallFailed
-from services.connection.sync.feed_heads import FeedHeadWatcher
-from services.connection.sync.follower import FollowerParts, UpstreamFollower
-from services.connection.sync.progress import SyncProgress
-from services.connection.sync.records import SyncRecords
+from services.connection.clients.drawing_sync_calls import DrawingSyncCalls, SyncCallFailed
+from services.connection.store.sync_records import SyncRecords
+from services.connection.use_cases.sync.feed_heads import FeedHeadWatcher
+from services.connection.use_cases.sync.follower import FollowerParts, UpstreamFollower
+from services.connection.use_cases.sync.progress import SyncProgress
 from shared.runtime.background_rounds import BackgroundRounds
 
 log = logging.getLogger("connectability.connection.sync")

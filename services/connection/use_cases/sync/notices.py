@@ -12,16 +12,20 @@ from sqlalchemy.orm import Session
 
 from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
 from connectability.v1 import drawing_service_pb2 as drawing_pb
-from services.connection.connection_notices import event_for_side
+from services.connection.domain.connection_lifecycle import Side
 from services.connection.store.models import Connection
+from services.connection.store.notification_outbox import NotificationOutbox
 
 MAX_ITEMS = 500  # what one notification event may name (count may be larger)
 
 
 def _downstream_event(
-    session: Session, connection: Connection, kind: int, count: int
+    session: Session,
+    connection: Connection,
+    kind: notification_pb.NotificationEventKind,
+    count: int,
 ) -> notification_pb.NotificationEvent:
-    event = event_for_side(session, connection, "downstream", kind)
+    event = NotificationOutbox(session).event_for_side(connection, Side.DOWNSTREAM, kind)
     event.count = count
     return event
 

@@ -1,12 +1,12 @@
 """The ``connection_syncs`` rows: created on activation, leased by sync workers, updated
 with progress and errors. SQLAlchemy inside short transactions of their own, except
-``start_sync``/``stop_sync``, which join the caller's transition."""
+``start_sync``, which joins the activating transaction."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -197,9 +197,3 @@ class SyncRecords:
                     updated_at=utcnow(),
                 )
             )
-
-
-def lag_since(oldest_pending_at: datetime | None, now: datetime) -> timedelta:
-    if oldest_pending_at is None:
-        return timedelta(0)
-    return max(timedelta(0), now - oldest_pending_at)

@@ -17,9 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from connectability.v1 import drawing_service_pb2 as drawing_pb
-from services.connection.sync.drawing_calls import DrawingSyncCalls, SyncCallFailed
-from services.connection.sync.progress import SyncProgress
-from services.connection.sync.records import SyncRecords, SyncTask
+from services.connection.clients.drawing_sync_calls import DrawingSyncCalls, SyncCallFailed
+from services.connection.store.sync_records import SyncRecords, SyncTask
+from services.connection.use_cases.sync.progress import SyncProgress
 
 log = logging.getLogger("connectability.connection.sync")
 

@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
 from connectability.v1 import drawing_service_pb2 as drawing_pb
-from services.connection.notification_outbox import NotificationOutbox
+from services.connection.clients.drawing_sync_calls import CopyResult
 from services.connection.store.models import Connection, ConnectionSync
-from services.connection.sync import notices
-from services.connection.sync.drawing_calls import CopyResult
-from services.connection.sync.records import lock_in_id_order
+from services.connection.store.notification_outbox import NotificationOutbox
+from services.connection.store.sync_records import lock_in_id_order
+from services.connection.use_cases.notice_delivery import NoticeDelivery
+from services.connection.use_cases.sync import notices
 from shared.persistence.db import utcnow
 from shared.runtime.background_rounds import backoff_seconds
 
@@ -41,9 +42,9 @@ def _recorded_at(change: drawing_pb.ProjectChange) -> datetime:
 
 
 class SyncProgress:
-    def __init__(self, sessions: sessionmaker[Session], outbox: NotificationOutbox):
+    def __init__(self, sessions: sessionmaker[Session], notice_delivery: NoticeDelivery):
         self._sessions = sessions
-        self._outbox = outbox
+        self._notice_delivery = notice_delivery
 
     def copy_started(self, connection_id: str) -> None:
         with self._sessions.begin() as session:
@@ -67,10 +68,10 @@ class SyncProgress:
             self._succeeded(row)
             connection = session.get(Connection, connection_id)
             assert connection is not None
-            NotificationOutbox.add(
-                session, notices.initial_copy_complete(session, connection, result.copied_count)
+            NotificationOutbox(session).add(
+                notices.initial_copy_complete(session, connection, result.copied_count)
             )
-        self._outbox.poke()
+        self._notice_delivery.poke()
 
     def changes_applied(
         self, applied_through: Mapping[str, int], sent: Sequence[drawing_pb.ProjectChange]
@@ -84,9 +85,9 @@ class SyncProgress:
                 added += self._record_applied(
                     session, connection_id, sent, applied_through[connection_id]
                 )
-            NotificationOutbox.add(session, added)
+            NotificationOutbox(session).add(added)
         if added:
-            self._outbox.poke()
+            self._notice_delivery.poke()
 
     def _record_applied(
         self,

@@ -1,0 +1,191 @@
+"""Connections in the connection service's database: the facts the rules need, the record,
+its audit trail and its pages (SQLAlchemy, inside the unit of work's transaction).
+
+Requests and approvals lock both projects' rows first (in id order, so two of them never
+wait on each other): two requests from one downstream, or C→A approved while A→B is,
+then decide one after the other, and exactly one outcome wins (R9, R10).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy.orm import Session
+
+from services.connection.domain.connection_lifecycle import (
+    LIVE_STATES,
+    ConnectionState,
+    Side,
+    StateChange,
+)
+from services.connection.domain.connection_rules import (
+    ConnectionRuleSettings,
+    ProjectSide,
+    RuleFacts,
+)
+from services.connection.store.models import (
+    Company,
+    Connection,
+    ConnectionEvent,
+    ConnectionSync,
+    Project,
+)
+from services.connection.store.sync_records import start_sync
+from shared.persistence.db import RecordNotFound, new_id
+from shared.persistence.paging import ascending, descending, fetch_page
+
+
+class ConnectionRepository:
+    def __init__(self, session: Session):
+        self._session = session
+
+    def get(self, connection_id: str) -> Connection | None:
+        """None for an unknown (or empty) id."""
+        return self._session.get(Connection, connection_id) if connection_id else None
+
+    def reread(self, connection: Connection) -> Connection:
+        """The connection as stored now: what a decision that waited on a lock must see,
+        not what was read before (another decision may have committed meanwhile)."""
+        self._session.refresh(connection)
+        return connection
+
+    def sync_of(self, connection_id: str) -> ConnectionSync | None:
+        """How far the connection's sync has got; none before it was ever active."""
+        return self._session.get(ConnectionSync, connection_id)
+
+    def project(self, project_id: str) -> Project | None:
+        return self._session.get(Project, project_id)
+
+    def company(self, company_id: str) -> Company | None:
+        return self._session.get(Company, company_id)
+
+    def lock_projects(self, *project_ids: str) -> dict[str, Project]:
+        """The projects' rows, locked until the transaction ends (SQLite: the write lock)."""
+        locked = {}
+        for project_id in sorted(set(project_ids)):
+            project = self._session.scalars(
+                select(Project)
+                .where(Project.id == project_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)  # as stored once the lock is ours
+            ).one_or_none()
+            if project is None:
+                raise RecordNotFound("project", project_id)
+            locked[project_id] = project
+        return locked
+
+    def rule_facts(
+        self,
+        downstream: Project,
+        upstream: Project,
+        revision_count: Callable[[str], int],
+        settings: ConnectionRuleSettings,
+        excluding_connection: str = "",
+    ) -> RuleFacts:
+        """What the rules need; ``excluding_connection``: the one being decided."""
+
+        def side(project: Project) -> ProjectSide:
+            company = self.company(project.company_id)
+            assert company is not None  # a foreign key guarantees it
+            return ProjectSide(
+                project_id=project.id,
+                company_id=project.company_id,
+                active=project.active,
+                revision_count=revision_count(project.id),
+                file_storage_location=company.file_storage_location,
+                govcloud=company.govcloud,
+            )
+
+        def live(*conditions: ColumnElement[bool]) -> bool:
+            query = exists().where(
+                Connection.state.in_(LIVE_STATES),
+                Connection.id != excluding_connection,
+                *conditions,
+            )
+            return bool(self._session.scalar(select(query)))
+
+        down_id, up_id = downstream.id, upstream.id
+        ever_disconnected = exists().where(
+            Connection.downstream_project_id == down_id,
+            Connection.state == ConnectionState.DISCONNECTED,
+        )
+        return RuleFacts(
+            downstream=side(downstream),
+            upstream=side(upstream),
+            revision_limit=settings.revision_limit,
+            same_company_allowed=settings.same_company_allowed,
+            downstream_has_upstream=live(Connection.downstream_project_id == down_id),
+            downstream_serves_downstreams=live(Connection.upstream_project_id == down_id),
+            upstream_has_upstream=live(Connection.downstream_project_id == up_id),
+            downstream_ever_disconnected=bool(self._session.scalar(select(ever_disconnected))),
+        )
+
+    def new(self, downstream: Project, upstream: Project, requested_by_user_id: str) -> Connection:
+        """A connection between the two projects, stored once its request is recorded."""
+        return Connection(
+            id=new_id(),
+            upstream_project_id=upstream.id,
+            upstream_company_id=upstream.company_id,
+            downstream_project_id=downstream.id,
+            downstream_company_id=downstream.company_id,
+            requested_by_user_id=requested_by_user_id,
+        )
+
+    def record(self, connection: Connection, change: StateChange) -> None:
+        """Stores the connection as the change left it, and the change in its audit trail."""
+        if change.from_state is None:  # the request: the connection is new
+            connection.created_at = change.at
+            self._session.add(connection)
+        self._session.flush()
+        self._session.add(
+            ConnectionEvent(
+                connection_id=connection.id,
+                from_state=change.from_state or "",
+                to_state=change.to_state,
+                actor_user_id=change.actor.user_id,
+                actor_company_id=change.actor.company_id,
+                reason=change.reason,
+                created_at=change.at,
+            )
+        )
+        self._session.flush()
+        if change.to_state is ConnectionState.ACTIVE:
+            start_sync(self._session, connection)  # its initial copy is due from now on (R14)
+
+    def page_of_project(
+        self, project_id: str, role: Side | None, page_size: int, page_token: str
+    ) -> tuple[list[Connection], str]:
+        """A project's connections as upstream, downstream or (no role) both, newest first."""
+        if role is Side.UPSTREAM:
+            of_project: ColumnElement[bool] = Connection.upstream_project_id == project_id
+        elif role is Side.DOWNSTREAM:
+            of_project = Connection.downstream_project_id == project_id
+        else:
+            of_project = or_(
+                Connection.upstream_project_id == project_id,
+                Connection.downstream_project_id == project_id,
+            )
+        found, token = fetch_page(
+            self._session,
+            select(Connection).where(of_project),
+            (descending(Connection.created_at), ascending(Connection.id)),
+            page_size=page_size,
+            page_token=page_token,
+            filters={"project_id": project_id, "role": role or "both"},
+        )
+        return list(found), token
+
+    def events_page(
+        self, connection_id: str, page_size: int, page_token: str
+    ) -> tuple[list[ConnectionEvent], str]:
+        """The connection's audit trail, oldest first."""
+        events, token = fetch_page(
+            self._session,
+            select(ConnectionEvent).where(ConnectionEvent.connection_id == connection_id),
+            (ascending(ConnectionEvent.id),),  # ids count up as events are recorded
+            page_size=page_size,
+            page_token=page_token,
+            filters={"connection_id": connection_id},
+        )
+        return list(events), token
