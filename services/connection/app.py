@@ -25,6 +25,7 @@ from services.connection.clients.notification_deliveries import NotificationDeli
 from services.connection.clients.notification_lists import NotificationLists
 from services.connection.clients.notification_notices import NotificationNotices
 from services.connection.clients.project_facts_senders import project_facts_senders
+from services.connection.domain import access_policy
 from services.connection.domain.connection_rules import ConnectionRuleSettings
 from services.connection.domain.integrator_clients import IntegratorClientLimits
 from services.connection.migrations import MIGRATIONS_DIR
@@ -142,7 +143,7 @@ def build_definition(settings: Settings) -> ServiceDefinition:
         ),
     )
     servicer = ConnectionServicer(
-        IdempotentCalls(sessions, IdempotentRequest),
+        IdempotentCalls(sessions, IdempotentRequest, access_policy.admit),
         DirectoryUseCases(unit_of_work, facts, sync.poke),
         ConnectionManagerSettings(
             unit_of_work,

@@ -15,6 +15,7 @@ from connectability.v1 import drawing_service_pb2, drawing_service_pb2_grpc
 from services.drawing.api.servicer import DrawingServicer, DrawingUseCases
 from services.drawing.catalog import Catalog
 from services.drawing.change_feed import ChangeFeed
+from services.drawing.domain import access_policy
 from services.drawing.migrations import MIGRATIONS_DIR
 from services.drawing.project_registry import ProjectRegistry
 from services.drawing.revisions import Revisions
@@ -56,7 +57,7 @@ def build_definition(settings: Settings) -> ServiceDefinition:
     upload_processing = DrawingUploadProcessing(sessions, files.file_store)
     servicer = DrawingServicer(
         drawing_use_cases(sessions, feed, files, upload_processing.poke),
-        IdempotentCalls(sessions, IdempotentRequest),
+        IdempotentCalls(sessions, IdempotentRequest, access_policy.admit),
         sessions,
         ProjectRegistry(sessions),
         feed,

@@ -11,6 +11,7 @@ from connectability.internal.v1 import (
 )
 from services.notification.api.servicer import NotificationServicer
 from services.notification.clients.transports import MaildirTransport, SmtpTransport, Transport
+from services.notification.domain import access_policy
 from services.notification.domain.retry_policy import RetryPolicy
 from services.notification.migrations import MIGRATIONS_DIR
 from services.notification.store.models import IdempotentRequest
@@ -74,7 +75,7 @@ def build_definition(
         EventIntake(uow, digest_window),
         DeliveryListing(uow),
         DeliveryResending(uow),
-        IdempotentCalls(database.sessions, IdempotentRequest),
+        IdempotentCalls(database.sessions, IdempotentRequest, access_policy.admit),
     )
     worker = DeliveryWorker(
         uow,

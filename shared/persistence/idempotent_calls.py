@@ -24,9 +24,17 @@ ResponseT = TypeVar("ResponseT", bound=Message)
 
 
 class IdempotentCalls:
-    def __init__(self, session_factory: sessionmaker[Session], replay_model: type[Any]) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        replay_model: type[Any],
+        admit: Callable[[str], object] | None = None,
+    ) -> None:
         self._session_factory = session_factory
         self._store = IdempotencyStore(replay_model)
+        # The service's access table (``access_policy.admit``): a caller of a kind the
+        # method refuses is refused before any replay lookup, as if nothing were stored.
+        self._admit = admit
 
     def run(
         self,
@@ -36,6 +44,8 @@ class IdempotentCalls:
         mutate: Callable[[Session], ResponseT],
     ) -> ResponseT:
         """``mutate`` inside one transaction, unless this request id was answered already."""
+        if self._admit is not None:
+            self._admit(method)
         caller = current_principal().describe()
         request_id = str(getattr(request, "request_id", ""))
         fingerprint = request_fingerprint(request.SerializeToString(deterministic=True))
