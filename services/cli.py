@@ -6,10 +6,22 @@
 - ``migrate NAME``: bring a service's database to the newest schema.
 """
 
+# ruff: noqa: E402  (the imports after the signal set-up below wait for it on purpose)
 from __future__ import annotations
 
-import importlib
 import sys
+
+from shared.runtime.stop_signals import StopSignals
+
+# `serve` and `run-service` take over SIGINT/SIGTERM before the slow imports below (a second
+# or so): a Ctrl-C that comes while they start is then noted and honoured once they are up,
+# never a KeyboardInterrupt traceback from the middle of an import.
+LONG_RUNNING_COMMANDS = ("serve", "run-service")
+early_stop = (
+    StopSignals.install() if sys.argv[1:2] and sys.argv[1] in LONG_RUNNING_COMMANDS else None
+)
+
+import importlib
 
 import click
 
@@ -35,7 +47,7 @@ def serve() -> None:
 
     settings = Settings()
     ensure_default_keys(settings)
-    sys.exit(serve_all(settings))
+    sys.exit(serve_all(settings, stop=early_stop or StopSignals.install()))
 
 
 @main.command("run-service")
@@ -43,7 +55,7 @@ def serve() -> None:
 def run_service_command(name: str) -> None:
     """Run one service in this process until SIGTERM or Ctrl-C."""
     module = _service_module(name)
-    run_service(name, module.build_definition)  # type: ignore[attr-defined]
+    run_service(name, module.build_definition, stop=early_stop)  # type: ignore[attr-defined]
 
 
 @main.command()

@@ -7,12 +7,12 @@ SIGTERM) asks each to stop gracefully. If one dies, the others are stopped too.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,10 +21,13 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from shared.runtime.config import SERVICE_NAMES, Settings
+from shared.runtime.stop_signals import StopSignals
 from shared.runtime.tls import channel_credentials, grpc_channel, transport_security, uses_tls
 
 # How long a stopped child may take beyond its own grace period before it is killed.
 KILL_AFTER_EXTRA_SECONDS = 5.0
+# How often a child that still runs is sent SIGTERM again while it is being stopped.
+RESEND_SIGNAL_SECONDS = 1.0
 
 
 @dataclass
@@ -53,17 +56,27 @@ def start_services(
     return started
 
 
+class StartInterrupted(Exception):
+    """SIGINT or SIGTERM came while the services were starting."""
+
+
 def wait_until_serving(
     services: Sequence[ServiceProcess],
     timeout_seconds: float,
     credentials: grpc.ChannelCredentials | None = None,
+    stop: StopSignals | None = None,
 ) -> None:
-    """Wait for each service's health check (over TLS with ``credentials``)."""
+    """Wait for each service's health check (over TLS with ``credentials``).
+
+    Raises StartInterrupted as soon as ``stop`` notes a signal.
+    """
     deadline = time.monotonic() + timeout_seconds
     for service in services:
         with grpc_channel(service.address, credentials) as channel:
             stub = health_pb2_grpc.HealthStub(channel)
             while True:
+                if stop is not None and stop.received is not None:
+                    raise StartInterrupted(stop.received.name)
                 if service.process.poll() is not None:
                     raise RuntimeError(
                         f"the {service.name} service exited with {service.process.returncode}"
@@ -79,45 +92,69 @@ def wait_until_serving(
                 time.sleep(0.1)
 
 
-def stop_services(services: Sequence[ServiceProcess], grace_seconds: float) -> None:
-    for service in services:
-        if service.process.poll() is None:
-            service.process.send_signal(signal.SIGTERM)
+def stop_services(services: Sequence[ServiceProcess], grace_seconds: float) -> list[str]:
+    """SIGTERM each running service and wait; returns the names of those that had to be killed.
+
+    The signal is sent again while a service runs: one that came before the service took
+    over its signals (it was still importing) is not lost that way.
+    """
     deadline = time.monotonic() + grace_seconds + KILL_AFTER_EXTRA_SECONDS
-    for service in services:
-        try:
-            service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            service.process.kill()
-            service.process.wait()
+    running = [service for service in services if service.process.poll() is None]
+    next_signal = time.monotonic()
+    while running and time.monotonic() < deadline:
+        if time.monotonic() >= next_signal:
+            for service in running:
+                with contextlib.suppress(ProcessLookupError):
+                    service.process.send_signal(signal.SIGTERM)
+            next_signal = time.monotonic() + RESEND_SIGNAL_SECONDS
+        time.sleep(0.05)
+        running = [service for service in running if service.process.poll() is None]
+    for service in running:
+        print(
+            f"connectability: the {service.name} service did not stop within "
+            f"{grace_seconds + KILL_AFTER_EXTRA_SECONDS:.0f} s; killing it.",
+            file=sys.stderr,
+            flush=True,
+        )
+        service.process.kill()
+        service.process.wait()
+    return [service.name for service in running]
 
 
-def serve_all(settings: Settings, startup_timeout_seconds: float = 60.0) -> int:
-    """Run all three services until Ctrl-C; returns the exit status for the shell."""
-    stop_requested = threading.Event()
+def serve_all(
+    settings: Settings, startup_timeout_seconds: float = 60.0, stop: StopSignals | None = None
+) -> int:
+    """Run all three services until Ctrl-C; returns the exit status for the shell.
 
-    def on_signal(_signum: int, _frame: object) -> None:
-        stop_requested.set()
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    services = start_services(settings)
+    0 when every service stopped by itself after a signal; 1 when one failed to start,
+    died, or had to be killed.
+    """
+    stop = stop or StopSignals.install()
+    # A signal before anything started starts nothing.
+    services = start_services(settings) if stop.received is None else []
+    exit_status = 0
     try:
-        wait_until_serving(services, startup_timeout_seconds, channel_credentials(settings))
+        wait_until_serving(services, startup_timeout_seconds, channel_credentials(settings), stop)
+        if stop.received is not None:
+            raise StartInterrupted(stop.received.name)
+    except StartInterrupted:
+        pass
     except (RuntimeError, TimeoutError) as problem:
-        print(f"connectability: {problem}; stopping.", file=sys.stderr)
+        print(f"connectability: {problem}; stopping.", file=sys.stderr, flush=True)
         stop_services(services, settings.shutdown_grace_seconds)
         return 1
-    print_banner(settings, services)
-    exit_status = 0
-    while not stop_requested.wait(0.5):
-        dead = [service for service in services if service.process.poll() is not None]
-        if dead:
-            print(f"connectability: the {dead[0].name} service stopped; stopping the others.")
-            exit_status = 1
-            break
-    print("connectability: stopping…", flush=True)
-    stop_services(services, settings.shutdown_grace_seconds)
+    else:
+        print_banner(settings, services)
+        while stop.wait(0.5) is None:
+            dead = [service for service in services if service.process.poll() is not None]
+            if dead:
+                print(f"connectability: the {dead[0].name} service stopped; stopping the others.")
+                exit_status = 1
+                break
+    received = f"{stop.received.name} received; " if stop.received else ""
+    print(f"connectability: {received}stopping…", flush=True)
+    if stop_services(services, settings.shutdown_grace_seconds):
+        exit_status = 1
     print("connectability: stopped.", flush=True)
     return exit_status
 

@@ -9,7 +9,6 @@ finish, then open streams are cancelled. ``run_until_signalled`` ties that to SI
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 from collections.abc import Callable, Sequence
 from concurrent import futures
@@ -26,6 +25,7 @@ from shared.runtime.interceptors import (
     TokenFreeMethods,
     server_interceptors,
 )
+from shared.runtime.stop_signals import StopSignals
 from shared.runtime.tls import server_credentials, transport_security
 from shared.runtime.tokens import TokenVerifier
 
@@ -159,15 +159,15 @@ def start_server(
     return GrpcServer(server, bound_port, health_servicer, in_flight, definition)
 
 
-def run_until_signalled(running: GrpcServer, grace_seconds: float) -> None:
-    """Serve until SIGTERM or SIGINT, then shut down gracefully."""
-    asked_to_stop = threading.Event()
+def run_until_signalled(
+    running: GrpcServer, grace_seconds: float, stop: StopSignals | None = None
+) -> None:
+    """Serve until SIGTERM or SIGINT (noted by ``stop``, if installed earlier), then shut down.
 
-    def on_signal(signum: int, _frame: object) -> None:
-        log.info("signal received", extra={"signal": signal.Signals(signum).name})
-        asked_to_stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    asked_to_stop.wait()
+    A signal that came during start-up ends the service as soon as it is up.
+    """
+    stop = stop or StopSignals.install()
+    received = stop.wait()
+    stop.ignore_further()
+    log.info("signal received", extra={"signal": received.name if received else None})
     running.shutdown(grace_seconds)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from shared.runtime.client import ServiceTokenSource
 from shared.runtime.config import Settings
 from shared.runtime.server import ServiceDefinition, run_until_signalled, start_server
+from shared.runtime.stop_signals import StopSignals
 from shared.runtime.structured_logging import configure_logging
 from shared.runtime.tokens import TokenIssuer, TokenVerifier, ensure_local_keys
 
@@ -39,11 +40,14 @@ def run_service(
     name: str,
     build_definition: Callable[[Settings], ServiceDefinition],
     settings: Settings | None = None,
+    stop: StopSignals | None = None,
 ) -> None:
+    # First of all: a Ctrl-C while the service starts is noted, and honoured once it is up.
+    stop = stop or StopSignals.install()
     settings = settings or Settings()
     configure_logging(name, settings.log_level, settings.log_format)
     ensure_default_keys(settings)
     verifier = token_verifier(settings)
     definition = build_definition(settings)
     running = start_server(definition, settings, verifier)
-    run_until_signalled(running, settings.shutdown_grace_seconds)
+    run_until_signalled(running, settings.shutdown_grace_seconds, stop)
