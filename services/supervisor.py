@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from shared.runtime.config import SERVICE_NAMES, Settings
+from shared.runtime.server import PortInUse, instance_health_name, ports_in_use
 from shared.runtime.stop_signals import StopSignals
 from shared.runtime.tls import channel_credentials, grpc_channel, transport_security, uses_tls
 
@@ -35,6 +37,8 @@ class ServiceProcess:
     name: str
     address: str
     process: subprocess.Popen[bytes]
+    # The health check name only this process answers for (empty: any server will do).
+    health_name: str = ""
 
 
 def service_command(name: str) -> list[str]:
@@ -51,8 +55,14 @@ def start_services(
     env["CONNECTABILITY_DATA_DIR"] = str(settings.data_dir.resolve())
     started = []
     for name in names:
+        instance_id = f"{name}-{uuid.uuid4().hex[:12]}"
+        env["CONNECTABILITY_INSTANCE_ID"] = instance_id
         process = subprocess.Popen(service_command(name), env=env)
-        started.append(ServiceProcess(name, settings.address_of(name), process))
+        started.append(
+            ServiceProcess(
+                name, settings.address_of(name), process, instance_health_name(instance_id)
+            )
+        )
     return started
 
 
@@ -82,7 +92,10 @@ def wait_until_serving(
                         f"the {service.name} service exited with {service.process.returncode}"
                     )
                 try:
-                    answer = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
+                    # By its own name: another process on the port does not answer for it.
+                    answer = stub.Check(
+                        health_pb2.HealthCheckRequest(service=service.health_name), timeout=1
+                    )
                     if answer.status == health_pb2.HealthCheckResponse.SERVING:
                         break
                 except grpc.RpcError:
@@ -130,6 +143,10 @@ def serve_all(
     died, or had to be killed.
     """
     stop = stop or StopSignals.install()
+    busy = [problem for name in SERVICE_NAMES for problem in ports_in_use(settings, name)]
+    if busy:
+        print(f"connectability: {ports_message(busy)}; nothing started.", file=sys.stderr)
+        return 1
     # A signal before anything started starts nothing.
     services = start_services(settings) if stop.received is None else []
     exit_status = 0
@@ -157,6 +174,13 @@ def serve_all(
         exit_status = 1
     print("connectability: stopped.", flush=True)
     return exit_status
+
+
+def ports_message(busy: Sequence[PortInUse]) -> str:
+    if len(busy) == 1:
+        return str(busy[0])
+    listed = ", ".join(f"{problem.port} (set {problem.variable})" for problem in busy)
+    return f"ports in use: {listed}"
 
 
 def command_name() -> str:

@@ -149,12 +149,23 @@ class Settings(BaseSettings):
     tls_client_cert_file: str = ""
     tls_client_key_file: str = ""
 
+    # Set by `serve` for each service it starts: the service's health check answers for this
+    # name too, so `serve` knows it reached its own child, not another process on the port.
+    instance_id: str = ""
+
     log_level: str = "INFO"
     # "json" for one JSON object per line (default), "text" for people at a terminal.
     log_format: Literal["json", "text"] = "json"
 
     def port_of(self, service: str) -> int:
         return int(getattr(self, f"{service}_port"))
+
+    def listening_ports(self, service: str) -> dict[str, int]:
+        """The ports a service listens on, each under the variable that moves it."""
+        ports = {f"CONNECTABILITY_{service.upper()}_PORT": self.port_of(service)}
+        if service == "drawing":
+            ports["CONNECTABILITY_DRAWING_STORAGE_PORT"] = self.drawing_storage_port
+        return ports
 
     def database_url_of(self, service: str) -> str:
         configured = str(getattr(self, f"{service}_database_url"))

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import errno
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from shared.runtime.client import ServiceTokenSource
 from shared.runtime.config import Settings
-from shared.runtime.server import ServiceDefinition, run_until_signalled, start_server
+from shared.runtime.server import (
+    PortInUse,
+    ServiceDefinition,
+    ports_in_use,
+    run_stop_hooks,
+    run_until_signalled,
+    start_server,
+)
 from shared.runtime.stop_signals import StopSignals
 from shared.runtime.structured_logging import configure_logging
 from shared.runtime.tokens import TokenIssuer, TokenVerifier, ensure_local_keys
@@ -36,6 +45,13 @@ def token_verifier(settings: Settings) -> TokenVerifier:
     )
 
 
+def exit_for_ports(problems: Sequence[OSError]) -> NoReturn:
+    """One line per port that keeps the service from starting, then exit 1 (no traceback)."""
+    for problem in problems:
+        log.error(str(problem))
+    raise SystemExit(1)
+
+
 def run_service(
     name: str,
     build_definition: Callable[[Settings], ServiceDefinition],
@@ -48,6 +64,15 @@ def run_service(
     configure_logging(name, settings.log_level, settings.log_format)
     ensure_default_keys(settings)
     verifier = token_verifier(settings)
-    definition = build_definition(settings)
-    running = start_server(definition, settings, verifier)
+    try:
+        definition = build_definition(settings)
+    except OSError as error:  # a port of its own besides gRPC (the drawing storage endpoint)
+        if error.errno != errno.EADDRINUSE:
+            raise
+        exit_for_ports(ports_in_use(settings, name) or [error])
+    try:
+        running = start_server(definition, settings, verifier)
+    except PortInUse as busy:
+        run_stop_hooks(definition)
+        exit_for_ports([busy])
     run_until_signalled(running, settings.shutdown_grace_seconds, stop)

@@ -15,13 +15,15 @@ from pathlib import Path
 
 import pytest
 
+from services.supervisor import KILL_AFTER_EXTRA_SECONDS
 from shared.runtime.config import SERVICE_NAMES
 from tests.integration.test_serve_command import cli, fresh_environment
 
 READY_LINE = "Press Ctrl-C to stop."
-# Grace period of each service; `serve` must be done well before grace + its kill margin.
+# Grace period of each service. `serve` kills a service still running after the grace plus
+# its margin; a slow machine gets a few seconds more, but no service may be killed.
 GRACE_SECONDS = 3
-STOPPED_WITHIN_SECONDS = 8
+STOPPED_WITHIN_SECONDS = GRACE_SECONDS + KILL_AFTER_EXTRA_SECONDS + 4
 
 
 def group_is_gone(group_id: int) -> bool:
@@ -105,10 +107,9 @@ def test_ctrl_c_stops_serve_and_every_service(tmp_path: Path, trial: str) -> Non
             output.wait_for(READY_LINE, timeout=90)
             lines = ctrl_c_and_collect(process, output)
             for name in SERVICE_NAMES:
-                said = [line for line in lines if f" {name} " in line and "signal received" in line]
-                assert said, f"the {name} service never said it got the signal:\n" + "\n".join(
-                    lines
-                )
+                for event in ("signal received", "stopped"):
+                    said = [line for line in lines if f" {name} " in line and event in line]
+                    assert said, f"the {name} service never said {event!r}:\n" + "\n".join(lines)
         assert "connectability: stopped." in lines
     finally:
         if not group_is_gone(process.pid):
