@@ -3,6 +3,7 @@
 - ``serve``: all three services as separate processes, with embedded defaults;
 - ``run-service NAME``: one service in this process (what ``serve`` and containers run);
 - ``token``: a bearer token for local use, signed with the configured signing key;
+- ``keys init``: the key pair and storage secret a deployment's services share;
 - ``migrate NAME``: bring a service's database to the newest schema.
 """
 
@@ -22,13 +23,14 @@ early_stop = (
 )
 
 import importlib
+from pathlib import Path
 
 import click
 
 from shared.facts.identity import IntegratorMode, Principal, PrincipalKind
 from shared.runtime.config import SERVICE_NAMES, Settings
 from shared.runtime.service_process import ensure_default_keys, run_service
-from shared.runtime.tokens import TokenIssuer
+from shared.runtime.tokens import TokenIssuer, ensure_local_keys, is_inline, local_keys_exist
 
 
 def _service_module(name: str) -> object:
@@ -80,6 +82,11 @@ def migrate(name: str) -> None:
     "--service-account", is_flag=True, help="With --integrator: acts as a service account user."
 )
 @click.option("--ttl", "ttl_seconds", default=3600, show_default=True, help="Lifetime in seconds.")
+@click.option(
+    "--create-keys",
+    is_flag=True,
+    help="With no key pair in the data dir: make one (only services using it accept the token).",
+)
 def token(
     as_platform: bool,
     service_name: str | None,
@@ -88,6 +95,7 @@ def token(
     client_id: str,
     service_account: bool,
     ttl_seconds: int,
+    create_keys: bool,
 ) -> None:
     """Print a bearer token for local use."""
     principal = _principal_from_options(
@@ -101,9 +109,62 @@ def token(
             "tokens",
             param_hint="--ttl",
         )
-    ensure_default_keys(settings)
+    _find_signing_key(settings, create_keys)
     issuer = TokenIssuer(settings.signing_key_source, settings.jwt_audience, settings.jwt_issuer)
     click.echo(issuer.issue(principal, ttl_seconds))
+
+
+def _find_signing_key(settings: Settings, create_keys: bool) -> None:
+    """The configured key, else the data dir's pair; a new pair only when asked for.
+
+    A pair made quietly here would sign tokens that the running services (with another
+    data dir) refuse as "signed with an unknown key", with nothing pointing at the cause.
+    """
+    configured = settings.jwt_signing_key
+    if configured:
+        if not is_inline(configured) and not Path(configured).exists():
+            raise click.ClickException(
+                f"no signing key at {configured} (CONNECTABILITY_JWT_SIGNING_KEY)"
+            )
+        return
+    keys_dir = settings.keys_dir.resolve()
+    if local_keys_exist(keys_dir):
+        return
+    if create_keys:
+        ensure_local_keys(keys_dir)
+        click.echo(f"connectability: created a new key pair in {keys_dir}", err=True)
+        return
+    raise click.ClickException(
+        f"no key pair in {keys_dir}, the keys of the data dir "
+        f"{settings.data_dir.resolve()} (CONNECTABILITY_DATA_DIR). Run this where "
+        "`connectability serve` runs, or set CONNECTABILITY_DATA_DIR to the data dir of the "
+        "running services; --create-keys makes a new pair there, whose tokens only services "
+        "started afterwards with that data dir accept."
+    )
+
+
+@main.group()
+def keys() -> None:
+    """The keys and secrets the services sign with."""
+
+
+@keys.command("init")
+def keys_init() -> None:
+    """Create the key pair and the storage signing secret in the keys dir, unless there.
+
+    What a deployment runs once before the services (docker-compose.yml's keys-init):
+    files already there are kept, so running it again changes nothing.
+    """
+    from services.drawing.storage.signing import SECRET_FILE_NAME, load_signing_secret
+
+    settings = Settings()
+    signing_path, jwks_path = ensure_local_keys(settings.keys_dir)
+    made = [signing_path, jwks_path]
+    if not settings.storage_signing_secret:
+        load_signing_secret(settings)  # creates the local secret file if there is none
+        made.append(settings.keys_dir / SECRET_FILE_NAME)
+    for path in made:
+        click.echo(f"{path.resolve()}")
 
 
 def _principal_from_options(
