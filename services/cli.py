@@ -4,7 +4,7 @@
 - ``run-service NAME``: one service in this process (what ``serve`` and containers run);
 - ``token``: a bearer token for local use, signed with the configured signing key;
 - ``keys init``: the key pair and storage secret a deployment's services share;
-- ``migrate NAME``: bring a service's database to the newest schema.
+- ``migrate NAME...``: bring services' databases to the newest schema.
 """
 
 # ruff: noqa: E402  (the imports after the signal set-up below wait for it on purpose)
@@ -61,13 +61,14 @@ def run_service_command(name: str) -> None:
 
 
 @main.command()
-@click.argument("name", type=click.Choice(SERVICE_NAMES))
-def migrate(name: str) -> None:
-    """Upgrade a service's database to the newest migration."""
-    module = _service_module(name)
+@click.argument("names", nargs=-1, required=True, type=click.Choice(SERVICE_NAMES))
+def migrate(names: tuple[str, ...]) -> None:
+    """Upgrade each named service's database to the newest migration."""
     settings = Settings()
-    module.migrate_database(settings.database_url_of(name))  # type: ignore[attr-defined]
-    click.echo(f"{name}: database at the newest schema")
+    for name in names:
+        module = _service_module(name)
+        module.migrate_database(settings.database_url_of(name))  # type: ignore[attr-defined]
+        click.echo(f"{name}: database at the newest schema")
 
 
 @main.command()

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     jwt_public_keys: str = ""
     # The private JWK this process signs its own service tokens with (and `token` uses).
     jwt_signing_key: str = ""
+    # Where keys made here live (`keys init`, embedded defaults): the JWT pair and the storage
+    # signing secret. Empty means data_dir/keys.
+    key_store_dir: str = ""
     jwt_audience: str = "connectability"
     jwt_issuer: str = "connectability-local"
     # Issuers whose tokens are accepted, comma-separated (the platform's accounts system
@@ -192,7 +195,7 @@ class Settings(BaseSettings):
 
     @property
     def keys_dir(self) -> Path:
-        return self.data_dir / "keys"
+        return Path(self.key_store_dir) if self.key_store_dir else self.data_dir / "keys"
 
     @property
     def public_keys_source(self) -> str:
