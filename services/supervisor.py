@@ -23,7 +23,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from shared.runtime.config import SERVICE_NAMES, Settings
 from shared.runtime.server import PortInUse, instance_health_name, ports_in_use
-from shared.runtime.stop_signals import StopSignals
+from shared.runtime.stop_signals import STOP_SIGNALS, StopSignals
 from shared.runtime.tls import channel_credentials, grpc_channel, transport_security, uses_tls
 
 # How long a stopped child may take beyond its own grace period before it is killed.
@@ -54,15 +54,22 @@ def start_services(
     # Children inherit the same data dir, resolved, so a later `cd` changes nothing.
     env["CONNECTABILITY_DATA_DIR"] = str(settings.data_dir.resolve())
     started = []
-    for name in names:
-        instance_id = f"{name}-{uuid.uuid4().hex[:12]}"
-        env["CONNECTABILITY_INSTANCE_ID"] = instance_id
-        process = subprocess.Popen(service_command(name), env=env)
-        started.append(
-            ServiceProcess(
-                name, settings.address_of(name), process, instance_health_name(instance_id)
+    # Each child starts with SIGINT and SIGTERM blocked (a signal mask outlives exec): a
+    # Ctrl-C that comes while its Python starts up waits until it takes them over
+    # (StopSignals.install), rather than breaking an import with a KeyboardInterrupt.
+    previous_mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        for name in names:
+            instance_id = f"{name}-{uuid.uuid4().hex[:12]}"
+            env["CONNECTABILITY_INSTANCE_ID"] = instance_id
+            process = subprocess.Popen(service_command(name), env=env)
+            started.append(
+                ServiceProcess(
+                    name, settings.address_of(name), process, instance_health_name(instance_id)
+                )
             )
-        )
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous_mask)
     return started
 
 

@@ -52,16 +52,26 @@ def exit_for_ports(problems: Sequence[OSError]) -> NoReturn:
     raise SystemExit(1)
 
 
+def _stopped_while_starting(stop: StopSignals) -> bool:
+    if stop.received is None:
+        return False
+    log.info("signal received while starting", extra={"signal": stop.received.name})
+    stop.ignore_further()
+    return True
+
+
 def run_service(
     name: str,
     build_definition: Callable[[Settings], ServiceDefinition],
     settings: Settings | None = None,
     stop: StopSignals | None = None,
 ) -> None:
-    # First of all: a Ctrl-C while the service starts is noted, and honoured once it is up.
+    # First of all: a Ctrl-C while the service starts is noted, and honoured at the next step.
     stop = stop or StopSignals.install()
     settings = settings or Settings()
     configure_logging(name, settings.log_level, settings.log_format)
+    if _stopped_while_starting(stop):
+        return
     ensure_default_keys(settings)
     verifier = token_verifier(settings)
     try:
@@ -70,6 +80,10 @@ def run_service(
         if error.errno != errno.EADDRINUSE:
             raise
         exit_for_ports(ports_in_use(settings, name) or [error])
+    if _stopped_while_starting(stop):
+        run_stop_hooks(definition)
+        log.info("stopped")
+        return
     try:
         running = start_server(definition, settings, verifier)
     except PortInUse as busy:

@@ -14,6 +14,7 @@ import time
 
 # How often a waiting main thread looks whether a signal came.
 POLL_SECONDS = 0.1
+STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
 
 
 class StopSignals:
@@ -26,6 +27,9 @@ class StopSignals:
         stop = cls()
         signal.signal(signal.SIGTERM, stop._note)
         signal.signal(signal.SIGINT, stop._note)
+        # A process started with them blocked (as `serve` starts its services) gets the ones
+        # that came while it started up now, noted like any other.
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         return stop
 
     def _note(self, signum: int, _frame: object) -> None:
