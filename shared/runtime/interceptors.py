@@ -23,6 +23,7 @@ hands to gRPC; the seventh also stands in for the request deserializer.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import re
 import threading
@@ -200,6 +201,21 @@ def _add_trailing_metadata(context: grpc.ServicerContext, extra: tuple[Any, ...]
     context.set_trailing_metadata(existing + extra)
 
 
+# What inner interceptors learn about a call for its one log line (the caller's kind, the
+# reason of a refusal), noted in the dict the call scope binds here.
+_call_log_notes: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "call_log_notes", default=None
+)
+# Polled by the services below all day long: logged at DEBUG when a service calls them.
+ROUTINE_POLLING_METHODS = frozenset({"ListProjectChanges", "WatchFeedHeads"})
+
+
+def _note_for_call_log(**fields: Any) -> None:
+    notes = _call_log_notes.get()
+    if notes is not None:
+        notes.update(fields)
+
+
 class CallScopeInterceptor(_AroundInterceptor):
     """Binds the call's request id and deadline, counts it in flight, and logs it once."""
 
@@ -219,6 +235,8 @@ class CallScopeInterceptor(_AroundInterceptor):
         if not context.add_callback(lambda: self._in_flight.leave(streaming)):
             self._in_flight.leave(streaming)
         started = time.perf_counter()
+        notes: dict[str, Any] = {}
+        notes_binding = _call_log_notes.set(notes)
         try:
             yield
             # The request id rides in the trailers: sending headers early would commit the
@@ -226,21 +244,25 @@ class CallScopeInterceptor(_AroundInterceptor):
             _add_trailing_metadata(context, ((REQUEST_ID_HEADER, request_id),))
         finally:
             unbind_call(token)
+            _call_log_notes.reset(notes_binding)
             code = context.code() if hasattr(context, "code") else None  # type: ignore[attr-defined]
-            # Health probes arrive every few seconds from every orchestrator: keep them quiet.
-            level = logging.DEBUG if self._token_free.include(method) else logging.INFO
-            log.log(
-                level,
-                "rpc",
-                extra={
-                    "method": method,
-                    "code": (code or grpc.StatusCode.OK).name,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    "request_id": request_id,
-                    # Set by a service calling while serving someone; unverified, log only.
-                    "acting_for": _metadata_value(context, ACTING_FOR_HEADER)[:200],
-                },
+            # Health probes arrive every few seconds from every orchestrator, and services
+            # poll each other's feeds: keep both quiet.
+            routine = self._token_free.include(method) or (
+                method.rsplit("/", 1)[-1] in ROUTINE_POLLING_METHODS
+                and notes.get("caller") is PrincipalKind.SERVICE
             )
+            fields = {
+                "method": method,
+                "code": (code or grpc.StatusCode.OK).name,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "request_id": request_id,
+                # Set by a service calling while serving someone; unverified, log only.
+                "acting_for": _metadata_value(context, ACTING_FOR_HEADER)[:200],
+            }
+            if "reason" in notes:
+                fields["reason"] = notes["reason"]
+            log.log(logging.DEBUG if routine else logging.INFO, "rpc", extra=fields)
 
 
 class _StatusWithMetadata(grpc.Status):  # type: ignore[misc]
@@ -253,6 +275,7 @@ class _StatusWithMetadata(grpc.Status):  # type: ignore[misc]
 def abort_with_error(context: grpc.ServicerContext, error: DomainError) -> None:
     """End the call with ``error`` as a rich status; the request id rides in the trailers."""
     status = rpc_status.to_status(status_for(error))
+    _note_for_call_log(reason=error.reason)
     call = current_call()
     # Keep what inner interceptors already put in the trailers (the rate-limit headers):
     # aborting with a status replaces the call's trailing metadata.
@@ -334,6 +357,7 @@ class AuthenticationInterceptor(_AroundInterceptor):
         if self._resolve is not None:
             principal = self._resolve(principal)
         binding = bind_principal(principal)
+        _note_for_call_log(caller=principal.kind)
         try:
             yield
         finally:
