@@ -28,8 +28,6 @@ from shared.runtime.tls import channel_credentials, grpc_channel, transport_secu
 
 # How long a stopped child may take beyond its own grace period before it is killed.
 KILL_AFTER_EXTRA_SECONDS = 5.0
-# How often a child that still runs is sent SIGTERM again while it is being stopped.
-RESEND_SIGNAL_SECONDS = 1.0
 
 
 @dataclass
@@ -113,32 +111,27 @@ def wait_until_serving(
 
 
 def stop_services(services: Sequence[ServiceProcess], grace_seconds: float) -> list[str]:
-    """SIGTERM each running service and wait; returns the names of those that had to be killed.
-
-    The signal is sent again while a service runs: one that came before the service took
-    over its signals (it was still importing) is not lost that way.
-    """
+    """SIGTERM each running service and wait; returns the names of those that had to be killed."""
+    for service in services:
+        if service.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                service.process.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + grace_seconds + KILL_AFTER_EXTRA_SECONDS
-    running = [service for service in services if service.process.poll() is None]
-    next_signal = time.monotonic()
-    while running and time.monotonic() < deadline:
-        if time.monotonic() >= next_signal:
-            for service in running:
-                with contextlib.suppress(ProcessLookupError):
-                    service.process.send_signal(signal.SIGTERM)
-            next_signal = time.monotonic() + RESEND_SIGNAL_SECONDS
-        time.sleep(0.05)
-        running = [service for service in running if service.process.poll() is None]
-    for service in running:
-        print(
-            f"connectability: the {service.name} service did not stop within "
-            f"{grace_seconds + KILL_AFTER_EXTRA_SECONDS:.0f} s; killing it.",
-            file=sys.stderr,
-            flush=True,
-        )
-        service.process.kill()
-        service.process.wait()
-    return [service.name for service in running]
+    killed = []
+    for service in services:
+        try:
+            service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            print(
+                f"connectability: the {service.name} service did not stop within "
+                f"{grace_seconds + KILL_AFTER_EXTRA_SECONDS:.0f} s; killing it.",
+                file=sys.stderr,
+                flush=True,
+            )
+            service.process.kill()
+            service.process.wait()
+            killed.append(service.name)
+    return killed
 
 
 def serve_all(
@@ -159,15 +152,13 @@ def serve_all(
     exit_status = 0
     try:
         wait_until_serving(services, startup_timeout_seconds, channel_credentials(settings), stop)
-        if stop.received is not None:
-            raise StartInterrupted(stop.received.name)
     except StartInterrupted:
-        pass
+        pass  # stopped below, like a running service
     except (RuntimeError, TimeoutError) as problem:
         print(f"connectability: {problem}; stopping.", file=sys.stderr, flush=True)
         stop_services(services, settings.shutdown_grace_seconds)
         return 1
-    else:
+    if stop.received is None:
         print_banner(settings, services)
         while stop.wait(0.5) is None:
             dead = [service for service in services if service.process.poll() is not None]
