@@ -20,6 +20,13 @@ from shared.runtime.config import SERVICE_NAMES
 from tests.integration.test_serve_command import cli, fresh_environment
 
 READY_LINE = "Press Ctrl-C to stop."
+# Three in the suite; a soak runs more, e.g.
+#   CTRL_C_TRIALS=20 .venv/bin/python -m pytest tests/runtime/test_serve_ctrl_c.py
+# Every third trial signals while the services start, the others once they run.
+TRIALS = [
+    f"{'while starting' if number % 3 == 0 else 'running'} {number + 1}"
+    for number in range(max(3, int(os.environ.get("CTRL_C_TRIALS", "3"))))
+]
 # Grace period of each service. `serve` kills a service still running after the grace plus
 # its margin; no service may be killed. Generous, for a loaded machine: stopped while
 # starting, a service first finishes the step it is in (its imports, opening its database),
@@ -106,12 +113,12 @@ def ctrl_c_and_collect(process: subprocess.Popen[str], output: Output) -> list[s
     return lines
 
 
-@pytest.mark.parametrize("trial", ["while starting", "running 1", "running 2"])
+@pytest.mark.parametrize("trial", TRIALS)
 def test_ctrl_c_stops_serve_and_every_service(tmp_path: Path, trial: str) -> None:
     process = start_serve(tmp_path)
     output = Output(process)
     try:
-        if trial == "while starting":
+        if trial.startswith("while starting"):
             # As soon as the services exist: their Python is still starting up.
             wait_for_children(process.pid, len(SERVICE_NAMES))
             lines = ctrl_c_and_collect(process, output)
