@@ -164,11 +164,15 @@ class Settings(BaseSettings):
         return int(getattr(self, f"{service}_port"))
 
     def listening_ports(self, service: str) -> dict[str, int]:
-        """The ports a service listens on, each under the variable that moves it."""
-        ports = {f"CONNECTABILITY_{service.upper()}_PORT": self.port_of(service)}
-        if service == "drawing":
-            ports["CONNECTABILITY_DRAWING_STORAGE_PORT"] = self.drawing_storage_port
-        return ports
+        """The ports a service listens on, each under the variable that moves it.
+
+        Every ``<service>_..._port`` setting is one (0 leaves an optional one off).
+        """
+        return {
+            f"CONNECTABILITY_{field.upper()}": int(getattr(self, field))
+            for field in type(self).model_fields
+            if field.startswith(f"{service}_") and field.endswith("_port") and getattr(self, field)
+        }
 
     def database_url_of(self, service: str) -> str:
         configured = str(getattr(self, f"{service}_database_url"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import logging
 from collections.abc import Callable, Sequence
-from typing import NoReturn
 
 from shared.runtime.client import ServiceTokenSource
 from shared.runtime.config import Settings
@@ -45,8 +44,15 @@ def token_verifier(settings: Settings) -> TokenVerifier:
     )
 
 
-def exit_for_ports(problems: Sequence[OSError]) -> NoReturn:
-    """One line per port that keeps the service from starting, then exit 1 (no traceback)."""
+def exit_if_ports_in_use(error: OSError, settings: Settings, name: str) -> None:
+    """For a port in use: one line per port that keeps the service from starting, naming the
+    variable that moves it, then exit 1 (no traceback). Any other error: return."""
+    if error.errno != errno.EADDRINUSE:
+        return
+    # Our own ports are closed by now (stop hooks ran): a bind test names the busy ones.
+    problems: Sequence[OSError] = (
+        [error] if isinstance(error, PortInUse) else ports_in_use(settings, name) or [error]
+    )
     for problem in problems:
         log.error(str(problem))
     raise SystemExit(1)
@@ -77,16 +83,16 @@ def run_service(
     try:
         definition = build_definition(settings)
     except OSError as error:  # a port of its own besides gRPC (the drawing storage endpoint)
-        if error.errno != errno.EADDRINUSE:
-            raise
-        exit_for_ports(ports_in_use(settings, name) or [error])
+        exit_if_ports_in_use(error, settings, name)
+        raise
     if _stopped_while_starting(stop):
         run_stop_hooks(definition)
         log.info("stopped")
         return
     try:
         running = start_server(definition, settings, verifier)
-    except PortInUse as busy:
+    except OSError as error:
         run_stop_hooks(definition)
-        exit_for_ports([busy])
+        exit_if_ports_in_use(error, settings, name)
+        raise
     run_until_signalled(running, settings.shutdown_grace_seconds, stop)
