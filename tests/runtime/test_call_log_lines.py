@@ -27,13 +27,19 @@ def rpc_lines(caplog: pytest.LogCaptureFixture, method_suffix: str) -> list[logg
     ]
 
 
+def refused_call(channel: grpc.Channel, keys: SigningKeys) -> list[tuple[str, str]]:
+    """A call the servicer refuses (FAILED_PRECONDITION); the metadata of a good token."""
+    token = [("authorization", f"Bearer {keys.platform_token()}")]
+    with pytest.raises(grpc.RpcError):
+        unary_call(channel, {"raise": "domain"}, metadata=token, timeout=5)
+    return token
+
+
 def test_a_refused_call_logs_its_reason(
     echo_channel: grpc.Channel, test_keys: SigningKeys, caplog: pytest.LogCaptureFixture
 ) -> None:
-    token = [("authorization", f"Bearer {test_keys.platform_token()}")]
     with caplog.at_level(logging.INFO, logger="connectability"):
-        with pytest.raises(grpc.RpcError):
-            unary_call(echo_channel, {"raise": "domain"}, metadata=token, timeout=5)
+        token = refused_call(echo_channel, test_keys)
         with pytest.raises(grpc.RpcError):
             unary_call(echo_channel, {}, timeout=5)  # no token at all
         unary_call(echo_channel, {}, metadata=token, timeout=5)
@@ -46,10 +52,8 @@ def test_a_refused_call_logs_its_reason(
 def test_the_text_format_keeps_every_field(
     echo_channel: grpc.Channel, test_keys: SigningKeys, caplog: pytest.LogCaptureFixture
 ) -> None:
-    token = [("authorization", f"Bearer {test_keys.platform_token()}")]
     with caplog.at_level(logging.INFO, logger="connectability"):
-        with pytest.raises(grpc.RpcError):
-            unary_call(echo_channel, {"raise": "domain"}, metadata=token, timeout=5)
+        refused_call(echo_channel, test_keys)
     (record,) = rpc_lines(caplog, "/Unary")
     record.service = "drawing"
     line = TextFormatter().format(record)
