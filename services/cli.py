@@ -3,20 +3,34 @@
 - ``serve``: all three services as separate processes, with embedded defaults;
 - ``run-service NAME``: one service in this process (what ``serve`` and containers run);
 - ``token``: a bearer token for local use, signed with the configured signing key;
-- ``migrate NAME``: bring a service's database to the newest schema.
+- ``keys init``: the key pair and storage secret a deployment's services share;
+- ``migrate NAME...``: bring services' databases to the newest schema.
 """
 
+# ruff: noqa: E402  (the imports after the signal set-up below wait for it on purpose)
 from __future__ import annotations
 
-import importlib
 import sys
+
+from shared.runtime.stop_signals import StopSignals
+
+# `serve` and `run-service` take over SIGINT/SIGTERM before the slow imports below (a second
+# or so): a Ctrl-C that comes while they start is then noted and honoured once they are up,
+# never a KeyboardInterrupt traceback from the middle of an import.
+LONG_RUNNING_COMMANDS = ("serve", "run-service")
+early_stop = (
+    StopSignals.install() if sys.argv[1:2] and sys.argv[1] in LONG_RUNNING_COMMANDS else None
+)
+
+import importlib
+from pathlib import Path
 
 import click
 
 from shared.facts.identity import IntegratorMode, Principal, PrincipalKind
 from shared.runtime.config import SERVICE_NAMES, Settings
 from shared.runtime.service_process import ensure_default_keys, run_service
-from shared.runtime.tokens import TokenIssuer
+from shared.runtime.tokens import TokenIssuer, ensure_local_keys, is_inline, local_keys_exist
 
 
 def _service_module(name: str) -> object:
@@ -35,7 +49,7 @@ def serve() -> None:
 
     settings = Settings()
     ensure_default_keys(settings)
-    sys.exit(serve_all(settings))
+    sys.exit(serve_all(settings, stop=early_stop or StopSignals.install()))
 
 
 @main.command("run-service")
@@ -43,17 +57,18 @@ def serve() -> None:
 def run_service_command(name: str) -> None:
     """Run one service in this process until SIGTERM or Ctrl-C."""
     module = _service_module(name)
-    run_service(name, module.build_definition)  # type: ignore[attr-defined]
+    run_service(name, module.build_definition, stop=early_stop)  # type: ignore[attr-defined]
 
 
 @main.command()
-@click.argument("name", type=click.Choice(SERVICE_NAMES))
-def migrate(name: str) -> None:
-    """Upgrade a service's database to the newest migration."""
-    module = _service_module(name)
+@click.argument("names", nargs=-1, required=True, type=click.Choice(SERVICE_NAMES))
+def migrate(names: tuple[str, ...]) -> None:
+    """Upgrade each named service's database to the newest migration."""
     settings = Settings()
-    module.migrate_database(settings.database_url_of(name))  # type: ignore[attr-defined]
-    click.echo(f"{name}: database at the newest schema")
+    for name in names:
+        module = _service_module(name)
+        module.migrate_database(settings.database_url_of(name))  # type: ignore[attr-defined]
+        click.echo(f"{name}: database at the newest schema")
 
 
 @main.command()
@@ -68,6 +83,11 @@ def migrate(name: str) -> None:
     "--service-account", is_flag=True, help="With --integrator: acts as a service account user."
 )
 @click.option("--ttl", "ttl_seconds", default=3600, show_default=True, help="Lifetime in seconds.")
+@click.option(
+    "--create-keys",
+    is_flag=True,
+    help="With no key pair in the data dir: make one (only services using it accept the token).",
+)
 def token(
     as_platform: bool,
     service_name: str | None,
@@ -76,6 +96,7 @@ def token(
     client_id: str,
     service_account: bool,
     ttl_seconds: int,
+    create_keys: bool,
 ) -> None:
     """Print a bearer token for local use."""
     principal = _principal_from_options(
@@ -89,9 +110,62 @@ def token(
             "tokens",
             param_hint="--ttl",
         )
-    ensure_default_keys(settings)
+    _find_signing_key(settings, create_keys)
     issuer = TokenIssuer(settings.signing_key_source, settings.jwt_audience, settings.jwt_issuer)
     click.echo(issuer.issue(principal, ttl_seconds))
+
+
+def _find_signing_key(settings: Settings, create_keys: bool) -> None:
+    """The configured key, else the data dir's pair; a new pair only when asked for.
+
+    A pair made quietly here would sign tokens that the running services (with another
+    data dir) refuse as "signed with an unknown key", with nothing pointing at the cause.
+    """
+    configured = settings.jwt_signing_key
+    if configured:
+        if not is_inline(configured) and not Path(configured).exists():
+            raise click.ClickException(
+                f"no signing key at {configured} (CONNECTABILITY_JWT_SIGNING_KEY)"
+            )
+        return
+    keys_dir = settings.keys_dir.resolve()
+    if local_keys_exist(keys_dir):
+        return
+    if create_keys:
+        ensure_local_keys(keys_dir)
+        click.echo(f"connectability: created a new key pair in {keys_dir}", err=True)
+        return
+    raise click.ClickException(
+        f"no key pair in {keys_dir}, the keys of the data dir "
+        f"{settings.data_dir.resolve()} (CONNECTABILITY_DATA_DIR). Run this where "
+        "`connectability serve` runs, or set CONNECTABILITY_DATA_DIR to the data dir of the "
+        "running services; --create-keys makes a new pair there, whose tokens only services "
+        "started afterwards with that data dir accept."
+    )
+
+
+@main.group()
+def keys() -> None:
+    """The keys and secrets the services sign with."""
+
+
+@keys.command("init")
+def keys_init() -> None:
+    """Create the key pair and the storage signing secret in the keys dir, unless there.
+
+    What a deployment runs once before the services (docker-compose.yml's keys-init):
+    files already there are kept, so running it again changes nothing.
+    """
+    from services.drawing.store.files.signing import SECRET_FILE_NAME, load_signing_secret
+
+    settings = Settings()
+    signing_path, jwks_path = ensure_local_keys(settings.keys_dir)
+    made = [signing_path, jwks_path]
+    if not settings.storage_signing_secret:
+        load_signing_secret(settings)  # creates the local secret file if there is none
+        made.append(settings.keys_dir / SECRET_FILE_NAME)
+    for path in made:
+        click.echo(f"{path.resolve()}")
 
 
 def _principal_from_options(

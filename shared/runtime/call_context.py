@@ -11,6 +11,8 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
+from shared.facts.identity import PrincipalKind
+
 REQUEST_ID_HEADER = "x-request-id"
 # Who a service acts for when it calls another while serving someone's call (for the logs:
 # authorization always rests on the bearer token, never on this header).
@@ -21,9 +23,12 @@ NO_DEADLINE_THRESHOLD_SECONDS = 1e9
 
 @dataclass
 class CallOutcome:
-    """What becomes known as the call ends: the catalogued reason of its refusal, if any."""
+    """What the inner interceptors learn about a call, for its log line and its metrics."""
 
+    # The catalogued reason of its refusal, if it was refused.
     reason: str = ""
+    # The verified caller's kind, once the token is checked.
+    caller_kind: PrincipalKind | None = None
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     jwt_public_keys: str = ""
     # The private JWK this process signs its own service tokens with (and `token` uses).
     jwt_signing_key: str = ""
+    # Where keys made here live (`keys init`, embedded defaults): the JWT pair and the storage
+    # signing secret. Empty means data_dir/keys.
+    key_store_dir: str = ""
     jwt_audience: str = "connectability"
     jwt_issuer: str = "connectability-local"
     # Issuers whose tokens are accepted, comma-separated (the platform's accounts system
@@ -157,6 +160,10 @@ class Settings(BaseSettings):
     tls_client_cert_file: str = ""
     tls_client_key_file: str = ""
 
+    # Set by `serve` for each service it starts: the service's health check answers for this
+    # name too, so `serve` knows it reached its own child, not another process on the port.
+    instance_id: str = ""
+
     log_level: str = "INFO"
     # "json" for one JSON object per line (default), "text" for people at a terminal.
     log_format: Literal["json", "text"] = "json"
@@ -166,6 +173,17 @@ class Settings(BaseSettings):
 
     def metrics_port_of(self, service: str) -> int:
         return int(getattr(self, f"{service}_metrics_port"))
+
+    def listening_ports(self, service: str) -> dict[str, int]:
+        """The ports a service listens on, each under the variable that moves it.
+
+        Every ``<service>_..._port`` setting is one (0 leaves an optional one off).
+        """
+        return {
+            f"CONNECTABILITY_{field.upper()}": int(getattr(self, field))
+            for field in type(self).model_fields
+            if field.startswith(f"{service}_") and field.endswith("_port") and getattr(self, field)
+        }
 
     def database_url_of(self, service: str) -> str:
         configured = str(getattr(self, f"{service}_database_url"))
@@ -192,7 +210,7 @@ class Settings(BaseSettings):
 
     @property
     def keys_dir(self) -> Path:
-        return self.data_dir / "keys"
+        return Path(self.key_store_dir) if self.key_store_dir else self.data_dir / "keys"
 
     @property
     def public_keys_source(self) -> str:

@@ -150,6 +150,10 @@ def _add_trailing_metadata(context: grpc.ServicerContext, extra: tuple[Any, ...]
     context.set_trailing_metadata(existing + extra)
 
 
+# Polled by the services below all day long: logged at DEBUG when a service calls them.
+ROUTINE_POLLING_METHODS = frozenset({"ListProjectChanges", "WatchFeedHeads"})
+
+
 class CallScopeInterceptor(AroundInterceptor):
     """Binds the call's request id and deadline, counts it in flight, and logs it once."""
 
@@ -177,20 +181,23 @@ class CallScopeInterceptor(AroundInterceptor):
         finally:
             unbind_call(token)
             code = context.code() if hasattr(context, "code") else None  # type: ignore[attr-defined]
-            # Health probes arrive every few seconds from every orchestrator: keep them quiet.
-            level = logging.DEBUG if self._token_free.include(method) else logging.INFO
-            log.log(
-                level,
-                "rpc",
-                extra={
-                    "method": method,
-                    "code": (code or grpc.StatusCode.OK).name,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    "request_id": request_id,
-                    # Set by a service calling while serving someone; unverified, log only.
-                    "acting_for": _metadata_value(context, ACTING_FOR_HEADER)[:200],
-                },
+            # Health probes arrive every few seconds from every orchestrator, and services
+            # poll each other's feeds: keep both quiet.
+            routine = self._token_free.include(method) or (
+                method.rsplit("/", 1)[-1] in ROUTINE_POLLING_METHODS
+                and call.outcome.caller_kind is PrincipalKind.SERVICE
             )
+            fields = {
+                "method": method,
+                "code": (code or grpc.StatusCode.OK).name,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "request_id": request_id,
+                # Set by a service calling while serving someone; unverified, log only.
+                "acting_for": _metadata_value(context, ACTING_FOR_HEADER)[:200],
+            }
+            if call.outcome.reason:
+                fields["reason"] = call.outcome.reason
+            log.log(logging.DEBUG if routine else logging.INFO, "rpc", extra=fields)
 
 
 class _StatusWithMetadata(grpc.Status):  # type: ignore[misc]
@@ -285,6 +292,9 @@ class AuthenticationInterceptor(AroundInterceptor):
         if self._resolve is not None:
             principal = self._resolve(principal)
         binding = bind_principal(principal)
+        call = current_call()
+        if call is not None:
+            call.outcome.caller_kind = principal.kind
         try:
             yield
         finally:

@@ -8,8 +8,9 @@ finish, then open streams are cancelled. ``run_until_signalled`` ties that to SI
 
 from __future__ import annotations
 
+import errno
 import logging
-import signal
+import socket
 import threading
 from collections.abc import Callable, Sequence
 from concurrent import futures
@@ -27,11 +28,62 @@ from shared.runtime.interceptors import (
     server_interceptors,
 )
 from shared.runtime.metrics import serve_metrics
+from shared.runtime.stop_signals import StopSignals
 from shared.runtime.tls import server_credentials, transport_security
 from shared.runtime.tokens import TokenVerifier
 from shared.runtime.tracing import tracing_server_interceptors
 
 log = logging.getLogger("connectability.server")
+
+# The health check name a service answers for under its ``instance_id`` (see Settings).
+INSTANCE_HEALTH_PREFIX = "connectability.instance/"
+
+
+def instance_health_name(instance_id: str) -> str:
+    return f"{INSTANCE_HEALTH_PREFIX}{instance_id}"
+
+
+class PortInUse(OSError):
+    """Another process listens on a port this service needs; names the variable that moves it."""
+
+    def __init__(self, port: int, variable: str):
+        super().__init__(errno.EADDRINUSE, f"port {port} in use; set {variable} to another port")
+        self.port = port
+        self.variable = variable
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """Whether a server could listen on ``host:port`` now (a port in TIME_WAIT is free)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                return False
+            raise
+    return True
+
+
+def ports_in_use(settings: Settings, service: str) -> list[PortInUse]:
+    """The ports of ``service`` that another process holds, each naming its variable."""
+    return [
+        PortInUse(port, variable)
+        for variable, port in settings.listening_ports(service).items()
+        if port and not port_is_free(settings.host, port)
+    ]
+
+
+def run_stop_hooks(definition: ServiceDefinition) -> None:
+    for hook in definition.on_stop:
+        try:
+            hook()
+        except Exception:  # one failing hook must not keep the others from running
+            log.exception("shutdown hook failed")
 
 
 @dataclass
@@ -83,11 +135,7 @@ class GrpcServer:
         drained = self.in_flight.wait_for_unary_drain(grace_seconds)
         # Unary calls are done (or out of time): cancel the streams that remain now.
         self.server.stop(None).wait()
-        for hook in self.definition.on_stop:
-            try:
-                hook()
-            except Exception:  # one failing hook must not keep the others from running
-                log.exception("shutdown hook failed")
+        run_stop_hooks(self.definition)
         log.info("stopped", extra={"unary_drained": drained})
         self._stopped.set()
 
@@ -143,18 +191,33 @@ def start_server(
     )
     wanted_port = settings.port_of(definition.name) if port is None else port
     address = f"{settings.host}:{wanted_port}"
+    busy = PortInUse(wanted_port, f"CONNECTABILITY_{definition.name.upper()}_PORT")
+    # Asked first: gRPC would only say so in a log line of its own and a vague RuntimeError.
+    if wanted_port and not port_is_free(settings.host, wanted_port):
+        raise busy
     credentials = server_credentials(settings)
-    if credentials is None:
-        bound_port = server.add_insecure_port(address)
-    else:
-        bound_port = server.add_secure_port(address, credentials)
+    try:
+        if credentials is None:
+            bound_port = server.add_insecure_port(address)
+        else:
+            bound_port = server.add_secure_port(address, credentials)
+    except RuntimeError as error:  # taken between the question and the bind
+        raise busy from error
     if bound_port == 0:
-        raise OSError(f"could not listen on {settings.host}:{wanted_port}")
+        raise busy
+    try:
+        metrics_endpoint = serve_metrics(settings, definition.name)
+    except OSError as error:  # nothing is served yet: the gRPC port is only bound
+        metrics_port = settings.metrics_port_of(definition.name)
+        variable = f"CONNECTABILITY_{definition.name.upper()}_METRICS_PORT"
+        raise PortInUse(metrics_port, variable) from error
     server.start()
-    metrics_endpoint = serve_metrics(settings, definition.name)
     if metrics_endpoint is not None:
         definition.on_stop.append(metrics_endpoint.shutdown)
-    for name in ("", *definition.grpc_service_names):
+    health_names = ["", *definition.grpc_service_names]
+    if settings.instance_id:
+        health_names.append(instance_health_name(settings.instance_id))
+    for name in health_names:
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info(
         "serving",
@@ -166,15 +229,15 @@ def start_server(
     return GrpcServer(server, bound_port, health_servicer, in_flight, definition)
 
 
-def run_until_signalled(running: GrpcServer, grace_seconds: float) -> None:
-    """Serve until SIGTERM or SIGINT, then shut down gracefully."""
-    asked_to_stop = threading.Event()
+def run_until_signalled(
+    running: GrpcServer, grace_seconds: float, stop: StopSignals | None = None
+) -> None:
+    """Serve until SIGTERM or SIGINT (noted by ``stop``, if installed earlier), then shut down.
 
-    def on_signal(signum: int, _frame: object) -> None:
-        log.info("signal received", extra={"signal": signal.Signals(signum).name})
-        asked_to_stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    asked_to_stop.wait()
+    A signal that came during start-up ends the service as soon as it is up.
+    """
+    stop = stop or StopSignals.install()
+    received = stop.wait()
+    stop.ignore_further()
+    log.info("signal received", extra={"signal": received.name if received else None})
     running.shutdown(grace_seconds)

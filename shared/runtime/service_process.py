@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import errno
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from shared.runtime.client import ServiceTokenSource
 from shared.runtime.config import Settings
-from shared.runtime.server import ServiceDefinition, run_until_signalled, start_server
+from shared.runtime.server import (
+    PortInUse,
+    ServiceDefinition,
+    ports_in_use,
+    run_stop_hooks,
+    run_until_signalled,
+    start_server,
+)
+from shared.runtime.stop_signals import StopSignals
 from shared.runtime.structured_logging import configure_logging
 from shared.runtime.tokens import TokenIssuer, TokenVerifier, ensure_local_keys
 from shared.runtime.tracing import configure_tracing
@@ -36,16 +45,56 @@ def token_verifier(settings: Settings) -> TokenVerifier:
     )
 
 
+def exit_if_ports_in_use(error: OSError, settings: Settings, name: str) -> None:
+    """For a port in use: one line per port that keeps the service from starting, naming the
+    variable that moves it, then exit 1 (no traceback). Any other error: return."""
+    if error.errno != errno.EADDRINUSE:
+        return
+    # Our own ports are closed by now (stop hooks ran): a bind test names the busy ones.
+    problems: Sequence[OSError] = (
+        [error] if isinstance(error, PortInUse) else ports_in_use(settings, name) or [error]
+    )
+    for problem in problems:
+        log.error(str(problem))
+    raise SystemExit(1)
+
+
+def _stopped_while_starting(stop: StopSignals) -> bool:
+    if stop.received is None:
+        return False
+    log.info("signal received while starting", extra={"signal": stop.received.name})
+    stop.ignore_further()
+    return True
+
+
 def run_service(
     name: str,
     build_definition: Callable[[Settings], ServiceDefinition],
     settings: Settings | None = None,
+    stop: StopSignals | None = None,
 ) -> None:
+    # First of all: a Ctrl-C while the service starts is noted, and honoured at the next step.
+    stop = stop or StopSignals.install()
     settings = settings or Settings()
     configure_logging(name, settings.log_level, settings.log_format)
     configure_tracing(settings, name)
+    if _stopped_while_starting(stop):
+        return
     ensure_default_keys(settings)
     verifier = token_verifier(settings)
-    definition = build_definition(settings)
-    running = start_server(definition, settings, verifier)
-    run_until_signalled(running, settings.shutdown_grace_seconds)
+    try:
+        definition = build_definition(settings)
+    except OSError as error:  # a port of its own besides gRPC (the drawing storage endpoint)
+        exit_if_ports_in_use(error, settings, name)
+        raise
+    if _stopped_while_starting(stop):
+        run_stop_hooks(definition)
+        log.info("stopped")
+        return
+    try:
+        running = start_server(definition, settings, verifier)
+    except OSError as error:
+        run_stop_hooks(definition)
+        exit_if_ports_in_use(error, settings, name)
+        raise
+    run_until_signalled(running, settings.shutdown_grace_seconds, stop)

@@ -36,12 +36,13 @@ ALGORITHM = "EdDSA"
 CLOCK_SKEW_SECONDS = 30
 
 
-def _is_inline(source: str) -> bool:
+def is_inline(source: str) -> bool:
+    """Whether a key setting holds the document itself rather than a path to it."""
     return source.lstrip().startswith("{")
 
 
 def _read_source(source: str) -> str:
-    return source if _is_inline(source) else Path(source).read_text()
+    return source if is_inline(source) else Path(source).read_text()
 
 
 def _file_version(path: str) -> tuple[int, int, int]:
@@ -71,7 +72,7 @@ class _ReloadingDocument(Generic[ParsedT]):
         self._what = what
         self._lock = threading.Lock()
         self._value = parse(_read_source(source))
-        self._version = None if _is_inline(source) else _file_version(source)
+        self._version = None if is_inline(source) else _file_version(source)
 
     def current(self) -> ParsedT:
         if self._version is None:
@@ -238,15 +239,24 @@ def generate_key_pair(key_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return private_jwk, public_jwk
 
 
-def ensure_local_keys(keys_dir: Path) -> tuple[Path, Path]:
-    """Create a development key pair under ``keys_dir`` unless one is there already.
+# The file names of a local key pair in a keys dir.
+SIGNING_KEY_FILE = "signing-key.jwk"
+JWKS_FILE = "jwks.json"
 
-    Returns (signing key path, JWKS path). Only for embedded defaults: production passes
-    keys through configuration.
+
+def local_keys_exist(keys_dir: Path) -> bool:
+    return (keys_dir / SIGNING_KEY_FILE).exists() and (keys_dir / JWKS_FILE).exists()
+
+
+def ensure_local_keys(keys_dir: Path) -> tuple[Path, Path]:
+    """Create a key pair under ``keys_dir`` unless one is there already.
+
+    Returns (signing key path, JWKS path). For embedded defaults and a deployment's one-shot
+    key initialiser; keys of an identity provider come through configuration instead.
     """
-    signing_path = keys_dir / "signing-key.jwk"
-    jwks_path = keys_dir / "jwks.json"
-    if signing_path.exists() and jwks_path.exists():
+    signing_path = keys_dir / SIGNING_KEY_FILE
+    jwks_path = keys_dir / JWKS_FILE
+    if local_keys_exist(keys_dir):
         return signing_path, jwks_path
     keys_dir.mkdir(parents=True, exist_ok=True)
     private_jwk, public_jwk = generate_key_pair(f"local-{uuid.uuid4().hex[:8]}")

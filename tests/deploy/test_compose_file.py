@@ -29,7 +29,12 @@ DATABASE_SERVICE = "postgres"
 RATE_LIMIT_SERVICE = "redis"
 MAIL_SERVICE = "smtp"
 MAIL_CATCHER_SMTP_PORT = "1025"  # the SMTP port the mail catcher image listens on
-KEYS_MOUNT = "./deploy/keys:/run/keys:ro"
+KEYS_VOLUME = "keys"
+KEY_STORE = "/run/keys"
+KEYS_MOUNT = f"{KEYS_VOLUME}:{KEY_STORE}:ro"
+KEYS_INIT_SERVICE = "keys-init"
+MIGRATE_SERVICE = "migrate"
+ONE_SHOT_JOBS = (KEYS_INIT_SERVICE, MIGRATE_SERVICE)
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +81,13 @@ def test_it_has_the_database_redis_the_mail_catcher_and_the_three_services(
     compose: dict[str, Any],
 ) -> None:
     services = compose["services"]
-    assert set(services) == {DATABASE_SERVICE, RATE_LIMIT_SERVICE, MAIL_SERVICE, *SERVICE_NAMES}
+    assert set(services) == {
+        DATABASE_SERVICE,
+        RATE_LIMIT_SERVICE,
+        MAIL_SERVICE,
+        *ONE_SHOT_JOBS,
+        *SERVICE_NAMES,
+    }
     for name, service in services.items():
         assert "image" in service or "build" in service, name
         for needed, condition in depends_on(service).items():
@@ -103,9 +114,9 @@ def test_every_command_is_a_real_cli_command(compose: dict[str, Any]) -> None:
         for service in compose["services"].values()
         if service.get("command") and service["command"][0] == "connectability"
     ]
-    assert len(commands) == len(SERVICE_NAMES)
+    assert len(commands) == len(SERVICE_NAMES) + len(ONE_SHOT_JOBS)
     for command in commands:
-        result = CliRunner().invoke(cli, [command[1], "--help"])
+        result = CliRunner().invoke(cli, [*command[1:], "--help"])
         assert result.exit_code == 0, f"{command}: {result.output}"
 
 
@@ -252,4 +263,4 @@ def test_the_drawing_storage_endpoint_is_published_and_keeps_its_files(
     assert env[f"{ENV_PREFIX}DRAWING_STORAGE_PUBLIC_URL"].endswith(f":{port}")
     store = env[f"{ENV_PREFIX}FILE_STORE_DIR"]
     assert any(str(volume).endswith(f":{store}") for volume in drawing["volumes"])
-    assert "./deploy/keys:/run/keys:ro" in drawing["volumes"]  # still has its keys
+    assert KEYS_MOUNT in drawing["volumes"]  # still has its keys

@@ -8,11 +8,13 @@ import pytest
 from click.testing import CliRunner
 
 from services.cli import main
+from shared.runtime.tokens import ensure_local_keys
 
 
 @pytest.fixture
 def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("CONNECTABILITY_DATA_DIR", str(tmp_path))
+    ensure_local_keys(tmp_path / "keys")  # as `serve` leaves them
     return CliRunner()
 
 

@@ -1,0 +1,136 @@
+"""Ctrl-C on `connectability serve` stops everything, promptly, also while it starts.
+
+A terminal's Ctrl-C sends SIGINT to the whole foreground process group: `serve` and the three
+services all get it. Each trial runs `serve` as a real process group and does the same.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from services.supervisor import KILL_AFTER_EXTRA_SECONDS
+from shared.runtime.config import SERVICE_NAMES
+from tests.integration.test_serve_command import cli, fresh_environment
+
+READY_LINE = "Press Ctrl-C to stop."
+# Three in the suite; a soak runs more, e.g.
+#   CTRL_C_TRIALS=20 .venv/bin/python -m pytest tests/runtime/test_serve_ctrl_c.py
+# Every third trial signals while the services start, the others once they run.
+TRIALS = [
+    f"{'while starting' if number % 3 == 0 else 'running'} {number + 1}"
+    for number in range(max(3, int(os.environ.get("CTRL_C_TRIALS", "3"))))
+]
+# Grace period of each service. `serve` kills a service still running after the grace plus
+# its margin; no service may be killed. Generous, for a loaded machine: stopped while
+# starting, a service first finishes the step it is in (its imports, opening its database),
+# and three Pythons importing at once on two busy cores take their time. Where nothing
+# hangs, each trial stops in a second or two.
+GRACE_SECONDS = 20
+STOPPED_WITHIN_SECONDS = GRACE_SECONDS + KILL_AFTER_EXTRA_SECONDS + 4
+
+
+def group_is_gone(group_id: int) -> bool:
+    try:
+        os.killpg(group_id, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def wait_for_children(pid: int, count: int) -> None:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    deadline = time.monotonic() + 60
+    while len(children.read_text().split()) < count:
+        assert time.monotonic() < deadline, "serve never started its services"
+        time.sleep(0.01)
+
+
+def start_serve(tmp_path: Path) -> subprocess.Popen[str]:
+    env = fresh_environment(tmp_path / "state")
+    env["CONNECTABILITY_LOG_LEVEL"] = "INFO"
+    env["CONNECTABILITY_LOG_FORMAT"] = "text"
+    env["CONNECTABILITY_SHUTDOWN_GRACE_SECONDS"] = str(GRACE_SECONDS)
+    return subprocess.Popen(
+        cli("serve"),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group, as in a terminal
+    )
+
+
+class Output:
+    """Every line the process group prints (stdout and stderr), read by one thread."""
+
+    def __init__(self, process: subprocess.Popen[str]):
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, args=(process,), daemon=True)
+        self._reader.start()
+
+    def _read(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait_for(self, marker: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not any(marker in line for line in self.lines):
+            assert time.monotonic() < deadline, f"never printed {marker!r}:\n{self.text()}"
+            time.sleep(0.1)
+
+    def finish(self) -> list[str]:
+        self._reader.join(10)
+        return self.lines
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def ctrl_c_and_collect(process: subprocess.Popen[str], output: Output) -> list[str]:
+    os.killpg(process.pid, signal.SIGINT)
+    started = time.monotonic()
+    try:
+        process.wait(timeout=STOPPED_WITHIN_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        pytest.fail(f"serve still ran {STOPPED_WITHIN_SECONDS} s after Ctrl-C:\n{output.text()}")
+    took = time.monotonic() - started
+    lines = output.finish()
+    assert process.returncode == 0, "\n".join(lines)
+    assert group_is_gone(process.pid), "a service outlived serve"
+    assert took < STOPPED_WITHIN_SECONDS
+    assert not any("Traceback" in line for line in lines), "\n".join(lines)
+    assert not any("killing it" in line for line in lines), "\n".join(lines)
+    return lines
+
+
+@pytest.mark.parametrize("trial", TRIALS)
+def test_ctrl_c_stops_serve_and_every_service(tmp_path: Path, trial: str) -> None:
+    process = start_serve(tmp_path)
+    output = Output(process)
+    try:
+        if trial.startswith("while starting"):
+            # As soon as the services exist: their Python is still starting up.
+            wait_for_children(process.pid, len(SERVICE_NAMES))
+            lines = ctrl_c_and_collect(process, output)
+        else:
+            output.wait_for(READY_LINE, timeout=90)
+            lines = ctrl_c_and_collect(process, output)
+            for name in SERVICE_NAMES:
+                for event in ("signal received", "stopped"):
+                    said = [line for line in lines if f" {name} " in line and event in line]
+                    assert said, f"the {name} service never said {event!r}:\n" + "\n".join(lines)
+        assert "connectability: stopped." in lines
+    finally:
+        if not group_is_gone(process.pid):
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
