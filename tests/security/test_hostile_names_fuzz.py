@@ -149,8 +149,8 @@ def test_a_hostile_name_is_refused_at_input_or_stored_exactly(owner: Owner, fiel
             assert code == "INVALID_ARGUMENT" and reason, f"{field} {text!r} taken: {code}"
         elif text.strip():  # a blank name is refused as missing
             assert (code, reason) == ("OK", ""), f"{field} {text!r}: {code} {reason}"
-        if code == "OK":
-            assert name.read(owner) == text, "stored as typed"
+        if code == "OK":  # names are kept without surrounding whitespace
+            assert name.read(owner) == text.strip(), "stored as typed"
         else:
             assert code == "INVALID_ARGUMENT" and reason, f"{field}: {code} {reason}"
             assert name.read(owner) == before, "a refused name changes nothing"
