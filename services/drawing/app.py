@@ -9,15 +9,20 @@ from connectability.internal.v1 import (
     drawing_internal_service_pb2_grpc,
 )
 from connectability.v1 import drawing_service_pb2, drawing_service_pb2_grpc
+from services.drawing.api.internal_servicer import DrawingInternalServicer
 from services.drawing.api.servicer import DrawingServicer
-from services.drawing.change_feed import ChangeFeed
 from services.drawing.drawings_permissions import DrawingsPermissions
 from services.drawing.migrations import MIGRATIONS_DIR
-from services.drawing.project_registry import ProjectRegistry
 from services.drawing.storage.configured import start_configured_storage_endpoint
 from services.drawing.storage.file_access import file_access_from
+from services.drawing.store.change_feed import ChangeFeed
 from services.drawing.store.models import IdempotentRequest
+from services.drawing.store.project_registry import ProjectRegistry
+from services.drawing.store.unit_of_work import DrawingUnitOfWork
 from services.drawing.upload_processing import DrawingUploadProcessing
+from services.drawing.use_cases.connection_sync import ConnectionSync
+from services.drawing.use_cases.feed_heads import FeedHeads
+from services.drawing.use_cases.projects import Projects
 from shared.persistence.db import upgrade_to_head
 from shared.persistence.idempotent_calls import IdempotentCalls
 from shared.persistence.service_database import open_service_database
@@ -41,14 +46,27 @@ def build_definition(settings: Settings) -> ServiceDefinition:
     files = file_access_from(settings)
     # Drawing uploads queued by CreateDrawingUpload are processed in the background.
     upload_processing = DrawingUploadProcessing(sessions, files.file_store)
+    projects = ProjectRegistry(sessions)
+    idempotent_calls = IdempotentCalls(sessions, IdempotentRequest)
+    feed = ChangeFeed(sessions)
     servicer = DrawingServicer(
         sessions,
-        ProjectRegistry(sessions),
+        projects,
         DrawingsPermissions(sessions),
-        IdempotentCalls(sessions, IdempotentRequest),
-        ChangeFeed(sessions),
+        idempotent_calls,
+        feed,
         files,
         upload_processing.poke,
+    )
+
+    def unit_of_work() -> DrawingUnitOfWork:
+        return DrawingUnitOfWork(sessions)
+
+    internal_servicer = DrawingInternalServicer(
+        Projects(projects, unit_of_work),
+        ConnectionSync(unit_of_work),
+        FeedHeads(feed),
+        idempotent_calls,
     )
     # The storage endpoint shares the store, the secret and the database with the servicer.
     storage = start_configured_storage_endpoint(settings, sessions)
@@ -56,12 +74,16 @@ def build_definition(settings: Settings) -> ServiceDefinition:
     return ServiceDefinition(
         name=SERVICE_NAME,
         grpc_service_names=[GRPC_SERVICE, INTERNAL_GRPC_SERVICE],
-        register=lambda server: _register(servicer, server),
+        register=lambda server: _register(servicer, internal_servicer, server),
         on_stop=[upload_processing.stop, storage.stop, database.engine.dispose],
     )
 
 
-def _register(servicer: DrawingServicer, server: grpc.Server) -> None:
-    """One servicer answers the public and the internal service, on the same port."""
+def _register(
+    servicer: DrawingServicer, internal_servicer: DrawingInternalServicer, server: grpc.Server
+) -> None:
+    """The public and the internal service answer on the same port."""
     drawing_service_pb2_grpc.add_DrawingServiceServicer_to_server(servicer, server)
-    drawing_internal_service_pb2_grpc.add_DrawingInternalServiceServicer_to_server(servicer, server)
+    drawing_internal_service_pb2_grpc.add_DrawingInternalServiceServicer_to_server(
+        internal_servicer, server
+    )

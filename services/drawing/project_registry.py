@@ -1,16 +1,6 @@
-"""The projects the drawing service knows, as told by the connection service."""
+"""The old import path of the project registry (now ``store/project_registry.py``), for the
+modules that still import it here."""
 
-from __future__ import annotations
-
-from sqlalchemy.orm import Session, sessionmaker
-
-from services.drawing.store.models import ProjectFacts as ProjectFactsRow
-from shared.facts.project_facts import ProjectFacts
-from shared.persistence.project_facts_registry import ProjectFactsRegistry
+from services.drawing.store.project_registry import ProjectFacts, ProjectRegistry
 
 __all__ = ["ProjectFacts", "ProjectRegistry"]
-
-
-class ProjectRegistry(ProjectFactsRegistry):
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
-        super().__init__(session_factory, ProjectFactsRow)

@@ -13,24 +13,19 @@ from collections.abc import Iterator
 from typing import Any
 
 import grpc
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from connectability.internal.v1 import drawing_internal_service_pb2 as ipb
-from connectability.internal.v1 import drawing_internal_service_pb2_grpc as ipb_grpc
 from connectability.v1 import drawing_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2_grpc as pb_grpc
 from services.drawing.api import drawing_messages as messages
 from services.drawing.api.servicer_state import DrawingServicerState
 from services.drawing.catalog import existing
-from services.drawing.connection_sync_rpcs import ConnectionSyncRpcs
 from services.drawing.domain import access_policy
 from services.drawing.drawings_access import ADMIN, READ_ONLY, STANDARD, hidden
 from services.drawing.file_rpcs import FileRpcs
 from services.drawing.store.models import (
     Drawing,
     DrawingArea,
-    DrawingRevision,
     DrawingSet,
     DrawingsGrant,
 )
@@ -38,7 +33,6 @@ from shared.facts.errors import ErrorReason, InvalidArgument, PermissionDenied
 from shared.facts.identity import Principal, current_principal
 from shared.persistence.etags import locked_at_etag
 from shared.runtime.permission_messages import level_from_message, level_to_message
-from shared.runtime.project_facts_messages import facts_from_message, facts_to_message
 from shared.runtime.request_checks import masked_changes, require_fields, required_id
 from shared.runtime.timestamps import timestamp_of
 
@@ -59,29 +53,10 @@ def _grant_message(grant: DrawingsGrant) -> pb.DrawingsPermission:
 
 
 class DrawingServicer(
-    ConnectionSyncRpcs,
     FileRpcs,
     DrawingServicerState,
     pb_grpc.DrawingServiceServicer,
-    ipb_grpc.DrawingInternalServiceServicer,
 ):
-    def RegisterProject(
-        self,
-        request: ipb.DrawingInternalServiceRegisterProjectRequest,
-        context: grpc.ServicerContext,
-    ) -> ipb.DrawingInternalServiceRegisterProjectResponse:
-        access_policy.admit("RegisterProject")
-        known = self._projects.register_project(facts_from_message(request.project))
-        return ipb.DrawingInternalServiceRegisterProjectResponse(project=facts_to_message(known))
-
-    def GetProject(
-        self, request: ipb.DrawingInternalServiceGetProjectRequest, context: grpc.ServicerContext
-    ) -> ipb.DrawingInternalServiceGetProjectResponse:
-        access_policy.admit("GetProject")
-        require_fields(request, "project_id")
-        facts = self._projects.get_project(request.project_id)
-        return ipb.DrawingInternalServiceGetProjectResponse(project=facts_to_message(facts))
-
     def SetDrawingsPermission(
         self, request: pb.SetDrawingsPermissionRequest, context: grpc.ServicerContext
     ) -> pb.SetDrawingsPermissionResponse:
@@ -353,31 +328,7 @@ class DrawingServicer(
 
         return self._idempotent.run("UpdateDrawing", request, pb.UpdateDrawingResponse, update)
 
-    # The change feed and counts (service-only)
-
-    def CountProjectRevisions(
-        self, request: ipb.CountProjectRevisionsRequest, context: grpc.ServicerContext
-    ) -> ipb.CountProjectRevisionsResponse:
-        access_policy.admit("CountProjectRevisions")
-        self._projects.get_project(required_id(request.project_id, "project_id"))
-        with self._sessions() as session:
-            count = session.scalar(
-                select(func.count())
-                .select_from(DrawingRevision)
-                .where(DrawingRevision.project_id == request.project_id)
-            )
-            published = session.scalar(
-                select(func.count())
-                .select_from(DrawingRevision)
-                .where(
-                    DrawingRevision.project_id == request.project_id,
-                    DrawingRevision.status == "published",
-                    DrawingRevision.withdrawn.is_(False),
-                )
-            )
-        return ipb.CountProjectRevisionsResponse(
-            revision_count=int(count or 0), published_revision_count=int(published or 0)
-        )
+    # The change feed
 
     def ListProjectChanges(
         self, request: pb.ListProjectChangesRequest, context: grpc.ServicerContext
@@ -405,27 +356,6 @@ class DrawingServicer(
                 # Woken by a commit in this process; the timeout catches other processes'.
                 self._feed.wait_for_news(generation, WATCH_FALLBACK_SECONDS)
 
-    def WatchFeedHeads(
-        self, request: ipb.WatchFeedHeadsRequest, context: grpc.ServicerContext
-    ) -> Iterator[ipb.WatchFeedHeadsResponse]:
-        access_policy.admit("WatchFeedHeads")
-        project_ids = list(dict.fromkeys(request.project_ids))
-        if len(project_ids) > MAX_WATCHED_HEADS:
-            raise InvalidArgument(
-                ErrorReason.TOO_MANY_PROJECTS,
-                f"At most {MAX_WATCHED_HEADS} projects can be watched.",
-            )
-        reported: dict[str, int] = {}
-        while context.is_active():
-            generation = self._feed.generation
-            for project_id, head in self._feed.heads(project_ids).items():
-                if reported.get(project_id) != head:
-                    reported[project_id] = head
-                    yield ipb.WatchFeedHeadsResponse(project_id=project_id, last_sequence=head)
-            # Woken by a commit in this process; the timeout catches other processes'.
-            self._feed.wait_for_news(generation, WATCH_FALLBACK_SECONDS)
-
 
 WATCH_BATCH = 500
 WATCH_FALLBACK_SECONDS = 1.0
-MAX_WATCHED_HEADS = 1000
