@@ -36,9 +36,6 @@ UNPUBLISHED_COPY: dict[str, object] = {
     "withdrawn": False,
 }
 
-# The connection state of a set a connection copied (R21 marks it disconnected later).
-CONNECTED_SET_STATE = "connected"
-
 
 def mirror_id(connection_id: str, upstream_id: str) -> str:
     """The id of the copy of an upstream row (area, set, drawing or revision)."""

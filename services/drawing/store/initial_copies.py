@@ -14,11 +14,11 @@ from sqlalchemy import Select, func, literal, select, true
 from sqlalchemy.orm import Session
 
 from services.drawing.domain.copying import (
-    CONNECTED_SET_STATE,
     COPIED_STATUS,
     UNPUBLISHED_COPY,
     mirror_id,
 )
+from services.drawing.domain.set_connection_states import SetConnectionState
 from services.drawing.store.models import Drawing, DrawingArea, DrawingRevision, DrawingSet
 from shared.persistence.db import utcnow
 from shared.persistence.upsert import INSERT_BY_DIALECT
@@ -100,7 +100,7 @@ class InitialCopies:
                 "project_id": literal(downstream_project_id),
                 "name": drawing_set.c.name,
                 "set_date": drawing_set.c.set_date,
-                "connection_state": literal(CONNECTED_SET_STATE),
+                "connection_state": literal(SetConnectionState.CONNECTED.value),
                 "connection_id": literal(connection_id),
                 "upstream_set_id": drawing_set.c.id,
                 "created_at": literal(now, DrawingSet.created_at.type),

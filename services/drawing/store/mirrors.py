@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from services.drawing.catalog import apply_changes
 from services.drawing.domain.applying import MirrorKind
-from services.drawing.domain.copying import CONNECTED_SET_STATE
+from services.drawing.domain.set_connection_states import SetConnectionState
 from services.drawing.revision_currency import make_newest_current
 from services.drawing.store.models import Drawing, DrawingArea, DrawingRevision, DrawingSet
 from shared.persistence.db import utcnow
@@ -21,8 +21,6 @@ MODELS: dict[MirrorKind, type[Any]] = {
     MirrorKind.DRAWING: Drawing,
     MirrorKind.REVISION: DrawingRevision,
 }
-
-DISCONNECTED_SET_STATE = "disconnected"
 
 
 class Mirrors:
@@ -85,9 +83,9 @@ class Mirrors:
             .where(
                 DrawingSet.project_id == downstream_id,
                 DrawingSet.connection_id == connection_id,
-                DrawingSet.connection_state == CONNECTED_SET_STATE,
+                DrawingSet.connection_state == SetConnectionState.CONNECTED.value,
             )
-            .values(connection_state=DISCONNECTED_SET_STATE, updated_at=utcnow())
+            .values(connection_state=SetConnectionState.DISCONNECTED.value, updated_at=utcnow())
             .execution_options(synchronize_session=False)
         )
         return int(marked.rowcount or 0)  # type: ignore[attr-defined]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from connectability.v1 import drawing_service_pb2 as pb
 from services.drawing.domain import applying
 from services.drawing.domain.applying import MirrorKind, Step
-from services.drawing.domain.copying import CONNECTED_SET_STATE, UNPUBLISHED_COPY, mirror_id
+from services.drawing.domain.copying import UNPUBLISHED_COPY, mirror_id
+from services.drawing.domain.set_connection_states import SetConnectionState
 from services.drawing.store.mirrors import Mirrors
 
 
@@ -42,7 +43,10 @@ class ChangeApplier:
                 MirrorKind.SET,
                 drawing_set.id,
                 applying.set_fields(drawing_set),
-                {"upstream_set_id": drawing_set.id, "connection_state": CONNECTED_SET_STATE},
+                {
+                    "upstream_set_id": drawing_set.id,
+                    "connection_state": SetConnectionState.CONNECTED.value,
+                },
             ),
             self._refresh(
                 MirrorKind.DRAWING,

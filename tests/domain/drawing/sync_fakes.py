@@ -14,11 +14,11 @@ from typing import Any, cast
 
 from services.drawing.domain.applying import MirrorKind
 from services.drawing.domain.copying import (
-    CONNECTED_SET_STATE,
     UNPUBLISHED_COPY,
     mirror_id,
     taken_by_initial_copy,
 )
+from services.drawing.domain.set_connection_states import SetConnectionState
 from services.drawing.store.unit_of_work import DrawingUnitOfWork
 from services.drawing.use_cases.connection_sync import ConnectionSync
 from shared.persistence.db import RecordNotFound
@@ -165,9 +165,9 @@ class FakeMirrors:
             if (
                 drawing_set.project_id == downstream_id
                 and getattr(drawing_set, "connection_id", None) == connection_id
-                and drawing_set.connection_state == CONNECTED_SET_STATE
+                and drawing_set.connection_state == SetConnectionState.CONNECTED.value
             ):
-                drawing_set.connection_state = "disconnected"
+                drawing_set.connection_state = SetConnectionState.DISCONNECTED.value
                 marked += 1
         return marked
 
@@ -199,7 +199,7 @@ class FakeInitialCopies:
                 downstream_id,
                 MirrorKind.SET,
                 revision.set_id,
-                {"connection_state": CONNECTED_SET_STATE},
+                {"connection_state": SetConnectionState.CONNECTED.value},
             )
             self._copy(
                 connection_id,
@@ -302,7 +302,7 @@ def upstream_revision(
             project_id=project_id,
             name="Issued for construction",
             set_date=None,
-            connection_state="not_connected",
+            connection_state=SetConnectionState.NOT_CONNECTED.value,
         )
     if drawing_id not in rows[MirrorKind.DRAWING]:
         store.add(
