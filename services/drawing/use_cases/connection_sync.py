@@ -58,10 +58,13 @@ class ConnectionSync:
     def copy_published_revisions(self, target: SyncTarget) -> tuple[int, int]:
         """(the upstream feed position the copy reflects, copies the downstream now holds)."""
         with self._uow() as uow:
-            both = (target.upstream_id, target.downstream_id)
-            known = [(project_id, uow.projects.active_of_known(project_id)) for project_id in both]
-            for project_id, active in known:
-                require_active_for_copy(project_id, active)
+            # Both projects must be known before either one's activity is judged.
+            active = {
+                project_id: uow.projects.active_of_known(project_id)
+                for project_id in (target.upstream_id, target.downstream_id)
+            }
+            for project_id, is_active in active.items():
+                require_active_for_copy(project_id, is_active)
             # Lock the upstream's feed head: no publication can slip between the snapshot and
             # the position returned, so following the feed from there misses nothing. Taken
             # before the cursor, so a twin copy waits here and then finds this one's cursor.
