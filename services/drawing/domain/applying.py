@@ -17,6 +17,7 @@ from typing import Any
 
 from connectability.v1 import drawing_service_pb2 as pb
 from services.drawing.domain.dates import parse_date
+from services.drawing.domain.revision_states import is_published
 
 
 class MirrorKind(Enum):
@@ -107,7 +108,7 @@ def withdrawal_step(held_copy: Any | None) -> Step:
 
 def moves_current(copy: Any) -> bool:
     """A change to a copy the downstream has published may change which one is current."""
-    return bool(copy.status == "published")
+    return is_published(copy.status)
 
 
 def place_of(upstream_place: int, highest_held: Callable[[], int]) -> int:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
+from services.drawing.domain.revision_states import RevisionStatus
 from services.drawing.domain.sync_cursors import (
     SyncCursor,
     require_connected,
@@ -25,12 +26,12 @@ from services.drawing.domain.sync_cursors import (
 from shared.facts.errors import ErrorReason, FailedPrecondition
 
 # The upstream revisions an initial copy takes: published ones, unless withdrawn.
-COPIED_STATUS = "published"
+COPIED_STATUS = RevisionStatus.PUBLISHED.value
 
 # How every copy of a revision starts downstream, whether the initial copy or a later
 # publication made it: waiting for the downstream's review, not current.
 UNPUBLISHED_COPY: dict[str, object] = {
-    "status": "unpublished",
+    "status": RevisionStatus.UNPUBLISHED.value,
     "reviewed": False,
     "current": False,
     "withdrawn": False,

@@ -18,7 +18,7 @@ from services.drawing.domain.copying import (
     UNPUBLISHED_COPY,
     mirror_id,
 )
-from services.drawing.domain.set_connection_states import SetConnectionState
+from services.drawing.domain.revision_states import SetConnectionState
 from services.drawing.store.models import Drawing, DrawingArea, DrawingRevision, DrawingSet
 from shared.persistence.db import utcnow
 from shared.persistence.upsert import INSERT_BY_DIALECT

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from services.drawing.catalog import apply_changes
 from services.drawing.domain.applying import MirrorKind
-from services.drawing.domain.set_connection_states import SetConnectionState
+from services.drawing.domain.revision_states import SetConnectionState
 from services.drawing.revision_currency import make_newest_current
 from services.drawing.store.models import Drawing, DrawingArea, DrawingRevision, DrawingSet
 from shared.persistence.db import utcnow

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.drawing.domain.revision_states import RevisionStatus
 from services.drawing.store.models import DrawingRevision
 
 
@@ -24,7 +25,7 @@ class RevisionCounts:
             .select_from(DrawingRevision)
             .where(
                 DrawingRevision.project_id == project_id,
-                DrawingRevision.status == "published",
+                DrawingRevision.status == RevisionStatus.PUBLISHED.value,
                 DrawingRevision.withdrawn.is_(False),
             )
         )

@@ -6,7 +6,7 @@ from connectability.v1 import drawing_service_pb2 as pb
 from services.drawing.domain import applying
 from services.drawing.domain.applying import MirrorKind, Step
 from services.drawing.domain.copying import UNPUBLISHED_COPY, mirror_id
-from services.drawing.domain.set_connection_states import SetConnectionState
+from services.drawing.domain.revision_states import SetConnectionState
 from services.drawing.store.mirrors import Mirrors
 
 

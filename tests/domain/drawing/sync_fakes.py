@@ -18,7 +18,7 @@ from services.drawing.domain.copying import (
     mirror_id,
     taken_by_initial_copy,
 )
-from services.drawing.domain.set_connection_states import SetConnectionState
+from services.drawing.domain.revision_states import SetConnectionState, is_published
 from services.drawing.store.unit_of_work import DrawingUnitOfWork
 from services.drawing.use_cases.connection_sync import ConnectionSync
 from shared.persistence.db import RecordNotFound
@@ -146,7 +146,7 @@ class FakeMirrors:
 
     def make_newest_current(self, drawing_id: str) -> None:
         # The currency rule (R15), as revision_currency applies it in the database.
-        published = [r for r in self._store.revisions_of(drawing_id) if r.status == "published"]
+        published = [r for r in self._store.revisions_of(drawing_id) if is_published(r.status)]
         candidates = [r for r in published if not r.withdrawn]
         newest = max(candidates, key=lambda r: (r.drawing_date, r.created_at), default=None)
         for revision in published:
