@@ -19,14 +19,14 @@ class DrawingUnitOfWork(UnitOfWork):
     cursors: ConnectionCursors
     initial_copies: InitialCopies
     mirrors: Mirrors
-    projects: ProjectRows
+    project_rows: ProjectRows
     revision_counts: RevisionCounts
 
     def _open(self, session: Session) -> None:
         self.cursors = ConnectionCursors(session)
         self.initial_copies = InitialCopies(session)
         self.mirrors = Mirrors(session)
-        self.projects = ProjectRows(session)
+        self.project_rows = ProjectRows(session)
         self.revision_counts = RevisionCounts(session)
 
     @contextmanager

@@ -60,7 +60,7 @@ class ConnectionSync:
         with self._uow() as uow:
             # Both projects must be known before either one's activity is judged.
             active = {
-                project_id: uow.projects.active_of_known(project_id)
+                project_id: uow.project_rows.active_of_known(project_id)
                 for project_id in (target.upstream_id, target.downstream_id)
             }
             for project_id, is_active in active.items():
@@ -68,8 +68,8 @@ class ConnectionSync:
             # Lock the upstream's feed head: no publication can slip between the snapshot and
             # the position returned, so following the feed from there misses nothing. Taken
             # before the cursor, so a twin copy waits here and then finds this one's cursor.
-            snapshot = uow.projects.locked_feed_head(target.upstream_id)
-            uow.projects.lock(target.downstream_id)
+            snapshot = uow.project_rows.locked_feed_head(target.upstream_id)
+            uow.project_rows.lock(target.downstream_id)
             cursor = uow.cursors.locked(target.connection_id)
             plan = plan_copy(cursor, target.upstream_id, target.downstream_id, snapshot)
             if plan.step is CopyStep.COPY:
@@ -112,8 +112,8 @@ class ConnectionSync:
     def mark_disconnected(self, connection_id: str, downstream_id: str) -> int:
         """Stop the connection for good and mark its connected sets; the sets marked now."""
         with self._uow() as uow:
-            uow.projects.active_of_known(downstream_id)
-            uow.projects.lock(downstream_id)
+            uow.project_rows.active_of_known(downstream_id)
+            uow.project_rows.lock(downstream_id)
             cursor = uow.cursors.locked(connection_id)
             step = disconnect_step(cursor, downstream_id)
             if step is Disconnect.START_DISCONNECTED:
@@ -130,7 +130,7 @@ class ConnectionSync:
         require_connected(cursor)
         require_same_projects(cursor, target.upstream_id, target.downstream_id)
         for project_id in (target.upstream_id, target.downstream_id):
-            require_active(project_id, uow.projects.active_of(project_id))
+            require_active(project_id, uow.project_rows.active_of(project_id))
         to_apply = unapplied(changes, cursor.applied_through_sequence)
         applier = ChangeApplier(uow.mirrors, target.connection_id, target.downstream_id)
         altered = 0

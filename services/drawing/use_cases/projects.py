@@ -26,5 +26,5 @@ class Projects:
     def count_revisions(self, project_id: str) -> tuple[int, int]:
         """(all the project's revisions, the published ones not withdrawn)."""
         with self._uow() as uow:
-            uow.projects.active_of_known(project_id)
+            uow.project_rows.active_of_known(project_id)
             return uow.revision_counts.of_project(project_id)

@@ -251,7 +251,7 @@ class FakeUnitOfWork:
         self.cursors = FakeCursors(store)
         self.initial_copies = FakeInitialCopies(store)
         self.mirrors = FakeMirrors(store)
-        self.projects = FakeProjectRows(store)
+        self.project_rows = FakeProjectRows(store)
 
     def __enter__(self) -> FakeUnitOfWork:
         self._before = self._state()
