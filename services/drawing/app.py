@@ -12,22 +12,26 @@ from connectability.internal.v1 import (
     drawing_internal_service_pb2_grpc,
 )
 from connectability.v1 import drawing_service_pb2, drawing_service_pb2_grpc
+from services.drawing.api.internal_servicer import DrawingInternalServicer
 from services.drawing.api.servicer import DrawingServicer, DrawingUseCases
 from services.drawing.catalog import Catalog
-from services.drawing.change_feed import ChangeFeed
 from services.drawing.domain import access_policy
 from services.drawing.migrations import MIGRATIONS_DIR
-from services.drawing.project_registry import ProjectRegistry
 from services.drawing.revisions import Revisions
+from services.drawing.store.change_feed import ChangeFeed
 from services.drawing.store.files.configured import start_configured_storage_endpoint
 from services.drawing.store.files.file_access import FileAccess, file_access_from
 from services.drawing.store.models import IdempotentRequest
+from services.drawing.store.project_registry import ProjectRegistry
 from services.drawing.store.unit_of_work import DrawingUnitOfWork
 from services.drawing.use_cases.annotations import AnnotationUseCases
 from services.drawing.use_cases.catalog import CatalogUseCases
+from services.drawing.use_cases.connection_sync import ConnectionSync
+from services.drawing.use_cases.feed_heads import FeedHeads
 from services.drawing.use_cases.files import FileUseCases
 from services.drawing.use_cases.permissions import DrawingsPermissionsUseCases
 from services.drawing.use_cases.project_changes import ProjectChangesUseCases
+from services.drawing.use_cases.projects import Projects
 from services.drawing.use_cases.revisions import RevisionUseCases
 from services.drawing.use_cases.upload_processing import DrawingUploadProcessing
 from services.drawing.use_cases.uploads import DrawingUploadUseCases
@@ -55,12 +59,19 @@ def build_definition(settings: Settings) -> ServiceDefinition:
     feed = ChangeFeed(sessions)
     # Drawing uploads queued by CreateDrawingUpload are processed in the background.
     upload_processing = DrawingUploadProcessing(sessions, files.file_store)
+    idempotent_calls = IdempotentCalls(sessions, IdempotentRequest, access_policy.admit)
     servicer = DrawingServicer(
-        drawing_use_cases(sessions, feed, files, upload_processing.poke),
-        IdempotentCalls(sessions, IdempotentRequest, access_policy.admit),
-        sessions,
-        ProjectRegistry(sessions),
-        feed,
+        drawing_use_cases(sessions, feed, files, upload_processing.poke), idempotent_calls
+    )
+
+    def unit_of_work() -> DrawingUnitOfWork:
+        return DrawingUnitOfWork(sessions)
+
+    internal_servicer = DrawingInternalServicer(
+        Projects(ProjectRegistry(sessions), unit_of_work),
+        ConnectionSync(unit_of_work),
+        FeedHeads(feed),
+        idempotent_calls,
     )
     # The storage endpoint shares the store, the secret and the database with the servicer.
     storage = start_configured_storage_endpoint(settings, sessions)
@@ -68,7 +79,7 @@ def build_definition(settings: Settings) -> ServiceDefinition:
     return ServiceDefinition(
         name=SERVICE_NAME,
         grpc_service_names=[GRPC_SERVICE, INTERNAL_GRPC_SERVICE],
-        register=lambda server: _register(servicer, server),
+        register=lambda server: _register(servicer, internal_servicer, server),
         on_stop=[upload_processing.stop, storage.stop, database.engine.dispose],
     )
 
@@ -97,7 +108,11 @@ def drawing_use_cases(
     )
 
 
-def _register(servicer: DrawingServicer, server: grpc.Server) -> None:
-    """One servicer answers the public and the internal service, on the same port."""
+def _register(
+    servicer: DrawingServicer, internal_servicer: DrawingInternalServicer, server: grpc.Server
+) -> None:
+    """The public and the internal service answer on the same port."""
     drawing_service_pb2_grpc.add_DrawingServiceServicer_to_server(servicer, server)
-    drawing_internal_service_pb2_grpc.add_DrawingInternalServiceServicer_to_server(servicer, server)
+    drawing_internal_service_pb2_grpc.add_DrawingInternalServiceServicer_to_server(
+        internal_servicer, server
+    )

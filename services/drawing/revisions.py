@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 from connectability.v1 import drawing_service_pb2 as pb
 from services.drawing.api import drawing_messages as messages
 from services.drawing.catalog import apply_changes
-from services.drawing.change_feed import ChangeFeed
 from services.drawing.domain import currency, revision_rules
 from services.drawing.domain.revision_rules import DrawingPlaces
 from services.drawing.domain.revision_states import DrawingUploadStatus, RevisionStatus
 from services.drawing.revision_currency import make_newest_current, outdated_ids, published_of
+from services.drawing.store.change_feed import ChangeFeed
 from services.drawing.store.models import (
     DrawingArea,
     DrawingRevision,

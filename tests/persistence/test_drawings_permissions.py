@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.drawing.project_registry import ProjectFacts, ProjectRegistry
 from services.drawing.store.drawings_permissions import DrawingsPermissions
+from services.drawing.store.project_registry import ProjectFacts, ProjectRegistry
 from shared.facts.permission_levels import UnknownPermissionLevel
 from shared.persistence.db import RecordNotFound
 from shared.persistence.paging import InvalidPageRequest

@@ -36,8 +36,7 @@ from services.connection.use_cases.directory import DirectoryUseCases
 from services.connection.use_cases.sync_state import SyncStates
 from services.drawing.api.servicer import DrawingServicer
 from services.drawing.app import drawing_use_cases
-from services.drawing.change_feed import ChangeFeed
-from services.drawing.project_registry import ProjectRegistry
+from services.drawing.store.change_feed import ChangeFeed
 from services.drawing.store.models import (
     Drawing,
     DrawingArea,
@@ -165,9 +164,6 @@ def drawing_service(database_url: str) -> Iterator[tuple[DrawingServicer, Statem
         servicer = DrawingServicer(
             drawing_use_cases(sessions, feed, _UNUSED, lambda: None),
             IdempotentCalls(sessions, IdempotentRequest),
-            sessions,
-            ProjectRegistry(sessions),
-            feed,
         )
         yield servicer, StatementLog(cast(Engine, sessions.kw["bind"]))
 

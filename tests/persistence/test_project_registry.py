@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.drawing.project_registry import ProjectRegistry as DrawingProjects
+from services.drawing.store.project_registry import ProjectRegistry as DrawingProjects
 from services.notification.store.project_registry import ProjectRegistry as NotificationProjects
 from shared.facts.project_facts import ProjectFacts
 from shared.persistence.db import RecordNotFound

@@ -12,9 +12,9 @@ from alembic import command
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.drawing.change_feed import ChangeFeed
 from services.drawing.migrations import MIGRATIONS_DIR as DRAWING_MIGRATIONS
 from services.drawing.revisions import RevisionImport, Revisions
+from services.drawing.store.change_feed import ChangeFeed
 from services.drawing.store.files.file_store import LocalFileStore
 from services.drawing.store.models import (
     Drawing,

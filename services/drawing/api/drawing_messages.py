@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from connectability.v1 import drawing_service_pb2 as pb
+from services.drawing.domain.dates import parse_date as parse_date
 from services.drawing.domain.revision_states import SetConnectionState, is_published
 from services.drawing.store.models import (
     Drawing,
@@ -27,23 +28,6 @@ _SET_STATES: dict[str, pb.DrawingSetConnectionState] = {
 
 def date_text(value: date | None) -> str:
     return value.isoformat() if value else ""
-
-
-def parse_date(value: str, field: str, required: bool = False) -> date | None:
-    """A "YYYY-MM-DD" date, None when empty and optional."""
-    if not value:
-        if required:
-            raise InvalidArgument(ErrorReason.MISSING_FIELD, f"{field} is required (YYYY-MM-DD).")
-        return None
-    try:
-        parsed = date.fromisoformat(value)
-    except ValueError:
-        parsed = None
-    if parsed is None or len(value) != 10:
-        raise InvalidArgument(
-            ErrorReason.INVALID_DATE, f"{field} must be a date written YYYY-MM-DD."
-        )
-    return parsed
 
 
 def required_text(value: str, field: str) -> str:

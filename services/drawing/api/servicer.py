@@ -1,8 +1,5 @@
 """The DrawingService gRPC servicer: each method admits the caller, reads the request, calls
 one use case and builds the reply. The rules live in the use cases and the domain.
-
-The same object still answers DrawingInternalService: the last group of methods below, and
-those of ``ConnectionSyncRpcs``.
 """
 
 from __future__ import annotations
@@ -11,38 +8,25 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import grpc
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
 
-from connectability.internal.v1 import drawing_internal_service_pb2 as ipb
-from connectability.internal.v1 import drawing_internal_service_pb2_grpc as ipb_grpc
 from connectability.v1 import drawing_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2_grpc as pb_grpc
 from services.drawing.api import drawing_messages as messages
 from services.drawing.api import request_messages
-from services.drawing.change_feed import ChangeFeed
-from services.drawing.connection_sync_rpcs import ConnectionSyncRpcs
 from services.drawing.domain import access_policy
-from services.drawing.project_registry import ProjectRegistry
-from services.drawing.store.models import DrawingRevision
 from services.drawing.store.repositories import RevisionFilter
 from services.drawing.use_cases.annotations import AnnotationUseCases
 from services.drawing.use_cases.catalog import CatalogUseCases, Edit
 from services.drawing.use_cases.files import FileUseCases
 from services.drawing.use_cases.permissions import DrawingsPermissionsUseCases
 from services.drawing.use_cases.project_changes import (
-    WATCH_FALLBACK_SECONDS,
     ProjectChangesUseCases,
 )
 from services.drawing.use_cases.revisions import RevisionUseCases
 from services.drawing.use_cases.uploads import DrawingUploadRequest, DrawingUploadUseCases
-from shared.facts.errors import ErrorReason, InvalidArgument
 from shared.persistence.idempotent_calls import IdempotentCalls, idempotent
 from shared.runtime.permission_messages import level_from_message
-from shared.runtime.project_facts_messages import facts_from_message, facts_to_message
 from shared.runtime.request_checks import require_fields, required_id
-
-MAX_WATCHED_HEADS = 1000
 
 
 @dataclass(frozen=True)
@@ -58,18 +42,11 @@ class DrawingUseCases:
     changes: ProjectChangesUseCases
 
 
-class DrawingServicer(
-    ConnectionSyncRpcs,
-    pb_grpc.DrawingServiceServicer,
-    ipb_grpc.DrawingInternalServiceServicer,
-):
+class DrawingServicer(pb_grpc.DrawingServiceServicer):
     def __init__(
         self,
         use_cases: DrawingUseCases,
         idempotent_calls: IdempotentCalls,
-        sessions: sessionmaker[Session],
-        projects: ProjectRegistry,
-        feed: ChangeFeed,
     ) -> None:
         self.idempotent_calls = idempotent_calls
         self._permissions = use_cases.permissions
@@ -79,11 +56,6 @@ class DrawingServicer(
         self._annotations = use_cases.annotations
         self._files = use_cases.files
         self._changes = use_cases.changes
-        # What the internal RPCs still served here work with.
-        self._idempotent = idempotent_calls
-        self._sessions = sessions
-        self._projects = projects
-        self._feed = feed
 
     # Drawings permissions (R33)
 
@@ -454,66 +426,3 @@ class DrawingServicer(
         )
         for change in changes:
             yield pb.WatchProjectChangesResponse(change=change)
-
-    # DrawingInternalService
-
-    def RegisterProject(
-        self,
-        request: ipb.DrawingInternalServiceRegisterProjectRequest,
-        context: grpc.ServicerContext,
-    ) -> ipb.DrawingInternalServiceRegisterProjectResponse:
-        access_policy.admit("RegisterProject")
-        known = self._projects.register_project(facts_from_message(request.project))
-        return ipb.DrawingInternalServiceRegisterProjectResponse(project=facts_to_message(known))
-
-    def GetProject(
-        self, request: ipb.DrawingInternalServiceGetProjectRequest, context: grpc.ServicerContext
-    ) -> ipb.DrawingInternalServiceGetProjectResponse:
-        access_policy.admit("GetProject")
-        require_fields(request, "project_id")
-        facts = self._projects.get_project(request.project_id)
-        return ipb.DrawingInternalServiceGetProjectResponse(project=facts_to_message(facts))
-
-    def CountProjectRevisions(
-        self, request: ipb.CountProjectRevisionsRequest, context: grpc.ServicerContext
-    ) -> ipb.CountProjectRevisionsResponse:
-        access_policy.admit("CountProjectRevisions")
-        self._projects.get_project(required_id(request.project_id, "project_id"))
-        with self._sessions() as session:
-            count = session.scalar(
-                select(func.count())
-                .select_from(DrawingRevision)
-                .where(DrawingRevision.project_id == request.project_id)
-            )
-            published = session.scalar(
-                select(func.count())
-                .select_from(DrawingRevision)
-                .where(
-                    DrawingRevision.project_id == request.project_id,
-                    DrawingRevision.status == "published",
-                    DrawingRevision.withdrawn.is_(False),
-                )
-            )
-        return ipb.CountProjectRevisionsResponse(
-            revision_count=int(count or 0), published_revision_count=int(published or 0)
-        )
-
-    def WatchFeedHeads(
-        self, request: ipb.WatchFeedHeadsRequest, context: grpc.ServicerContext
-    ) -> Iterator[ipb.WatchFeedHeadsResponse]:
-        access_policy.admit("WatchFeedHeads")
-        project_ids = list(dict.fromkeys(request.project_ids))
-        if len(project_ids) > MAX_WATCHED_HEADS:
-            raise InvalidArgument(
-                ErrorReason.TOO_MANY_PROJECTS,
-                f"At most {MAX_WATCHED_HEADS} projects can be watched.",
-            )
-        reported: dict[str, int] = {}
-        while context.is_active():
-            generation = self._feed.generation
-            for project_id, head in self._feed.heads(project_ids).items():
-                if reported.get(project_id) != head:
-                    reported[project_id] = head
-                    yield ipb.WatchFeedHeadsResponse(project_id=project_id, last_sequence=head)
-            # Woken by a commit in this process; the timeout catches other processes'.
-            self._feed.wait_for_news(generation, WATCH_FALLBACK_SECONDS)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from connectability.v1 import drawing_service_pb2 as pb
-from services.drawing.change_feed import ChangeFeed
 from services.drawing.domain.drawings_access import READ_ONLY
+from services.drawing.store.change_feed import ChangeFeed
 from services.drawing.store.unit_of_work import DrawingUnitOfWork
 from services.drawing.use_cases import access
 from shared.facts.identity import Principal

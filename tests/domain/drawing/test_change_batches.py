@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from connectability.v1 import drawing_service_pb2 as pb
-from services.drawing.change_batches import MAX_CHANGES, check_batch, unapplied
+from services.drawing.domain.change_batches import MAX_CHANGES, check_batch, unapplied
 from shared.facts.errors import DomainError
 
 

@@ -1,0 +1,91 @@
+"""The downstream copies (mirrors) of upstream rows, changed one at a time as the
+upstream's feed says. A mirror's id is ``<connection id>-<upstream id>``: found by id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from services.drawing.domain.applying import MirrorKind
+from services.drawing.domain.catalog_rules import apply_changes
+from services.drawing.domain.revision_states import SetConnectionState
+from services.drawing.revision_currency import make_newest_current
+from services.drawing.store.models import Drawing, DrawingArea, DrawingRevision, DrawingSet
+from shared.persistence.db import utcnow
+
+MODELS: dict[MirrorKind, type[Any]] = {
+    MirrorKind.AREA: DrawingArea,
+    MirrorKind.SET: DrawingSet,
+    MirrorKind.DRAWING: Drawing,
+    MirrorKind.REVISION: DrawingRevision,
+}
+
+
+class Mirrors:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def held(self, kind: MirrorKind, mirror_id: str) -> Any | None:
+        return self._session.get(MODELS[kind], mirror_id)
+
+    def insert(
+        self,
+        kind: MirrorKind,
+        mirror_id: str,
+        downstream_id: str,
+        connection_id: str,
+        fields: dict[str, object],
+    ) -> None:
+        now = utcnow()
+        self._session.add(
+            MODELS[kind](
+                id=mirror_id,
+                project_id=downstream_id,
+                connection_id=connection_id,
+                created_at=now,
+                updated_at=now,
+                **fields,
+            )
+        )
+        self._session.flush()
+
+    def update(self, mirror: Any, fields: dict[str, object]) -> bool:
+        return apply_changes(mirror, fields, utcnow())
+
+    def withdraw(self, copy: DrawingRevision) -> None:
+        copy.withdrawn = True
+        copy.current = False
+        copy.updated_at = utcnow()
+        self._session.flush()
+
+    def make_newest_current(self, drawing_id: str) -> None:
+        self._session.flush()
+        make_newest_current(self._session, drawing_id)
+
+    def highest_place(self, drawing_id: str) -> int:
+        """The highest ``drawing_sequence`` among the drawing's revisions (0 for none)."""
+        highest = self._session.scalar(
+            select(func.max(DrawingRevision.drawing_sequence)).where(
+                DrawingRevision.drawing_id == drawing_id
+            )
+        )
+        return int(highest or 0)
+
+    def flush(self) -> None:
+        self._session.flush()
+
+    def disconnect_sets(self, connection_id: str, downstream_id: str) -> int:
+        """Mark the connection's connected sets disconnected; how many were marked now."""
+        marked = self._session.execute(
+            update(DrawingSet)
+            .where(
+                DrawingSet.project_id == downstream_id,
+                DrawingSet.connection_id == connection_id,
+                DrawingSet.connection_state == SetConnectionState.CONNECTED.value,
+            )
+            .values(connection_state=SetConnectionState.DISCONNECTED.value, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        return int(marked.rowcount or 0)  # type: ignore[attr-defined]
