@@ -14,10 +14,8 @@ from connectability.internal.v1 import (
 from connectability.v1 import drawing_service_pb2, drawing_service_pb2_grpc
 from services.drawing.api.internal_servicer import DrawingInternalServicer
 from services.drawing.api.servicer import DrawingServicer, DrawingUseCases
-from services.drawing.catalog import Catalog
 from services.drawing.domain import access_policy
 from services.drawing.migrations import MIGRATIONS_DIR
-from services.drawing.revisions import Revisions
 from services.drawing.store.change_feed import ChangeFeed
 from services.drawing.store.files.configured import start_configured_storage_endpoint
 from services.drawing.store.files.file_access import FileAccess, file_access_from
@@ -26,12 +24,14 @@ from services.drawing.store.project_registry import ProjectRegistry
 from services.drawing.store.unit_of_work import DrawingUnitOfWork
 from services.drawing.use_cases.annotations import AnnotationUseCases
 from services.drawing.use_cases.catalog import CatalogUseCases
+from services.drawing.use_cases.catalog_steps import Catalog
 from services.drawing.use_cases.connection_sync import ConnectionSync
 from services.drawing.use_cases.feed_heads import FeedHeads
 from services.drawing.use_cases.files import FileUseCases
 from services.drawing.use_cases.permissions import DrawingsPermissionsUseCases
 from services.drawing.use_cases.project_changes import ProjectChangesUseCases
 from services.drawing.use_cases.projects import Projects
+from services.drawing.use_cases.revision_steps import Revisions
 from services.drawing.use_cases.revisions import RevisionUseCases
 from services.drawing.use_cases.upload_processing import DrawingUploadProcessing
 from services.drawing.use_cases.uploads import DrawingUploadUseCases

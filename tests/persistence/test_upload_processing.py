@@ -13,7 +13,6 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.drawing.migrations import MIGRATIONS_DIR as DRAWING_MIGRATIONS
-from services.drawing.revisions import RevisionImport, Revisions
 from services.drawing.store.change_feed import ChangeFeed
 from services.drawing.store.files.file_store import LocalFileStore
 from services.drawing.store.models import (
@@ -27,6 +26,7 @@ from services.drawing.store.models import (
     StoredFile,
     Upload,
 )
+from services.drawing.use_cases.revision_steps import RevisionImport, Revisions
 from services.drawing.use_cases.upload_processing import DrawingUploadProcessing
 from shared.persistence.db import alembic_config, make_engine, utcnow
 from tests.persistence.service_databases import migrated_sessions

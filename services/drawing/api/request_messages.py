@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from connectability.v1 import drawing_service_pb2 as pb
-from services.drawing.api.drawing_messages import bounded_text, parse_date, required_text
+from services.drawing.domain.dates import parse_date
 from services.drawing.domain.revision_states import DrawingUploadStatus, RevisionStatus
-from services.drawing.revisions import MAX_IMPORTS, RevisionImport
 from services.drawing.store.models import (
     DrawingsGrant,
     DrawingUpload,
@@ -23,6 +22,7 @@ from services.drawing.store.models import (
 from services.drawing.use_cases.annotations import MarkupFields
 from services.drawing.use_cases.catalog import AreaFields, DrawingFields, SetFields
 from services.drawing.use_cases.files import DownloadLink, UploadForm
+from services.drawing.use_cases.revision_steps import MAX_IMPORTS, RevisionImport
 from shared.facts.errors import ErrorReason, InvalidArgument
 from shared.runtime.permission_messages import level_to_message
 from shared.runtime.request_checks import masked_changes
@@ -30,6 +30,23 @@ from shared.runtime.timestamps import timestamp_of
 
 # Stricter than the contract's 255: the longest revision number we store.
 REVISION_NUMBER_LENGTH = 64
+
+MAX_TEXT_LENGTH = 255
+
+
+def required_text(value: str, field: str) -> str:
+    text = value.strip()
+    if not text:
+        raise InvalidArgument(ErrorReason.MISSING_FIELD, f"{field} is required.")
+    return bounded_text(text, field)
+
+
+def bounded_text(value: str, field: str, limit: int = MAX_TEXT_LENGTH) -> str:
+    if len(value) > limit:
+        raise InvalidArgument(
+            ErrorReason.FIELD_TOO_LONG, f"{field} is longer than {limit} characters."
+        )
+    return value
 
 
 # Permissions

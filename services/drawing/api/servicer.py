@@ -11,9 +11,9 @@ import grpc
 
 from connectability.v1 import drawing_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2_grpc as pb_grpc
-from services.drawing.api import drawing_messages as messages
 from services.drawing.api import request_messages
 from services.drawing.domain import access_policy
+from services.drawing.store import resource_messages as messages
 from services.drawing.store.repositories import RevisionFilter
 from services.drawing.use_cases.annotations import AnnotationUseCases
 from services.drawing.use_cases.catalog import CatalogUseCases, Edit
@@ -356,7 +356,7 @@ class DrawingServicer(pb_grpc.DrawingServiceServicer):
         name = self._annotations.set_custom_field(
             caller,
             request.revision_id,
-            lambda: messages.required_text(wanted.name, "custom_field.name"),
+            lambda: request_messages.required_text(wanted.name, "custom_field.name"),
             wanted.value,
         )
         return pb.SetCustomFieldResponse(custom_field=pb.CustomField(name=name, value=wanted.value))

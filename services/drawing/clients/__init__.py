@@ -1,0 +1,1 @@
+"""Calls to other services: none, the drawing service only answers (facts flow down to it)."""

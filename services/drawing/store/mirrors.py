@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from services.drawing.domain.applying import MirrorKind
 from services.drawing.domain.catalog_rules import apply_changes
 from services.drawing.domain.revision_states import SetConnectionState
-from services.drawing.revision_currency import make_newest_current
 from services.drawing.store.models import Drawing, DrawingArea, DrawingRevision, DrawingSet
+from services.drawing.store.revision_currency import make_newest_current
 from shared.persistence.db import utcnow
 
 MODELS: dict[MirrorKind, type[Any]] = {

@@ -11,11 +11,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from services.drawing.catalog import Catalog
 from services.drawing.domain.drawings_access import ADMIN, READ_ONLY, STANDARD, hidden
 from services.drawing.store.models import Drawing, DrawingArea, DrawingSet
 from services.drawing.store.unit_of_work import DrawingUnitOfWork
 from services.drawing.use_cases import access
+from services.drawing.use_cases.catalog_steps import Catalog
 from shared.facts.identity import Principal
 
 Changes = Callable[[], Mapping[str, object]]

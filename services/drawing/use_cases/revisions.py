@@ -14,11 +14,11 @@ from dataclasses import replace
 from connectability.v1 import drawing_service_pb2 as pb
 from services.drawing.domain.drawings_access import ADMIN, READ_ONLY
 from services.drawing.domain.revision_states import RevisionStatus
-from services.drawing.revisions import Revisions
 from services.drawing.store.repositories import RevisionFilter
 from services.drawing.store.unit_of_work import DrawingUnitOfWork
 from services.drawing.use_cases import access
 from services.drawing.use_cases.catalog import Edit
+from services.drawing.use_cases.revision_steps import Revisions
 from shared.facts.identity import Principal
 
 

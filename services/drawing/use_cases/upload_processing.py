@@ -20,7 +20,6 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.drawing.domain.revision_states import DrawingUploadStatus, takes_local_uploads
-from services.drawing.revisions import Revisions
 from services.drawing.store.files.file_store import LocalFileStore
 from services.drawing.store.models import (
     Drawing,
@@ -29,6 +28,7 @@ from services.drawing.store.models import (
     DrawingUploadImport,
     Upload,
 )
+from services.drawing.use_cases.revision_steps import Revisions
 from shared.facts.errors import ErrorReason, ErrorReasonValue
 from shared.persistence.db import utcnow
 from shared.runtime.background_rounds import BackgroundRounds

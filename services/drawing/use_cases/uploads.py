@@ -10,10 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from services.drawing.domain.drawings_access import STANDARD, hidden
-from services.drawing.revisions import RevisionImport, Revisions
 from services.drawing.store.models import DrawingUpload, DrawingUploadImport
 from services.drawing.store.unit_of_work import DrawingUnitOfWork
 from services.drawing.use_cases import access
+from services.drawing.use_cases.revision_steps import RevisionImport, Revisions
 from shared.facts.identity import Principal
 
 

@@ -1,11 +1,14 @@
-"""The Drawings tool between the wire (``connectability.v1``) and the database rows."""
+"""The Drawings tool's resources as the contract's messages, built from their stored rows.
+
+Replies use them, and so does the change feed, which stores each change as the
+``ProjectChange`` message it will serve.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
 from connectability.v1 import drawing_service_pb2 as pb
-from services.drawing.domain.dates import parse_date as parse_date
 from services.drawing.domain.revision_states import SetConnectionState, is_published
 from services.drawing.store.models import (
     Drawing,
@@ -14,11 +17,9 @@ from services.drawing.store.models import (
     DrawingSet,
     StoredFile,
 )
-from shared.facts.errors import ErrorReason, InvalidArgument
 from shared.persistence.etags import etag_of
 from shared.runtime.timestamps import timestamp_of
 
-MAX_TEXT_LENGTH = 255
 _SET_STATES: dict[str, pb.DrawingSetConnectionState] = {
     SetConnectionState.NOT_CONNECTED: pb.DRAWING_SET_CONNECTION_STATE_NOT_CONNECTED,
     SetConnectionState.CONNECTED: pb.DRAWING_SET_CONNECTION_STATE_CONNECTED,
@@ -28,21 +29,6 @@ _SET_STATES: dict[str, pb.DrawingSetConnectionState] = {
 
 def date_text(value: date | None) -> str:
     return value.isoformat() if value else ""
-
-
-def required_text(value: str, field: str) -> str:
-    text = value.strip()
-    if not text:
-        raise InvalidArgument(ErrorReason.MISSING_FIELD, f"{field} is required.")
-    return bounded_text(text, field)
-
-
-def bounded_text(value: str, field: str, limit: int = MAX_TEXT_LENGTH) -> str:
-    if len(value) > limit:
-        raise InvalidArgument(
-            ErrorReason.FIELD_TOO_LONG, f"{field} is longer than {limit} characters."
-        )
-    return value
 
 
 def area_message(area: DrawingArea) -> pb.DrawingArea:

@@ -15,12 +15,10 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from connectability.v1 import drawing_service_pb2 as pb
-from services.drawing.api import drawing_messages as messages
-from services.drawing.catalog import apply_changes
 from services.drawing.domain import currency, revision_rules
 from services.drawing.domain.revision_rules import DrawingPlaces
 from services.drawing.domain.revision_states import DrawingUploadStatus, RevisionStatus
-from services.drawing.revision_currency import make_newest_current, outdated_ids, published_of
+from services.drawing.store import resource_messages as messages
 from services.drawing.store.change_feed import ChangeFeed
 from services.drawing.store.models import (
     DrawingArea,
@@ -29,7 +27,9 @@ from services.drawing.store.models import (
     DrawingUpload,
     DrawingUploadImport,
 )
+from services.drawing.store.revision_currency import make_newest_current, outdated_ids, published_of
 from services.drawing.store.revision_repository import RevisionRepository
+from services.drawing.use_cases.catalog_steps import apply_changes
 from shared.persistence.db import new_id, utcnow
 
 MAX_IMPORTS = 100

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from connectability.v1 import drawing_service_pb2 as pb
-from services.drawing.api import drawing_messages as messages
 from services.drawing.domain import catalog_rules
 from services.drawing.domain.revision_states import SetConnectionState
+from services.drawing.store import resource_messages as messages
 from services.drawing.store.catalog_repository import CatalogRepository, existing
 from services.drawing.store.change_feed import ChangeFeed
 from services.drawing.store.models import Drawing, DrawingArea, DrawingSet
