@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from shared.runtime.stop_signals import StopSignals
 
@@ -88,20 +89,9 @@ def migrate(names: tuple[str, ...]) -> None:
     is_flag=True,
     help="With no key pair in the data dir: make one (only services using it accept the token).",
 )
-def token(
-    as_platform: bool,
-    service_name: str | None,
-    user_id: str,
-    company_id: str,
-    client_id: str,
-    service_account: bool,
-    ttl_seconds: int,
-    create_keys: bool,
-) -> None:
+def token(ttl_seconds: int, create_keys: bool, **who: Any) -> None:
     """Print a bearer token for local use."""
-    principal = _principal_from_options(
-        as_platform, service_name, user_id, company_id, client_id, service_account
-    )
+    principal = _principal_from_options(**who)  # the options that say who the token names
     settings = Settings()
     if not 0 < ttl_seconds <= settings.jwt_max_token_lifetime_seconds:
         raise click.BadParameter(
