@@ -123,11 +123,11 @@ class JwksUrlKeys:
         self._fetch = fetch
         self._lock = threading.Lock()
         self._keys: dict[str, VerificationKey] = {}
-        # Clock readings: of the set held, of the last fetch tried, of the last one failed.
+        # Clock readings: of the set held, of the last fetch an unknown key id asked for, of
+        # the last fetch that failed.
         self._fetched_at: float | None = None
-        self._tried_at: float | None = None
+        self._unknown_key_fetch_at: float | None = None
         self._failed_at: float | None = None
-        self.fetches = 0
 
     def key(self, key_id: str) -> VerificationKey | None:
         """The key named ``key_id``, or None when the provider does not publish it.
@@ -136,12 +136,15 @@ class JwksUrlKeys:
         """
         with self._lock:
             now = self._clock()
-            if not self._young(now):
+            stale = not self._young(now)
+            if stale:
                 self._refresh(now)
             if not self._young(now):
                 raise KeysUnavailable(self.url)
             found = self._keys.get(key_id)
-            if found is None and self._may_refetch_for_unknown_key(now):
+            # A set fetched just now is as new as another fetch would be.
+            if found is None and not stale and self._may_refetch_for_unknown_key(now):
+                self._unknown_key_fetch_at = now
                 self._refresh(now)
                 found = self._keys.get(key_id)
             return found
@@ -150,13 +153,12 @@ class JwksUrlKeys:
         return self._fetched_at is not None and now - self._fetched_at < KEYS_MAX_AGE_SECONDS
 
     def _may_refetch_for_unknown_key(self, now: float) -> bool:
-        return self._tried_at is None or now - self._tried_at >= UNKNOWN_KEY_REFETCH_SECONDS
+        last = self._unknown_key_fetch_at
+        return last is None or now - last >= UNKNOWN_KEY_REFETCH_SECONDS
 
     def _refresh(self, now: float) -> None:
         if self._failed_at is not None and now - self._failed_at < FAILED_FETCH_RETRY_SECONDS:
             return
-        self._tried_at = now
-        self.fetches += 1
         try:
             document = self._fetch()
             if not isinstance(document, Mapping):
