@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import serialization
 
 from shared.facts.errors import DomainError
 from shared.facts.identity import Principal, PrincipalKind
+from shared.runtime.config import Settings
 from shared.runtime.identity_provider import (
     KEYS_MAX_AGE_SECONDS,
     UNKNOWN_KEY_REFETCH_SECONDS,
@@ -26,6 +27,7 @@ from shared.runtime.identity_provider import (
     JwksUrlKeys,
     algorithm_of,
 )
+from shared.runtime.service_process import identity_provider
 from shared.runtime.tokens import TokenVerifier
 from tests.fixtures.identity import AUDIENCE, ISSUER, MAX_TOKEN_LIFETIME_SECONDS, SigningKeys
 from tests.fixtures.jwks_server import (
@@ -266,3 +268,31 @@ def test_a_provider_down_is_survived_for_five_minutes_then_answers_unavailable(
     provider.down = False
     clock.advance(5)
     assert verifier.verify(token) == PERSON
+
+
+@pytest.mark.parametrize(
+    "half",
+    [{"jwt_provider_jwks_url": "https://id.example/certs"}, {"jwt_provider_issuer": "https://id"}],
+    ids=["url without issuer", "issuer without url"],
+)
+def test_half_a_provider_stops_the_service_naming_both_settings(half: dict[str, str]) -> None:
+    with pytest.raises(ValueError, match="CONNECTABILITY_JWT_PROVIDER_JWKS_URL and"):
+        Settings(**half)  # type: ignore[arg-type]
+
+
+def test_the_services_verifier_follows_the_settings(provider: JwksServer) -> None:
+    settings = Settings(
+        jwt_provider_jwks_url=provider.url,
+        jwt_provider_issuer=PROVIDER_ISSUER,
+        jwt_provider_user_id_claim="preferred_username",
+        jwt_audience=PROVIDER_AUDIENCE,
+    )
+    found = identity_provider(settings)
+    assert found is not None
+    assert (found.issuer, found.audience, found.user_id_claim, found.keys.url) == (
+        PROVIDER_ISSUER,
+        PROVIDER_AUDIENCE,
+        "preferred_username",
+        provider.url,
+    )
+    assert identity_provider(Settings()) is None
