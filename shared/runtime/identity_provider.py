@@ -121,11 +121,13 @@ class JwksUrlKeys:
             client = jwt.PyJWKClient(url, cache_jwk_set=False, timeout=FETCH_TIMEOUT_SECONDS)
             fetch = client.fetch_data
         self._fetch = fetch
-        self._lock = threading.Lock()
-        self._keys: dict[str, VerificationKey] = {}
-        # Clock readings: of the set held, of the last fetch an unknown key id asked for, of
-        # the last fetch that failed.
-        self._fetched_at: float | None = None
+        # Held by the call that fetches (and decides whether to); calls whose key is in a
+        # young set never wait for it.
+        self._fetching = threading.Lock()
+        # The set held and the clock reading of its fetch, replaced as one.
+        self._held: tuple[float, dict[str, VerificationKey]] | None = None
+        # Clock readings of the last fetch an unknown key id asked for, and of the last
+        # fetch that failed.
         self._unknown_key_fetch_at: float | None = None
         self._failed_at: float | None = None
 
@@ -134,23 +136,33 @@ class JwksUrlKeys:
 
         Raises ``KeysUnavailable`` when no set young enough can be had.
         """
-        with self._lock:
+        held = self._young(self._clock())
+        if held is not None and key_id in held:
+            return held[key_id]
+        with self._fetching:
             now = self._clock()
-            stale = not self._young(now)
+            held = self._young(now)
+            stale = held is None
             if stale:
                 self._refresh(now)
-            if not self._young(now):
+                held = self._young(now)
+            if held is None:
                 raise KeysUnavailable(self.url)
-            found = self._keys.get(key_id)
             # A set fetched just now is as new as another fetch would be.
-            if found is None and not stale and self._may_refetch_for_unknown_key(now):
+            if key_id not in held and not stale and self._may_refetch_for_unknown_key(now):
                 self._unknown_key_fetch_at = now
                 self._refresh(now)
-                found = self._keys.get(key_id)
-            return found
+                refreshed = self._young(now)
+                if refreshed is not None:
+                    held = refreshed
+            return held.get(key_id)
 
-    def _young(self, now: float) -> bool:
-        return self._fetched_at is not None and now - self._fetched_at < KEYS_MAX_AGE_SECONDS
+    def _young(self, now: float) -> dict[str, VerificationKey] | None:
+        """The set held, if it was fetched less than ``KEYS_MAX_AGE_SECONDS`` ago."""
+        held = self._held
+        if held is None or now - held[0] >= KEYS_MAX_AGE_SECONDS:
+            return None
+        return held[1]
 
     def _may_refetch_for_unknown_key(self, now: float) -> bool:
         last = self._unknown_key_fetch_at
@@ -168,7 +180,7 @@ class JwksUrlKeys:
             self._failed_at = now
             log.warning("cannot fetch the identity provider's keys from %s: %s", self.url, problem)
             return
-        self._keys, self._fetched_at, self._failed_at = keys, now, None
+        self._held, self._failed_at = (now, keys), None
 
 
 @dataclass(frozen=True)

@@ -296,3 +296,21 @@ def test_the_services_verifier_follows_the_settings(provider: JwksServer) -> Non
         provider.url,
     )
     assert identity_provider(Settings()) is None
+
+
+def test_a_provider_publishing_no_keys_trusts_none(
+    verifier: TokenVerifier, provider: JwksServer, clock: Clock, keys: dict[str, ProviderKey]
+) -> None:
+    token = keys["rsa"].sign(standard_claims("kc-1234"))
+    verifier.verify(token)
+    provider.publish()
+    # Seen by the next fetch, whichever asks for it: an unknown key id ...
+    refusal(verifier, keys["ec"].sign(standard_claims("kc-1234"), kid="made-up"))
+    assert refusal(verifier, token) == ("UNAUTHENTICATED", "TOKEN_KEY_UNKNOWN")
+    # ... or age.
+    provider.publish(keys["rsa"])
+    clock.advance(KEYS_MAX_AGE_SECONDS)
+    verifier.verify(token)
+    provider.publish()
+    clock.advance(KEYS_MAX_AGE_SECONDS)
+    assert refusal(verifier, token) == ("UNAUTHENTICATED", "TOKEN_KEY_UNKNOWN")
