@@ -17,6 +17,8 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TOKEN_CLAIMS_INVALID: _ClassVar[ErrorReason]
     TOKEN_ISSUER_UNTRUSTED: _ClassVar[ErrorReason]
     TOKEN_LIFETIME_TOO_LONG: _ClassVar[ErrorReason]
+    TOKEN_SUBJECT_UNKNOWN: _ClassVar[ErrorReason]
+    TOKEN_KEYS_UNAVAILABLE: _ClassVar[ErrorReason]
     CLIENT_CREDENTIALS_INVALID: _ClassVar[ErrorReason]
     NOT_IMPLEMENTED: _ClassVar[ErrorReason]
     INTERNAL_ERROR: _ClassVar[ErrorReason]
@@ -148,6 +150,8 @@ TOKEN_AUDIENCE_INVALID: ErrorReason
 TOKEN_CLAIMS_INVALID: ErrorReason
 TOKEN_ISSUER_UNTRUSTED: ErrorReason
 TOKEN_LIFETIME_TOO_LONG: ErrorReason
+TOKEN_SUBJECT_UNKNOWN: ErrorReason
+TOKEN_KEYS_UNAVAILABLE: ErrorReason
 CLIENT_CREDENTIALS_INVALID: ErrorReason
 NOT_IMPLEMENTED: ErrorReason
 INTERNAL_ERROR: ErrorReason

@@ -39,6 +39,10 @@ class Principal:
     # Calls per rate-limit window the client application may make (R32); 0 = the default.
     # The connection service writes it into the tokens it issues to integrator clients.
     rate_limit_per_hour: int = 0
+    # True for a person named by the configured identity provider's token (only standard
+    # claims): the token says nothing of a company, and the connection service refuses it
+    # (TOKEN_SUBJECT_UNKNOWN) when its directory does not know the user.
+    from_identity_provider: bool = False
 
     @property
     def user_id(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ServiceName = Literal["connection", "drawing", "notification"]
@@ -63,6 +64,16 @@ class Settings(BaseSettings):
     # The longest lifetime a token may claim (exp - iat); a longer-lived token is refused,
     # so a leaked one cannot be good for years.
     jwt_max_token_lifetime_seconds: int = 86_400
+    # A standard identity provider (Keycloak, Auth0, Okta, Entra ID;
+    # shared/runtime/identity_provider.py): tokens whose `iss` is jwt_provider_issuer are
+    # verified against the keys at jwt_provider_jwks_url (RS256, ES256 or EdDSA, cached at
+    # most 5 minutes) and must be for jwt_provider_audience (empty: jwt_audience). Such a
+    # token names a directory user by its jwt_provider_user_id_claim; the company is the
+    # directory's. Both empty: no provider, only our own tokens.
+    jwt_provider_jwks_url: str = ""
+    jwt_provider_issuer: str = ""
+    jwt_provider_audience: str = ""
+    jwt_provider_user_id_claim: str = "sub"
     service_token_ttl_seconds: int = 300
     # Lifetime of the tokens CreateIntegratorToken gives client applications (R31).
     integrator_token_ttl_seconds: int = 900
@@ -167,6 +178,17 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # "json" for one JSON object per line (default), "text" for people at a terminal.
     log_format: Literal["json", "text"] = "json"
+
+    @model_validator(mode="after")
+    def _provider_complete(self) -> Settings:
+        if bool(self.jwt_provider_jwks_url) != bool(self.jwt_provider_issuer):
+            raise ValueError(
+                "set both CONNECTABILITY_JWT_PROVIDER_JWKS_URL and "
+                "CONNECTABILITY_JWT_PROVIDER_ISSUER (the identity provider's `iss`), or neither"
+            )
+        if self.jwt_provider_jwks_url and not self.jwt_provider_user_id_claim:
+            raise ValueError("CONNECTABILITY_JWT_PROVIDER_USER_ID_CLAIM may not be empty")
+        return self
 
     def port_of(self, service: str) -> int:
         return int(getattr(self, f"{service}_port"))

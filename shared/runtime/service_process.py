@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 from shared.runtime.client import ServiceTokenSource
 from shared.runtime.config import Settings
+from shared.runtime.identity_provider import IdentityProvider, JwksUrlKeys
 from shared.runtime.server import (
     PortInUse,
     ServiceDefinition,
@@ -35,6 +36,18 @@ def service_token_source(settings: Settings, service_name: str) -> ServiceTokenS
     return ServiceTokenSource(issuer, service_name, settings.service_token_ttl_seconds)
 
 
+def identity_provider(settings: Settings) -> IdentityProvider | None:
+    """The configured standard identity provider, if any."""
+    if not settings.jwt_provider_jwks_url:
+        return None
+    return IdentityProvider(
+        issuer=settings.jwt_provider_issuer,
+        audience=settings.jwt_provider_audience or settings.jwt_audience,
+        user_id_claim=settings.jwt_provider_user_id_claim,
+        keys=JwksUrlKeys(settings.jwt_provider_jwks_url),
+    )
+
+
 def token_verifier(settings: Settings) -> TokenVerifier:
     """The verifier of incoming bearer tokens, as configured."""
     return TokenVerifier(
@@ -42,6 +55,7 @@ def token_verifier(settings: Settings) -> TokenVerifier:
         settings.jwt_audience,
         settings.trusted_issuers,
         settings.jwt_max_token_lifetime_seconds,
+        identity_provider(settings),
     )
 
 

@@ -1,11 +1,18 @@
-"""Bearer tokens: Ed25519-signed JWTs (PyJWT), verified against keys from configuration.
+"""Bearer tokens: signed JWTs (PyJWT), verified against keys from configuration.
 
-Verification keys are a JWKS document (inline JSON or a file path); the key is chosen by the
-token's ``kid`` header, so several keys can be valid at once while one is rotated out. A file
-is re-read when it changes, so a rotation needs no restart; so is the signing key file, so a
-process starts signing with a new key as soon as the file is replaced. A file caught half
-written (or briefly missing) keeps the keys last read, and is read again on the next call.
-No service asks another for keys.
+Our own tokens (the services', the platform's, integrators', `connectability token`) are
+Ed25519-signed and carry our ``kind`` and ``company_id`` claims. Verification keys are a
+JWKS document (inline JSON or a file path); the key is chosen by the token's ``kid`` header,
+so several keys can be valid at once while one is rotated out. A file is re-read when it
+changes, so a rotation needs no restart; so is the signing key file, so a process starts
+signing with a new key as soon as the file is replaced. A file caught half written (or
+briefly missing) keeps the keys last read, and is read again on the next call. No service
+asks another for keys.
+
+Tokens whose ``iss`` is the configured identity provider's are verified against that
+provider's JWKS URL instead and name a person by a claim (shared/runtime/identity_provider.py).
+Either way each key verifies the one algorithm of its type (RS256, ES256, EdDSA), never
+the one a token's header asks for.
 """
 
 from __future__ import annotations
@@ -24,8 +31,19 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 
-from shared.facts.errors import ErrorReason, Unauthenticated
-from shared.facts.identity import ClaimsError, Principal, principal_from_claims
+from shared.facts.errors import ErrorReason, Unauthenticated, Unavailable
+from shared.facts.identity import (
+    ClaimsError,
+    Principal,
+    PrincipalKind,
+    principal_from_claims,
+)
+from shared.runtime.identity_provider import (
+    IdentityProvider,
+    KeysUnavailable,
+    VerificationKey,
+    usable_keys,
+)
 
 log = logging.getLogger("connectability.tokens")
 
@@ -51,12 +69,12 @@ def _file_version(path: str) -> tuple[int, int, int]:
     return status.st_mtime_ns, status.st_size, status.st_ino
 
 
-def _keys_by_id(document: str) -> dict[str, jwt.PyJWK]:
+def _keys_by_id(document: str) -> dict[str, VerificationKey]:
     """The JWKS document's keys by ``kid``; an empty ``keys`` list trusts no key at all."""
-    if not json.loads(document).get("keys"):
-        return {}
-    key_set = jwt.PyJWKSet.from_json(document)
-    return {key.key_id: key for key in key_set.keys if key.key_id}
+    parsed = json.loads(document)
+    if not isinstance(parsed, dict):
+        raise ValueError("a JWKS is a JSON object")
+    return usable_keys(parsed)
 
 
 class _ReloadingDocument(Generic[ParsedT]):
@@ -91,11 +109,18 @@ class _ReloadingDocument(Generic[ParsedT]):
         return self._value
 
 
+# The claims every token must carry, whoever issued it.
+_REQUIRED_CLAIMS = ["exp", "iat", "sub", "aud", "iss"]
+
+
 class TokenVerifier:
     """Turns a bearer token into a ``Principal`` or raises ``Unauthenticated``.
 
     Besides the signature and the audience, a token must come from a trusted issuer and
-    claim a lifetime (``exp`` - ``iat``) of at most ``max_lifetime_seconds``.
+    claim a lifetime (``exp`` - ``iat``) of at most ``max_lifetime_seconds``. A token whose
+    ``iss`` is ``provider``'s is verified against the provider's keys and names a person by
+    the provider's user-id claim; any other is one of ours, verified against
+    ``public_keys_source``.
     """
 
     def __init__(
@@ -104,72 +129,35 @@ class TokenVerifier:
         audience: str,
         issuers: Sequence[str],
         max_lifetime_seconds: float,
+        provider: IdentityProvider | None = None,
     ):
         self._keys = _ReloadingDocument(public_keys_source, _keys_by_id, "JWKS")
         self._audience = audience
         self._issuers = tuple(issuers)
         self._max_lifetime = max_lifetime_seconds
+        self._provider = provider
 
     def verify(self, token: str) -> Principal:
         if not token:
             raise Unauthenticated(ErrorReason.TOKEN_MISSING, "A bearer token is required.")
-        try:
-            # PyJWT refuses a non-string `kid` with InvalidTokenError, not DecodeError.
-            header = jwt.get_unverified_header(token)
-        except jwt.InvalidTokenError as exc:
-            raise Unauthenticated(
-                ErrorReason.TOKEN_MALFORMED, "The bearer token is malformed."
-            ) from exc
-        key_id = header.get("kid")
-        if not isinstance(key_id, str):
-            raise Unauthenticated(
-                ErrorReason.TOKEN_MALFORMED,
-                "The bearer token's header must name its key as a string.",
+        key_id, issuer = _unverified_key_id_and_issuer(token)
+        provider = self._provider
+        if provider is not None and issuer == provider.issuer:
+            claims = _decode(
+                token,
+                _provider_key(provider, key_id),
+                provider.audience,
+                (provider.issuer,),
+                [*_REQUIRED_CLAIMS, provider.user_id_claim],
             )
+            self._check_lifetime(claims)
+            return _person_of(claims, provider.user_id_claim)
+        if isinstance(issuer, str) and issuer not in self._issuers:
+            raise _untrusted_issuer()
         key = self._keys.current().get(key_id)
         if key is None:
-            raise Unauthenticated(
-                ErrorReason.TOKEN_KEY_UNKNOWN, "The bearer token is signed with an unknown key."
-            )
-        try:
-            claims = jwt.decode(
-                token,
-                key.key,
-                algorithms=[ALGORITHM],
-                audience=self._audience,
-                issuer=self._issuers,
-                leeway=CLOCK_SKEW_SECONDS,
-                options={"require": ["exp", "iat", "sub", "aud", "iss"]},
-            )
-        except jwt.ExpiredSignatureError as exc:
-            raise Unauthenticated(
-                ErrorReason.TOKEN_EXPIRED, "The bearer token has expired."
-            ) from exc
-        except jwt.ImmatureSignatureError as exc:
-            raise Unauthenticated(
-                ErrorReason.TOKEN_NOT_YET_VALID, "The bearer token is not valid yet."
-            ) from exc
-        except jwt.InvalidAudienceError as exc:
-            raise Unauthenticated(
-                ErrorReason.TOKEN_AUDIENCE_INVALID, "The bearer token is not meant for this system."
-            ) from exc
-        except jwt.InvalidIssuerError as exc:
-            raise Unauthenticated(
-                ErrorReason.TOKEN_ISSUER_UNTRUSTED,
-                "The bearer token comes from an untrusted issuer.",
-            ) from exc
-        except jwt.InvalidSignatureError as exc:
-            raise Unauthenticated(
-                ErrorReason.TOKEN_SIGNATURE_INVALID, "The bearer token's signature does not verify."
-            ) from exc
-        except jwt.MissingRequiredClaimError as exc:
-            raise Unauthenticated(
-                ErrorReason.TOKEN_CLAIMS_INVALID, f"The bearer token {exc}."
-            ) from exc
-        except jwt.InvalidTokenError as exc:
-            raise Unauthenticated(
-                ErrorReason.TOKEN_MALFORMED, "The bearer token is malformed."
-            ) from exc
+            raise _unknown_key()
+        claims = _decode(token, key, self._audience, self._issuers, _REQUIRED_CLAIMS)
         self._check_lifetime(claims)
         try:
             return principal_from_claims(claims)
@@ -189,6 +177,108 @@ class TokenVerifier:
                 f"The bearer token lives longer than the {int(self._max_lifetime)} seconds "
                 "this system accepts.",
             )
+
+
+def _malformed(message: str = "The bearer token is malformed.") -> Unauthenticated:
+    return Unauthenticated(ErrorReason.TOKEN_MALFORMED, message)
+
+
+def _unknown_key() -> Unauthenticated:
+    return Unauthenticated(
+        ErrorReason.TOKEN_KEY_UNKNOWN, "The bearer token is signed with an unknown key."
+    )
+
+
+def _untrusted_issuer() -> Unauthenticated:
+    return Unauthenticated(
+        ErrorReason.TOKEN_ISSUER_UNTRUSTED, "The bearer token comes from an untrusted issuer."
+    )
+
+
+def _unverified_key_id_and_issuer(token: str) -> tuple[str, object]:
+    """The header's ``kid`` (a string, else TOKEN_MALFORMED) and the unverified ``iss``,
+    which only chooses whose keys verify the token (and is verified with them)."""
+    try:
+        # PyJWT refuses a non-string `kid` with InvalidTokenError, not DecodeError.
+        header = jwt.get_unverified_header(token)
+        unverified = jwt.decode(token, options={"verify_signature": False})
+    except jwt.InvalidTokenError as exc:
+        raise _malformed() from exc
+    key_id = header.get("kid")
+    if not isinstance(key_id, str):
+        raise _malformed("The bearer token's header must name its key as a string.")
+    return key_id, unverified.get("iss")
+
+
+def _provider_key(provider: IdentityProvider, key_id: str) -> VerificationKey:
+    try:
+        key = provider.keys.key(key_id)
+    except KeysUnavailable as exc:
+        raise Unavailable(
+            ErrorReason.TOKEN_KEYS_UNAVAILABLE,
+            "The identity provider's signing keys cannot be fetched just now; retry shortly.",
+        ) from exc
+    if key is None:
+        raise _unknown_key()
+    return key
+
+
+def _decode(
+    token: str,
+    key: VerificationKey,
+    audience: str,
+    issuers: Sequence[str],
+    required: list[str],
+) -> dict[str, Any]:
+    try:
+        return jwt.decode(
+            token,
+            key.key,
+            # The key's own algorithm: a header asking for another (or `none`) is refused.
+            algorithms=[key.algorithm],
+            audience=audience,
+            issuer=issuers,
+            leeway=CLOCK_SKEW_SECONDS,
+            options={"require": required},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthenticated(ErrorReason.TOKEN_EXPIRED, "The bearer token has expired.") from exc
+    except jwt.ImmatureSignatureError as exc:
+        raise Unauthenticated(
+            ErrorReason.TOKEN_NOT_YET_VALID, "The bearer token is not valid yet."
+        ) from exc
+    except jwt.InvalidAudienceError as exc:
+        raise Unauthenticated(
+            ErrorReason.TOKEN_AUDIENCE_INVALID, "The bearer token is not meant for this system."
+        ) from exc
+    except jwt.InvalidIssuerError as exc:
+        raise _untrusted_issuer() from exc
+    except jwt.InvalidSignatureError as exc:
+        raise Unauthenticated(
+            ErrorReason.TOKEN_SIGNATURE_INVALID, "The bearer token's signature does not verify."
+        ) from exc
+    except jwt.MissingRequiredClaimError as exc:
+        raise Unauthenticated(ErrorReason.TOKEN_CLAIMS_INVALID, f"The bearer token {exc}.") from exc
+    except jwt.InvalidTokenError as exc:
+        raise _malformed() from exc
+
+
+# Directory user ids are at most this long (CreateUserRequest allows 64; ids are read up to 128).
+MAX_USER_ID_LENGTH = 128
+
+
+def _person_of(claims: dict[str, Any], user_id_claim: str) -> Principal:
+    """An identity provider's token names a person and nothing else: ``kind``,
+    ``company_id`` and any other claim of ours in it are ignored; the company is the
+    directory's to say."""
+    user_id = claims.get(user_id_claim)
+    if not isinstance(user_id, str) or not user_id.strip() or len(user_id) > MAX_USER_ID_LENGTH:
+        raise Unauthenticated(
+            ErrorReason.TOKEN_CLAIMS_INVALID,
+            f"The bearer token's {user_id_claim!r} claim must name a user "
+            f"(text of 1 to {MAX_USER_ID_LENGTH} characters).",
+        )
+    return Principal(PrincipalKind.USER, user_id, from_identity_provider=True)
 
 
 def _signing_key(document: str) -> jwt.PyJWK:

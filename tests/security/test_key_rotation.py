@@ -24,13 +24,11 @@ import pytest
 from connectability.internal.v1 import drawing_internal_service_pb2 as drawing_internal_pb
 from connectability.internal.v1 import notification_internal_service_pb2 as notification_pb
 from connectability.v1 import connection_service_pb2 as pb
-from services.supervisor import start_services, stop_services, wait_until_serving
 from shared.facts.errors import Unauthenticated, error_info_of
 from shared.facts.identity import Principal, PrincipalKind
-from shared.runtime.config import SERVICE_NAMES, Settings
 from shared.runtime.tokens import TokenIssuer, generate_key_pair
 from tests.fixtures.identity import AUDIENCE, ISSUER, make_test_keys
-from tests.fixtures.stack import Stack, stack_environment
+from tests.fixtures.stack import Stack, stack_of_its_own
 from tests.integration.calls import bearer, eventually
 from tests.security.integrator_setup import Directory, claims_of
 
@@ -46,20 +44,8 @@ def write_atomically(path: Path, document: Any) -> None:
 
 @pytest.fixture(scope="module")
 def rotating_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    data_dir = tmp_path_factory.mktemp("rotation")
-    keys = make_test_keys(data_dir / "keys")
-    env = stack_environment("sqlite", keys, data_dir)
-    ports = {
-        f"{name}_port": int(env[f"CONNECTABILITY_{name.upper()}_PORT"]) for name in SERVICE_NAMES
-    }
-    processes = start_services(Settings(data_dir=data_dir, **ports), env=env)  # type: ignore[arg-type]
-    running = Stack("sqlite", keys, data_dir, env, processes)
-    try:
-        wait_until_serving(processes, timeout_seconds=60)
+    with stack_of_its_own(tmp_path_factory.mktemp("rotation")) as running:
         yield running
-    finally:
-        running.close()
-        stop_services(processes, grace_seconds=2)
 
 
 def answers_by_service(directory: Directory, token: str) -> dict[str, str]:

@@ -5,6 +5,11 @@ validly signed token that names another company, or a user who does not exist, m
 open that company's users and projects (R27). So every user and integrator principal gets
 the company of its user's directory row, or none when the user is unknown.
 
+A token from the configured identity provider names no company at all (only standard
+claims): its user gets the directory's company the same way, and a user the directory does
+not know is refused outright (UNAUTHENTICATED / TOKEN_SUBJECT_UNKNOWN), since such a token
+describes nobody this system serves.
+
 Users never move between companies, so a known user's company is cached for good; an
 unknown user is looked up again after a few seconds (it may be created meanwhile).
 """
@@ -18,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from services.connection.store.unit_of_work import ConnectionUnitOfWork
+from shared.facts.errors import ErrorReason, Unauthenticated
 from shared.facts.identity import Principal
 
 # How long "no such user" is believed before the directory is asked again.
@@ -39,6 +45,12 @@ class CallerCompanies:
         if not principal.user_id:
             return principal
         company_id = self._company_of(principal.user_id)
+        if not company_id and principal.from_identity_provider:
+            raise Unauthenticated(
+                ErrorReason.TOKEN_SUBJECT_UNKNOWN,
+                f"The identity provider's user {principal.user_id[:64]!r} is not in the "
+                "directory; the platform creates users with the id the provider gives them.",
+            )
         if company_id == principal.company_id:
             return principal
         return replace(principal, company_id=company_id)
