@@ -41,7 +41,7 @@ RPC_DURATION = Histogram(
 RPC_REFUSALS = Counter(
     "connectability_rpc_server_refusals_total",
     "Calls answered with an error, by method, status code and ErrorInfo reason "
-    "(RATE_LIMITED counts the rate limiter's refusals).",
+    "(RATE_LIMIT_EXCEEDED counts the rate limiter's refusals).",
     ("service", "method", "code", "reason"),
 )
 
