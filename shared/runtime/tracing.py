@@ -13,17 +13,19 @@ inside ``continued_trace``, so its calls to other services belong to the same tr
 
 from __future__ import annotations
 
+import collections
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import grpc
 from opentelemetry import trace
-from opentelemetry.instrumentation.grpc import client_interceptor, server_interceptor
-from opentelemetry.instrumentation.grpc.grpcext import intercept_channel
+from opentelemetry.instrumentation.grpc import server_interceptor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.trace import Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from shared.runtime.config import Settings
@@ -73,8 +75,86 @@ def traced(channel: grpc.Channel) -> grpc.Channel:
     """``channel`` with a client span per call (and its context sent on) when tracing is on."""
     if _provider is None:
         return channel
-    # OTel's client interceptor speaks its own interception API (grpcext), not grpc's.
-    return intercept_channel(channel, client_interceptor(tracer_provider=_provider))
+    return grpc.intercept_channel(channel, ClientSpans(_provider.get_tracer("connectability")))
+
+
+class _CallDetails(
+    collections.namedtuple(
+        "_CallDetails",
+        ("method", "timeout", "metadata", "credentials", "wait_for_ready", "compression"),
+    ),
+    grpc.ClientCallDetails,
+):
+    pass
+
+
+class ClientSpans(
+    grpc.UnaryUnaryClientInterceptor,
+    grpc.UnaryStreamClientInterceptor,
+    grpc.StreamUnaryClientInterceptor,
+    grpc.StreamStreamClientInterceptor,
+):
+    """A client span per call, its context sent on as ``traceparent``, ended with the call.
+
+    grpc's own interceptor API, not OpenTelemetry's ``grpcext``: that one hands a streaming
+    call back as a bare generator, which cannot be cancelled, so a service that watched a
+    stream (the sync's feed heads) could not stop while tracing was on. Here the caller gets
+    grpc's call object itself.
+    """
+
+    def __init__(self, tracer: trace.Tracer):
+        self._tracer = tracer
+
+    def _traced(self, continuation: Any, details: grpc.ClientCallDetails, request: Any) -> Any:
+        service, _, method = details.method.lstrip("/").rpartition("/")
+        span = self._tracer.start_span(
+            details.method,
+            kind=trace.SpanKind.CLIENT,
+            attributes={"rpc.system": "grpc", "rpc.service": service, "rpc.method": method},
+        )
+        carrier: dict[str, str] = {}
+        _PROPAGATOR.inject(carrier, context=trace.set_span_in_context(span))
+        metadata = [*(details.metadata or ()), *carrier.items()]
+        try:
+            call = continuation(
+                _CallDetails(
+                    details.method,
+                    details.timeout,
+                    metadata,
+                    details.credentials,
+                    details.wait_for_ready,
+                    details.compression,
+                ),
+                request,
+            )
+        except BaseException as error:
+            span.record_exception(error)
+            span.set_status(Status(StatusCode.ERROR, str(error)))
+            span.end()
+            raise
+        call.add_done_callback(lambda done: _end_span(span, done))
+        return call
+
+    def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        return self._traced(continuation, details, request)
+
+    def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
+        return self._traced(continuation, details, request)
+
+    def intercept_stream_unary(self, continuation: Any, details: Any, requests: Any) -> Any:
+        return self._traced(continuation, details, requests)
+
+    def intercept_stream_stream(self, continuation: Any, details: Any, requests: Any) -> Any:
+        return self._traced(continuation, details, requests)
+
+
+def _end_span(span: trace.Span, call: Any) -> None:
+    code = call.code()
+    if code is not None:
+        span.set_attribute("rpc.grpc.status_code", code.value[0])
+        if code is not grpc.StatusCode.OK:
+            span.set_status(Status(StatusCode.ERROR, f"{code.name}: {call.details()}"))
+    span.end()
 
 
 def current_traceparent() -> str:
