@@ -15,7 +15,7 @@ busy Prometheus would) and every call traced (all spans exported over OTLP/gRPC 
 collector in this process), each read measured on one then the other, alternately, so
 both see the same machine. The issue's bound: at most 10% fewer calls per second.
 
-    .venv/bin/python -m bench.read_rpcs --backend sqlite --observability
+    .venv/bin/python -m bench.read_rpcs --backend sqlite --observability [--rounds 4]
 """
 
 from __future__ import annotations
@@ -268,8 +268,19 @@ def scraping(ports: Sequence[int]) -> Iterator[list[int]]:
         thread.join()
 
 
-def run_observability(backend: str, seconds: float, caller_counts: Sequence[int]) -> None:
-    """Each read on a plain stack and on an observed one, alternately; the ratio of the two."""
+def combined(runs: Sequence[Throughput]) -> Throughput:
+    return Throughput(
+        sum(run.calls for run in runs),
+        sum(run.seconds for run in runs),
+        [latency for run in runs for latency in run.latencies],
+    )
+
+
+def run_observability(
+    backend: str, seconds: float, caller_counts: Sequence[int], rounds: int
+) -> None:
+    """Each read on a plain stack and on an observed one, alternately, ``rounds`` times each;
+    the ratio of the two."""
     with ExitStack() as running:
         sink, otlp_port = running.enter_context(span_sink())
         metrics_ports = {name: free_port() for name in SERVICE_NAMES}
@@ -297,8 +308,12 @@ def run_observability(backend: str, seconds: float, caller_counts: Sequence[int]
         calls = {mode: reads[mode].calls() for mode in stacks}
         for callers in caller_counts:
             for name in calls["off"]:
-                off = drive(calls["off"][name], callers, seconds)
-                on = drive(calls["on"][name], callers, seconds)
+                measured: dict[str, list[Throughput]] = {"off": [], "on": []}
+                for round_index in range(rounds):  # off-on, then on-off: drift cancels out
+                    order = ("off", "on") if round_index % 2 == 0 else ("on", "off")
+                    for mode in order:
+                        measured[mode].append(drive(calls[mode][name], callers, seconds))
+                off, on = combined(measured["off"]), combined(measured["on"])
                 ratio = on.per_second / off.per_second
                 ratios.append(ratio)
                 figures.append((f"{name}, {callers} caller(s), plain", off.describe()))
@@ -317,7 +332,10 @@ def run_observability(backend: str, seconds: float, caller_counts: Sequence[int]
             for mode, stack in stacks.items()
             for name, megabytes in service_peak_memory(stack).items()
         }
-    title = f"read RPCs with metrics and tracing on vs off, {backend}, {seconds:g} s per figure"
+    title = (
+        f"read RPCs with metrics and tracing on vs off, {backend}, "
+        f"{rounds} x {seconds:g} s per figure"
+    )
     print_report(title, figures, memory)
 
 
@@ -331,9 +349,10 @@ def main() -> None:
         action="store_true",
         help="measure each read with metrics and full tracing on against off",
     )
+    parser.add_argument("--rounds", type=int, default=4, help="with --observability")
     arguments = parser.parse_args()
     if arguments.observability:
-        run_observability(arguments.backend, arguments.seconds, arguments.callers)
+        run_observability(arguments.backend, arguments.seconds, arguments.callers, arguments.rounds)
     else:
         run(arguments.backend, arguments.seconds, arguments.callers)
 
