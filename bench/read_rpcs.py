@@ -8,18 +8,31 @@ the rate limiter included (its limit raised by setting; Redis-backed on PostgreS
 scaled-out deployment runs it).
 
     .venv/bin/python -m bench.read_rpcs --backend sqlite [--seconds 5] [--callers 1 8]
+
+``--observability`` measures the cost of metrics and tracing instead: two stacks at once,
+one plain and one with every service's /metrics served (and scraped every second, as a
+busy Prometheus would) and every call traced (all spans exported over OTLP/gRPC to a
+collector in a process of its own), each read measured on one then the other, alternately, so
+both see the same machine. The issue's bound: at most 10% fewer calls per second.
+
+    .venv/bin/python -m bench.read_rpcs --backend sqlite --observability [--rounds 4]
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import threading
 import time
-from collections.abc import Callable, Sequence
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
 from concurrent import futures
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
 from bench.directory import CALL_TIMEOUT_SECONDS, Directory, Person
 from bench.drawing_data import Shape, load_revisions, writer_engine
@@ -28,6 +41,8 @@ from bench.stack import BACKENDS, drawing_database_url, running_stack
 from connectability.v1 import common_pb2
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2 as drawing_pb
+from shared.runtime.config import SERVICE_NAMES
+from tests.fixtures.stack import free_port
 from tests.integration.calls import eventually
 
 ECHO_METHOD = "/bench.Echo/Echo"
@@ -160,12 +175,16 @@ def prepare(directory: Directory, drawing_url: str) -> Reads:
     )
 
 
-def run(backend: str, seconds: float, caller_counts: Sequence[int]) -> None:
+def stack_env(backend: str) -> dict[str, str]:
     env = {"CONNECTABILITY_RATE_LIMIT_PER_HOUR": str(10**9)}
     if backend == "postgresql":
         env["CONNECTABILITY_REDIS_URL"] = REDIS_URL
         env["CONNECTABILITY_RATE_LIMIT_KEY_PREFIX"] = f"bench-read-{time.time_ns()}"
-    with running_stack(backend, env) as stack:
+    return env
+
+
+def run(backend: str, seconds: float, caller_counts: Sequence[int]) -> None:
+    with running_stack(backend, stack_env(backend)) as stack:
         directory = Directory(stack)
         reads = prepare(directory, drawing_database_url(stack))
         server, port = bare_echo_server(worker_threads=max(caller_counts) * 2)
@@ -197,13 +216,157 @@ def run(backend: str, seconds: float, caller_counts: Sequence[int]) -> None:
     print_report(title, figures, memory)
 
 
+class SpanSink(trace_service_pb2_grpc.TraceServiceServicer):
+    """An OTLP/gRPC collector that counts the spans it receives, and keeps nothing."""
+
+    def __init__(self, counted: Any) -> None:
+        self._counted = counted
+
+    def Export(  # noqa: N802 (the gRPC method's name)
+        self, request: trace_service_pb2.ExportTraceServiceRequest, context: object
+    ) -> trace_service_pb2.ExportTraceServiceResponse:
+        received = sum(
+            len(scope.spans) for spans in request.resource_spans for scope in spans.scope_spans
+        )
+        with self._counted.get_lock():
+            self._counted.value += received
+        return trace_service_pb2.ExportTraceServiceResponse()
+
+
+def serve_span_sink(port: int, counted: Any) -> None:
+    """The collector's own process (as a real one would be): never this one's CPU."""
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(SpanSink(counted), server)
+    server.add_insecure_port(f"127.0.0.1:{port}")
+    server.start()
+    server.wait_for_termination()
+
+
+@contextmanager
+def span_sink() -> Iterator[tuple[Any, int]]:
+    """A collector process on a free port; yields (its span count, the port)."""
+    context = multiprocessing.get_context("spawn")
+    counted = context.Value("q", 0)
+    port = free_port()
+    process = context.Process(target=serve_span_sink, args=(port, counted), daemon=True)
+    process.start()
+    try:
+        yield counted, port
+    finally:
+        process.terminate()
+        process.join(5)
+
+
+@contextmanager
+def scraping(ports: Sequence[int]) -> Iterator[list[int]]:
+    """Scrape each /metrics once a second meanwhile; yields the count of scrapes made."""
+    scrapes = [0]
+    stopping = threading.Event()
+
+    def loop() -> None:
+        while not stopping.wait(1.0):
+            for port in ports:
+                url = f"http://127.0.0.1:{port}/metrics"
+                with urllib.request.urlopen(url, timeout=5) as answer:
+                    answer.read()
+                scrapes[0] += 1
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield scrapes
+    finally:
+        stopping.set()
+        thread.join()
+
+
+def combined(runs: Sequence[Throughput]) -> Throughput:
+    return Throughput(
+        sum(run.calls for run in runs),
+        sum(run.seconds for run in runs),
+        [latency for run in runs for latency in run.latencies],
+    )
+
+
+def run_observability(
+    backend: str, seconds: float, caller_counts: Sequence[int], rounds: int
+) -> None:
+    """Each read on a plain stack and on an observed one, alternately, ``rounds`` times each;
+    the ratio of the two."""
+    with ExitStack() as running:
+        sink, otlp_port = running.enter_context(span_sink())
+        metrics_ports = {name: free_port() for name in SERVICE_NAMES}
+        observed_env = {
+            **stack_env(backend),
+            "CONNECTABILITY_OTLP_ENDPOINT": f"127.0.0.1:{otlp_port}",
+            # Room for every span between exports: full tracing, none dropped for lack of it.
+            "OTEL_BSP_MAX_QUEUE_SIZE": "100000",
+            **{
+                f"CONNECTABILITY_{name.upper()}_METRICS_PORT": str(port)
+                for name, port in metrics_ports.items()
+            },
+        }
+        stacks = {
+            "off": running.enter_context(running_stack(backend, stack_env(backend))),
+            "on": running.enter_context(running_stack(backend, observed_env)),
+        }
+        reads = {
+            mode: prepare(Directory(stack), drawing_database_url(stack))
+            for mode, stack in stacks.items()
+        }
+        scrapes = running.enter_context(scraping(list(metrics_ports.values())))
+        figures: list[tuple[str, str]] = []
+        ratios: list[float] = []
+        calls = {mode: reads[mode].calls() for mode in stacks}
+        for callers in caller_counts:
+            for name in calls["off"]:
+                measured: dict[str, list[Throughput]] = {"off": [], "on": []}
+                for round_index in range(rounds):  # off-on, then on-off: drift cancels out
+                    order = ("off", "on") if round_index % 2 == 0 else ("on", "off")
+                    for mode in order:
+                        measured[mode].append(drive(calls[mode][name], callers, seconds))
+                off, on = combined(measured["off"]), combined(measured["on"])
+                ratio = on.per_second / off.per_second
+                ratios.append(ratio)
+                figures.append((f"{name}, {callers} caller(s), plain", off.describe()))
+                figures.append(
+                    (
+                        f"{name}, {callers} caller(s), observed",
+                        f"{on.describe()}  {ratio:5.0%} of plain",
+                    )
+                )
+        worst = min(ratios)
+        verdict = "met" if worst >= 0.90 else "MISSED"
+        figures.append(("worst observed/plain", f"{worst:.0%} (bound: at least 90%: {verdict})"))
+        figures.append(("spans exported, scrapes made", f"{sink.value}, {scrapes[0]}"))
+        memory = {
+            f"{name} ({mode})": megabytes
+            for mode, stack in stacks.items()
+            for name, megabytes in service_peak_memory(stack).items()
+        }
+    title = (
+        f"read RPCs with metrics and tracing on vs off, {backend}, "
+        f"{rounds} x {seconds:g} s per figure"
+    )
+    print_report(title, figures, memory)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=BACKENDS, required=True)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--callers", type=int, nargs="+", default=[1, 8])
+    parser.add_argument(
+        "--observability",
+        action="store_true",
+        help="measure each read with metrics and full tracing on against off",
+    )
+    parser.add_argument("--rounds", type=int, default=4, help="with --observability")
     arguments = parser.parse_args()
-    run(arguments.backend, arguments.seconds, arguments.callers)
+    if arguments.observability:
+        run_observability(arguments.backend, arguments.seconds, arguments.callers, arguments.rounds)
+    else:
+        run(arguments.backend, arguments.seconds, arguments.callers)
 
 
 if __name__ == "__main__":

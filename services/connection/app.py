@@ -32,6 +32,7 @@ from services.connection.migrations import MIGRATIONS_DIR
 from services.connection.store.models import IdempotentRequest
 from services.connection.store.notification_outbox import OutboxEntries
 from services.connection.store.project_facts_outbox import ProjectFactsDeliveries
+from services.connection.store.state_gauges import ConnectionStateGauges
 from services.connection.store.sync_records import SyncRecords
 from services.connection.store.unit_of_work import ConnectionUnitOfWork
 from services.connection.use_cases.caller_companies import CallerCompanies
@@ -189,4 +190,5 @@ def build_definition(settings: Settings) -> ServiceDefinition:
             notification_channel.close,
             database.engine.dispose,
         ],
+        gauges=ConnectionStateGauges(sessions),
     )

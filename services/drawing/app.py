@@ -21,6 +21,7 @@ from services.drawing.store.files.configured import start_configured_storage_end
 from services.drawing.store.files.file_access import FileAccess, file_access_from
 from services.drawing.store.models import IdempotentRequest
 from services.drawing.store.project_registry import ProjectRegistry
+from services.drawing.store.state_gauges import DrawingStateGauges
 from services.drawing.store.unit_of_work import DrawingUnitOfWork
 from services.drawing.use_cases.annotations import AnnotationUseCases
 from services.drawing.use_cases.catalog import CatalogUseCases
@@ -81,6 +82,7 @@ def build_definition(settings: Settings) -> ServiceDefinition:
         grpc_service_names=[GRPC_SERVICE, INTERNAL_GRPC_SERVICE],
         register=lambda server: _register(servicer, internal_servicer, server),
         on_stop=[upload_processing.stop, storage.stop, database.engine.dispose],
+        gauges=DrawingStateGauges(sessions),
     )
 
 

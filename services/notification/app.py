@@ -16,6 +16,7 @@ from services.notification.domain.retry_policy import RetryPolicy
 from services.notification.migrations import MIGRATIONS_DIR
 from services.notification.store.models import IdempotentRequest
 from services.notification.store.project_registry import ProjectRegistry
+from services.notification.store.state_gauges import NotificationStateGauges
 from services.notification.store.unit_of_work import NotificationUnitOfWork
 from services.notification.use_cases.delivery_listing import DeliveryListing
 from services.notification.use_cases.delivery_resending import DeliveryResending
@@ -95,4 +96,5 @@ def build_definition(
         ),
         # The worker goes first: it must not find the engine disposed under it.
         on_stop=[worker.stop, database.engine.dispose],
+        gauges=NotificationStateGauges(database.sessions),
     )

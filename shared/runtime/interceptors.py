@@ -65,7 +65,7 @@ from shared.runtime.call_context import (
 from shared.runtime.config import Settings
 from shared.runtime.error_translation import domain_error_for
 from shared.runtime.method_interceptor import AroundInterceptor, MethodInterceptor
-from shared.runtime.metrics import RpcMetricsInterceptor
+from shared.runtime.metrics import RpcMetricsInterceptor, rate_limit_refused
 from shared.runtime.rate_limits import RateLimitDecision, RateLimiter, rate_limiter_from_settings
 from shared.runtime.request_validation import ValidationInterceptor
 from shared.runtime.stream_limits import StallWatchdog, StreamSlots
@@ -309,9 +309,10 @@ class RateLimitInterceptor(AroundInterceptor):
     would stop clients from transparently retrying an UNAVAILABLE answer.
     """
 
-    def __init__(self, limiter: RateLimiter, token_free: TokenFreeMethods):
+    def __init__(self, limiter: RateLimiter, token_free: TokenFreeMethods, service: str = ""):
         self._limiter = limiter
         self._token_free = token_free
+        self._service = service
 
     def applies_to(self, method: str) -> bool:
         return method in self._token_free.counted or not self._token_free.include(method)
@@ -320,12 +321,16 @@ class RateLimitInterceptor(AroundInterceptor):
     def around(self, method: str, context: grpc.ServicerContext, streaming: bool) -> Iterator[None]:
         decision: RateLimitDecision | None
         if method in self._token_free.counted:
+            caller = "address"
             decision = self._limiter.take_for_address(peer_host(context.peer()))
         else:
-            decision = self._limiter.take(current_principal())
+            principal = current_principal()
+            caller = principal.kind.value
+            decision = self._limiter.take(principal)
         if decision is not None:
             _add_trailing_metadata(context, decision.headers())
             if not decision.allowed:
+                rate_limit_refused(self._service, method, caller)
                 raise decision.refusal()
         yield
 
@@ -438,7 +443,7 @@ def server_interceptors(
         ErrorMappingInterceptor(),
         ShutdownGateInterceptor(in_flight, token_free),
         AuthenticationInterceptor(verifier, token_free, resolve_principal),
-        RateLimitInterceptor(rate_limiter_from_settings(settings), token_free),
+        RateLimitInterceptor(rate_limiter_from_settings(settings), token_free, service),
         StreamLimitInterceptor(
             StreamSlots(settings.stream_limit_per_principal, settings.stream_limit_total),
             StallWatchdog(settings.stream_stall_timeout_seconds),

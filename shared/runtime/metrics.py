@@ -1,21 +1,27 @@
-"""Prometheus metrics of the gRPC server: latency and outcome of every call, by method.
+"""Prometheus metrics of a service: latency and outcome of every call, and its state.
 
 ``RpcMetricsInterceptor`` sits just inside the call scope (so the call's refusal reason is
-known when it ends) and records each call once. ``serve_metrics`` exposes them on
-``/metrics`` at the service's metrics port; with no port configured nothing is served and
-recording costs one histogram observation per call.
+known when it ends) and records each call once. A service's state (sync lag, outbox depth,
+deliveries by status...) is read from its database when Prometheus scrapes, never kept in
+the process: ``StateGauges`` turns what a service's ``gauges`` function reads into gauge
+families. ``serve_metrics`` exposes all of it on ``/metrics`` at the service's metrics
+port; with no port configured nothing is served, no state is read, and recording costs one
+histogram observation per call.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
-from prometheus_client import Counter, Histogram, start_http_server
+from prometheus_client import REGISTRY, Counter, Histogram, start_http_server
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 from shared.runtime.call_context import current_call
 from shared.runtime.config import Settings
@@ -35,9 +41,73 @@ RPC_DURATION = Histogram(
 RPC_REFUSALS = Counter(
     "connectability_rpc_server_refusals_total",
     "Calls answered with an error, by method, status code and ErrorInfo reason "
-    "(RATE_LIMITED counts the rate limiter's refusals).",
+    "(RATE_LIMIT_EXCEEDED counts the rate limiter's refusals).",
     ("service", "method", "code", "reason"),
 )
+
+RATE_LIMIT_REFUSALS = Counter(
+    "connectability_rate_limit_refusals_total",
+    "Calls the rate limiter refused (RESOURCE_EXHAUSTED / RATE_LIMIT_EXCEEDED), by method "
+    "and kind of caller (user, integrator, or an address asking for a token).",
+    ("service", "method", "caller"),
+)
+STATE_READ_FAILURES = Counter(
+    "connectability_state_read_failures_total",
+    "Scrapes whose state gauges could not be read from the service's database.",
+    ("service",),
+)
+
+
+@dataclass
+class Gauge:
+    """One state gauge as a service reads it at scrape time: a value per label set."""
+
+    name: str
+    documentation: str
+    labels: Sequence[str] = ()
+    values: dict[tuple[str, ...], float] = field(default_factory=dict)
+
+    def set(self, value: float, *label_values: str) -> Gauge:
+        self.values[tuple(label_values)] = float(value)
+        return self
+
+
+# Reads a service's state: called once per scrape, in the metrics server's thread.
+GaugeReader = Callable[[], Iterable[Gauge]]
+
+
+class StateGauges(Collector):
+    """The gauges ``read`` returns, labelled with the service, computed at each scrape.
+
+    A database that cannot be read leaves the state gauges out of that scrape (Prometheus
+    then shows gaps, and alerts on absent series can fire), counts the failure and logs it.
+    """
+
+    def __init__(self, service: str, read: GaugeReader):
+        self._service = service
+        self._read = read
+
+    def describe(self) -> list[Any]:
+        return []  # nothing to check at registration: the families are read per scrape
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        try:
+            gauges = list(self._read())
+        except Exception:
+            STATE_READ_FAILURES.labels(self._service).inc()
+            log.warning("state gauges not read", exc_info=True)
+            return
+        for gauge in gauges:
+            family = GaugeMetricFamily(
+                gauge.name, gauge.documentation, labels=("service", *gauge.labels)
+            )
+            for label_values, value in gauge.values.items():
+                family.add_metric((self._service, *label_values), value)
+            yield family
+
+
+def rate_limit_refused(service: str, method: str, caller: str) -> None:
+    RATE_LIMIT_REFUSALS.labels(service, method, caller).inc()
 
 
 class RpcMetricsInterceptor(AroundInterceptor):
@@ -65,11 +135,31 @@ def _code_name(context: Any) -> str:
     return str((code or grpc.StatusCode.OK).name)
 
 
-def serve_metrics(settings: Settings, service: str) -> Any | None:
-    """Start ``/metrics`` on the service's metrics port; the HTTP server, or None if off."""
+class MetricsEndpoint:
+    """The running ``/metrics`` server and the state collector it registered."""
+
+    def __init__(self, server: Any, collector: StateGauges | None):
+        self._server = server
+        self._collector = collector
+
+    def shutdown(self) -> None:
+        self._server.shutdown()
+        if self._collector is not None:
+            REGISTRY.unregister(self._collector)
+
+
+def serve_metrics(
+    settings: Settings, service: str, gauges: GaugeReader | None = None
+) -> MetricsEndpoint | None:
+    """Start ``/metrics`` on the service's metrics port (with the state ``gauges`` read at
+    each scrape); the endpoint, or None if off."""
     port = settings.metrics_port_of(service)
     if not port:
         return None
     server, _thread = start_http_server(port, addr=settings.host)
+    collector = None
+    if gauges is not None:
+        collector = StateGauges(service, gauges)
+        REGISTRY.register(collector)
     log.info("metrics served", extra={"address": f"http://{settings.host}:{port}/metrics"})
-    return server
+    return MetricsEndpoint(server, collector)

@@ -27,7 +27,7 @@ from shared.runtime.interceptors import (
     TokenFreeMethods,
     server_interceptors,
 )
-from shared.runtime.metrics import serve_metrics
+from shared.runtime.metrics import GaugeReader, serve_metrics
 from shared.runtime.stop_signals import StopSignals
 from shared.runtime.tls import server_credentials, transport_security
 from shared.runtime.tokens import TokenVerifier
@@ -102,6 +102,8 @@ class ServiceDefinition:
     resolve_principal: PrincipalResolver | None = None
     # Its methods called without a token (their request carries a secret instead).
     token_free_methods: Sequence[str] = ()
+    # Reads its state gauges from its database when /metrics is scraped (if served).
+    gauges: GaugeReader | None = None
 
 
 class GrpcServer:
@@ -206,7 +208,7 @@ def start_server(
     if bound_port == 0:
         raise busy
     try:
-        metrics_endpoint = serve_metrics(settings, definition.name)
+        metrics_endpoint = serve_metrics(settings, definition.name, definition.gauges)
     except OSError as error:  # nothing is served yet: the gRPC port is only bound
         metrics_port = settings.metrics_port_of(definition.name)
         variable = f"CONNECTABILITY_{definition.name.upper()}_METRICS_PORT"

@@ -20,7 +20,7 @@ from shared.runtime.tracing import (
 )
 from tests.fixtures.identity import SigningKeys
 from tests.runtime.conftest import start_echo
-from tests.runtime.echo_service import UNARY, EchoBehaviour, unary_call
+from tests.runtime.echo_service import STREAM, UNARY, EchoBehaviour, stream_call, unary_call
 from tests.runtime.test_client_helper import service_channel
 
 
@@ -73,3 +73,26 @@ def test_without_a_collector_the_call_path_is_untouched() -> None:
     with grpc.insecure_channel("127.0.0.1:9") as channel:
         assert traced(channel) is channel
     assert tracing_server_interceptors() == []
+
+
+def test_a_traced_stream_can_be_cancelled(
+    test_keys: SigningKeys, spans: InMemorySpanExporter
+) -> None:
+    """A service watching a stream (the sync's feed heads) cancels it to stop; tracing on,
+    it still can, and the stream's client span ends as CANCELLED."""
+    server = start_echo(test_keys, EchoBehaviour())
+    try:
+        with service_channel(test_keys, server.port) as channel:
+            stream = stream_call(channel, {"interval": 0.05})
+            first = next(stream)
+            stream.cancel()
+            with pytest.raises(grpc.RpcError) as ended:
+                list(stream)
+    finally:
+        server.shutdown(0)
+    assert first and ended.value.code() is grpc.StatusCode.CANCELLED
+    client = next(span for span in spans.get_finished_spans() if span.kind is SpanKind.CLIENT)
+    assert (client.name, client.attributes["rpc.grpc.status_code"]) == (
+        STREAM,
+        grpc.StatusCode.CANCELLED.value[0],
+    )

@@ -229,6 +229,9 @@ class NotificationOutboxEntry(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_error: Mapped[str] = mapped_column(String, default="")
+    # The W3C traceparent of the call that wrote the notice (empty: tracing was off); its
+    # delivery continues that trace.
+    traceparent: Mapped[str] = mapped_column(String, default="", server_default="")
 
 
 INITIAL_COPY_STATES: tuple[str, ...] = ("not_started", "running", "complete", "failed")
@@ -278,3 +281,6 @@ class ConnectionSync(Base):
     lease_owner: Mapped[str | None] = mapped_column(String, nullable=True)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The W3C traceparent of the call that made the connection active (empty: tracing was
+    # off); the initial copy continues that trace.
+    traceparent: Mapped[str] = mapped_column(String, default="", server_default="")

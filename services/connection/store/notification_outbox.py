@@ -26,6 +26,7 @@ from services.connection.store.models import (
     User,
 )
 from shared.persistence.db import utcnow
+from shared.runtime.tracing import current_traceparent
 
 Notice = tuple[str, notification_pb.NotificationEvent]  # (idempotency key, event)
 
@@ -37,10 +38,13 @@ class NotificationOutbox:
         self._session = session
 
     def add(self, notices: Iterable[Notice]) -> None:
+        traceparent = current_traceparent()  # the call's trace, continued by the delivery
         for key, event in notices:
             self._session.add(
                 NotificationOutboxEntry(
-                    idempotency_key=key, payload=event.SerializeToString(deterministic=True)
+                    idempotency_key=key,
+                    payload=event.SerializeToString(deterministic=True),
+                    traceparent=traceparent,
                 )
             )
         self._session.flush()
@@ -94,6 +98,7 @@ class OutboxEntry:
     idempotency_key: str
     event: notification_pb.NotificationEvent
     attempts: int
+    traceparent: str = ""
 
 
 class OutboxEntries:
@@ -119,6 +124,7 @@ class OutboxEntries:
                 row.idempotency_key,
                 notification_pb.NotificationEvent.FromString(row.payload),
                 row.attempts,
+                row.traceparent,
             )
             for row in rows
         ]

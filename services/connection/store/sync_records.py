@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.connection.store.models import Connection, ConnectionSync, Project
 from shared.persistence.db import utcnow
+from shared.runtime.tracing import current_traceparent
 
 
 def start_sync(session: Session, connection: Connection) -> None:
@@ -24,6 +25,8 @@ def start_sync(session: Session, connection: Connection) -> None:
                 upstream_project_id=connection.upstream_project_id,
                 downstream_project_id=connection.downstream_project_id,
                 updated_at=utcnow(),
+                # The activating call's trace: the initial copy continues it.
+                traceparent=current_traceparent(),
             )
         )
         session.flush()
@@ -56,6 +59,7 @@ class SyncTask:
     applied_sequence: int
     runnable: bool  # both projects active and not backing off
     failing: bool = False  # the last attempt failed (its error is still shown)
+    traceparent: str = ""  # the trace of the call that made the connection active
 
 
 class SyncRecords:
@@ -162,6 +166,7 @@ class SyncRecords:
                     and row.next_attempt_at <= now
                 ),
                 failing=row.failures > 0,
+                traceparent=row.traceparent,
             )
             for row, state in rows
             if state == "active"

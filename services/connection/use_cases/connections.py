@@ -8,6 +8,7 @@ sends, and wakes the workers once the transaction has committed.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +36,33 @@ from services.connection.use_cases import connection_access as access
 from shared.facts.errors import FailedPrecondition
 from shared.facts.identity import Principal
 from shared.persistence.db import utcnow
+
+log = logging.getLogger("connectability.connection.events")
+
+# The log line of each new state, written once the transaction that made it committed.
+_EVENT_NAMES = {
+    lifecycle.ConnectionState.PENDING: "connection requested",
+    lifecycle.ConnectionState.ACTIVE: "connection approved",
+    lifecycle.ConnectionState.REJECTED: "connection rejected",
+    lifecycle.ConnectionState.WITHDRAWN: "connection withdrawn",
+    lifecycle.ConnectionState.DISCONNECTED: "connection disconnected",
+}
+
+
+def _announce_after_commit(
+    uow: ConnectionUnitOfWork, connection: Connection, change: StateChange
+) -> None:
+    """Log the change at INFO, with who made it and why, once it has committed."""
+    fields = {
+        "connection_id": connection.id,
+        "upstream_project_id": connection.upstream_project_id,
+        "downstream_project_id": connection.downstream_project_id,
+        "state": str(change.to_state),
+        "actor_user_id": change.actor.user_id,
+        "reason": change.reason,
+    }
+    message = _EVENT_NAMES[change.to_state]
+    uow.after_commit(lambda: log.info(message, extra=fields))
 
 
 class DrawingServiceFacts(access.DrawingsLevels, Protocol):
@@ -101,7 +129,9 @@ class Connections:
             _refuse_if_any(verdicts)
             connection = uow.connections.new(locked[down_id], locked[up_id], caller.user_id)
             now = utcnow()
-            uow.connections.record(connection, lifecycle.request(connection, actor_of(caller), now))
+            requested = lifecycle.request(connection, actor_of(caller), now)
+            uow.connections.record(connection, requested)
+            _announce_after_commit(uow, connection, requested)
             upstream_company = uow.connections.company(locked[up_id].company_id)
             assert upstream_company is not None  # a foreign key guarantees it
             if upstream_company.approval_preference == "auto_approve":
@@ -109,6 +139,7 @@ class Connections:
                 # same transaction and at the same instant, so no read sees it pending.
                 approved = lifecycle.approve(connection, SYSTEM, now, AUTO_APPROVE_REASON)
                 uow.connections.record(connection, approved)
+                _announce_after_commit(uow, connection, approved)
             uow.notices.add_connection_notices(connection, notices_due(connection), caller.user_id)
             uow.after_commit(self._wakes.notices_written)
             uow.after_commit(self._wakes.sync_due)  # an auto-approved one starts copying now
@@ -168,6 +199,7 @@ class Connections:
                 _refuse_if_any(evaluate(facts))
             change = _move(connection, decision, actor_of(caller), reason, utcnow())
             uow.connections.record(connection, change)
+            _announce_after_commit(uow, connection, change)
             uow.notices.add_connection_notices(connection, notices_due(connection), caller.user_id)
             uow.after_commit(self._wakes.notices_written)
             if decision is Decision.DISCONNECT:

@@ -16,6 +16,7 @@ from services.connection.clients.notification_notices import NoticeNotDelivered
 from services.connection.store.notification_outbox import OutboxEntries
 from shared.persistence.db import utcnow
 from shared.runtime.background_rounds import BackgroundRounds, backoff_seconds
+from shared.runtime.tracing import continued_trace
 
 log = logging.getLogger("connectability.connection.notices")
 
@@ -35,7 +36,10 @@ class NoticeDelivery(BackgroundRounds):
         delivered = 0
         for entry in self._entries.due(BATCH_SIZE):
             try:
-                self._notify(entry.event, entry.idempotency_key)
+                with continued_trace(
+                    entry.traceparent, "deliver notice", key=entry.idempotency_key
+                ):
+                    self._notify(entry.event, entry.idempotency_key)
             except NoticeNotDelivered as failure:
                 log.warning("notice not delivered", extra={"key": entry.idempotency_key})
                 attempts = entry.attempts + 1

@@ -126,6 +126,14 @@ class DeliveryWorker:
             )
             attempts = delivery.attempts
             horizon_start = retry_horizon_start(delivery.created_at, delivery.retrying_since)
+            fields = {
+                "delivery_id": delivery_id,
+                "message_id": delivery.message_id,
+                "kind": pb.NotificationEventKind.Name(event.kind),
+                "project_id": delivery.project_id,
+                "connection_id": event.connection_id,
+                "attempts": attempts,
+            }
         try:
             self._transport.send(message)
         except PermanentFailure as error:
@@ -139,6 +147,7 @@ class DeliveryWorker:
         else:
             outcome = after_success()
         self._finish(delivery_id, outcome)
+        _announce(outcome, fields)
 
     @staticmethod
     def _failed_attempt(
@@ -155,6 +164,7 @@ class DeliveryWorker:
         )
 
     def _finish(self, delivery_id: int, outcome: AttemptOutcome) -> None:
+        """Record the attempt's outcome (committed when this returns)."""
         now = utcnow()
         with self._uow() as uow:
             delivery = uow.deliveries.get(delivery_id)
@@ -164,3 +174,11 @@ class DeliveryWorker:
                 delivery.sent_at = now
             if outcome.retry_in is not None:
                 delivery.next_attempt_at = now + outcome.retry_in
+
+
+def _announce(outcome: AttemptOutcome, fields: dict[str, object]) -> None:
+    """A mail sent, or given up on, at INFO once recorded; a retry is the warning above."""
+    if outcome.status is DeliveryStatus.SENT:
+        log.info("mail sent", extra=fields)
+    elif outcome.status is DeliveryStatus.FAILED:
+        log.info("mail failed", extra={**fields, "reason": outcome.error[:500]})

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from connectability.v1 import drawing_service_pb2 as drawing_pb
 from services.connection.clients.drawing_sync_calls import DrawingSyncCalls, SyncCallFailed
 from services.connection.store.sync_records import SyncRecords, SyncTask
 from services.connection.use_cases.sync.progress import SyncProgress
+from shared.runtime.tracing import continued_trace
 
 log = logging.getLogger("connectability.connection.sync")
 
@@ -142,8 +144,20 @@ class UpstreamFollower:
         return True
 
     def _initial_copy(self, task: SyncTask) -> None:
+        # Part of the trace of the call that made the connection active (its approval).
+        with continued_trace(task.traceparent, "initial copy", connection_id=task.connection_id):
+            self._copy(task)
+
+    def _copy(self, task: SyncTask) -> None:
         progress = self._parts.progress
         progress.copy_started(task.connection_id)
+        started = time.monotonic()
+        fields = {
+            "connection_id": task.connection_id,
+            "upstream_project_id": task.upstream_project_id,
+            "downstream_project_id": task.downstream_project_id,
+        }
+        log.info("initial copy started", extra=fields)
         try:
             result = self._parts.drawing.copy_published(
                 task.connection_id, task.upstream_project_id, task.downstream_project_id
@@ -152,6 +166,14 @@ class UpstreamFollower:
             self._failed(task, failure, copying=True)
             return
         progress.copy_completed(task.connection_id, result)
+        log.info(
+            "initial copy finished",
+            extra={
+                **fields,
+                "revisions_copied": result.copied_count,
+                "duration_seconds": round(time.monotonic() - started, 3),
+            },
+        )
 
     def _apply(self, chunk: list[SyncTask], page: list[drawing_pb.ProjectChange]) -> None:
         """One call and one commit for up to APPLY_BATCH downstreams: each connection's
