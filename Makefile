@@ -11,7 +11,7 @@ INSTALLED := $(VENV)/.installed
 NODE_DIR := tests/node
 NODE_INSTALLED := $(NODE_DIR)/node_modules/.installed
 
-.PHONY: run test test-fast generate check-generated check-contract lint bench clean
+.PHONY: run test test-fast generate check-generated check-contract lint bench soak-ctrl-c clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
@@ -56,6 +56,11 @@ bench: $(INSTALLED)
 	$(PY) -m bench.fan_out --backend $(or $(BENCH_BACKEND),sqlite)
 	$(PY) -m bench.existence_timing --backend $(or $(BENCH_BACKEND),sqlite)
 	$(PY) -m bench.mixed_load --backend $(or $(BENCH_BACKEND),sqlite)
+
+## Ctrl-C (SIGINT to the process group) on `serve` twenty times, half while it starts
+## (the suite runs five); docs/operations.md records the last figure.
+soak-ctrl-c: $(INSTALLED)
+	CTRL_C_TRIALS=$(or $(TRIALS),20) $(PY) -m pytest -q -p no:randomly --durations=0 tests/runtime/test_serve_ctrl_c.py
 
 clean:
 	rm -rf $(VENV) $(NODE_DIR)/node_modules .connectability

@@ -9,23 +9,24 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from services import supervisor
 from services.supervisor import KILL_AFTER_EXTRA_SECONDS
 from shared.runtime.config import SERVICE_NAMES
 from tests.integration.test_serve_command import cli, fresh_environment
 
 READY_LINE = "Press Ctrl-C to stop."
-# Three in the suite; a soak runs more, e.g.
-#   CTRL_C_TRIALS=20 .venv/bin/python -m pytest tests/runtime/test_serve_ctrl_c.py
-# Every third trial signals while the services start, the others once they run.
+# Five in the suite; `make soak-ctrl-c` runs twenty (CTRL_C_TRIALS=20).
+# Every other trial signals while the services start, the others once they run.
 TRIALS = [
-    f"{'while starting' if number % 3 == 0 else 'running'} {number + 1}"
-    for number in range(max(3, int(os.environ.get("CTRL_C_TRIALS", "3"))))
+    f"{'while starting' if number % 2 == 0 else 'running'} {number + 1}"
+    for number in range(max(5, int(os.environ.get("CTRL_C_TRIALS", "5"))))
 ]
 # Grace period of each service. `serve` kills a service still running after the grace plus
 # its margin; no service may be killed. Generous, for a loaded machine: stopped while
@@ -134,3 +135,27 @@ def test_ctrl_c_stops_serve_and_every_service(tmp_path: Path, trial: str) -> Non
         if not group_is_gone(process.pid):
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def test_a_service_that_will_not_stop_is_killed_and_said_so(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(supervisor, "KILL_AFTER_EXTRA_SECONDS", 0.2)
+    stubborn = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+            "print('ready', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert stubborn.stdout is not None and stubborn.stdout.readline() == "ready\n"
+    service = supervisor.ServiceProcess("drawing", "127.0.0.1:1", stubborn)
+
+    killed = supervisor.stop_services([service], grace_seconds=0.1)
+
+    assert killed == ["drawing"]  # serve_all exits 1 on any name here
+    assert stubborn.returncode == -signal.SIGKILL
+    assert "the drawing service did not stop within 0 s; killing it." in capsys.readouterr().err
