@@ -4,7 +4,9 @@
 - ``run-service NAME``: one service in this process (what ``serve`` and containers run);
 - ``token``: a bearer token for local use, signed with the configured signing key;
 - ``keys init``: the key pair and storage secret a deployment's services share;
-- ``migrate NAME...``: bring services' databases to the newest schema.
+- ``migrate NAME...``: bring services' databases to the newest schema;
+- ``connections``, ``sync``, ``deliveries``: what the services hold, as tables (with a token);
+- ``demo``: the whole journey through the public API, step by step.
 """
 
 # ruff: noqa: E402  (the imports after the signal set-up below wait for it on purpose)
@@ -24,14 +26,14 @@ early_stop = (
 )
 
 import importlib
-from pathlib import Path
 
 import click
 
+from services.operator.calling import find_signing_key
 from shared.facts.identity import IntegratorMode, Principal, PrincipalKind
 from shared.runtime.config import SERVICE_NAMES, Settings
 from shared.runtime.service_process import ensure_default_keys, run_service
-from shared.runtime.tokens import TokenIssuer, ensure_local_keys, is_inline, local_keys_exist
+from shared.runtime.tokens import TokenIssuer, ensure_local_keys
 
 
 def _service_module(name: str) -> object:
@@ -100,38 +102,9 @@ def token(ttl_seconds: int, create_keys: bool, **who: Any) -> None:
             "tokens",
             param_hint="--ttl",
         )
-    _find_signing_key(settings, create_keys)
+    find_signing_key(settings, create_keys)
     issuer = TokenIssuer(settings.signing_key_source, settings.jwt_audience, settings.jwt_issuer)
     click.echo(issuer.issue(principal, ttl_seconds))
-
-
-def _find_signing_key(settings: Settings, create_keys: bool) -> None:
-    """The configured key, else the data dir's pair; a new pair only when asked for.
-
-    A pair made quietly here would sign tokens that the running services (with another
-    data dir) refuse as "signed with an unknown key", with nothing pointing at the cause.
-    """
-    configured = settings.jwt_signing_key
-    if configured:
-        if not is_inline(configured) and not Path(configured).exists():
-            raise click.ClickException(
-                f"no signing key at {configured} (CONNECTABILITY_JWT_SIGNING_KEY)"
-            )
-        return
-    keys_dir = settings.keys_dir.resolve()
-    if local_keys_exist(keys_dir):
-        return
-    if create_keys:
-        ensure_local_keys(keys_dir)
-        click.echo(f"connectability: created a new key pair in {keys_dir}", err=True)
-        return
-    raise click.ClickException(
-        f"no key pair in {keys_dir}, the keys of the data dir "
-        f"{settings.data_dir.resolve()} (CONNECTABILITY_DATA_DIR). Run this where "
-        "`connectability serve` runs, or set CONNECTABILITY_DATA_DIR to the data dir of the "
-        "running services; --create-keys makes a new pair there, whose tokens only services "
-        "started afterwards with that data dir accept."
-    )
 
 
 @main.group()
@@ -182,6 +155,18 @@ def _principal_from_options(
         return Principal(PrincipalKind.INTEGRATOR, user_id, company_id, client_id, mode)
     return Principal(PrincipalKind.USER, user_id, company_id)
 
+
+def _add_operator_commands() -> None:
+    """The client commands; the services' own processes need none of their imports."""
+    from services.operator.commands import connections, deliveries, sync
+    from services.operator.demo import demo
+
+    for command in (connections, sync, deliveries, demo):
+        main.add_command(command)
+
+
+if early_stop is None:
+    _add_operator_commands()
 
 if __name__ == "__main__":
     main()
