@@ -11,7 +11,7 @@ INSTALLED := $(VENV)/.installed
 NODE_DIR := tests/node
 NODE_INSTALLED := $(NODE_DIR)/node_modules/.installed
 
-.PHONY: run test test-fast generate check-generated check-contract lint bench soak-ctrl-c clean
+.PHONY: run test test-fast generate check-generated check-contract lint bench soak-ctrl-c lock demo clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
@@ -56,6 +56,17 @@ bench: $(INSTALLED)
 	$(PY) -m bench.fan_out --backend $(or $(BENCH_BACKEND),sqlite)
 	$(PY) -m bench.existence_timing --backend $(or $(BENCH_BACKEND),sqlite)
 	$(PY) -m bench.mixed_load --backend $(or $(BENCH_BACKEND),sqlite)
+
+## requirements.lock: every dependency of pyproject.toml's [project] pinned with its hashes;
+## the image installs exactly these (--require-hashes). Run after changing a dependency.
+lock: $(INSTALLED)
+	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --generate-hashes \
+		--strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links \
+		--no-emit-trusted-host -o requirements.lock pyproject.toml
+
+## The whole journey through the public API against `make run` (in another terminal).
+demo: $(INSTALLED)
+	$(VENV)/bin/connectability demo
 
 ## Ctrl-C (SIGINT to the process group) on `serve` twenty times, half while it starts
 ## (the suite runs five); docs/operations.md records the last figure.

@@ -155,7 +155,7 @@ def test_the_image_runs_as_a_user_of_its_own() -> None:
 
 def test_the_image_installs_dependencies_before_it_copies_the_code() -> None:
     dockerfile = DOCKERFILE.read_text()
-    install_dependencies = dockerfile.index("pip install --no-cache-dir -r")
+    install_dependencies = dockerfile.index("--require-hashes -r requirements.lock")
     packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
         "packages"
     ]["find"]["include"]
