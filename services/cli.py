@@ -5,6 +5,7 @@
 - ``token``: a bearer token for local use, signed with the configured signing key;
 - ``keys init``: the key pair and storage secret a deployment's services share;
 - ``migrate NAME...``: bring services' databases to the newest schema;
+- ``health NAME``: exit 0 when the service answers SERVING (a container's health check);
 - ``connections``, ``sync``, ``deliveries``: what the services hold, as tables (with a token);
 - ``demo``: the whole journey through the public API, step by step.
 """
@@ -72,6 +73,36 @@ def migrate(names: tuple[str, ...]) -> None:
         module = _service_module(name)
         module.migrate_database(settings.database_url_of(name))  # type: ignore[attr-defined]
         click.echo(f"{name}: database at the newest schema")
+
+
+@main.command()
+@click.argument("name", type=click.Choice(SERVICE_NAMES))
+@click.option(
+    "--address",
+    default="",
+    help="host:port to ask; default 127.0.0.1 and the service's port. With TLS, a host "
+    "name its certificate names.",
+)
+def health(name: str, address: str) -> None:
+    """Exit 0 when the service answers SERVING over grpc.health.v1, over TLS when configured."""
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    from shared.runtime.tls import channel_credentials, grpc_channel
+
+    settings = Settings()
+    target = address or f"127.0.0.1:{settings.port_of(name)}"
+    with grpc_channel(target, channel_credentials(settings)) as channel:
+        try:
+            answer = health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(), timeout=5
+            )
+        except grpc.RpcError as error:
+            raise click.ClickException(f"{name} at {target}: {error.code().name}") from None
+    status = health_pb2.HealthCheckResponse.ServingStatus.Name(answer.status)
+    if answer.status != health_pb2.HealthCheckResponse.SERVING:
+        raise click.ClickException(f"{name} at {target}: {status}")
+    click.echo(f"{name} at {target}: {status}")
 
 
 @main.command()
