@@ -71,7 +71,12 @@ demo: $(INSTALLED)
 ## Ctrl-C (SIGINT to the process group) on `serve` twenty times, half while it starts
 ## (the suite runs five); docs/operations.md records the last figure.
 soak-ctrl-c: $(INSTALLED)
-	CTRL_C_TRIALS=$(or $(TRIALS),20) $(PY) -m pytest -q -p no:randomly --durations=0 tests/runtime/test_serve_ctrl_c.py
+	@CTRL_C_TRIALS=$(or $(TRIALS),20) $(PY) -m pytest -q -s -p no:randomly \
+		tests/runtime/test_serve_ctrl_c.py > .soak-ctrl-c.log; status=$$?; \
+	cat .soak-ctrl-c.log; \
+	grep -o 'stopped in [0-9.]* s' .soak-ctrl-c.log | awk '{print $$3}' | sort -n | awk \
+		'{t[NR]=$$1} END {printf "%d trials stopped by themselves; median %.2f s, slowest %.2f s\n", NR, t[int((NR+1)/2)], t[NR]}'; \
+	rm -f .soak-ctrl-c.log; exit $$status
 
 clean:
 	rm -rf $(VENV) $(NODE_DIR)/node_modules .connectability

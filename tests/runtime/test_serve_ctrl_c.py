@@ -105,6 +105,8 @@ def ctrl_c_and_collect(process: subprocess.Popen[str], output: Output) -> list[s
         process.wait()
         pytest.fail(f"serve still ran {STOPPED_WITHIN_SECONDS} s after Ctrl-C:\n{output.text()}")
     took = time.monotonic() - started
+    # `make soak-ctrl-c` (pytest -s) collects these lines for docs/operations.md.
+    print(f"\nctrl-c trial: stopped in {took:.2f} s")
     lines = output.finish()
     assert process.returncode == 0, "\n".join(lines)
     assert group_is_gone(process.pid), "a service outlived serve"
