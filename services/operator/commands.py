@@ -9,8 +9,9 @@ settings); ``connectability token`` makes a token.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC
+from typing import Any
 
 import click
 import grpc
@@ -81,15 +82,15 @@ def key_values(title: str, rows: Sequence[tuple[str, str]]) -> Table:
 
 
 def pages(
-    api: Api, method: object, request: object, field: str, token: str = ""
-) -> Iterator[object]:
+    api: Api, method: Callable[..., Any], request: Any, field: str, token: str = ""
+) -> Iterator[Any]:
     """Every item of a paged List call."""
     while True:
-        answer = api.call(method, request, token)  # type: ignore[arg-type]
+        answer = api.call(method, request, token)
         yield from getattr(answer, field)
         if not answer.next_page_token:
             return
-        request.page_token = answer.next_page_token  # type: ignore[attr-defined]
+        request.page_token = answer.next_page_token
 
 
 def connections_of(api: Api, project_id: str, role: str = "any") -> list[pb.Connection]:
@@ -97,13 +98,13 @@ def connections_of(api: Api, project_id: str, role: str = "any") -> list[pb.Conn
         project_id=project_id, role=ROLES[role], page_size=PAGE_SIZE
     )
     listing = api.connection.ListConnections
-    return list(pages(api, listing, request, "connections"))  # type: ignore[arg-type]
+    return list(pages(api, listing, request, "connections"))
 
 
 def deliveries_of(api: Api, project_id: str, token: str = "") -> list[pb.NotificationDelivery]:
     request = pb.ListNotificationDeliveriesRequest(project_id=project_id, page_size=PAGE_SIZE)
     listing = api.connection.ListNotificationDeliveries
-    return list(pages(api, listing, request, "deliveries", token))  # type: ignore[arg-type]
+    return list(pages(api, listing, request, "deliveries", token))
 
 
 def sync_state_of(api: Api, connection_id: str) -> pb.SyncState:

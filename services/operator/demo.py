@@ -118,7 +118,7 @@ class Journey:
     def as_platform(self, method: Callable[..., T], request: Any) -> T:
         return self.api.call(method, request, self.platform)
 
-    def company(self, name: str, preference: int) -> pb.Company:
+    def company(self, name: str, preference: pb.ApprovalPreference) -> pb.Company:
         company = pb.Company(name=name, file_storage_location="us", approval_preference=preference)
         request = pb.CreateCompanyRequest(company=company)
         return self.as_platform(self.api.connection.CreateCompany, request).company
@@ -134,8 +134,14 @@ class Journey:
         token = self.issuer.issue(Principal(PrincipalKind.USER, created.user.id, company.id), 3600)
         return created.user, token
 
-    def grant(self, project: pb.Project, user: pb.User, manager: int, drawings: int) -> None:
-        if manager:
+    def grant(
+        self,
+        project: pb.Project,
+        user: pb.User,
+        manager: common_pb2.PermissionLevel | None,
+        drawings: common_pb2.PermissionLevel,
+    ) -> None:
+        if manager is not None:
             request = pb.SetConnectionManagerPermissionRequest(
                 project_id=project.id, user_id=user.id, level=manager
             )
@@ -287,7 +293,7 @@ def run_demo(api: Api, issuer: TokenIssuer, out: Console, settings: Settings) ->
     journey.step("Each gets Connection Manager and Drawings admin on their project")
     journey.grant(design, anna, ADMIN, ADMIN)
     journey.grant(site, ben, ADMIN, ADMIN)
-    journey.grant(design, ben, 0, READ_ONLY)  # Ben may find the design project to ask for it
+    journey.grant(design, ben, None, READ_ONLY)  # Ben may find the design project to ask for it
     journey.tell(design, anna_token, [anna.email])
     journey.tell(site, ben_token, [ben.email])
     journey.said("their own addresses are on their projects' Connection Manager lists")

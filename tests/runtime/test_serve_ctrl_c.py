@@ -151,9 +151,8 @@ def test_a_service_that_will_not_stop_is_killed_and_said_so(
             "print('ready', flush=True); time.sleep(60)",
         ],
         stdout=subprocess.PIPE,
-        text=True,
     )
-    assert stubborn.stdout is not None and stubborn.stdout.readline() == "ready\n"
+    assert stubborn.stdout is not None and stubborn.stdout.readline() == b"ready\n"
     service = supervisor.ServiceProcess("drawing", "127.0.0.1:1", stubborn)
 
     killed = supervisor.stop_services([service], grace_seconds=0.1)
