@@ -1,7 +1,8 @@
 # One image for all three services; each container runs one of them:
 #   connectability run-service connection|drawing|notification
 # and the one-shot jobs before them: `connectability keys init`, `connectability migrate ...`.
-FROM python:3.11-slim
+# Pinned to a patch release and a Debian release: a rebuild does not move the interpreter.
+FROM python:3.11.11-slim-bookworm
 
 # The services need no root: they run as a user of their own. The folders that named volumes
 # are mounted on are created here, owned by that user, so a fresh volume starts out writable

@@ -58,3 +58,9 @@ def test_the_image_installs_the_lockfile_with_hashes_checked() -> None:
     assert re.search(r"pip install .*--require-hashes -r requirements\.lock", dockerfile)
     # The project itself goes in without pulling anything the lock does not name.
     assert re.search(r"pip install .*--no-deps \.", dockerfile)
+
+
+def test_the_base_image_is_pinned_to_a_patch_release() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    [base] = re.findall(r"^FROM (\S+)", dockerfile, re.MULTILINE)
+    assert re.fullmatch(r"python:3\.\d+\.\d+-\S+", base), f"{base} moves under each rebuild"
