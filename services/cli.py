@@ -19,11 +19,14 @@ from typing import Any
 from shared.runtime.stop_signals import StopSignals
 
 # `serve` and `run-service` take over SIGINT/SIGTERM before the slow imports below (a second
-# or so): a Ctrl-C that comes while they start is then noted and honoured once they are up,
-# never a KeyboardInterrupt traceback from the middle of an import.
+# or so, many on a loaded machine): a Ctrl-C while they import ends them at once and quietly
+# (nothing is open yet), never with a KeyboardInterrupt traceback; once they start opening
+# things (`starting_done`), it is noted and honoured at the next step.
 LONG_RUNNING_COMMANDS = ("serve", "run-service")
 early_stop = (
-    StopSignals.install() if sys.argv[1:2] and sys.argv[1] in LONG_RUNNING_COMMANDS else None
+    StopSignals.install(exit_at_once=True)
+    if sys.argv[1:2] and sys.argv[1] in LONG_RUNNING_COMMANDS
+    else None
 )
 
 import importlib
@@ -51,6 +54,8 @@ def serve() -> None:
     """Start the connection, drawing and notification services; Ctrl-C stops them."""
     from services.supervisor import serve_all
 
+    if early_stop is not None:
+        early_stop.starting_done()  # keys may be written next
     settings = Settings()
     ensure_default_keys(settings)
     sys.exit(serve_all(settings, stop=early_stop or StopSignals.install()))
