@@ -41,7 +41,7 @@ project_option = click.option("--project", "project_id", required=True, help="A 
 
 
 def console() -> Console:
-    # Ids stay whole on a narrow terminal: tables fold text columns, never ids.
+    # On a narrow terminal a long id folds within its cell: it is never cut short.
     return Console(highlight=False)
 
 
@@ -115,7 +115,7 @@ def sync_state_of(api: Api, connection_id: str) -> pb.SyncState:
 def connections_table(title: str, connections: Sequence[pb.Connection]) -> Table:
     table = Table(title=title)
     for column in ("connection", "state", "upstream project", "downstream project", "since"):
-        table.add_column(column, no_wrap=True)
+        table.add_column(column, overflow="fold")
     for connection in connections:
         table.add_row(
             connection.id,
@@ -142,7 +142,7 @@ def sync_rows(sync: pb.SyncState) -> list[tuple[str, str]]:
 def deliveries_table(title: str, deliveries: Sequence[pb.NotificationDelivery]) -> Table:
     table = Table(title=title)
     for column in ("message id", "recipient", "status", "attempts", "updated", "last error"):
-        table.add_column(column, overflow="fold", no_wrap=column == "message id")
+        table.add_column(column, overflow="fold")
     for delivery in deliveries:
         table.add_row(
             delivery.message_id,
@@ -229,7 +229,7 @@ def sync_list(token: str, project_id: str) -> None:
     """The sync state of each of the project's connections."""
     table = Table(title=f"Sync of the connections of {project_id}")
     for column in ("connection", "state", "initial copy", "copied", "pending", "lag", "error"):
-        table.add_column(column, overflow="fold", no_wrap=column == "connection")
+        table.add_column(column, overflow="fold")
     with public_api(token) as api:
         for connection in connections_of(api, project_id):
             try:

@@ -367,6 +367,7 @@ def demo() -> None:
     settings = Settings()
     find_signing_key(settings, create_keys=False)
     issuer = TokenIssuer(settings.signing_key_source, settings.jwt_audience, settings.jwt_issuer)
-    out = Console(highlight=False)
+    # Lines stay whole (the closing commands are copied and pasted); tables fit the width.
+    out = Console(highlight=False, soft_wrap=True)
     with public_api("", settings) as api:
         run_demo(api, issuer, out, settings)

@@ -34,7 +34,7 @@ class DemoRun:
 
 @pytest.fixture(scope="module")
 def demo_run(stack: Stack) -> DemoRun:
-    env = {**stack.env, "COLUMNS": COLUMNS}
+    env = {**stack.env, "COLUMNS": "80"}  # a terminal of its own width: lines stay whole
     finished = subprocess.run(
         cli("demo"), env=env, capture_output=True, text=True, timeout=120, check=False
     )
