@@ -1,5 +1,6 @@
 """`connectability demo` walks the whole journey against running services, and the operator
-commands (`connections`, `sync`, `deliveries`) show what it left, with a user's token.
+commands (`connections`, `sync`, `deliveries`) show what it left, with a user's token; a
+delivery the mail server refused is requeued and sent.
 
 The demo runs once, as the real command in its own process, against the session's stack
 (SQLite: the journey is the same on PostgreSQL, which the other integration tests cover);
@@ -15,12 +16,18 @@ from dataclasses import dataclass
 import pytest
 from click.testing import CliRunner, Result
 
+from connectability.v1 import connection_service_pb2 as pb
 from services.cli import main
 from tests.fixtures.stack import Stack
+from tests.integration.calls import bearer, eventually
+from tests.integration.test_notification_deliveries import ADMIN, mailing_stack
 from tests.integration.test_serve_command import cli
+from tests.notification.conftest import SmtpServer
+from tests.security.integrator_setup import Directory
 
-# Wide enough that no table cuts an id.
+# Wide enough that no table folds an id.
 COLUMNS = "250"
+__all__ = ["mailing_stack"]  # the fixture: connection and notification mailing to real SMTP
 
 
 @dataclass
@@ -136,3 +143,54 @@ def test_no_token_says_how_to_get_one(stack: Stack) -> None:
     answer = CliRunner(env=env).invoke(main, ["connections", "show", "c1"])
 
     assert answer.exit_code == 2 and "--token" in answer.output
+
+
+def test_a_failed_delivery_is_listed_and_requeued_until_sent(
+    mailing_stack: tuple[Stack, SmtpServer],
+) -> None:
+    """The mail server refuses the first message for good; the operator requeues it."""
+    stack, smtp = mailing_stack
+    directory = Directory(stack)
+    company = directory.company(approval_preference=pb.APPROVAL_PREFERENCE_REVIEW_REQUIRED)
+    upstream = directory.project_known_below(company.id)
+    downstream = directory.project_known_below(company.id)
+    admin = directory.user(company.id, admin=True)
+    for project in (upstream, downstream):
+        directory.grant(project.id, admin.id, ADMIN, manager=ADMIN)
+    token = stack.keys.user_token(admin.id, company.id)
+    connection = directory.connection
+    connection.UpdateDistributionList(
+        pb.UpdateDistributionListRequest(project_id=upstream.id, emails=["ops@example.com"]),
+        metadata=bearer(token),
+        timeout=10,
+    )
+    connection.RequestConnection(
+        pb.RequestConnectionRequest(
+            downstream_project_id=downstream.id, upstream_project_id=upstream.id
+        ),
+        metadata=bearer(token),
+        timeout=15,
+    )
+    project = ("--project", upstream.id)
+
+    def failed_listed() -> str:
+        listed = run(stack, token, "deliveries", "list", "--failed", *project)
+        assert listed.exit_code == 0 and "failed" in listed.output, listed.output
+        return listed.output
+
+    listed = eventually(failed_listed, timeout_seconds=20)
+    [message_id] = re.findall(r"<[0-9a-f]+@[^>]+>", listed)
+    assert "ops@example.com" in listed and "550" in listed
+
+    requeued = run(stack, token, "deliveries", "requeue", *project, message_id)
+
+    assert requeued.exit_code == 0, requeued.output
+    assert re.search(r"status\s+│ queued", requeued.output), requeued.output
+
+    def sent_shown() -> None:
+        shown = run(stack, token, "deliveries", "show", *project, message_id)
+        assert re.search(r"status\s+│ sent", shown.output), shown.output
+        assert re.search(r"attempts\s+│ 2 ", shown.output), shown.output
+
+    eventually(sent_shown, timeout_seconds=20)
+    assert [str(m["Message-ID"]) for m in smtp.handler.received] == [message_id]
