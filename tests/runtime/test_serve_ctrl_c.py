@@ -160,3 +160,35 @@ def test_a_service_that_will_not_stop_is_killed_and_said_so(
     assert killed == ["drawing"]  # serve_all exits 1 on any name here
     assert stubborn.returncode == -signal.SIGKILL
     assert "the drawing service did not stop within 0 s; killing it." in capsys.readouterr().err
+
+
+def catches_sigterm(pid: int) -> bool:
+    """Whether the process has its own SIGTERM handler yet (Python has none by default)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
+    return False
+
+
+def test_a_service_signalled_while_it_imports_ends_at_once_and_quietly(tmp_path: Path) -> None:
+    data_dir = tmp_path / "state"
+    env = fresh_environment(data_dir)
+    env["CONNECTABILITY_LOG_LEVEL"] = "INFO"  # it would say "signal received while starting"
+    process = subprocess.Popen(
+        cli("run-service", "drawing"),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not catches_sigterm(process.pid):  # its imports begin right after
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.005)
+
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=15)
+
+    assert process.returncode == 0, output
+    assert output == ""  # no traceback; it never got as far as logging
+    assert not data_dir.exists()  # no keys, no database: it opened nothing
