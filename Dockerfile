@@ -1,7 +1,8 @@
 # One image for all three services; each container runs one of them:
 #   connectability run-service connection|drawing|notification
 # and the one-shot jobs before them: `connectability keys init`, `connectability migrate ...`.
-FROM python:3.11-slim
+# Pinned to a patch release and a Debian release: a rebuild does not move the interpreter.
+FROM python:3.11.11-slim-bookworm
 
 # The services need no root: they run as a user of their own. The folders that named volumes
 # are mounted on are created here, owned by that user, so a fresh volume starts out writable
@@ -12,11 +13,11 @@ RUN useradd --system --uid 10001 --user-group --no-create-home connectability \
 
 WORKDIR /app
 # The dependencies first, in a layer of their own: a change to the code reuses it and
-# reinstalls nothing. They are read from pyproject.toml (its [project] dependencies).
+# reinstalls nothing. Exactly the versions of requirements.lock (`make lock`), each checked
+# against its hash, so every build of one commit installs the same files.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
-    && pip install --no-cache-dir -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
 COPY buf ./buf
 COPY connectability ./connectability
 COPY shared ./shared

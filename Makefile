@@ -11,7 +11,7 @@ INSTALLED := $(VENV)/.installed
 NODE_DIR := tests/node
 NODE_INSTALLED := $(NODE_DIR)/node_modules/.installed
 
-.PHONY: run test test-fast generate check-generated check-contract lint bench clean
+.PHONY: run test test-fast generate check-generated check-contract lint bench soak-ctrl-c lock demo clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON_BOOTSTRAP) -m venv $(VENV)
@@ -56,6 +56,27 @@ bench: $(INSTALLED)
 	$(PY) -m bench.fan_out --backend $(or $(BENCH_BACKEND),sqlite)
 	$(PY) -m bench.existence_timing --backend $(or $(BENCH_BACKEND),sqlite)
 	$(PY) -m bench.mixed_load --backend $(or $(BENCH_BACKEND),sqlite)
+
+## requirements.lock: every dependency of pyproject.toml's [project] pinned with its hashes;
+## the image installs exactly these (--require-hashes). Run after changing a dependency.
+lock: $(INSTALLED)
+	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --generate-hashes \
+		--strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links \
+		--no-emit-trusted-host -o requirements.lock pyproject.toml
+
+## The whole journey through the public API against `make run` (in another terminal).
+demo: $(INSTALLED)
+	$(VENV)/bin/connectability demo
+
+## Ctrl-C (SIGINT to the process group) on `serve` twenty times, half while it starts
+## (the suite runs five); docs/operations.md records the last figure.
+soak-ctrl-c: $(INSTALLED)
+	@CTRL_C_TRIALS=$(or $(TRIALS),20) $(PY) -m pytest -q -s -p no:randomly \
+		tests/runtime/test_serve_ctrl_c.py > .soak-ctrl-c.log; status=$$?; \
+	cat .soak-ctrl-c.log; \
+	grep -o 'stopped in [0-9.]* s' .soak-ctrl-c.log | awk '{print $$3}' | sort -n | awk \
+		'{t[NR]=$$1} END {printf "%d trials stopped by themselves; median %.2f s, slowest %.2f s\n", NR, t[int((NR+1)/2)], t[NR]}'; \
+	rm -f .soak-ctrl-c.log; exit $$status
 
 clean:
 	rm -rf $(VENV) $(NODE_DIR)/node_modules .connectability

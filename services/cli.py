@@ -4,7 +4,10 @@
 - ``run-service NAME``: one service in this process (what ``serve`` and containers run);
 - ``token``: a bearer token for local use, signed with the configured signing key;
 - ``keys init``: the key pair and storage secret a deployment's services share;
-- ``migrate NAME...``: bring services' databases to the newest schema.
+- ``migrate NAME...``: bring services' databases to the newest schema;
+- ``health NAME``: exit 0 when the service answers SERVING (a container's health check);
+- ``connections``, ``sync``, ``deliveries``: what the services hold, as tables (with a token);
+- ``demo``: the whole journey through the public API, step by step.
 """
 
 # ruff: noqa: E402  (the imports after the signal set-up below wait for it on purpose)
@@ -16,22 +19,25 @@ from typing import Any
 from shared.runtime.stop_signals import StopSignals
 
 # `serve` and `run-service` take over SIGINT/SIGTERM before the slow imports below (a second
-# or so): a Ctrl-C that comes while they start is then noted and honoured once they are up,
-# never a KeyboardInterrupt traceback from the middle of an import.
+# or so, many on a loaded machine): a Ctrl-C while they import ends them at once and quietly
+# (nothing is open yet), never with a KeyboardInterrupt traceback; once they start opening
+# things (`starting_done`), it is noted and honoured at the next step.
 LONG_RUNNING_COMMANDS = ("serve", "run-service")
 early_stop = (
-    StopSignals.install() if sys.argv[1:2] and sys.argv[1] in LONG_RUNNING_COMMANDS else None
+    StopSignals.install(exit_at_once=True)
+    if sys.argv[1:2] and sys.argv[1] in LONG_RUNNING_COMMANDS
+    else None
 )
 
 import importlib
-from pathlib import Path
 
 import click
 
+from services.operator.calling import find_signing_key
 from shared.facts.identity import IntegratorMode, Principal, PrincipalKind
 from shared.runtime.config import SERVICE_NAMES, Settings
 from shared.runtime.service_process import ensure_default_keys, run_service
-from shared.runtime.tokens import TokenIssuer, ensure_local_keys, is_inline, local_keys_exist
+from shared.runtime.tokens import TokenIssuer, ensure_local_keys
 
 
 def _service_module(name: str) -> object:
@@ -48,6 +54,8 @@ def serve() -> None:
     """Start the connection, drawing and notification services; Ctrl-C stops them."""
     from services.supervisor import serve_all
 
+    if early_stop is not None:
+        early_stop.starting_done()  # keys may be written next
     settings = Settings()
     ensure_default_keys(settings)
     sys.exit(serve_all(settings, stop=early_stop or StopSignals.install()))
@@ -70,6 +78,36 @@ def migrate(names: tuple[str, ...]) -> None:
         module = _service_module(name)
         module.migrate_database(settings.database_url_of(name))  # type: ignore[attr-defined]
         click.echo(f"{name}: database at the newest schema")
+
+
+@main.command()
+@click.argument("name", type=click.Choice(SERVICE_NAMES))
+@click.option(
+    "--address",
+    default="",
+    help="host:port to ask; default 127.0.0.1 and the service's port. With TLS, a host "
+    "name its certificate names.",
+)
+def health(name: str, address: str) -> None:
+    """Exit 0 when the service answers SERVING over grpc.health.v1, over TLS when configured."""
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    from shared.runtime.tls import channel_credentials, grpc_channel
+
+    settings = Settings()
+    target = address or f"127.0.0.1:{settings.port_of(name)}"
+    with grpc_channel(target, channel_credentials(settings)) as channel:
+        try:
+            answer = health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(), timeout=5
+            )
+        except grpc.RpcError as error:
+            raise click.ClickException(f"{name} at {target}: {error.code().name}") from None
+    status = health_pb2.HealthCheckResponse.ServingStatus.Name(answer.status)
+    if answer.status != health_pb2.HealthCheckResponse.SERVING:
+        raise click.ClickException(f"{name} at {target}: {status}")
+    click.echo(f"{name} at {target}: {status}")
 
 
 @main.command()
@@ -100,38 +138,9 @@ def token(ttl_seconds: int, create_keys: bool, **who: Any) -> None:
             "tokens",
             param_hint="--ttl",
         )
-    _find_signing_key(settings, create_keys)
+    find_signing_key(settings, create_keys)
     issuer = TokenIssuer(settings.signing_key_source, settings.jwt_audience, settings.jwt_issuer)
     click.echo(issuer.issue(principal, ttl_seconds))
-
-
-def _find_signing_key(settings: Settings, create_keys: bool) -> None:
-    """The configured key, else the data dir's pair; a new pair only when asked for.
-
-    A pair made quietly here would sign tokens that the running services (with another
-    data dir) refuse as "signed with an unknown key", with nothing pointing at the cause.
-    """
-    configured = settings.jwt_signing_key
-    if configured:
-        if not is_inline(configured) and not Path(configured).exists():
-            raise click.ClickException(
-                f"no signing key at {configured} (CONNECTABILITY_JWT_SIGNING_KEY)"
-            )
-        return
-    keys_dir = settings.keys_dir.resolve()
-    if local_keys_exist(keys_dir):
-        return
-    if create_keys:
-        ensure_local_keys(keys_dir)
-        click.echo(f"connectability: created a new key pair in {keys_dir}", err=True)
-        return
-    raise click.ClickException(
-        f"no key pair in {keys_dir}, the keys of the data dir "
-        f"{settings.data_dir.resolve()} (CONNECTABILITY_DATA_DIR). Run this where "
-        "`connectability serve` runs, or set CONNECTABILITY_DATA_DIR to the data dir of the "
-        "running services; --create-keys makes a new pair there, whose tokens only services "
-        "started afterwards with that data dir accept."
-    )
 
 
 @main.group()
@@ -182,6 +191,18 @@ def _principal_from_options(
         return Principal(PrincipalKind.INTEGRATOR, user_id, company_id, client_id, mode)
     return Principal(PrincipalKind.USER, user_id, company_id)
 
+
+def _add_operator_commands() -> None:
+    """The client commands; the services' own processes need none of their imports."""
+    from services.operator.commands import connections, deliveries, sync
+    from services.operator.demo import demo
+
+    for command in (connections, sync, deliveries, demo):
+        main.add_command(command)
+
+
+if early_stop is None:
+    _add_operator_commands()
 
 if __name__ == "__main__":
     main()

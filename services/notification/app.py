@@ -84,6 +84,7 @@ def build_definition(
         settings.mail_from,
         retry_policy or retry_policy_of(settings),
         flush_digests=DigestFlushing(uow).flush_due,
+        web_base_url=settings.web_base_url,
     )
     worker.start()
     return ServiceDefinition(

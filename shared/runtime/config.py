@@ -118,6 +118,9 @@ class Settings(BaseSettings):
     smtp_username: str = ""
     smtp_password: str = ""
     mail_from: str = "Drawing Connectability <no-reply@connectability.local>"
+    # The web app's address: each email links to its connection there
+    # (<base>/projects/<project id>/connections/<connection id>).
+    web_base_url: str = "http://127.0.0.1:8080"
 
     # Connection rules: the most drawing revisions either project may hold (R7), and
     # whether two projects of one company may connect (R8; the beta said no).

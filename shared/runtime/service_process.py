@@ -89,6 +89,7 @@ def run_service(
 ) -> None:
     # First of all: a Ctrl-C while the service starts is noted, and honoured at the next step.
     stop = stop or StopSignals.install()
+    stop.starting_done()  # imports are done; from here on a signal is noted, not an exit
     settings = settings or Settings()
     configure_logging(name, settings.log_level, settings.log_format)
     configure_tracing(settings, name)

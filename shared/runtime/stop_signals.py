@@ -18,13 +18,17 @@ STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
 
 
 class StopSignals:
-    def __init__(self) -> None:
+    def __init__(self, exit_at_once: bool = False) -> None:
         self.received: signal.Signals | None = None
+        # While nothing needs stopping (a process still importing its code): a signal ends
+        # the process at once, quietly (SystemExit, no traceback), rather than waiting for
+        # imports that take many seconds on a loaded machine. `starting_done` ends it.
+        self.exit_at_once = exit_at_once
 
     @classmethod
-    def install(cls) -> StopSignals:
+    def install(cls, exit_at_once: bool = False) -> StopSignals:
         """Take over SIGTERM and SIGINT from now on (call it from the main thread)."""
-        stop = cls()
+        stop = cls(exit_at_once)
         signal.signal(signal.SIGTERM, stop._note)
         signal.signal(signal.SIGINT, stop._note)
         # A process started with them blocked (as `serve` starts its services) gets the ones
@@ -35,6 +39,13 @@ class StopSignals:
     def _note(self, signum: int, _frame: object) -> None:
         if self.received is None:
             self.received = signal.Signals(signum)
+        if self.exit_at_once:
+            self.exit_at_once = False
+            raise SystemExit(0)
+
+    def starting_done(self) -> None:
+        """From now on the process has things to stop: a signal is only noted."""
+        self.exit_at_once = False
 
     @staticmethod
     def ignore_further() -> None:

@@ -155,7 +155,7 @@ def test_the_image_runs_as_a_user_of_its_own() -> None:
 
 def test_the_image_installs_dependencies_before_it_copies_the_code() -> None:
     dockerfile = DOCKERFILE.read_text()
-    install_dependencies = dockerfile.index("pip install --no-cache-dir -r")
+    install_dependencies = dockerfile.index("--require-hashes -r requirements.lock")
     packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
         "packages"
     ]["find"]["include"]
@@ -163,3 +163,52 @@ def test_the_image_installs_dependencies_before_it_copies_the_code() -> None:
         package = pattern.rstrip("*")
         copied = dockerfile.index(f"COPY {package} ./{package}")  # every package is in it
         assert install_dependencies < copied, f"a change to {package} reinstalls everything"
+
+
+def mounts_of(service: dict[str, Any]) -> list[tuple[str, PurePosixPath, bool]]:
+    """(source, target, read-only) of each volume or bind mount, short syntax."""
+    found = []
+    for entry in service.get("volumes") or []:
+        source, target, *mode = str(entry).split(":")
+        found.append((source, PurePosixPath(target), mode == ["ro"]))
+    return found
+
+
+def test_every_path_a_service_is_given_is_made_by_something_in_the_compose_file(
+    compose: dict[str, Any],
+) -> None:
+    """A file a setting points at lies on a bind mount of a file of the clone, or on a volume
+    that the service writes itself or that a job it waits for wrote (read-only for it)."""
+    services = compose["services"]
+    for name, service in services.items():
+        for variable, value in environment(service).items():
+            if not value.startswith("/"):
+                continue
+            path = PurePosixPath(value)
+            under = [m for m in mounts_of(service) if path == m[1] or m[1] in path.parents]
+            assert under, f"{name}: {variable}={value} is on no volume, nothing puts it there"
+            source, target, read_only = max(under, key=lambda m: len(m[1].parts))
+            if source.startswith((".", "/")):
+                # From the clone: the very file must be in it (a fresh clone has no keys).
+                in_clone = ROOT / source / path.relative_to(target)
+                assert in_clone.exists(), f"{name} reads {value}, and {in_clone} is not in a clone"
+                continue
+            assert source in compose["volumes"], f"{name}: {source} is no named volume"
+            if not read_only:
+                continue  # the service makes what it reads there itself
+            writers = [
+                other
+                for other, other_service in services.items()
+                if (source, target, False) in mounts_of(other_service)
+            ]
+            assert writers, f"{name} reads {value} from {source}, which nothing writes"
+            assert any(depends_on(service).get(w) == COMPLETED for w in writers), (
+                f"{name} may start before {writers} wrote {source}"
+            )
+
+
+def test_every_file_mounted_from_the_clone_is_in_it(compose: dict[str, Any]) -> None:
+    for name, service in compose["services"].items():
+        for source, _, _ in mounts_of(service):
+            if source.startswith("."):
+                assert (ROOT / source).exists(), f"{name} mounts {source}, not in the clone"

@@ -142,6 +142,7 @@ def start_notification(
         smtp: SmtpServer | None = None,
         retries: RetryPolicy = FAST_RETRIES,
         digest_window: float = 300.0,
+        web_base_url: str = "http://127.0.0.1:8080",
     ) -> Notification:
         settings = Settings(
             notification_database_url=database_url,
@@ -150,6 +151,7 @@ def start_notification(
             smtp_host="127.0.0.1" if smtp else "",
             smtp_port=smtp.port if smtp else 25,
             mail_from="Connectability <no-reply@example.com>",
+            web_base_url=web_base_url,
         )
         server = start_server(
             build_definition(settings, retries), settings, test_keys.verifier(), port=0

@@ -267,3 +267,23 @@ def test_maildir_mode_writes_exactly_one_file_per_message(
     assert b"A-101" in contents and b"A-102" in contents
     for delivery in deliveries:
         assert delivery.message_id.encode() in contents
+
+
+def test_each_message_names_its_connection_and_links_to_it_in_the_web_app(
+    start_notification: StartNotification, smtp: SmtpServer
+) -> None:
+    smtp.start()
+    service = start_notification(smtp, web_base_url="https://cm.example.com/app/")
+    service.register("p1")
+    service.set_list("p1", ["ann@example.com"])
+
+    service.notify(connection_event("p1", connection_id="conn-42"), "connection/conn-42/created")
+    _settled(service, "p1", 1)
+
+    [message] = smtp.handler.received
+    link = "https://cm.example.com/app/projects/p1/connections/conn-42"
+    text = message.get_body(("plain",))
+    page = message.get_body(("html",))
+    assert text is not None and page is not None
+    assert f"Connection conn-42: {link}" in text.get_content()
+    assert f'<a href="{link}">' in page.get_content()

@@ -58,3 +58,13 @@ def test_the_maildir_keeps_one_file_however_often_a_message_is_written(tmp_path:
 
     assert len(list((tmp_path / "maildir" / "new").iterdir())) == 1
     assert list((tmp_path / "maildir" / "tmp").iterdir()) == []
+
+
+def test_the_link_to_the_connection_is_quoted_and_escaped() -> None:
+    event = connection_event("p 1", connection_id='c"1<x>')
+
+    rendered = render(event, "https://cm.example.com/")
+
+    link = "https://cm.example.com/projects/p%201/connections/c%221%3Cx%3E"
+    assert f'Connection c"1<x>: {link}' in rendered.text
+    assert f'<a href="{link}">' in rendered.html and "<x>" not in rendered.html

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import grpc
 import pytest
+from click.testing import CliRunner
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.cli import main as cli_main
 from shared.runtime.config import SERVICE_NAMES, ServiceName, Settings
 from shared.runtime.server import ServiceDefinition, start_server
 from shared.runtime.tls import TlsSettingsError, channel_credentials, server_credentials
@@ -234,3 +236,21 @@ def test_an_unreadable_certificate_file_is_named(tmp_path: Path) -> None:
     settings = Settings(tls_cert_file=str(missing), tls_key_file=str(missing))
     with pytest.raises(TlsSettingsError, match="missing.pem"):
         server_credentials(settings)
+
+
+def test_the_health_command_checks_over_tls_with_the_services_settings(
+    mutual_tls_stack: TlsStack,
+) -> None:
+    issued = mutual_tls_stack.certificates
+    tls = {
+        "CONNECTABILITY_TLS_CA_FILE": str(issued.ca.cert_file),
+        "CONNECTABILITY_TLS_CLIENT_CERT_FILE": str(issued.client.cert_file),
+        "CONNECTABILITY_TLS_CLIENT_KEY_FILE": str(issued.client.key_file),
+    }
+    for name, address in mutual_tls_stack.addresses.items():
+        port = {f"CONNECTABILITY_{name.upper()}_PORT": address.rsplit(":", 1)[1]}
+        healthy = CliRunner(env={**tls, **port}).invoke(cli_main, ["health", name])
+        plaintext = CliRunner(env=port).invoke(cli_main, ["health", name])
+
+        assert healthy.exit_code == 0 and f"{name} at {address}: SERVING" in healthy.output
+        assert plaintext.exit_code == 1 and "UNAVAILABLE" in plaintext.output

@@ -1,18 +1,23 @@
 """What each kind of event says: a subject, a plain-text body and an HTML body.
 
 Everything comes from the event itself (names as they were when it happened), so a resend
-after a restart renders the same message. HTML bodies escape every value they carry.
+after a restart renders the same message. HTML bodies escape every value they carry. Each
+message names its connection and links to it in the web app, at an address built from the
+web app's base URL (``CONNECTABILITY_WEB_BASE_URL``).
 """
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from connectability.internal.v1 import notification_internal_service_pb2 as pb
 
 # Shown at most in one email; the count still says how many arrived.
 MAX_LISTED_ITEMS = 50
+# Where the web app answers when nothing else is configured (a local trial).
+DEFAULT_WEB_BASE_URL = "http://127.0.0.1:8080"
 
 
 @dataclass(frozen=True)
@@ -108,10 +113,20 @@ def _wording(event: pb.NotificationEvent) -> _Wording:
     raise ValueError(f"no wording for event kind {kind}")
 
 
-def render(event: pb.NotificationEvent) -> RenderedEmail:
+def connection_link(event: pb.NotificationEvent, web_base_url: str) -> str:
+    """The page of the event's connection in its project's Connection Manager."""
+    project, connection = quote(event.project_id, safe=""), quote(event.connection_id, safe="")
+    return f"{web_base_url.rstrip('/')}/projects/{project}/connections/{connection}"
+
+
+def render(
+    event: pb.NotificationEvent, web_base_url: str = DEFAULT_WEB_BASE_URL
+) -> RenderedEmail:
     """The email telling ``event``; ``ValueError`` for a kind we cannot word."""
     wording = _wording(event)
-    text = "\n".join([*wording.lines, "", wording.next_step, ""])
+    link = connection_link(event, web_base_url)
+    connection_line = f"Connection {event.connection_id}: {link}"
+    text = "\n".join([*wording.lines, "", wording.next_step, connection_line, ""])
     paragraphs = [line for line in wording.lines if not line.startswith("- ")]
     items = [line[2:] for line in wording.lines if line.startswith("- ")]
     html_parts = [f"<p>{html.escape(line)}</p>" for line in paragraphs]
@@ -120,6 +135,10 @@ def render(event: pb.NotificationEvent) -> RenderedEmail:
         # The list belongs right after the sentence that introduces it.
         html_parts.insert(1, f"<ul>{listed}</ul>")
     html_parts.append(f"<p><strong>{html.escape(wording.next_step)}</strong></p>")
+    html_parts.append(
+        f'<p>Connection {html.escape(event.connection_id)}: '
+        f'<a href="{html.escape(link, quote=True)}">{html.escape(link)}</a></p>'
+    )
     body = "\n".join(html_parts)
     page = f"<!DOCTYPE html>\n<html><body>\n{body}\n</body></html>\n"
     return RenderedEmail(subject=wording.subject, text=text, html=page)

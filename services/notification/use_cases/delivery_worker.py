@@ -18,7 +18,7 @@ from services.notification.clients.transports import PermanentFailure, Temporary
 from services.notification.domain import deliveries
 from services.notification.domain.deliveries import MAX_ERROR_LENGTH, DeliveryStatus
 from services.notification.domain.mail_messages import build_message
-from services.notification.domain.rendering import render
+from services.notification.domain.rendering import DEFAULT_WEB_BASE_URL, render
 from services.notification.domain.retry_policy import (
     AttemptOutcome,
     RetryPolicy,
@@ -44,8 +44,11 @@ class DeliveryWorker:
         mail_from: str,
         policy: RetryPolicy | None = None,
         flush_digests: Callable[[], int] | None = None,
+        web_base_url: str = DEFAULT_WEB_BASE_URL,
     ) -> None:
         self._uow = uow
+        # Each message links to its connection in the web app at this address.
+        self._web_base_url = web_base_url
         # Digests whose window closed become queued messages at the start of each round.
         self._flush_digests = flush_digests
         self._transport = transport
@@ -118,7 +121,7 @@ class DeliveryWorker:
             delivery = uow.deliveries.get(delivery_id)
             event = pb.NotificationEvent.FromString(uow.events.get(delivery.event_id).payload)
             message = build_message(
-                render(event),
+                render(event, self._web_base_url),
                 mail_from=self._mail_from,
                 recipient=delivery.recipient,
                 message_id=delivery.message_id,
