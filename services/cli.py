@@ -29,7 +29,7 @@ from pathlib import Path
 import click
 
 from shared.facts.identity import IntegratorMode, Principal, PrincipalKind
-from shared.runtime.config import SERVICE_NAMES, Settings
+from shared.runtime.config import SERVICE_NAMES, WEB, Settings
 from shared.runtime.service_process import ensure_default_keys, run_service
 from shared.runtime.tokens import TokenIssuer, ensure_local_keys, is_inline, local_keys_exist
 
@@ -45,7 +45,8 @@ def main() -> None:
 
 @main.command()
 def serve() -> None:
-    """Start the connection, drawing and notification services; Ctrl-C stops them."""
+    """Start the connection, drawing and notification services and the web page; Ctrl-C
+    stops them."""
     from services.supervisor import serve_all
 
     settings = Settings()
@@ -54,9 +55,14 @@ def serve() -> None:
 
 
 @main.command("run-service")
-@click.argument("name", type=click.Choice(SERVICE_NAMES))
+@click.argument("name", type=click.Choice((*SERVICE_NAMES, WEB)))
 def run_service_command(name: str) -> None:
-    """Run one service in this process until SIGTERM or Ctrl-C."""
+    """Run one service (or the web page) in this process until SIGTERM or Ctrl-C."""
+    if name == WEB:
+        from services.web.app import run
+
+        run(Settings(), stop=early_stop)
+        return
     module = _service_module(name)
     run_service(name, module.build_definition, stop=early_stop)  # type: ignore[attr-defined]
 
