@@ -483,7 +483,7 @@ def request_page(page: Page, _: dict[str, str], project_id: str) -> Response:
     answer = page.api.call(
         "ListConnectableProjects",
         pb.ListConnectableProjectsRequest(
-            project_id=project_id,
+            downstream_project_id=project_id,
             page_size=PAGE_SIZE,
             page_token=page.request.query_params.get("page", ""),
         ),
@@ -626,7 +626,11 @@ def run(settings: Settings, stop: StopSignals | None = None) -> None:
 
     stop = stop or StopSignals.install()
     configure_logging("web", settings.log_level, settings.log_format)
-    log.info("serving the web page", extra={"port": settings.web_port})
+    if stop.received is not None:  # stopped while starting: start nothing
+        log.info("signal received while starting", extra={"signal": stop.received.name})
+        StopSignals.ignore_further()
+        log.info("stopped")
+        return
     config = uvicorn.Config(
         build_app(settings),
         host=settings.host,
@@ -641,9 +645,12 @@ def run(settings: Settings, stop: StopSignals | None = None) -> None:
     # handlers only in the main thread).
     thread = threading.Thread(target=server.run, name="web", daemon=True)
     thread.start()
+    log.info("serving the web page", extra={"port": settings.web_port})
     while stop.wait(0.2) is None and thread.is_alive():
         pass
     signalled = stop.received is not None
+    if signalled:
+        log.info("signal received", extra={"signal": stop.received.name})  # type: ignore[union-attr]
     StopSignals.ignore_further()
     server.should_exit = True
     thread.join(timeout=settings.shutdown_grace_seconds)
