@@ -648,9 +648,10 @@ def run(settings: Settings, stop: StopSignals | None = None) -> None:
     log.info("serving the web page", extra={"port": settings.web_port})
     while stop.wait(0.2) is None and thread.is_alive():
         pass
-    signalled = stop.received is not None
-    if signalled:
-        log.info("signal received", extra={"signal": stop.received.name})  # type: ignore[union-attr]
+    received = stop.received
+    signalled = received is not None
+    if received is not None:
+        log.info("signal received", extra={"signal": received.name})
     StopSignals.ignore_further()
     server.should_exit = True
     thread.join(timeout=settings.shutdown_grace_seconds)

@@ -47,7 +47,9 @@ class Settings(BaseSettings):
     drawing_database_url: str = ""
     notification_database_url: str = ""
 
-    # Where the connection service reaches the services below it; empty means host:port.
+    # Where the connection service reaches the services below it (and the web page the
+    # connection service); empty means host:port.
+    connection_address: str = ""
     drawing_address: str = ""
     notification_address: str = ""
 
