@@ -45,6 +45,7 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"no {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
 
 playwright_api = pytest.importorskip("playwright.sync_api")
+Axe = pytest.importorskip("axe_playwright_python.sync_playwright").Axe
 
 
 @dataclass
@@ -125,6 +126,15 @@ class Person:
         return self.page.goto(f"{self.site.url}{path}")
 
     def shot(self, name: str) -> None:
+        """Checks the page with axe-core (no serious or critical violation), and saves a
+        screenshot when asked to."""
+        violations = Axe().run(self.page).response["violations"]
+        serious = [
+            f"{found['id']}: {found['help']} ({len(found['nodes'])} elements)"
+            for found in violations
+            if found["impact"] in ("serious", "critical")
+        ]
+        assert not serious, f"{name}: {serious}"
         folder = os.environ.get("CONNECTABILITY_WEB_SCREENSHOTS")
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
