@@ -424,8 +424,19 @@ def progress_fragment(
     page: Page, _: dict[str, str], project_id: str, connection_id: str
 ) -> Response:
     progress = page.api.first_progress(connection_id)
+    # The connection page shows the sync state with the bar, kept as current as the bar.
+    sync = None
+    if page.request.query_params.get("facts"):
+        sync = page.api.call(
+            "GetSyncState", pb.GetSyncStateRequest(connection_id=connection_id)
+        ).sync_state
     return page.render(
-        "progress.html", progress=progress, project_id=project_id, connection_id=connection_id
+        "progress.html",
+        progress=progress,
+        sync=sync,
+        facts=bool(sync),
+        project_id=project_id,
+        connection_id=connection_id,
     )
 
 
@@ -496,6 +507,26 @@ def request_page(page: Page, _: dict[str, str], project_id: str) -> Response:
     )
 
 
+def connectable_name(page: Page, project_id: str, upstream_id: str) -> str:
+    """The upstream's name as the connectable list gives it (GetProject may not show
+    another company's project to this person), else its id."""
+    token = ""
+    for _ in range(10):
+        answer = page.api.call(
+            "ListConnectableProjects",
+            pb.ListConnectableProjectsRequest(
+                downstream_project_id=project_id, page_size=500, page_token=token
+            ),
+        )
+        for candidate in answer.projects:
+            if candidate.project_id == upstream_id:
+                return f"{candidate.project_name} ({candidate.company_name})"
+        token = answer.next_page_token
+        if not token:
+            break
+    return upstream_id
+
+
 def request_send(page: Page, form: dict[str, str], project_id: str) -> Response:
     """``preview`` checks the rules (validate_only) and shows each verdict; ``send`` sends."""
     project = page.required_project(project_id)
@@ -516,7 +547,7 @@ def request_send(page: Page, form: dict[str, str], project_id: str) -> Response:
             "preview.html",
             refused.http_status,
             project=project,
-            upstream=page.project(upstream_id),
+            upstream_name=upstream_id,
             upstream_id=upstream_id,
             verdicts=[],
             error=refused.sentence,
@@ -530,7 +561,7 @@ def request_send(page: Page, form: dict[str, str], project_id: str) -> Response:
     return page.render(
         "preview.html",
         project=project,
-        upstream=page.project(upstream_id),
+        upstream_name=connectable_name(page, project_id, upstream_id),
         upstream_id=upstream_id,
         verdicts=answer.verdicts,
         all_pass=all(verdict.passed for verdict in answer.verdicts),

@@ -138,7 +138,7 @@ class Person:
         folder = os.environ.get("CONNECTABILITY_WEB_SCREENSHOTS")
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+            self.page.screenshot(path=str(Path(folder) / f"web-{name}.png"), full_page=True)
 
 
 def publish_one_revision(site: Site, seed: Seed) -> None:
@@ -176,7 +176,11 @@ def test_seed_001_in_the_browser(browser: object, site: Site) -> None:
     expect(verdicts).to_have_count(9)
     expect(down.page.locator("table.verdicts tr.fail")).to_have_count(0)
     down.shot("preview")
-    down.page.get_by_role("button", name="Send the request").click()
+    # By keyboard: the first Tab reaches "Skip to content"; the button takes Enter.
+    down.page.keyboard.press("Tab")
+    expect(down.page.locator(":focus")).to_have_text("Skip to content")
+    down.page.get_by_role("button", name="Send the request").focus()
+    down.page.keyboard.press("Enter")
     expect(down.page.locator(".facts .state")).to_have_text("Pending")
     connection_path = down.page.url.split(site.url, 1)[1].split("?")[0]
     connection_id = connection_path.rsplit("/", 1)[1]

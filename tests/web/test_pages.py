@@ -18,6 +18,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from services.web.app import build_app
+from shared.facts.identity import Principal, PrincipalKind
 from shared.runtime.config import Settings
 from tests.fixtures.stack import Stack
 from tests.integration.calls import eventually
@@ -80,6 +81,7 @@ def test_the_seed_001_journey_through_the_pages(seed: Seed, people: dict[str, Te
         upstream_project_id=seed.upstream.id,
     )
     words = text_of(preview.text)
+    assert f"to {seed.upstream.name} (" in words  # named as the connectable list names it
     for rule in ("R6", "R7", "R8", "R9", "R10", "R11", "R12"):
         assert f"{rule} Passes" in words
     assert down.get(down_home).text.count("Pending") == 0  # a preview creates nothing
@@ -158,6 +160,14 @@ def test_without_a_token_behind_the_proxy_nothing_is_shown(stack: Stack, tmp_pat
     with client_for(stack, tmp_path, None) as anonymous:
         answer = anonymous.get("/")
     assert answer.status_code == 401 and "sign-in" in answer.text
+
+
+def test_a_token_the_services_refuse_shows_their_sentence(stack: Stack, tmp_path: Path) -> None:
+    forged = stack.keys.forger.issue(Principal(PrincipalKind.USER, "someone", "acme"), 600)
+    with client_for(stack, tmp_path, forged) as someone:
+        answer = someone.get("/")
+    assert answer.status_code == 401
+    assert "signature" in text_of(answer.text).lower() and "Traceback" not in answer.text
 
 
 def test_the_development_sign_in_picks_a_directory_user(
