@@ -38,7 +38,6 @@ from shared.runtime.tls import channel_credentials, grpc_channel
 
 HERE = Path(__file__).parent
 log = logging.getLogger("connectability.web")
-PAGE_SIZE = 20
 STATE_NAMES = {
     pb.CONNECTION_STATE_PENDING: "Pending",
     pb.CONNECTION_STATE_ACTIVE: "Active",
@@ -94,6 +93,7 @@ class Page:
         self.viewer = viewer
         self.api = Api(web.channel, viewer.token)
         self._projects: dict[str, pb.Project | None] = {}
+        self.page_size = web.settings.web_page_size
 
     def project(self, project_id: str) -> pb.Project | None:
         if project_id not in self._projects:
@@ -204,7 +204,7 @@ def build_app(settings: Settings, channel: grpc.Channel | None = None) -> Starle
             answer = await _call(
                 platform.call,
                 "ListUsers",
-                pb.ListUsersRequest(page_size=PAGE_SIZE, page_token=page_token),
+                pb.ListUsersRequest(page_size=settings.web_page_size, page_token=page_token),
             )
         except ApiError as refused:
             return web.render(request, "error.html", refused.http_status, sentence=refused.sentence)
@@ -320,7 +320,7 @@ def new_request_id() -> str:
 def projects_page(page: Page, _: dict[str, str]) -> Response:
     token = page.request.query_params.get("page", "")
     answer = page.api.call(
-        "ListProjects", pb.ListProjectsRequest(page_size=PAGE_SIZE, page_token=token)
+        "ListProjects", pb.ListProjectsRequest(page_size=page.page_size, page_token=token)
     )
     return page.render("projects.html", projects=answer.projects, next_page=answer.next_page_token)
 
@@ -331,7 +331,7 @@ def connection_rows(page: Page, project_id: str, role: int, token: str) -> dict[
         pb.ListConnectionsRequest(
             project_id=project_id,
             role=role,  # type: ignore[arg-type]
-            page_size=PAGE_SIZE,
+            page_size=page.page_size,
             page_token=token,
         ),
     )
@@ -406,7 +406,7 @@ def connection_page(page: Page, _: dict[str, str], project_id: str, connection_i
         "ListConnectionEvents",
         pb.ListConnectionEventsRequest(
             connection_id=connection_id,
-            page_size=PAGE_SIZE,
+            page_size=page.page_size,
             page_token=page.request.query_params.get("page", ""),
         ),
     )
@@ -430,11 +430,14 @@ def progress_fragment(
         sync = page.api.call(
             "GetSyncState", pb.GetSyncStateRequest(connection_id=connection_id)
         ).sync_state
+    query = page.request.url.query
     return page.render(
         "progress.html",
         progress=progress,
         sync=sync,
-        facts=bool(sync),
+        poll_url=f"{page.request.url.path}?{query}" if query else page.request.url.path,
+        # A copy not started polls on only for an active connection (it starts soon).
+        stopped=not page.request.query_params.get("active"),
         project_id=project_id,
         connection_id=connection_id,
     )
@@ -495,7 +498,7 @@ def request_page(page: Page, _: dict[str, str], project_id: str) -> Response:
         "ListConnectableProjects",
         pb.ListConnectableProjectsRequest(
             downstream_project_id=project_id,
-            page_size=PAGE_SIZE,
+            page_size=page.page_size,
             page_token=page.request.query_params.get("page", ""),
         ),
     )
@@ -585,7 +588,7 @@ def settings_page(
         "ListNotificationDeliveries",
         pb.ListNotificationDeliveriesRequest(
             project_id=project_id,
-            page_size=PAGE_SIZE,
+            page_size=page.page_size,
             page_token=page.request.query_params.get("page", ""),
         ),
     )

@@ -180,6 +180,8 @@ class Settings(BaseSettings):
     web_cookie_secure: bool = False
     # Signs the web page's cookies; empty: a random secret kept in the keys dir.
     web_cookie_secret: str = ""
+    # Items per page of the web page's lists.
+    web_page_size: int = 20
     # Lifetime of a development sign-in's token (and of its cookie), in seconds.
     web_session_seconds: int = 8 * 3600
 

@@ -9,6 +9,7 @@ service; people come in as a reverse proxy would send them, with `Authorization:
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -160,6 +161,21 @@ def test_without_a_token_behind_the_proxy_nothing_is_shown(stack: Stack, tmp_pat
     with client_for(stack, tmp_path, None) as anonymous:
         answer = anonymous.get("/")
     assert answer.status_code == 401 and "sign-in" in answer.text
+
+
+def test_lists_page(stack: Stack, seed: Seed, tmp_path: Path) -> None:
+    annex = seed.directory.project(seed.upstream.company_id, name="Annex")
+    settings = Settings(data_dir=tmp_path, web_sign_in="proxy", web_page_size=1)
+    headers = {"Authorization": f"Bearer {seed.token(seed.up_admin)}"}
+    with TestClient(build_app(settings, stack.channel("connection")), headers=headers) as up:
+        first = up.get("/").text
+        link = re.search(r'href="([^"]+)" rel="next"', first)
+        assert link, "the first page links to the next"
+        second = up.get("/" + html.unescape(link.group(1))).text
+    assert "Annex" in first and seed.upstream.name not in first  # ordered by name
+    assert seed.upstream.name in second and "Annex" not in second
+    assert 'rel="next"' not in second
+    assert annex.id
 
 
 def test_a_token_the_services_refuse_shows_their_sentence(stack: Stack, tmp_path: Path) -> None:
