@@ -93,12 +93,27 @@ class Page:
         self.viewer = viewer
         self.api = Api(web.channel, viewer.token)
         self._projects: dict[str, pb.Project | None] = {}
+        self._people: dict[str, str] = {}
         self.page_size = web.settings.web_page_size
 
     def project(self, project_id: str) -> pb.Project | None:
         if project_id not in self._projects:
             self._projects[project_id] = self.api.project_or_none(project_id)
         return self._projects[project_id]
+
+    def person(self, user_id: str) -> str:
+        """A user's display name where this person may read it (their own company), else
+        the id (R27)."""
+        if not user_id:
+            return "the system"
+        # Per request: what one person may read is never shown to another.
+        if user_id not in self._people:
+            try:
+                user = self.api.call("GetUser", pb.GetUserRequest(user_id=user_id)).user
+                self._people[user_id] = user.display_name or user.email or user_id
+            except ApiError:
+                self._people[user_id] = user_id
+        return self._people[user_id]
 
     def required_project(self, project_id: str) -> pb.Project:
         return self.api.call("GetProject", pb.GetProjectRequest(project_id=project_id)).project
@@ -116,7 +131,14 @@ class Page:
         return mine[0] if mine else common_pb2.PERMISSION_LEVEL_NONE
 
     def render(self, template: str, status_code: int = 200, **context: Any) -> Response:
-        return self.web.render(self.request, template, status_code, viewer=self.viewer, **context)
+        return self.web.render(
+            self.request,
+            template,
+            status_code,
+            viewer=self.viewer,
+            person=self.person,
+            **context,
+        )
 
 
 class Web:
@@ -145,6 +167,7 @@ class Web:
         self, request: Request, template: str, status_code: int = 200, **context: Any
     ) -> Response:
         context.setdefault("viewer", None)
+        context.setdefault("person", None)
         context["csrf"] = self.cookies.csrf_token(request)
         response = self.templates.TemplateResponse(
             request, template, context, status_code=status_code

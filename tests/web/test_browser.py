@@ -203,7 +203,7 @@ def test_seed_001_in_the_browser(browser: object, site: Site) -> None:
     # The downstream's view: the connection active, the audit trail with both steps.
     down.goto(f"/projects/{seed.downstream.id}/connections/{connection_id}")
     trail = down.page.get_by_role("table").last
-    expect(trail).to_contain_text(seed.down_admin.id)
+    expect(trail).to_contain_text(seed.down_admin.display_name)
     expect(trail).to_contain_text(seed.up_admin.id)
     down.goto(f"/projects/{seed.downstream.id}")
     expect(down.page.get_by_text("Active", exact=True)).to_be_visible()

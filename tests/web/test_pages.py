@@ -110,8 +110,9 @@ def test_the_seed_001_journey_through_the_pages(seed: Seed, people: dict[str, Te
     eventually(complete, timeout_seconds=20)
     # The audit trail: who did what, on both sides.
     trail = text_of(down.get(f"/projects/{seed.downstream.id}/connections/{connection_id}").text)
-    assert f"Requested: Pending {seed.down_admin.id}" in trail
-    assert f"Pending → Active {seed.up_admin.id}" in trail
+    # A colleague by name; another company's person by id only (R27).
+    assert f"Requested: Pending {seed.down_admin.display_name} (company" in trail
+    assert f"Pending → Active {seed.up_admin.id} (company" in trail
 
     # Disconnecting needs a reason: the API's sentence, shown on the confirmation page.
     refused = post(up, f"{page}/disconnect", f"{page}/disconnect", reason="")
