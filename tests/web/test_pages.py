@@ -18,11 +18,12 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from connectability.v1 import connection_service_pb2 as pb
 from services.web.app import build_app
 from shared.facts.identity import Principal, PrincipalKind
 from shared.runtime.config import Settings
 from tests.fixtures.stack import Stack
-from tests.integration.calls import eventually
+from tests.integration.calls import bearer, eventually
 from tests.web.world import Seed, csrf_of, hidden_fields, make_seed
 
 # The page is a client of the API: one backend proves it (the API itself runs on both).
@@ -58,7 +59,7 @@ def people(stack: Stack, seed: Seed, tmp_path: Path) -> Iterator[dict[str, TestC
 def post(client: TestClient, page: str, action: str, **fields: str) -> httpx.Response:
     """Submits a form of ``page`` as a browser would: with its hidden fields (CSRF value,
     request id, etag) and ``fields``."""
-    data = {**hidden_fields(client.get(page).text), **fields}
+    data = {**hidden_fields(client.get(page).text, action), **fields}
     return client.post(action, data=data, follow_redirects=True)
 
 
@@ -145,6 +146,41 @@ def test_settings_keep_the_distribution_list(seed: Seed, people: dict[str, TestC
     assert saved.status_code == 400 and "bad" in saved.text
     saved = post(up, settings, f"{settings}/distribution-list", emails="ops@example.com")
     assert "Saved." in saved.text and "ops@example.com" in saved.text, text_of(saved.text)
+
+
+def test_reject_with_a_reason_withdraw_and_the_approval_preference(
+    seed: Seed, people: dict[str, TestClient]
+) -> None:
+    up, down = people["up"], people["down"]
+
+    def request() -> str:
+        answer = seed.directory.connection.RequestConnection(
+            pb.RequestConnectionRequest(
+                downstream_project_id=seed.downstream.id, upstream_project_id=seed.upstream.id
+            ),
+            metadata=bearer(seed.token(seed.down_admin)),
+            timeout=15,
+        )
+        return str(answer.connection.id)
+
+    rejected = f"/projects/{seed.upstream.id}/connections/{request()}"
+    done = post(up, f"{rejected}/reject", f"{rejected}/reject", reason="Wrong tower")
+    assert "Rejected" in done.text and "Wrong tower" in done.text
+    again = post(up, f"{rejected}/reject", f"{rejected}/reject", reason="Twice")
+    assert again.status_code == 409 and "pending" in text_of(again.text).lower()
+
+    withdrawn = f"/projects/{seed.downstream.id}/connections/{request()}"
+    assert "Withdrawn" in post(down, f"{withdrawn}/withdraw", f"{withdrawn}/withdraw").text
+
+    # The upstream company's admin switches to automatic approval; it is that company's
+    # alone (the downstream's company still reviews).
+    settings = f"/projects/{seed.upstream.id}/settings"
+    auto = str(pb.APPROVAL_PREFERENCE_AUTO_APPROVE)
+    saved = post(up, settings, f"{settings}/approval-preference", approval_preference=auto)
+    assert "Saved." in saved.text and f'value="{auto}" checked' in saved.text
+    review = str(pb.APPROVAL_PREFERENCE_REVIEW_REQUIRED)
+    theirs = down.get(f"/projects/{seed.downstream.id}/settings").text
+    assert f'value="{review}" checked' in theirs
 
 
 def test_a_post_without_the_csrf_value_is_refused(

@@ -63,8 +63,11 @@ def csrf_of(html: str) -> str:
     return found
 
 
-def hidden_fields(html: str) -> dict[str, str]:
-    """Each hidden input's value, the first of each name, as a browser would send it."""
+def hidden_fields(html: str, action: str = "") -> dict[str, str]:
+    """Each hidden input's value, the first of each name, as a browser would send it: of
+    the form posting to ``action`` if given, else of the whole page."""
+    if action and f'action="{action}"' in html:
+        html = html.split(f'action="{action}"', 1)[1].split("</form>", 1)[0]
     fields: dict[str, str] = {}
     for name, value in re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', html):
         fields.setdefault(name, html_text.unescape(value))
