@@ -3,7 +3,8 @@ against the real services: seed 001's journey and an outsider.
 
 The downstream admin signs in (development sign-in), requests the connection after the
 rules preview; the upstream admin, in a second browser context, approves it; the copy's
-progress bar runs to complete; the distribution list's mail arrives in the SMTP sink. An
+progress bar runs to complete; the distribution list's mail, refused once by the mail
+server, is sent again from the page and arrives in the SMTP sink. An
 outsider signed in beside them sees nothing of either project.
 
 Playwright cannot download browsers here: it launches /usr/bin/chromium (.ci/run installs
@@ -62,7 +63,8 @@ def site(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sit
     import uvicorn
 
     data_dir = tmp_path_factory.mktemp("web-browser")
-    smtp = SmtpServer(free_port(), ScriptedHandler())
+    # The mail server refuses the first message for good (it fails; the page sends it again).
+    smtp = SmtpServer(free_port(), ScriptedHandler(replies=["550 5.1.1 Mailbox unavailable"]))
     smtp.start()
     ports = {"connection": free_port(), "notification": free_port()}
     env = {key: value for key, value in stack.env.items() if not key.endswith("_DATABASE_URL")} | {
@@ -164,7 +166,6 @@ def test_seed_001_in_the_browser(browser: object, site: Site) -> None:
     up.page.get_by_label("Email addresses, one a line").fill("architects@example.com")
     up.page.get_by_role("button", name="Save the list").click()
     expect(up.page.get_by_role("status")).to_have_text("Saved.")
-    up.shot("settings")
 
     # The downstream admin picks the upstream project and sees each rule's verdict.
     down.shot("projects")
@@ -209,10 +210,24 @@ def test_seed_001_in_the_browser(browser: object, site: Site) -> None:
     expect(down.page.get_by_text("Active", exact=True)).to_be_visible()
     down.shot("connections")
 
-    # The distribution list heard of the request, by mail through the SMTP sink (R23).
+    # The distribution list heard of the request (R23), but the mail server refused that
+    # message: the delivery shows failed, and the upstream admin sends it again (R25).
+    resend = up.page.get_by_role("button", name="Send again to architects@example.com")
+
+    def failed_delivery_listed() -> None:
+        up.goto(f"/projects/{seed.upstream.id}/settings")
+        assert resend.count() == 1
+
+    eventually(failed_delivery_listed, timeout_seconds=20)
+    expect(up.page.locator("main")).to_contain_text("550 5.1.1 Mailbox unavailable")
+    up.shot("settings")
+    message_id = up.page.locator("input[name=message_id]").get_attribute("value")
+    resend.click()
+    expect(up.page.get_by_role("status")).to_have_text("Queued to be sent again.")
+
     def mailed() -> None:
-        recipients = [address for _, to in site.smtp.handler.envelopes for address in to]
-        assert "architects@example.com" in recipients
+        received = [str(mail["Message-ID"]).strip("<>") for mail in site.smtp.handler.received]
+        assert str(message_id).strip("<>") in received
 
     eventually(mailed, timeout_seconds=20)
     for person in (up, down):
