@@ -13,8 +13,8 @@ import html
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -56,7 +56,7 @@ def people(stack: Stack, seed: Seed, tmp_path: Path) -> Iterator[dict[str, TestC
         client.close()
 
 
-def post(client: TestClient, page: str, action: str, **fields: str) -> httpx.Response:
+def post(client: TestClient, page: str, action: str, **fields: str) -> Any:
     """Submits a form of ``page`` as a browser would: with its hidden fields (CSRF value,
     request id, etag) and ``fields``."""
     data = {**hidden_fields(client.get(page).text, action), **fields}
