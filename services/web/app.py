@@ -8,7 +8,9 @@ a refusal shows the API's sentence, never a stack trace.
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 import threading
 import uuid
 from collections.abc import Awaitable, Callable
@@ -688,8 +690,9 @@ def run(settings: Settings, stop: StopSignals | None = None) -> None:
         StopSignals.ignore_further()
         log.info("stopped")
         return
+    app = build_app(settings)
     config = uvicorn.Config(
-        build_app(settings),
+        app,
         host=settings.host,
         port=settings.web_port,
         log_level=settings.log_level.lower(),
@@ -698,9 +701,12 @@ def run(settings: Settings, stop: StopSignals | None = None) -> None:
         proxy_headers=True,
     )
     server = uvicorn.Server(config)
+    listening = _listen(settings.host, settings.web_port)
     # In a thread, so signals stay with StopSignals in the main thread (uvicorn installs
     # handlers only in the main thread).
-    thread = threading.Thread(target=server.run, name="web", daemon=True)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [listening]}, name="web", daemon=True
+    )
     thread.start()
     log.info("serving the web page", extra={"port": settings.web_port})
     while stop.wait(0.2) is None and thread.is_alive():
@@ -712,6 +718,23 @@ def run(settings: Settings, stop: StopSignals | None = None) -> None:
     StopSignals.ignore_further()
     server.should_exit = True
     thread.join(timeout=settings.shutdown_grace_seconds)
+    app.state.web.channel.close()
     log.info("stopped")
     if not signalled:  # it ended by itself: it could not start (its port in use, say)
         raise SystemExit(1)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The page's listening socket; a busy port is named with the setting that moves it."""
+    listening = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind((host, port))
+    except OSError as error:
+        listening.close()
+        if error.errno == errno.EADDRINUSE:
+            log.error(f"port {port} in use; set CONNECTABILITY_WEB_PORT to another port")
+            raise SystemExit(1) from None
+        raise
+    listening.listen(128)
+    return listening
