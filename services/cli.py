@@ -140,6 +140,26 @@ def _find_signing_key(settings: Settings, create_keys: bool) -> None:
     )
 
 
+@main.command("demo-directory")
+def demo_directory() -> None:
+    """Seed 001's companies, projects and people, to try the web page (run beside `serve`)."""
+    from services.web.demo import make_demo_directory
+    from services.web.signin import sign_in_mode
+
+    settings = Settings()
+    if sign_in_mode(settings) != "development":
+        raise click.ClickException(
+            "only with the development sign-in (the embedded default keys): a deployment's "
+            "directory comes from its accounts system"
+        )
+    for person in make_demo_directory(settings):
+        click.echo(f"  {person.user_id:<4} {person.name:<14} {person.role}")
+    click.echo(
+        f"Open http://{settings.address_of('web')}/ and sign in as one of them "
+        "(a second browser window, or a private one, for the other)."
+    )
+
+
 @main.group()
 def keys() -> None:
     """The keys and secrets the services sign with."""

@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 
 from connectability.v1 import connection_service_pb2 as pb
 from services.web.app import build_app
+from services.web.demo import make_demo_directory
 from shared.facts.identity import Principal, PrincipalKind
 from shared.runtime.config import Settings
 from tests.fixtures.stack import Stack
@@ -243,3 +244,23 @@ def test_the_development_sign_in_picks_a_directory_user(
         assert signed_in.status_code == 200 and seed.downstream.name in signed_in.text
         cookie = signed_in.history[0].headers["set-cookie"]
         assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+
+
+def test_the_demo_directory_lets_ben_request_from_the_design_project(
+    stack: Stack, tmp_path: Path
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path,
+        web_sign_in="development",
+        jwt_signing_key=str(stack.keys.signing_key_path),
+        connection_port=int(stack.env["CONNECTABILITY_CONNECTION_PORT"]),
+        drawing_port=int(stack.env["CONNECTABILITY_DRAWING_PORT"]),
+    )
+    make_demo_directory(settings)
+    make_demo_directory(settings)  # again: nothing changes, nothing fails
+    with TestClient(build_app(settings, stack.channel("connection"))) as ben:
+        form = ben.get("/sign-in").text
+        home = ben.post("/sign-in", data={"csrf": csrf_of(form), "user_id": "ben"})
+        assert "Riverside Tower: construction" in home.text and "Ben Builder" in home.text
+        picking = ben.get("/projects/riverside-build/request").text
+    assert "Riverside Tower: design — Northwind Architects" in picking
