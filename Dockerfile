@@ -30,5 +30,5 @@ ENV CONNECTABILITY_HOST=0.0.0.0 \
     PYTHONUNBUFFERED=1
 USER connectability
 # connection, drawing, notification (gRPC); the drawing service's file uploads (HTTP)
-EXPOSE 50051 50052 50053 50080
+EXPOSE 50051 50052 50053 50080 8080
 CMD ["connectability", "--help"]

@@ -35,7 +35,7 @@ import click
 
 from services.operator.calling import find_signing_key
 from shared.facts.identity import IntegratorMode, Principal, PrincipalKind
-from shared.runtime.config import SERVICE_NAMES, Settings
+from shared.runtime.config import SERVICE_NAMES, WEB, Settings
 from shared.runtime.service_process import ensure_default_keys, run_service
 from shared.runtime.tokens import TokenIssuer, ensure_local_keys
 
@@ -51,7 +51,8 @@ def main() -> None:
 
 @main.command()
 def serve() -> None:
-    """Start the connection, drawing and notification services; Ctrl-C stops them."""
+    """Start the connection, drawing and notification services and the web page; Ctrl-C
+    stops them."""
     from services.supervisor import serve_all
 
     if early_stop is not None:
@@ -62,9 +63,14 @@ def serve() -> None:
 
 
 @main.command("run-service")
-@click.argument("name", type=click.Choice(SERVICE_NAMES))
+@click.argument("name", type=click.Choice((*SERVICE_NAMES, WEB)))
 def run_service_command(name: str) -> None:
-    """Run one service in this process until SIGTERM or Ctrl-C."""
+    """Run one service (or the web page) in this process until SIGTERM or Ctrl-C."""
+    if name == WEB:
+        from services.web.app import run
+
+        run(Settings(), stop=early_stop)
+        return
     module = _service_module(name)
     run_service(name, module.build_definition, stop=early_stop)  # type: ignore[attr-defined]
 
@@ -141,6 +147,26 @@ def token(ttl_seconds: int, create_keys: bool, **who: Any) -> None:
     find_signing_key(settings, create_keys)
     issuer = TokenIssuer(settings.signing_key_source, settings.jwt_audience, settings.jwt_issuer)
     click.echo(issuer.issue(principal, ttl_seconds))
+
+
+@main.command("demo-directory")
+def demo_directory() -> None:
+    """Seed 001's companies, projects and people, to try the web page (run beside `serve`)."""
+    from services.web.demo import make_demo_directory
+    from services.web.signin import sign_in_mode
+
+    settings = Settings()
+    if sign_in_mode(settings) != "development":
+        raise click.ClickException(
+            "only with the development sign-in (the embedded default keys): a deployment's "
+            "directory comes from its accounts system"
+        )
+    for person in make_demo_directory(settings):
+        click.echo(f"  {person.user_id:<4} {person.name:<14} {person.role}")
+    click.echo(
+        f"Open http://{settings.address_of('web')}/ and sign in as one of them "
+        "(a second browser window, or a private one, for the other)."
+    )
 
 
 @main.group()

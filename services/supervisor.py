@@ -1,8 +1,10 @@
-"""``connectability serve``: the three services as separate processes, started and stopped together.
+"""``connectability serve``: the three services and the web page as separate processes,
+started and stopped together.
 
 Each service runs in its own process, exactly as it would in production; this module only
-starts them, waits until each reports SERVING over ``grpc.health.v1``, and on Ctrl-C (or
-SIGTERM) asks each to stop gracefully. If one dies, the others are stopped too.
+starts them, waits until each reports SERVING over ``grpc.health.v1`` (the web page: until
+its ``/healthz`` answers), and on Ctrl-C (or SIGTERM) asks each to stop gracefully. If one
+dies, the others are stopped too.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,13 +24,15 @@ from dataclasses import dataclass
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from shared.runtime.config import SERVICE_NAMES, Settings
+from shared.runtime.config import SERVICE_NAMES, WEB, Settings
 from shared.runtime.server import PortInUse, instance_health_name, ports_in_use
 from shared.runtime.stop_signals import STOP_SIGNALS, StopSignals
 from shared.runtime.tls import channel_credentials, grpc_channel, transport_security, uses_tls
 
 # How long a stopped child may take beyond its own grace period before it is killed.
 KILL_AFTER_EXTRA_SECONDS = 5.0
+# What `serve` starts: the three services, then the web page (a client of their API).
+SERVED = (*SERVICE_NAMES, WEB)
 
 
 @dataclass
@@ -87,6 +92,9 @@ def wait_until_serving(
     """
     deadline = time.monotonic() + timeout_seconds
     for service in services:
+        if service.name == WEB:
+            _wait_until_web_serves(service, deadline, stop)
+            continue
         with grpc_channel(service.address, credentials) as channel:
             stub = health_pb2_grpc.HealthStub(channel)
             while True:
@@ -108,6 +116,25 @@ def wait_until_serving(
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"the {service.name} service did not start in time")
                 time.sleep(0.1)
+
+
+def _wait_until_web_serves(
+    service: ServiceProcess, deadline: float, stop: StopSignals | None
+) -> None:
+    while True:
+        if stop is not None and stop.received is not None:
+            raise StartInterrupted(stop.received.name)
+        if service.process.poll() is not None:
+            raise RuntimeError(f"the web page exited with {service.process.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://{service.address}/healthz", timeout=1) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError("the web page did not start in time")
+        time.sleep(0.1)
 
 
 def stop_services(services: Sequence[ServiceProcess], grace_seconds: float) -> list[str]:
@@ -143,12 +170,12 @@ def serve_all(
     died, or had to be killed.
     """
     stop = stop or StopSignals.install()
-    busy = [problem for name in SERVICE_NAMES for problem in ports_in_use(settings, name)]
+    busy = [problem for name in SERVED for problem in ports_in_use(settings, name)]
     if busy:
         print(f"connectability: {ports_message(busy)}; nothing started.", file=sys.stderr)
         return 1
     # A signal before anything started starts nothing.
-    services = start_services(settings) if stop.received is None else []
+    services = start_services(settings, SERVED) if stop.received is None else []
     exit_status = 0
     try:
         wait_until_serving(services, startup_timeout_seconds, channel_credentials(settings), stop)
@@ -206,7 +233,11 @@ def print_banner(settings: Settings, services: Sequence[ServiceProcess]) -> None
     # Plaintext, the embedded default, goes unsaid; TLS is named.
     transport = "" if not uses_tls(settings) else f" ({transport_security(settings)})"
     for service in services:
+        if service.name == WEB:
+            continue
         lines.append(f"  {service.name:<13} gRPC on {service.address}{transport}")
+    if any(service.name == WEB for service in services):
+        lines.append(f"  {'web page':<13} HTTP on http://{settings.address_of(WEB)}/")
     lines.append(f"  {'file uploads':<13} HTTP on {settings.storage_public_url}")
     lines += [
         f"  data           {settings.data_dir.resolve()}",

@@ -16,6 +16,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ServiceName = Literal["connection", "drawing", "notification"]
 SERVICE_NAMES: tuple[ServiceName, ...] = ("connection", "drawing", "notification")
 
+# The Connection Manager web page: a fourth process of `serve`, on HTTP, not a gRPC service.
+WEB = "web"
+
 DEFAULT_PORTS: dict[str, int] = {"connection": 50051, "drawing": 50052, "notification": 50053}
 
 
@@ -45,7 +48,9 @@ class Settings(BaseSettings):
     drawing_database_url: str = ""
     notification_database_url: str = ""
 
-    # Where the connection service reaches the services below it; empty means host:port.
+    # Where the connection service reaches the services below it (and the web page the
+    # connection service); empty means host:port.
+    connection_address: str = ""
     drawing_address: str = ""
     notification_address: str = ""
 
@@ -177,6 +182,22 @@ class Settings(BaseSettings):
     # Set by `serve` for each service it starts: the service's health check answers for this
     # name too, so `serve` knows it reached its own child, not another process on the port.
     instance_id: str = ""
+
+    # The Connection Manager web page (services/web), a client of the public API only.
+    web_port: int = 8080
+    # How people sign in: "proxy" (a reverse proxy authenticates them and forwards
+    # `Authorization: Bearer <token>`), "development" (pick a directory user; tokens signed
+    # with the local signing key), or "auto": development with the embedded default keys
+    # (none configured), else proxy.
+    web_sign_in: Literal["auto", "proxy", "development"] = "auto"
+    # Mark the web page's cookies Secure (served over HTTPS, as behind a proxy).
+    web_cookie_secure: bool = False
+    # Signs the web page's cookies; empty: a random secret kept in the keys dir.
+    web_cookie_secret: str = ""
+    # Items per page of the web page's lists.
+    web_page_size: int = 20
+    # Lifetime of a development sign-in's token (and of its cookie), in seconds.
+    web_session_seconds: int = 8 * 3600
 
     log_level: str = "INFO"
     # "json" for one JSON object per line (default), "text" for people at a terminal.

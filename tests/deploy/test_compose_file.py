@@ -17,7 +17,7 @@ import yaml
 from click.testing import CliRunner
 
 from services.cli import main as cli
-from shared.runtime.config import SERVICE_NAMES, Settings
+from shared.runtime.config import SERVICE_NAMES, WEB, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -87,6 +87,7 @@ def test_it_has_the_database_redis_the_mail_catcher_and_the_three_services(
         MAIL_SERVICE,
         *ONE_SHOT_JOBS,
         *SERVICE_NAMES,
+        WEB,  # the web page, a client of the connection service
     }
     for name, service in services.items():
         assert "image" in service or "build" in service, name
@@ -114,7 +115,7 @@ def test_every_command_is_a_real_cli_command(compose: dict[str, Any]) -> None:
         for service in compose["services"].values()
         if service.get("command") and service["command"][0] == "connectability"
     ]
-    assert len(commands) == len(SERVICE_NAMES) + len(ONE_SHOT_JOBS)
+    assert len(commands) == len(SERVICE_NAMES) + len(ONE_SHOT_JOBS) + 1  # + the web page
     for command in commands:
         result = CliRunner().invoke(cli, [*command[1:], "--help"])
         assert result.exit_code == 0, f"{command}: {result.output}"
@@ -217,7 +218,8 @@ def test_the_image_installs_the_project_and_exposes_the_ports(compose: dict[str,
     storage_port = int(
         environment(compose["services"]["drawing"])[f"{ENV_PREFIX}DRAWING_STORAGE_PORT"]
     )
-    assert exposed == grpc_ports | {storage_port}
+    web_port = port_of(WEB, compose["services"][WEB])
+    assert exposed == grpc_ports | {storage_port, web_port}
     assert re.search(r'^CMD \["connectability", "--help"\]$', dockerfile, re.MULTILINE)
     assert CliRunner().invoke(cli, ["--help"]).exit_code == 0
 
@@ -264,3 +266,15 @@ def test_the_drawing_storage_endpoint_is_published_and_keeps_its_files(
     store = env[f"{ENV_PREFIX}FILE_STORE_DIR"]
     assert any(str(volume).endswith(f":{store}") for volume in drawing["volumes"])
     assert KEYS_MOUNT in drawing["volumes"]  # still has its keys
+
+
+def test_the_web_page_reaches_the_connection_service_behind_a_proxy(
+    compose: dict[str, Any],
+) -> None:
+    web = compose["services"][WEB]
+    env = environment(web)
+    assert web["command"] == ["connectability", "run-service", WEB]
+    assert env[f"{ENV_PREFIX}CONNECTION_ADDRESS"] == "connection:50051"
+    assert env[f"{ENV_PREFIX}WEB_SIGN_IN"] == "proxy"  # never the development sign-in
+    assert depends_on(web) == {"connection": "service_healthy"}
+    assert (8080, port_of(WEB, web)) in published_ports(web)

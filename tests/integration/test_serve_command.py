@@ -34,6 +34,8 @@ def fresh_environment(data_dir: Path) -> dict[str, str]:
     env["CONNECTABILITY_DATA_DIR"] = str(data_dir)
     env["CONNECTABILITY_LOG_LEVEL"] = "WARNING"
     env["CONNECTABILITY_DRAWING_STORAGE_PORT"] = str(free_port())
+    # `serve` starts the web page too: on a port of its own, never the default 8080.
+    env["CONNECTABILITY_WEB_PORT"] = str(free_port())
     for name in SERVICE_NAMES:
         env[f"CONNECTABILITY_{name.upper()}_PORT"] = str(free_port())
     return env

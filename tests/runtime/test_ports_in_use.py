@@ -86,6 +86,16 @@ def test_a_service_on_a_busy_port_says_which_and_exits(tmp_path: Path, variable:
     assert len([line for line in result.stderr.splitlines() if "ERROR" in line]) == 1
 
 
+def test_the_web_page_on_a_busy_port_says_which_and_exits(tmp_path: Path) -> None:
+    env = fresh_environment(tmp_path / "state")
+    env["CONNECTABILITY_LOG_FORMAT"] = "text"
+    port = int(env["CONNECTABILITY_WEB_PORT"])
+    with listener_on(port):
+        result = run_cli(env, "run-service", "web", timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert_told_plainly(result, port, "CONNECTABILITY_WEB_PORT")
+
+
 def test_the_start_up_check_asks_its_own_child_not_whoever_answers(tmp_path: Path) -> None:
     """Another server on the port answers health checks; it must not pass for our service."""
     env = fresh_environment(tmp_path / "state")
