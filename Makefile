@@ -23,8 +23,16 @@ $(NODE_INSTALLED): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
 	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-## Start all three services with embedded defaults (SQLite, local files); Ctrl-C stops them.
+## Start all three services and the web page with embedded defaults (SQLite, local files);
+## Ctrl-C stops them. Each service's /metrics is on the port deploy/prometheus/prometheus.yml
+## scrapes (9101-9103); set a variable to 0 to turn one off.
+CONNECTABILITY_CONNECTION_METRICS_PORT ?= 9101
+CONNECTABILITY_DRAWING_METRICS_PORT ?= 9102
+CONNECTABILITY_NOTIFICATION_METRICS_PORT ?= 9103
 run: $(INSTALLED)
+	CONNECTABILITY_CONNECTION_METRICS_PORT=$(CONNECTABILITY_CONNECTION_METRICS_PORT) \
+	CONNECTABILITY_DRAWING_METRICS_PORT=$(CONNECTABILITY_DRAWING_METRICS_PORT) \
+	CONNECTABILITY_NOTIFICATION_METRICS_PORT=$(CONNECTABILITY_NOTIFICATION_METRICS_PORT) \
 	$(VENV)/bin/connectability serve
 
 ## The whole test suite, on SQLite and PostgreSQL, with the Node client.
