@@ -5,8 +5,9 @@ Two companies: an architect upstream who publishes a drawing, a builder downstre
 asks to receive it. The platform (accounts) creates the companies, projects and users; the
 architect uploads a revision through the seed-002 flow (CreateUpload, the HTTP POST to the
 storage endpoint, CreateDrawingUpload, polling GetDrawingUpload, confirm, publish); the
-builder requests the connection, the architect approves it, the initial copy arrives, and
-the mails about it go out. Tokens are signed with the key ``connectability token`` uses.
+builder requests the connection, the architect approves it, the initial copy arrives, the
+mails about it go out, and a second revision the architect publishes follows by the sync.
+Tokens are signed with the key ``connectability token`` uses.
 Each run makes companies and projects of its own, so it can run any number of times.
 """
 
@@ -17,6 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -97,6 +99,16 @@ def post_upload(url: str, fields: dict[str, str], content: bytes, filename: str)
         raise click.ClickException(f"the upload POST answered {error.code}") from None
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """Where the demo's drawing lives: its project, area, set and the drawing itself."""
+
+    project: pb.Project
+    area: dpb.DrawingArea
+    drawing_set: dpb.DrawingSet
+    drawing: dpb.Drawing
+
+
 class Journey:
     """The demo's calls, each step printed as it happens."""
 
@@ -161,8 +173,8 @@ class Journey:
             f"the notification service learning of project {project.id}",
         )
 
-    def publish_a_drawing(self, project: pb.Project, token: str) -> dpb.DrawingRevision:
-        """The catalog, then one revision through the seed-002 upload flow, published."""
+    def publish_a_drawing(self, project: pb.Project, token: str) -> Sheet:
+        """The catalog, then revision 1 through the seed-002 upload flow, published."""
         drawing = self.api.drawing
         area = self.api.call(
             drawing.CreateDrawingArea,
@@ -188,12 +200,21 @@ class Journey:
             token,
         ).drawing
         self.said(f"catalog: area {area.id}, set {drawing_set.id}, drawing A-101 {sheet.id}")
+        placed = Sheet(project, area, drawing_set, sheet)
+        self.publish_revision(placed, "1", token)
+        return placed
+
+    def publish_revision(self, sheet: Sheet, number: str, token: str) -> dpb.DrawingRevision:
+        """One revision of A-101: uploaded, imported, confirmed and published."""
+        drawing = self.api.drawing
+        project, area, drawing_set = sheet.project, sheet.area, sheet.drawing_set
         upload = self.api.call(
             drawing.CreateUpload,
             dpb.CreateUploadRequest(project_id=project.id, response_filename="A-101.pdf"),
             token,
         )
-        status = post_upload(upload.url, dict(upload.fields), a_pdf("A-101"), "A-101.pdf")
+        content = a_pdf(f"A-101 rev {number}")
+        status = post_upload(upload.url, dict(upload.fields), content, "A-101.pdf")
         self.said(f"CreateUpload, then POST {upload.url} -> {status}")
         created = self.api.call(
             drawing.CreateDrawingUpload,
@@ -205,9 +226,9 @@ class Journey:
                     dpb.DrawingLogImport(
                         drawing_date="2026-11-20",
                         received_date="2026-11-21",
-                        revision_number="1",
+                        revision_number=number,
                         upload_uuid=upload.uuid,
-                        drawing_id=sheet.id,
+                        drawing_id=sheet.drawing.id,
                     )
                 ],
             ),
@@ -247,7 +268,7 @@ class Journey:
             token,
         )
         revision = published.revisions[0]
-        self.said(f"confirmed and published: A-101 revision 1 ({revision.id})")
+        self.said(f"confirmed and published: A-101 revision {number} ({revision.id})")
         return revision
 
     def settled_mail(self, project: pb.Project, token: str, at_least: int) -> list[Any]:
@@ -299,7 +320,7 @@ def run_demo(api: Api, issuer: TokenIssuer, out: Console, settings: Settings) ->
     journey.said("their own addresses are on their projects' Connection Manager lists")
 
     journey.step("Anna uploads and publishes a drawing (the seed-002 upload flow)")
-    journey.publish_a_drawing(design, anna_token)
+    sheet = journey.publish_a_drawing(design, anna_token)
 
     journey.step("Ben asks to connect the site project to the design project")
     request = pb.RequestConnectionRequest(
@@ -350,6 +371,24 @@ def run_demo(api: Api, issuer: TokenIssuer, out: Console, settings: Settings) ->
         else f"SMTP {settings.smtp_host}:{settings.smtp_port}"
     )
     journey.said(f"mail went to {where}")
+
+    journey.step("Anna publishes revision 2 of A-101; the sync brings it to the site project")
+    revision = journey.publish_revision(sheet, "2", anna_token)
+    arrived = dpb.ListDrawingRevisionsRequest(
+        project_id=site.id, connection_id=connection.id, upstream_revision_id=revision.id
+    )
+    started = time.monotonic()
+
+    def copied() -> dpb.DrawingRevision | None:
+        found = api.call(api.drawing.ListDrawingRevisions, arrived, ben_token).revisions
+        return found[0] if found else None
+
+    copy = until(copied, "revision 2 in the site project")
+    journey.said(
+        f"in the site project after {time.monotonic() - started:.1f} s: {copy.file_name} "
+        f"revision {copy.revision_number} ({copy.id})"
+    )
+    journey.said("Ben's list hears of it in one digest when the connection's window closes (R24)")
 
     out.print(
         f"\n[bold]Done.[/bold] Look around with a token of Ben's:\n"

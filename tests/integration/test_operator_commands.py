@@ -70,13 +70,15 @@ pytestmark = pytest.mark.parametrize("stack", ["sqlite"], indirect=True)
 def test_the_demo_prints_each_step_of_the_journey(demo_run: DemoRun) -> None:
     output = demo_run.output
     steps = re.findall(r"^(\d)\. ", output, flags=re.MULTILINE)
-    assert steps == ["1", "2", "3", "4", "5", "6", "7"], output
+    assert steps == ["1", "2", "3", "4", "5", "6", "7", "8"], output
     assert "POST http" in output and "-> 204" in output  # the seed-002 upload
     assert "READY_FOR_REVIEW" in output
     assert f"connection {demo_run.connection_id}: pending" in output
     assert f"connection {demo_run.connection_id}: active" in output
     assert "1/1" in output  # the initial copy's progress bar, complete
     assert "copied from" in output
+    # A revision published after the copy follows by the sync.
+    assert re.search(r"in the site project after [\d.]+ s: A-101\.pdf revision 2 ", output), output
     for subject in (
         "Connection request from Riverside Tower – Site",
         "Initial copy from Riverside Tower – Design (Hartmann Architects) is complete",
@@ -96,7 +98,8 @@ def test_connections_list_and_show(stack: Stack, demo_run: DemoRun, ben: str) ->
     assert shown.exit_code == 0, shown.output
     assert re.search(r"state\s+│ active", shown.output), shown.output
     assert re.search(r"initial copy\s+│ complete", shown.output), shown.output
-    assert re.search(r"revisions copied\s+│ 1 ", shown.output), shown.output
+    # The initial copy's revision, then revision 2 by the sync.
+    assert re.search(r"revisions copied\s+│ 2 ", shown.output), shown.output
 
 
 def test_sync_list_show_and_watch(stack: Stack, demo_run: DemoRun, ben: str) -> None:
@@ -105,7 +108,7 @@ def test_sync_list_show_and_watch(stack: Stack, demo_run: DemoRun, ben: str) -> 
 
     assert listed.exit_code == 0, listed.output
     [row] = [line for line in listed.output.splitlines() if demo_run.connection_id in line]
-    assert re.search(r"active\s+│ complete\s+│ 1\s+│ 0 ", row), row
+    assert re.search(r"active\s+│ complete\s+│ 2\s+│ 0 ", row), row
     assert watched.exit_code == 0, watched.output
     assert "1/1" in watched.output
     assert "initial copy complete: 1 of 1" in watched.output
