@@ -21,6 +21,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 
+# The execution option a pure read's connection carries (``UnitOfWork.reading``): on SQLite
+# its transaction begins deferred, without the write lock.
+READ_ONLY_OPTION = "connectability_read_only"
+
+
 def sqlite_pragmas(foreign_keys: bool = True) -> tuple[str, ...]:
     """What every SQLite connection runs first.
 
@@ -149,7 +154,11 @@ def _sqlite_on_connect(pragmas: tuple[str, ...]) -> Callable[[Any, Any], None]:
 def _sqlite_begin_immediate(connection: Connection) -> None:
     # IMMEDIATE takes the write lock up front: a read-then-write transaction can then never
     # fail to upgrade its lock (SQLITE_BUSY, which busy_timeout cannot wait out); it waits.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A pure read needs no lock at all: in WAL mode it reads a snapshot beside the writer.
+    if connection.get_execution_options().get(READ_ONLY_OPTION):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -179,7 +179,7 @@ class Connections:
     # Reading
 
     def visible(self, caller: Principal, connection_id: str) -> Connection:
-        with self._uow() as uow:
+        with self._uow().reading() as uow:
             return access.visible_connection(uow, caller, connection_id)
 
     def of_project(
@@ -190,7 +190,7 @@ class Connections:
         page_size: int,
         page_token: str,
     ) -> tuple[list[Connection], str]:
-        with self._uow() as uow:
+        with self._uow().reading() as uow:
             if access.cm_level(uow, caller, project_id) == "none":
                 access.require_company_admin_of(uow, caller, project_id)
             return uow.connections.page_of_project(project_id, role, page_size, page_token)

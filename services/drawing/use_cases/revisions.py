@@ -30,14 +30,14 @@ class RevisionUseCases:
     # Reading
 
     def get(self, caller: Principal, revision_id: str) -> pb.DrawingRevision:
-        with self._uow() as uow:
+        with self._uow().reading() as uow:
             revision = access.visible_revision(uow, caller, revision_id)
             return self._revisions.message(uow.session, revision)
 
     def page(
         self, caller: Principal, wanted: RevisionFilter, page_size: int, page_token: str
     ) -> tuple[list[pb.DrawingRevision], str]:
-        with self._uow() as uow:
+        with self._uow().reading() as uow:
             access.require(uow, caller, wanted.project_id, READ_ONLY)
             if not access.caller_sees_unpublished(uow, caller, wanted.project_id):
                 if wanted.status == RevisionStatus.UNPUBLISHED:
