@@ -20,7 +20,6 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-
 # The execution option a pure read's connection carries (``UnitOfWork.reading``): on SQLite
 # its transaction begins deferred, without the write lock.
 READ_ONLY_OPTION = "connectability_read_only"

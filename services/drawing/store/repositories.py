@@ -90,11 +90,12 @@ class RevisionRecords:
     def stored_file(self, sha256: str) -> models.StoredFile | None:
         return self._session.get(models.StoredFile, sha256)
 
-    def page(
+    def page_ids(
         self, wanted: RevisionFilter, page_size: int, page_token: str
-    ) -> tuple[list[DrawingRevision], str]:
+    ) -> tuple[list[str], str]:
+        """The ids of a page of the wanted revisions (``revision_reads`` answers them)."""
         query = (
-            select(DrawingRevision)
+            select(DrawingRevision.id)
             .join(Drawing, Drawing.id == DrawingRevision.drawing_id)
             .where(DrawingRevision.project_id == wanted.project_id)
         )

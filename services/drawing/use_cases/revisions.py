@@ -14,6 +14,7 @@ from dataclasses import replace
 from connectability.v1 import drawing_service_pb2 as pb
 from services.drawing.domain.drawings_access import ADMIN, READ_ONLY
 from services.drawing.domain.revision_states import RevisionStatus
+from services.drawing.store import revision_reads
 from services.drawing.store.repositories import RevisionFilter
 from services.drawing.store.unit_of_work import DrawingUnitOfWork
 from services.drawing.use_cases import access
@@ -31,8 +32,8 @@ class RevisionUseCases:
 
     def get(self, caller: Principal, revision_id: str) -> pb.DrawingRevision:
         with self._uow().reading() as uow:
-            revision = access.visible_revision(uow, caller, revision_id)
-            return self._revisions.message(uow.session, revision)
+            row = access.readable_revision(uow, caller, revision_id)
+            return revision_reads.message_of(row)
 
     def page(
         self, caller: Principal, wanted: RevisionFilter, page_size: int, page_token: str
@@ -43,8 +44,8 @@ class RevisionUseCases:
                 if wanted.status == RevisionStatus.UNPUBLISHED:
                     return [], ""
                 wanted = replace(wanted, status=RevisionStatus.PUBLISHED)
-            rows, token = uow.revisions.page(wanted, page_size, page_token)
-            return self._revisions.messages(uow.session, rows), token
+            ids, token = uow.revisions.page_ids(wanted, page_size, page_token)
+            return revision_reads.messages_of(uow.session, ids), token
 
     # Review and publish
 
