@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from services.drawing.store import models
@@ -22,15 +22,22 @@ from services.drawing.store.models import (
     Markup,
 )
 from shared.facts.project_facts import ProjectFacts
+from shared.persistence.core_reads import read_rows
 from shared.persistence.etags import locked_at_etag
 from shared.persistence.paging import ascending, fetch_page
-from shared.persistence.project_facts_registry import facts_of
+from shared.persistence.project_facts_registry import FACT_COLUMNS, facts_of
 
 RowT = TypeVar("RowT")
 
 
 def _by_id(session: Session, model: type[RowT], record_id: str) -> RowT | None:
     return session.get(model, record_id) if record_id else None
+
+
+# Every call's access check reads them: the statement is built once.
+_FACTS = select(*(getattr(models.ProjectFacts, name).label(name) for name in FACT_COLUMNS)).where(
+    models.ProjectFacts.project_id == bindparam("project_id")
+)
 
 
 class ProjectFactsRecords:
@@ -40,7 +47,7 @@ class ProjectFactsRecords:
         self._session = session
 
     def get(self, project_id: str) -> ProjectFacts | None:
-        known = self._session.get(models.ProjectFacts, project_id)
+        known = read_rows(self._session, _FACTS, {"project_id": project_id}).first()
         return facts_of(known) if known is not None else None
 
 

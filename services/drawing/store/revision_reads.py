@@ -21,6 +21,7 @@ from services.drawing.domain import currency
 from services.drawing.domain.revision_states import RevisionStatus
 from services.drawing.store import models
 from services.drawing.store.resource_messages import revision_message_of
+from shared.persistence.core_reads import read_rows
 from shared.persistence.etags import etag_of_values
 
 _mapper = inspect(models.DrawingRevision)
@@ -66,15 +67,15 @@ def revision_row(session: Session, revision_id: str) -> Row[Any] | None:
     """The revision's row as ``message_of`` reads it; None when there is none."""
     if not revision_id:
         return None
-    return session.execute(_BY_ID, {"revision_id": revision_id}).first()
+    return read_rows(session, _BY_ID, {"revision_id": revision_id}).first()
 
 
 def messages_of(session: Session, revision_ids: Sequence[str]) -> list[pb.DrawingRevision]:
     """The revisions' messages, in the order of ``revision_ids``: one statement for all."""
     if not revision_ids:
         return []
-    session.flush()  # a write's own changes are in what it answers
-    rows = {row.id: row for row in session.execute(_BY_IDS, {"revision_ids": list(revision_ids)})}
+    found = read_rows(session, _BY_IDS, {"revision_ids": list(revision_ids)})
+    rows = {row.id: row for row in found}
     return [message_of(rows[revision_id]) for revision_id in revision_ids]
 
 
