@@ -7,6 +7,7 @@ both. Repositories raise ``RecordNotFound``, ``RecordConflict``, ``FieldNotUpdat
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import DateTime, Engine, create_engine, event, make_url
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -126,7 +128,9 @@ def make_engine(url: str, *, sqlite_foreign_keys: bool = True) -> Engine:
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url)
+        _ping_when_idle(engine)
+        return engine
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -134,6 +138,39 @@ def make_engine(url: str, *, sqlite_foreign_keys: bool = True) -> Engine:
     event.listen(engine, "connect", _sqlite_on_connect(sqlite_pragmas(sqlite_foreign_keys)))
     event.listen(engine, "begin", _sqlite_begin_immediate)
     return engine
+
+
+# A pooled connection unused for longer than this is pinged before a call gets it.
+IDLE_PING_AFTER_SECONDS = 10.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Pessimistic disconnect handling, for idle connections only.
+
+    ``pool_pre_ping`` pings on every checkout: a round trip before every statement of a
+    read, most of a fast read's time. A connection that came back to the pool moments ago
+    is almost surely alive; one idle for a while may have been dropped (a database restart,
+    a proxy's idle timeout), so it is pinged and, if dead, replaced before the call sees it.
+    A connection that dies while busy fails its statement, and SQLAlchemy then drops every
+    connection pooled before it, as it always did.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _lent(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned_at = record.info.get("returned_at")
+        if returned_at is None or time.monotonic() - returned_at < IDLE_PING_AFTER_SECONDS:
+            return  # new (just connected) or recently used
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            dbapi_connection.rollback()
+        except Exception as error:
+            # The pool discards this connection and lends (or opens) another.
+            raise DisconnectionError(f"an idle pooled connection is gone: {error}") from error
 
 
 def _sqlite_on_connect(pragmas: tuple[str, ...]) -> Callable[[Any, Any], None]:
