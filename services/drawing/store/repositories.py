@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, delete, select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
-from services.drawing.store import models
+from services.drawing.store import models, revision_reads
 from services.drawing.store.models import (
     CustomField,
     Drawing,
@@ -97,15 +98,11 @@ class RevisionRecords:
     def stored_file(self, sha256: str) -> models.StoredFile | None:
         return self._session.get(models.StoredFile, sha256)
 
-    def page_ids(
+    def page_rows(
         self, wanted: RevisionFilter, page_size: int, page_token: str
-    ) -> tuple[list[str], str]:
-        """The ids of a page of the wanted revisions (``revision_reads`` answers them)."""
-        query = (
-            select(DrawingRevision.id)
-            .join(Drawing, Drawing.id == DrawingRevision.drawing_id)
-            .where(DrawingRevision.project_id == wanted.project_id)
-        )
+    ) -> tuple[list[Row[Any]], str]:
+        """A page of the wanted revisions, as rows ``revision_reads.message_of`` answers."""
+        query = revision_reads.ANSWERED.where(DrawingRevision.project_id == wanted.project_id)
         if wanted.area_id:
             query = query.where(Drawing.area_id == wanted.area_id)
         if wanted.set_id:
@@ -146,6 +143,7 @@ class RevisionRecords:
             page_size=page_size,
             page_token=page_token,
             filters=filters,
+            whole_rows=True,
         )
 
 

@@ -1,4 +1,4 @@
-"""Revisions as replies carry them: one statement answers a Get, and one a page of a List.
+"""Revisions as read replies carry them: one statement answers a Get, one a page of a List.
 
 The hot read paths answer rows, not ORM entities: a statement built once (here, at import)
 selects each revision's columns together with what its message adds: the drawing's area,
@@ -9,7 +9,6 @@ row for the area and the file, was most of the time a read took (docs/benchmarks
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, func, inspect, or_, select
@@ -48,7 +47,8 @@ _NEWER_COPY_WAITS = exists().where(
     ),
 )
 
-_ANSWERED = (
+# Every column a revision's message needs; Get and List narrow it.
+ANSWERED = (
     select(
         *(_mapper.columns[field].label(field) for field in _FIELDS),
         func.coalesce(_drawings.c.area_id, "").label("area_id_"),
@@ -59,8 +59,7 @@ _ANSWERED = (
     .outerjoin(_drawings, _drawings.c.id == _revisions.c.drawing_id)
     .outerjoin(_files, _files.c.sha256 == _revisions.c.file_sha256)
 )
-_BY_ID = _ANSWERED.where(_revisions.c.id == bindparam("revision_id"))
-_BY_IDS = _ANSWERED.where(_revisions.c.id.in_(bindparam("revision_ids", expanding=True)))
+_BY_ID = ANSWERED.where(_revisions.c.id == bindparam("revision_id"))
 
 
 def revision_row(session: Session, revision_id: str) -> Row[Any] | None:
@@ -68,15 +67,6 @@ def revision_row(session: Session, revision_id: str) -> Row[Any] | None:
     if not revision_id:
         return None
     return read_rows(session, _BY_ID, {"revision_id": revision_id}).first()
-
-
-def messages_of(session: Session, revision_ids: Sequence[str]) -> list[pb.DrawingRevision]:
-    """The revisions' messages, in the order of ``revision_ids``: one statement for all."""
-    if not revision_ids:
-        return []
-    found = read_rows(session, _BY_IDS, {"revision_ids": list(revision_ids)})
-    rows = {row.id: row for row in found}
-    return [message_of(rows[revision_id]) for revision_id in revision_ids]
 
 
 def message_of(row: Row[Any]) -> pb.DrawingRevision:

@@ -44,8 +44,8 @@ class RevisionUseCases:
                 if wanted.status == RevisionStatus.UNPUBLISHED:
                     return [], ""
                 wanted = replace(wanted, status=RevisionStatus.PUBLISHED)
-            ids, token = uow.revisions.page_ids(wanted, page_size, page_token)
-            return revision_reads.messages_of(uow.session, ids), token
+            rows, token = uow.revisions.page_rows(wanted, page_size, page_token)
+            return [revision_reads.message_of(row) for row in rows], token
 
     # Review and publish
 
