@@ -7,7 +7,9 @@ reader is a person holding Drawings and Connection Manager read_only, every inte
 the rate limiter included (its limit raised by setting; Redis-backed on PostgreSQL, as a
 scaled-out deployment runs it).
 
-    .venv/bin/python -m bench.read_rpcs --backend sqlite [--seconds 5] [--callers 1 8]
+    .venv/bin/python -m bench.read_rpcs [--backend sqlite postgresql] [--seconds 5] [--callers 1 8]
+
+Both backends by default, one after the other, each with its own echo figures.
 """
 
 from __future__ import annotations
@@ -199,11 +201,12 @@ def run(backend: str, seconds: float, caller_counts: Sequence[int]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backend", choices=BACKENDS, required=True)
+    parser.add_argument("--backend", choices=BACKENDS, nargs="+", default=list(BACKENDS))
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--callers", type=int, nargs="+", default=[1, 8])
     arguments = parser.parse_args()
-    run(arguments.backend, arguments.seconds, arguments.callers)
+    for backend in arguments.backend:
+        run(backend, arguments.seconds, arguments.callers)
 
 
 if __name__ == "__main__":
