@@ -13,8 +13,9 @@ use a fake with the same attributes and no database.
 
 A pure read opens ``with uow.reading():`` instead: the same unit of work, but its
 transaction does not take SQLite's write lock (a deferred ``BEGIN``: in WAL mode readers then
-run beside each other and beside the one writer, on a consistent snapshot). It must not
-write; PostgreSQL reads in the same way either way.
+run beside each other and beside the one writer, on a consistent snapshot), and on
+PostgreSQL it runs without ``BEGIN`` and ``COMMIT`` (``db.read_options``). It must not
+write.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.persistence.db import READ_ONLY_OPTION
+from shared.persistence.db import read_options
 
 log = logging.getLogger("connectability.unit_of_work")
 
@@ -71,8 +72,9 @@ class UnitOfWork:
             session = self._sessions()
             session.begin()
             if self._reading:
-                # Procured now, with the option the engine's begin listener looks for.
-                session.connection(execution_options={READ_ONLY_OPTION: True})
+                # Procured now, set up for a read before anything begins on it.
+                dialect = session.get_bind().dialect.name
+                session.connection(execution_options=read_options(dialect))
             self._transaction = _Transaction(self._sessions, session)
             self._owner_token = _open_transaction.set(self._transaction)
         self._open(self._transaction.session)
