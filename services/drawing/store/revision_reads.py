@@ -35,7 +35,11 @@ _newer = _revisions.alias("newer")
 # unpublished, not withdrawn, newer by (drawing date, creation).
 _NEWER_COPY_WAITS = exists().where(
     _newer.c.drawing_id == _revisions.c.drawing_id,
-    _newer.c.connection_id.is_not(None),
+    # ``|| ''`` keeps NULL NULL, so this is ``connection_id IS NOT NULL``, but no index can
+    # answer it: with statistics not yet gathered after a bulk load, PostgreSQL scanned all
+    # the copies (through the copies' index) for each row, 33 ms of a 37 ms page, rather
+    # than the drawing's few revisions. With fresh statistics both take about 1.4 ms.
+    _newer.c.connection_id.concat("").is_not(None),
     _newer.c.status == RevisionStatus.UNPUBLISHED.value,
     _newer.c.withdrawn.is_(False),
     or_(
