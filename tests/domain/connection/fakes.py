@@ -37,6 +37,10 @@ class FakeConnectionRepository:
     def get(self, connection_id: str) -> Connection | None:
         return self.connections.get(connection_id)
 
+    def row(self, connection_id: str) -> Connection | None:
+        """The real one answers a row read like the entity; the entity stands in for it."""
+        return self.connections.get(connection_id)
+
     def reread(self, connection: Connection) -> Connection:
         return connection
 

@@ -129,6 +129,10 @@ class FakeUnitOfWork:
     def after_commit(self, action: Callable[[], None]) -> None:
         self._after_commit.append(action)
 
+    def reading(self) -> Self:
+        """A pure read: the real one begins without the write lock; nothing differs here."""
+        return self
+
     def as_real(self) -> DrawingUnitOfWork:
         """Typed as the real one, for the use cases' signatures."""
         return cast(DrawingUnitOfWork, self)
