@@ -56,6 +56,7 @@ bench: $(INSTALLED)
 	$(PY) -m bench.fan_out --backend $(or $(BENCH_BACKEND),sqlite)
 	$(PY) -m bench.existence_timing --backend $(or $(BENCH_BACKEND),sqlite)
 	$(PY) -m bench.mixed_load --backend $(or $(BENCH_BACKEND),sqlite)
+	$(PY) -m bench.read_rpcs --backend $(or $(BENCH_BACKEND),sqlite)
 
 clean:
 	rm -rf $(VENV) $(NODE_DIR)/node_modules .connectability
