@@ -54,10 +54,25 @@ def require(
     shown_as: tuple[str, str] | None = None,
 ) -> ProjectFacts:
     """The project's facts if ``caller`` holds ``needed`` on it; else the right refusal."""
+    return require_with_level(uow, caller, project_id, needed, shown_as)[0]
+
+
+def require_with_level(
+    uow: DrawingUnitOfWork,
+    caller: Principal,
+    project_id: str,
+    needed: str,
+    shown_as: tuple[str, str] | None = None,
+) -> tuple[ProjectFacts, str]:
+    """As ``require``, with the level the caller holds there."""
     refuse_other_services(caller)
-    facts = uow.projects.get(project_id)
-    level = level_of(uow, caller, project_id)
-    return require_level(caller, facts, level, needed, shown_as or ("project", project_id))
+    by_role = level_by_role(caller)
+    if by_role is None:  # a person: the facts and their grant in one statement
+        facts, level = uow.projects.with_level_of(project_id, caller.user_id)
+    else:
+        facts, level = uow.projects.get(project_id), by_role
+    shown = shown_as or ("project", project_id)
+    return require_level(caller, facts, level, needed, shown), level
 
 
 def require_to_change(

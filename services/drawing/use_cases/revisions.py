@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from connectability.v1 import drawing_service_pb2 as pb
-from services.drawing.domain.drawings_access import ADMIN, READ_ONLY
+from services.drawing.domain.drawings_access import ADMIN, READ_ONLY, sees_unpublished
 from services.drawing.domain.revision_states import RevisionStatus
 from services.drawing.store import revision_reads
 from services.drawing.store.repositories import RevisionFilter
@@ -39,8 +39,8 @@ class RevisionUseCases:
         self, caller: Principal, wanted: RevisionFilter, page_size: int, page_token: str
     ) -> tuple[list[pb.DrawingRevision], str]:
         with self._uow().reading() as uow:
-            access.require(uow, caller, wanted.project_id, READ_ONLY)
-            if not access.caller_sees_unpublished(uow, caller, wanted.project_id):
+            _, level = access.require_with_level(uow, caller, wanted.project_id, READ_ONLY)
+            if not sees_unpublished(level):
                 if wanted.status == RevisionStatus.UNPUBLISHED:
                     return [], ""
                 wanted = replace(wanted, status=RevisionStatus.PUBLISHED)
