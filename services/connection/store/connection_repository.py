@@ -30,6 +30,7 @@ from services.connection.store.models import (
     Company,
     Connection,
     ConnectionEvent,
+    ConnectionManagerGrant,
     ConnectionSync,
     Project,
 )
@@ -40,7 +41,25 @@ from shared.persistence.paging import ascending, descending, fetch_page
 
 # Reads answer rows of these columns (named as the entity's attributes), no entities loaded.
 _COLUMNS = select(*Connection.__table__.c)
-_BY_ID = _COLUMNS.where(Connection.id == bindparam("connection_id"))
+
+
+def _level_on(project_id: Any) -> Any:
+    """The reader's Connection Manager level on one side's project (NULL: none)."""
+    return (
+        select(ConnectionManagerGrant.level)
+        .where(
+            ConnectionManagerGrant.project_id == project_id,
+            ConnectionManagerGrant.user_id == bindparam("user_id"),
+        )
+        .scalar_subquery()
+    )
+
+
+# A Get's connection and the reader's level on both its sides: one round trip, not three.
+_WITH_LEVELS = _COLUMNS.add_columns(
+    _level_on(Connection.upstream_project_id).label("upstream_level_"),
+    _level_on(Connection.downstream_project_id).label("downstream_level_"),
+).where(Connection.id == bindparam("connection_id"))
 
 
 class ConnectionRepository:
@@ -51,11 +70,12 @@ class ConnectionRepository:
         """None for an unknown (or empty) id."""
         return self._session.get(Connection, connection_id) if connection_id else None
 
-    def row(self, connection_id: str) -> Row[Any] | None:
-        """As ``get``, for a pure read: the row, read like the entity (``row.state``)."""
-        if not connection_id:
-            return None
-        return read_rows(self._session, _BY_ID, {"connection_id": connection_id}).first()
+    def row_with_levels(self, connection_id: str, user_id: str) -> Row[Any] | None:
+        """As ``get``, for a pure read: the row, read like the entity (``row.state``), with
+        ``user_id``'s granted levels on its sides (``upstream_level_``, ``downstream_level_``;
+        None for none). Nothing for an unknown id, with a statement all the same (R27)."""
+        parameters = {"connection_id": connection_id, "user_id": user_id}
+        return read_rows(self._session, _WITH_LEVELS, parameters).first()
 
     def reread(self, connection: Connection) -> Connection:
         """The connection as stored now: what a decision that waited on a lock must see,

@@ -11,7 +11,6 @@ company allows outside applications (R31, OUTSIDE_APPLICATIONS_FORBIDDEN).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.engine import Row
@@ -94,23 +93,29 @@ ConnectionT = TypeVar("ConnectionT", bound=_ConnectionRecord)
 def readable_connection(
     uow: ConnectionUnitOfWork, caller: Principal, connection_id: str
 ) -> Row[Any]:
-    """As ``visible_connection``, for a pure read: the connection's row."""
-    return _seen(uow, caller, connection_id, uow.connections.row)
+    """As ``visible_connection``, for a pure read: the connection's row, read in the same
+    statement as the caller's levels on its two sides."""
+    row = uow.connections.row_with_levels(connection_id, caller.user_id)
+    granted = ("none", "none") if row is None else (row.upstream_level_, row.downstream_level_)
+    levels = [level_held(caller, level or "none") for level in granted]
+    return _seen(uow, caller, connection_id, row, levels)
 
 
 def visible_connection(
     uow: ConnectionUnitOfWork, caller: Principal, connection_id: str
 ) -> Connection:
-    return _seen(uow, caller, connection_id, uow.connections.get)
+    return _seen(uow, caller, connection_id, uow.connections.get(connection_id), None)
 
 
 def _seen(
     uow: ConnectionUnitOfWork,
     caller: Principal,
     connection_id: str,
-    find: Callable[[str], ConnectionT | None],
+    connection: ConnectionT | None,
+    levels: list[str] | None,
 ) -> ConnectionT:
-    connection = find(connection_id)
+    """``connection`` if the caller may see it; ``levels``: the caller's on its two sides,
+    when read already (else looked up here)."""
     # R27: an unknown id goes through the same lookups as a connection the caller cannot
     # see (between no projects of no company), so that its NOT_FOUND runs the same
     # statements and takes as long.
@@ -119,7 +124,9 @@ def _seen(
     else:
         sides = (connection.upstream_project_id, connection.downstream_project_id)
         companies = (connection.upstream_company_id, connection.downstream_company_id)
-    seen = [side for side in sides if held_level(uow, caller, side) != "none"]
+    if levels is None:
+        levels = [held_level(uow, caller, side) for side in sides]
+    seen = [side for side, level in zip(sides, levels, strict=True) if level != "none"]
     if not seen:  # R33: a company admin sees their company's connections without a grant
         seen = [
             side
