@@ -64,6 +64,7 @@ bench: $(INSTALLED)
 	$(PY) -m bench.fan_out --backend $(or $(BENCH_BACKEND),sqlite)
 	$(PY) -m bench.existence_timing --backend $(or $(BENCH_BACKEND),sqlite)
 	$(PY) -m bench.mixed_load --backend $(or $(BENCH_BACKEND),sqlite)
+	$(PY) -m bench.read_rpcs --backend $(or $(BENCH_BACKEND),sqlite)
 
 ## requirements.lock: every dependency of pyproject.toml's [project] pinned with its hashes;
 ## the image installs exactly these (--require-hashes). Run after changing a dependency.

@@ -7,7 +7,9 @@ reader is a person holding Drawings and Connection Manager read_only, every inte
 the rate limiter included (its limit raised by setting; Redis-backed on PostgreSQL, as a
 scaled-out deployment runs it).
 
-    .venv/bin/python -m bench.read_rpcs --backend sqlite [--seconds 5] [--callers 1 8]
+    .venv/bin/python -m bench.read_rpcs [--backend sqlite postgresql] [--seconds 5] [--callers 1 8]
+
+Both backends by default, one after the other, each with its own echo figures.
 
 ``--observability`` measures the cost of metrics and tracing instead: two stacks at once,
 one plain and one with every service's /metrics served (and scraped every second, as a
@@ -353,7 +355,7 @@ def run_observability(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backend", choices=BACKENDS, required=True)
+    parser.add_argument("--backend", choices=BACKENDS, nargs="+", default=list(BACKENDS))
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--callers", type=int, nargs="+", default=[1, 8])
     parser.add_argument(
@@ -363,10 +365,11 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=4, help="with --observability")
     arguments = parser.parse_args()
-    if arguments.observability:
-        run_observability(arguments.backend, arguments.seconds, arguments.callers, arguments.rounds)
-    else:
-        run(arguments.backend, arguments.seconds, arguments.callers)
+    for backend in arguments.backend:
+        if arguments.observability:
+            run_observability(backend, arguments.seconds, arguments.callers, arguments.rounds)
+        else:
+            run(backend, arguments.seconds, arguments.callers)
 
 
 if __name__ == "__main__":

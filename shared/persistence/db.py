@@ -7,6 +7,7 @@ both. Repositories raise ``RecordNotFound``, ``RecordConflict``, ``FieldNotUpdat
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -17,8 +18,26 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import DateTime, Engine, create_engine, event, make_url
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+# The execution option a pure read's connection carries (``UnitOfWork.reading``): on SQLite
+# its transaction begins deferred, without the write lock.
+READ_ONLY_OPTION = "connectability_read_only"
+
+
+def read_options(dialect_name: str) -> dict[str, object]:
+    """How a pure read's connection is set up (``UnitOfWork.reading``).
+
+    SQLite: a deferred ``BEGIN`` (see ``_sqlite_begin_immediate``). PostgreSQL: no
+    transaction at all (autocommit): at READ COMMITTED every statement takes its own
+    snapshot anyway, so a read sees the same either way, and saves the ``BEGIN`` and
+    ``COMMIT`` round trips (two of a Get's five).
+    """
+    if dialect_name == "sqlite":
+        return {READ_ONLY_OPTION: True}
+    return {READ_ONLY_OPTION: True, "isolation_level": "AUTOCOMMIT"}
 
 
 def sqlite_pragmas(foreign_keys: bool = True) -> tuple[str, ...]:
@@ -122,7 +141,9 @@ def make_engine(url: str, *, sqlite_foreign_keys: bool = True) -> Engine:
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url)
+        _ping_when_idle(engine)
+        return engine
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -130,6 +151,39 @@ def make_engine(url: str, *, sqlite_foreign_keys: bool = True) -> Engine:
     event.listen(engine, "connect", _sqlite_on_connect(sqlite_pragmas(sqlite_foreign_keys)))
     event.listen(engine, "begin", _sqlite_begin_immediate)
     return engine
+
+
+# A pooled connection unused for longer than this is pinged before a call gets it.
+IDLE_PING_AFTER_SECONDS = 10.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Pessimistic disconnect handling, for idle connections only.
+
+    ``pool_pre_ping`` pings on every checkout: a round trip before every statement of a
+    read, most of a fast read's time. A connection that came back to the pool moments ago
+    is almost surely alive; one idle for a while may have been dropped (a database restart,
+    a proxy's idle timeout), so it is pinged and, if dead, replaced before the call sees it.
+    A connection that dies while busy fails its statement, and SQLAlchemy then drops every
+    connection pooled before it, as it always did.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _lent(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned_at = record.info.get("returned_at")
+        if returned_at is None or time.monotonic() - returned_at < IDLE_PING_AFTER_SECONDS:
+            return  # new (just connected) or recently used
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            dbapi_connection.rollback()
+        except Exception as error:
+            # The pool discards this connection and lends (or opens) another.
+            raise DisconnectionError(f"an idle pooled connection is gone: {error}") from error
 
 
 def _sqlite_on_connect(pragmas: tuple[str, ...]) -> Callable[[Any, Any], None]:
@@ -149,7 +203,11 @@ def _sqlite_on_connect(pragmas: tuple[str, ...]) -> Callable[[Any, Any], None]:
 def _sqlite_begin_immediate(connection: Connection) -> None:
     # IMMEDIATE takes the write lock up front: a read-then-write transaction can then never
     # fail to upgrade its lock (SQLITE_BUSY, which busy_timeout cannot wait out); it waits.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A pure read needs no lock at all: in WAL mode it reads a snapshot beside the writer.
+    if connection.get_execution_options().get(READ_ONLY_OPTION):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -127,11 +127,14 @@ def fetch_page(
     page_size: int,
     page_token: str,
     filters: Mapping[str, object],
+    whole_rows: bool = False,
 ) -> tuple[list[Any], str]:
     """One page of ``statement``'s rows in ``order``, and the next page's token.
 
     ``statement`` selects one ORM entity (or several: rows are then tuples), filtered by
     ``filters`` but not ordered: ordering happens here so the order and the cursor agree.
+    With ``whole_rows`` it selects columns instead, and its rows are answered as they are,
+    read by column name (hot reads load no entities).
     ``order`` must end in a key unique within the filter (the id), so the order is total,
     and no key may be NULL (coalesce a nullable column: NULL compares as unknown).
     The token holds the last row's full sort key; the next page starts strictly after it.
@@ -150,7 +153,10 @@ def fetch_page(
         *(key.expression.label(f"_sort_key_{n}") for n, key in enumerate(order))
     ).order_by(*(key.expression.desc() if key.descending else key.expression for key in order))
     rows = list(session.execute(keyed.limit(size + 1)))
-    page = [row[0] if entities == 1 else tuple(row[:entities]) for row in rows[:size]]
+    if whole_rows:
+        page: list[Any] = rows[:size]
+    else:
+        page = [row[0] if entities == 1 else tuple(row[:entities]) for row in rows[:size]]
     if len(rows) <= size:
         return page, ""
     last_key = [_to_json(value) for value in rows[size - 1][entities:]]

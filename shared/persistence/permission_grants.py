@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from shared.facts.permission_levels import NO_ACCESS, require_permission_level
+from shared.persistence.core_reads import read_rows
 from shared.persistence.db import utcnow
 from shared.persistence.paging import ascending, fetch_page
 from shared.persistence.upsert import upsert_row
@@ -23,6 +24,10 @@ class PermissionGrants:
 
     def __init__(self, model: type[Any]) -> None:
         self._model = model
+        # Every call asks for a level: the statement is built once.
+        self._level_of = select(model.level).where(
+            model.project_id == bindparam("project_id"), model.user_id == bindparam("user_id")
+        )
 
     def set_level(self, session: Session, project_id: str, user_id: str, level: str) -> None:
         require_permission_level(level)
@@ -41,11 +46,8 @@ class PermissionGrants:
         )
 
     def level_of(self, session: Session, project_id: str, user_id: str) -> str:
-        level = session.scalar(
-            select(self._model.level).where(
-                self._model.project_id == project_id, self._model.user_id == user_id
-            )
-        )
+        parameters = {"project_id": project_id, "user_id": user_id}
+        level = read_rows(session, self._level_of, parameters).scalar()
         return str(level) if level is not None else NO_ACCESS
 
     def list_levels(

@@ -5,6 +5,9 @@ The drawing and notification services keep the same facts, each in its own table
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.facts.project_facts import ProjectFacts
@@ -47,8 +50,19 @@ class ProjectFactsRegistry:
             return facts_of(known)
 
 
-def facts_of(known: ProjectFactsColumns) -> ProjectFacts:
-    """The facts a stored project row holds."""
+# The columns ``facts_of`` reads.
+FACT_COLUMNS = (
+    "project_id",
+    "company_id",
+    "name",
+    "active",
+    "outside_applications_allowed",
+    "updated_at",
+)
+
+
+def facts_of(known: ProjectFactsColumns | Row[Any]) -> ProjectFacts:
+    """The facts a stored project row holds (its entity, or a row of ``FACT_COLUMNS``)."""
     return ProjectFacts(
         project_id=known.project_id,
         company_id=known.company_id,

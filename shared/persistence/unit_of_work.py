@@ -10,6 +10,12 @@ the same transaction as the mutation), and the use case inside it need not know.
 
 Each service subclasses it to hang its repositories on ``_open``; tests of the domain
 use a fake with the same attributes and no database.
+
+A pure read opens ``with uow.reading():`` instead: the same unit of work, but its
+transaction does not take SQLite's write lock (a deferred ``BEGIN``: in WAL mode readers then
+run beside each other and beside the one writer, on a consistent snapshot), and on
+PostgreSQL it runs without ``BEGIN`` and ``COMMIT`` (``db.read_options``). It must not
+write.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
+
+from shared.persistence.db import read_options
 
 log = logging.getLogger("connectability.unit_of_work")
 
@@ -43,6 +51,12 @@ class UnitOfWork:
         self._sessions = sessions
         self._transaction: _Transaction | None = None
         self._owner_token: contextvars.Token[_Transaction | None] | None = None
+        self._reading = False
+
+    def reading(self) -> Self:
+        """This unit of work for a pure read: entered, it begins without the write lock."""
+        self._reading = True
+        return self
 
     @property
     def session(self) -> Session:
@@ -57,6 +71,10 @@ class UnitOfWork:
         else:
             session = self._sessions()
             session.begin()
+            if self._reading:
+                # Procured now, set up for a read before anything begins on it.
+                dialect = session.get_bind().dialect.name
+                session.connection(execution_options=read_options(dialect))
             self._transaction = _Transaction(self._sessions, session)
             self._owner_token = _open_transaction.set(self._transaction)
         self._open(self._transaction.session)
@@ -78,7 +96,7 @@ class UnitOfWork:
         trace: TracebackType | None,
     ) -> None:
         transaction, token = self._transaction, self._owner_token
-        self._transaction, self._owner_token = None, None
+        self._transaction, self._owner_token, self._reading = None, None, False
         if token is None or transaction is None:  # joined: the owner commits
             return
         _open_transaction.reset(token)

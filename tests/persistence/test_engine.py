@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -12,7 +13,9 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.connection.migrations import MIGRATIONS_DIR
+from shared.persistence import db
 from shared.persistence.db import UtcDateTime, make_engine, upgrade_to_head
+from tests.fixtures.databases import postgres_admin_url
 from tests.persistence.directory_calls import DirectoryCalls as Directory
 
 
@@ -100,3 +103,22 @@ def test_concurrent_read_then_write_transactions_all_succeed(
         list(pool.map(grant_repeatedly, [user.id for user in users]))
 
     assert {directory.connection_manager_level(project.id, user.id) for user in users} == {"admin"}
+
+
+@pytest.mark.postgres
+def test_a_pooled_connection_dropped_while_idle_is_replaced_unnoticed(
+    make_database_url: Callable[[str, str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No ping on every checkout any more (a round trip per read): only a connection idle
+    # for a while is pinged, and a dead one replaced before a call gets it.
+    monkeypatch.setattr(db, "IDLE_PING_AFTER_SECONDS", 0.0)
+    engine = make_engine(make_database_url("postgresql", "idle"))
+    try:
+        with engine.connect() as connection:
+            backend_pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with make_engine(postgres_admin_url()).connect() as admin:
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend_pid})
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+    finally:
+        engine.dispose()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Protocol
+
 from google.protobuf.duration_pb2 import Duration
 
 from connectability.v1 import connection_service_pb2 as pb
 from services.connection.domain.connection_lifecycle import ConnectionState, Side
 from services.connection.domain.connection_rules import Verdict
 from services.connection.domain.sync_state import CopyProgress
-from services.connection.store.models import Connection, ConnectionEvent
+from services.connection.store.models import ConnectionEvent
 from services.connection.use_cases.sync_state import SyncReport
 from shared.facts.errors import reason_name
 from shared.runtime.timestamps import timestamp_of
@@ -37,7 +40,36 @@ def role_of(role: pb.ConnectionRole) -> Side | None:
     return _ROLES.get(role)
 
 
-def connection_message(connection: Connection) -> pb.Connection:
+class StoredConnection(Protocol):
+    """A stored connection as a message is built from: its entity, or its row (reads)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def upstream_project_id(self) -> str: ...
+    @property
+    def upstream_company_id(self) -> str: ...
+    @property
+    def downstream_project_id(self) -> str: ...
+    @property
+    def downstream_company_id(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def requested_by_user_id(self) -> str: ...
+    @property
+    def state_reason(self) -> str: ...
+    @property
+    def state_changed_by_user_id(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
+    @property
+    def state_changed_at(self) -> datetime: ...
+
+
+def connection_message(connection: StoredConnection) -> pb.Connection:
     return pb.Connection(
         id=connection.id,
         upstream_project_id=connection.upstream_project_id,

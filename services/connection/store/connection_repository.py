@@ -9,8 +9,10 @@ then decide one after the other, and exactly one outcome wins (R9, R10).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy import ColumnElement, bindparam, exists, or_, select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from services.connection.domain.connection_lifecycle import (
@@ -28,12 +30,36 @@ from services.connection.store.models import (
     Company,
     Connection,
     ConnectionEvent,
+    ConnectionManagerGrant,
     ConnectionSync,
     Project,
 )
 from services.connection.store.sync_records import start_sync
+from shared.persistence.core_reads import read_rows
 from shared.persistence.db import RecordNotFound, new_id
 from shared.persistence.paging import ascending, descending, fetch_page
+
+# Reads answer rows of these columns (named as the entity's attributes), no entities loaded.
+_COLUMNS = select(*Connection.__table__.c)
+
+
+def _level_on(project_id: Any) -> Any:
+    """The reader's Connection Manager level on one side's project (NULL: none)."""
+    return (
+        select(ConnectionManagerGrant.level)
+        .where(
+            ConnectionManagerGrant.project_id == project_id,
+            ConnectionManagerGrant.user_id == bindparam("user_id"),
+        )
+        .scalar_subquery()
+    )
+
+
+# A Get's connection and the reader's level on both its sides: one round trip, not three.
+_WITH_LEVELS = _COLUMNS.add_columns(
+    _level_on(Connection.upstream_project_id).label("upstream_level_"),
+    _level_on(Connection.downstream_project_id).label("downstream_level_"),
+).where(Connection.id == bindparam("connection_id"))
 
 
 class ConnectionRepository:
@@ -43,6 +69,13 @@ class ConnectionRepository:
     def get(self, connection_id: str) -> Connection | None:
         """None for an unknown (or empty) id."""
         return self._session.get(Connection, connection_id) if connection_id else None
+
+    def row_with_levels(self, connection_id: str, user_id: str) -> Row[Any] | None:
+        """As ``get``, for a pure read: the row, read like the entity (``row.state``), with
+        ``user_id``'s granted levels on its sides (``upstream_level_``, ``downstream_level_``;
+        None for none). Nothing for an unknown id, with a statement all the same (R27)."""
+        parameters = {"connection_id": connection_id, "user_id": user_id}
+        return read_rows(self._session, _WITH_LEVELS, parameters).first()
 
     def reread(self, connection: Connection) -> Connection:
         """The connection as stored now: what a decision that waited on a lock must see,
@@ -155,8 +188,9 @@ class ConnectionRepository:
 
     def page_of_project(
         self, project_id: str, role: Side | None, page_size: int, page_token: str
-    ) -> tuple[list[Connection], str]:
-        """A project's connections as upstream, downstream or (no role) both, newest first."""
+    ) -> tuple[list[Row[Any]], str]:
+        """A project's connections as upstream, downstream or (no role) both, newest first,
+        as rows read like the entities."""
         if role is Side.UPSTREAM:
             of_project: ColumnElement[bool] = Connection.upstream_project_id == project_id
         elif role is Side.DOWNSTREAM:
@@ -168,11 +202,12 @@ class ConnectionRepository:
             )
         found, token = fetch_page(
             self._session,
-            select(Connection).where(of_project),
+            _COLUMNS.where(of_project),
             (descending(Connection.created_at), ascending(Connection.id)),
             page_size=page_size,
             page_token=page_token,
             filters={"project_id": project_id, "role": role or "both"},
+            whole_rows=True,
         )
         return list(found), token
 

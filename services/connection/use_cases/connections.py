@@ -12,7 +12,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
+
+from sqlalchemy.engine import Row
 
 from services.connection.domain import connection_lifecycle as lifecycle
 from services.connection.domain.connection_lifecycle import (
@@ -210,9 +212,10 @@ class Connections:
 
     # Reading
 
-    def visible(self, caller: Principal, connection_id: str) -> Connection:
-        with self._uow() as uow:
-            return access.visible_connection(uow, caller, connection_id)
+    def visible(self, caller: Principal, connection_id: str) -> Row[Any]:
+        """The connection's row (read like the entity), if the caller may see it."""
+        with self._uow().reading() as uow:
+            return access.readable_connection(uow, caller, connection_id)
 
     def of_project(
         self,
@@ -221,8 +224,8 @@ class Connections:
         role: Side | None,
         page_size: int,
         page_token: str,
-    ) -> tuple[list[Connection], str]:
-        with self._uow() as uow:
+    ) -> tuple[list[Row[Any]], str]:
+        with self._uow().reading() as uow:
             if access.cm_level(uow, caller, project_id) == "none":
                 access.require_company_admin_of(uow, caller, project_id)
             return uow.connections.page_of_project(project_id, role, page_size, page_token)

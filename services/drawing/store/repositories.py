@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
-from services.drawing.store import models
+from services.drawing.store import models, revision_reads
 from services.drawing.store.models import (
     CustomField,
     Drawing,
@@ -21,16 +22,34 @@ from services.drawing.store.models import (
     DrawingSet,
     Markup,
 )
+from shared.facts.permission_levels import NO_ACCESS
 from shared.facts.project_facts import ProjectFacts
+from shared.persistence.core_reads import read_rows
 from shared.persistence.etags import locked_at_etag
 from shared.persistence.paging import ascending, fetch_page
-from shared.persistence.project_facts_registry import facts_of
+from shared.persistence.project_facts_registry import FACT_COLUMNS, facts_of
 
 RowT = TypeVar("RowT")
 
 
 def _by_id(session: Session, model: type[RowT], record_id: str) -> RowT | None:
     return session.get(model, record_id) if record_id else None
+
+
+# Every call's access check reads them: the statements are built once. A person's check
+# reads their grant level in the same statement (one round trip, not two).
+_FACTS = select(*(getattr(models.ProjectFacts, name).label(name) for name in FACT_COLUMNS)).where(
+    models.ProjectFacts.project_id == bindparam("project_id")
+)
+_LEVEL = (
+    select(models.DrawingsGrant.level)
+    .where(
+        models.DrawingsGrant.project_id == bindparam("project_id"),
+        models.DrawingsGrant.user_id == bindparam("user_id"),
+    )
+    .scalar_subquery()
+)
+_FACTS_AND_LEVEL = _FACTS.add_columns(_LEVEL.label("level_"))
 
 
 class ProjectFactsRecords:
@@ -40,8 +59,17 @@ class ProjectFactsRecords:
         self._session = session
 
     def get(self, project_id: str) -> ProjectFacts | None:
-        known = self._session.get(models.ProjectFacts, project_id)
+        known = read_rows(self._session, _FACTS, {"project_id": project_id}).first()
         return facts_of(known) if known is not None else None
+
+    def with_level_of(self, project_id: str, user_id: str) -> tuple[ProjectFacts | None, str]:
+        """The project's facts (None if unknown) and the user's Drawings level on it
+        (``none`` when nothing was granted, or the project is unknown)."""
+        parameters = {"project_id": project_id, "user_id": user_id}
+        known = read_rows(self._session, _FACTS_AND_LEVEL, parameters).first()
+        if known is None:
+            return None, NO_ACCESS
+        return facts_of(known), str(known.level_) if known.level_ is not None else NO_ACCESS
 
 
 class CatalogRecords:
@@ -90,14 +118,11 @@ class RevisionRecords:
     def stored_file(self, sha256: str) -> models.StoredFile | None:
         return self._session.get(models.StoredFile, sha256)
 
-    def page(
+    def page_rows(
         self, wanted: RevisionFilter, page_size: int, page_token: str
-    ) -> tuple[list[DrawingRevision], str]:
-        query = (
-            select(DrawingRevision)
-            .join(Drawing, Drawing.id == DrawingRevision.drawing_id)
-            .where(DrawingRevision.project_id == wanted.project_id)
-        )
+    ) -> tuple[list[Row[Any]], str]:
+        """A page of the wanted revisions, as rows ``revision_reads.message_of`` answers."""
+        query = revision_reads.ANSWERED.where(DrawingRevision.project_id == wanted.project_id)
         if wanted.area_id:
             query = query.where(Drawing.area_id == wanted.area_id)
         if wanted.set_id:
@@ -138,6 +163,7 @@ class RevisionRecords:
             page_size=page_size,
             page_token=page_token,
             filters=filters,
+            whole_rows=True,
         )
 
 

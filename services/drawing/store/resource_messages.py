@@ -7,6 +7,9 @@ Replies use them, and so does the change feed, which stores each change as the
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
+
+from sqlalchemy.engine import Row
 
 from connectability.v1 import drawing_service_pb2 as pb
 from services.drawing.domain.revision_states import SetConnectionState, is_published
@@ -80,6 +83,21 @@ def revision_message(
     revision: DrawingRevision, area_id: str, stored: StoredFile | None, outdated: bool = False
 ) -> pb.DrawingRevision:
     """``outdated``: current, but a newer connected copy waits to be published (R15)."""
+    size = stored.size_bytes if stored else 0
+    return revision_message_of(revision, area_id, size, outdated, etag_of(revision))
+
+
+def revision_message_of(
+    revision: DrawingRevision | Row[Any],
+    area_id: str,
+    file_size_bytes: int,
+    outdated: bool,
+    etag: str,
+) -> pb.DrawingRevision:
+    """A stored revision (its entity, or a row with the same fields) as its message.
+
+    ``outdated``: current, but a newer connected copy waits to be published (R15).
+    """
     if not is_published(revision.status):
         currency = pb.REVISION_CURRENCY_UNSPECIFIED  # as the contract says
     elif revision.current:
@@ -105,11 +123,11 @@ def revision_message(
         currency=currency,
         withdrawn=revision.withdrawn,
         file_sha256=revision.file_sha256,
-        file_size_bytes=stored.size_bytes if stored else 0,
+        file_size_bytes=file_size_bytes,
         file_name=revision.file_name,
         upstream_revision_id=revision.upstream_revision_id or "",
         connection_id=revision.connection_id or "",
         create_time=timestamp_of(revision.created_at),
         update_time=timestamp_of(revision.updated_at),
-        etag=etag_of(revision),
+        etag=etag,
     )

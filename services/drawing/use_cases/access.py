@@ -9,7 +9,9 @@ NOT_FOUND takes as long.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy.engine import Row
 
 from services.drawing.domain.drawings_access import (
     NO_PROJECT,
@@ -22,6 +24,7 @@ from services.drawing.domain.drawings_access import (
     sees_unpublished,
 )
 from services.drawing.domain.revision_states import is_published
+from services.drawing.store import revision_reads
 from services.drawing.store.models import DrawingRevision
 from services.drawing.store.unit_of_work import DrawingUnitOfWork
 from shared.facts.identity import Principal
@@ -51,10 +54,25 @@ def require(
     shown_as: tuple[str, str] | None = None,
 ) -> ProjectFacts:
     """The project's facts if ``caller`` holds ``needed`` on it; else the right refusal."""
+    return require_with_level(uow, caller, project_id, needed, shown_as)[0]
+
+
+def require_with_level(
+    uow: DrawingUnitOfWork,
+    caller: Principal,
+    project_id: str,
+    needed: str,
+    shown_as: tuple[str, str] | None = None,
+) -> tuple[ProjectFacts, str]:
+    """As ``require``, with the level the caller holds there."""
     refuse_other_services(caller)
-    facts = uow.projects.get(project_id)
-    level = level_of(uow, caller, project_id)
-    return require_level(caller, facts, level, needed, shown_as or ("project", project_id))
+    by_role = level_by_role(caller)
+    if by_role is None:  # a person: the facts and their grant in one statement
+        facts, level = uow.projects.with_level_of(project_id, caller.user_id)
+    else:
+        facts, level = uow.projects.get(project_id), by_role
+    shown = shown_as or ("project", project_id)
+    return require_level(caller, facts, level, needed, shown), level
 
 
 def require_to_change(
@@ -89,15 +107,41 @@ def caller_sees_unpublished(uow: DrawingUnitOfWork, caller: Principal, project_i
     return sees_unpublished(level_of(uow, caller, project_id))
 
 
-def visible_revision(
-    uow: DrawingUnitOfWork, caller: Principal, revision_id: str, needed: str = READ_ONLY
-) -> DrawingRevision:
-    """A revision the caller may see at ``needed``; unpublished ones need standard (R26)."""
-    revision = visible(uow, caller, "revision", revision_id, uow.revisions.get)
+class _RevisionRecord(_ProjectRecord, Protocol):
+    @property
+    def status(self) -> str: ...
+
+
+RevisionT = TypeVar("RevisionT", bound=_RevisionRecord)
+
+
+def _seen_revision(
+    uow: DrawingUnitOfWork,
+    caller: Principal,
+    revision_id: str,
+    find: Callable[[str], RevisionT | None],
+) -> RevisionT:
+    """A revision the caller may read; unpublished ones need standard (R26)."""
+    revision = visible(uow, caller, "revision", revision_id, find)
     if not is_published(revision.status) and not caller_sees_unpublished(
         uow, caller, revision.project_id
     ):
         raise hidden("revision", revision_id)
+    return revision
+
+
+def readable_revision(uow: DrawingUnitOfWork, caller: Principal, revision_id: str) -> Row[Any]:
+    """As ``visible_revision`` at read-only, answering the row a reply is built from."""
+    return _seen_revision(
+        uow, caller, revision_id, lambda wanted: revision_reads.revision_row(uow.session, wanted)
+    )
+
+
+def visible_revision(
+    uow: DrawingUnitOfWork, caller: Principal, revision_id: str, needed: str = READ_ONLY
+) -> DrawingRevision:
+    """A revision the caller may see at ``needed``; unpublished ones need standard (R26)."""
+    revision = _seen_revision(uow, caller, revision_id, uow.revisions.get)
     if needed != READ_ONLY:
         require_to_change(uow, caller, revision.project_id, needed, ("revision", revision_id))
     return revision

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from connectability.v1 import drawing_service_pb2 as pb
-from services.drawing.domain.drawings_access import ADMIN, READ_ONLY
+from services.drawing.domain.drawings_access import ADMIN, READ_ONLY, sees_unpublished
 from services.drawing.domain.revision_states import RevisionStatus
+from services.drawing.store import revision_reads
 from services.drawing.store.repositories import RevisionFilter
 from services.drawing.store.unit_of_work import DrawingUnitOfWork
 from services.drawing.use_cases import access
@@ -30,21 +31,21 @@ class RevisionUseCases:
     # Reading
 
     def get(self, caller: Principal, revision_id: str) -> pb.DrawingRevision:
-        with self._uow() as uow:
-            revision = access.visible_revision(uow, caller, revision_id)
-            return self._revisions.message(uow.session, revision)
+        with self._uow().reading() as uow:
+            row = access.readable_revision(uow, caller, revision_id)
+            return revision_reads.message_of(row)
 
     def page(
         self, caller: Principal, wanted: RevisionFilter, page_size: int, page_token: str
     ) -> tuple[list[pb.DrawingRevision], str]:
-        with self._uow() as uow:
-            access.require(uow, caller, wanted.project_id, READ_ONLY)
-            if not access.caller_sees_unpublished(uow, caller, wanted.project_id):
+        with self._uow().reading() as uow:
+            _, level = access.require_with_level(uow, caller, wanted.project_id, READ_ONLY)
+            if not sees_unpublished(level):
                 if wanted.status == RevisionStatus.UNPUBLISHED:
                     return [], ""
                 wanted = replace(wanted, status=RevisionStatus.PUBLISHED)
-            rows, token = uow.revisions.page(wanted, page_size, page_token)
-            return self._revisions.messages(uow.session, rows), token
+            rows, token = uow.revisions.page_rows(wanted, page_size, page_token)
+            return [revision_reads.message_of(row) for row in rows], token
 
     # Review and publish
 

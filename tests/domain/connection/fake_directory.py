@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 
 @dataclass
@@ -120,6 +120,10 @@ class FakeUnitOfWork:
 
     def after_commit(self, action: Callable[[], None]) -> None:
         self._after_commit.append(action)
+
+    def reading(self) -> Self:
+        """A pure read: the real one begins without the write lock; nothing differs here."""
+        return self
 
 
 @dataclass

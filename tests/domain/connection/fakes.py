@@ -33,9 +33,22 @@ class FakeConnectionRepository:
         self.events: list[tuple[str, StateChange]] = []
         self.syncs: dict[str, ConnectionSync] = {}
         self._ids = 0
+        self.levels_from: Any = None  # the directory whose grants row_with_levels reads
 
     def get(self, connection_id: str) -> Connection | None:
         return self.connections.get(connection_id)
+
+    def row_with_levels(self, connection_id: str, user_id: str) -> Connection | None:
+        """The real one answers a row read like the entity, with the reader's levels on its
+        sides in the same statement: the entity stands in for it, carrying the levels the
+        unit of work's directory holds (``levels_from``)."""
+        connection = self.connections.get(connection_id)
+        if connection is None or self.levels_from is None:
+            return connection
+        level = self.levels_from.connection_manager_level
+        connection.upstream_level_ = level(connection.upstream_project_id, user_id)  # type: ignore[attr-defined]
+        connection.downstream_level_ = level(connection.downstream_project_id, user_id)  # type: ignore[attr-defined]
+        return connection
 
     def reread(self, connection: Connection) -> Connection:
         return connection
@@ -170,9 +183,9 @@ class FakeNotificationOutbox:
 
 def lifecycle_unit_of_work() -> FakeUnitOfWork:
     """A unit of work with what the lifecycle use cases read and write."""
-    return FakeUnitOfWork(
-        FakeDirectoryReads(), FakeConnectionRepository(), FakeNotificationOutbox()
-    )
+    directory, connections = FakeDirectoryReads(), FakeConnectionRepository()
+    connections.levels_from = directory
+    return FakeUnitOfWork(directory, connections, FakeNotificationOutbox())
 
 
 @dataclass

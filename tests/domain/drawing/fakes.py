@@ -25,6 +25,7 @@ class FakeGrant:
 class FakeProjects:
     def __init__(self) -> None:
         self.known: dict[str, ProjectFacts] = {}
+        self.grants: FakeGrants | None = None  # set by the unit of work
 
     def add(self, project_id: str, *, active: bool = True, outsiders: bool = True) -> None:
         self.known[project_id] = ProjectFacts(
@@ -37,6 +38,13 @@ class FakeProjects:
 
     def get(self, project_id: str) -> ProjectFacts | None:
         return self.known.get(project_id)
+
+    def with_level_of(self, project_id: str, user_id: str) -> tuple[ProjectFacts | None, str]:
+        """The real one reads both in one statement; the grants are the unit of work's."""
+        facts = self.known.get(project_id)
+        if facts is None or self.grants is None:
+            return facts, NO_ACCESS
+        return facts, self.grants.level_of(project_id, user_id)
 
 
 class FakeGrants:
@@ -112,6 +120,7 @@ class FakeUnitOfWork:
     def __init__(self) -> None:
         self.projects = FakeProjects()
         self.grants = FakeGrants(self.projects)
+        self.projects.grants = self.grants
         self.revisions = FakeRevisions()
         self.annotations = FakeAnnotations()
         self.committed = False
@@ -128,6 +137,10 @@ class FakeUnitOfWork:
 
     def after_commit(self, action: Callable[[], None]) -> None:
         self._after_commit.append(action)
+
+    def reading(self) -> Self:
+        """A pure read: the real one begins without the write lock; nothing differs here."""
+        return self
 
     def as_real(self) -> DrawingUnitOfWork:
         """Typed as the real one, for the use cases' signatures."""
