@@ -81,12 +81,9 @@ SYNCED_FIELDS: dict[MirrorKind, tuple[str, ...]] = {
 
 
 def takes_set_based(change: pb.ProjectChange) -> bool:
-    """A change a batch for many connections applies set-based: a publication whose
-    revision carries its place (R17). Edits, withdrawals and changes recorded before places
-    existed are applied one at a time."""
-    return change.kind == pb.PROJECT_CHANGE_KIND_REVISION_PUBLISHED and bool(
-        change.revision.drawing_sequence
-    )
+    """A change a batch for many connections applies set-based: a publication. Edits and
+    withdrawals are applied one at a time."""
+    return change.kind == pb.PROJECT_CHANGE_KIND_REVISION_PUBLISHED
 
 
 def edited_fields(change: pb.ProjectChange) -> tuple[MirrorKind, str, dict[str, object]]:

@@ -8,14 +8,15 @@ are inserted with one statement per table, as the initial copy does.
 
 It takes only what is common at scale: publications whose mirrors either exist with the
 same synced fields or are missing. A connection whose part needs anything else (an edit, a
-withdrawal, a mirror whose fields differ, a change without its place) is left to the
-change-by-change apply, which decides the same way.
+withdrawal, a mirror whose fields differ) is left to the change-by-change apply, which
+decides the same way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -56,15 +57,28 @@ class BatchApplier:
         for a part it leaves."""
         taken = [part for part in parts if all(map(applying.takes_set_based, part.changes))]
         held = self._held(taken)
+        places = self._places_of_unplaced(taken)
         plans: dict[str, _Plan] = {}
         for part in taken:
-            plan = _plan(part, held)
+            plan = _plan(part, held, places)
             if plan is not None:
                 plans[part.connection_id] = plan
         for kind in MirrorKind:  # areas first: each kind refers to the ones before it
             self._mirrors.insert_many(kind, [row for p in plans.values() for row in p.rows[kind]])
         left = [part for part in parts if part.connection_id not in plans]
         return {cid: plan.altered for cid, plan in plans.items()}, left
+
+    def _places_of_unplaced(self, parts: Sequence[Part]) -> dict[str, int]:
+        """The highest place held in each drawing that gets a copy recorded before places
+        existed (place 0: it goes after the copies held, as ``applying.place_of`` says)."""
+        drawings = {
+            mirror_id(part.connection_id, change.revision.drawing_id)
+            for part in parts
+            for change in part.changes
+            if not change.revision.drawing_sequence
+        }
+        held = self._mirrors.highest_places(drawings) if drawings else {}
+        return {drawing_id: held.get(drawing_id, 0) for drawing_id in drawings}
 
     def _held(self, parts: Sequence[Part]) -> dict[MirrorKind, dict[str, Any]]:
         """Every mirror the parts could need that exists, by kind and id: one query each."""
@@ -80,7 +94,9 @@ class BatchApplier:
         }
 
 
-def _plan(part: Part, held: dict[MirrorKind, dict[str, Any]]) -> _Plan | None:
+def _plan(
+    part: Part, held: dict[MirrorKind, dict[str, Any]], places: dict[str, int]
+) -> _Plan | None:
     """The part's inserts, deciding as ChangeApplier does; None when a mirror it holds
     differs from the upstream's fields (an update: left to the change-by-change apply)."""
     plan = _Plan()
@@ -109,7 +125,10 @@ def _plan(part: Part, held: dict[MirrorKind, dict[str, Any]]) -> _Plan | None:
         copy_id = mirror_id(connection_id, revision.id)
         present = _present(copy_id, planned, held[MirrorKind.REVISION])
         if applying.publication_step(present) is Step.INSERT_COPY:
-            place = revision.drawing_sequence  # takes_set_based: never 0
+            drawing_id = mirror_id(connection_id, revision.drawing_id)
+            place = applying.place_of(revision.drawing_sequence, partial(places.get, drawing_id, 0))
+            if drawing_id in places:  # a later unplaced copy goes after this one
+                places[drawing_id] = max(places[drawing_id], place)
             insert(MirrorKind.REVISION, copy_id, revision_copy(revision, connection_id, place))
             altered = True
         plan.altered += altered
