@@ -82,7 +82,8 @@ class Mirrors:
         if kind is MirrorKind.AREA:
             for row in stamped:
                 row["name_sort_key"] = sort_key_of(str(row["name"] or ""))
-        self._session.execute(insert(MODELS[kind]), stamped)
+        # The table, not the model: a Core executemany, without the ORM's per-row bulk path.
+        self._session.execute(insert(MODELS[kind].__table__), stamped)
 
     def update(self, mirror: Any, fields: dict[str, object]) -> bool:
         return apply_changes(mirror, fields, utcnow())
