@@ -11,6 +11,7 @@ short fallback wait catches changes committed by other processes.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,26 +35,35 @@ class ChangeFeed:
 
     def append(self, session: Session, project_id: str, change: pb.ProjectChange) -> int:
         """Record ``change`` (its kind and snapshot set) in the caller's transaction."""
-        sequence = session.execute(
+        self.append_many(session, project_id, [change])
+        return int(change.sequence)
+
+    def append_many(
+        self, session: Session, project_id: str, changes: Sequence[pb.ProjectChange]
+    ) -> None:
+        """Record ``changes`` in this order, each with its sequence set: the head moves
+        once for all of them."""
+        head = session.execute(
             update(ProjectFacts)
             .where(ProjectFacts.project_id == project_id)
-            .values(last_change_sequence=ProjectFacts.last_change_sequence + 1)
+            .values(last_change_sequence=ProjectFacts.last_change_sequence + len(changes))
             .returning(ProjectFacts.last_change_sequence)
         ).scalar_one()
         now = utcnow()
-        change.sequence = sequence
-        change.create_time.CopyFrom(timestamp_of(now))
-        session.add(
-            ProjectChange(
-                project_id=project_id,
-                sequence=sequence,
-                kind=pb.ProjectChangeKind.Name(change.kind),
-                payload=change.SerializeToString(deterministic=True),
-                created_at=now,
+        created = timestamp_of(now)
+        for sequence, change in enumerate(changes, start=int(head) - len(changes) + 1):
+            change.sequence = sequence
+            change.create_time.CopyFrom(created)
+            session.add(
+                ProjectChange(
+                    project_id=project_id,
+                    sequence=sequence,
+                    kind=pb.ProjectChangeKind.Name(change.kind),
+                    payload=change.SerializeToString(deterministic=True),
+                    created_at=now,
+                )
             )
-        )
         session.info.setdefault(_PENDING_KEY, set()).add(project_id)
-        return int(sequence)
 
     def changes_after(
         self, project_id: str, after_sequence: int, limit: int

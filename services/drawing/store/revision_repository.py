@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -122,3 +122,28 @@ class RevisionRepository:
 
     def area(self, area_id: str) -> models.DrawingArea | None:
         return self._session.get(models.DrawingArea, area_id)
+
+    def load_for_publication(self, revisions: Sequence[models.DrawingRevision]) -> None:
+        """Reads the drawings, sets, areas and files of ``revisions`` with one query per
+        table, so the lookups above find them in the session (no query per revision)."""
+        session = self._session
+        drawings = session.scalars(
+            select(models.Drawing).where(
+                models.Drawing.id.in_({revision.drawing_id for revision in revisions})
+            )
+        ).all()
+        session.scalars(
+            select(models.DrawingArea).where(
+                models.DrawingArea.id.in_({drawing.area_id for drawing in drawings})
+            )
+        ).all()
+        session.scalars(
+            select(models.DrawingSet).where(
+                models.DrawingSet.id.in_({revision.set_id for revision in revisions})
+            )
+        ).all()
+        session.scalars(
+            select(models.StoredFile).where(
+                models.StoredFile.sha256.in_({revision.file_sha256 for revision in revisions})
+            )
+        ).all()
