@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -123,27 +124,22 @@ class RevisionRepository:
     def area(self, area_id: str) -> models.DrawingArea | None:
         return self._session.get(models.DrawingArea, area_id)
 
-    def load_for_publication(self, revisions: Sequence[models.DrawingRevision]) -> None:
+    def load_for_publication(self, revisions: Sequence[models.DrawingRevision]) -> list[Any]:
         """Reads the drawings, sets, areas and files of ``revisions`` with one query per
-        table, so the lookups above find them in the session (no query per revision)."""
+        table, so the lookups above find them in the session (no query per revision).
+        The session holds rows weakly: keep the list returned while looking them up."""
         session = self._session
         drawings = session.scalars(
             select(models.Drawing).where(
                 models.Drawing.id.in_({revision.drawing_id for revision in revisions})
             )
         ).all()
-        session.scalars(
-            select(models.DrawingArea).where(
-                models.DrawingArea.id.in_({drawing.area_id for drawing in drawings})
-            )
-        ).all()
-        session.scalars(
-            select(models.DrawingSet).where(
-                models.DrawingSet.id.in_({revision.set_id for revision in revisions})
-            )
-        ).all()
-        session.scalars(
-            select(models.StoredFile).where(
-                models.StoredFile.sha256.in_({revision.file_sha256 for revision in revisions})
-            )
-        ).all()
+        wanted: list[tuple[Any, Any, set[str]]] = [
+            (models.DrawingArea, models.DrawingArea.id, {d.area_id for d in drawings}),
+            (models.DrawingSet, models.DrawingSet.id, {r.set_id for r in revisions}),
+            (models.StoredFile, models.StoredFile.sha256, {r.file_sha256 for r in revisions}),
+        ]
+        held: list[Any] = list(drawings)
+        for model, key, ids in wanted:
+            held.extend(session.scalars(select(model).where(key.in_(ids))).all())
+        return held

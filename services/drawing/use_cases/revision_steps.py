@@ -253,7 +253,7 @@ class Revisions:
         if not revisions:
             return []
         stored = RevisionRepository(session)
-        stored.load_for_publication(revisions)
+        held = stored.load_for_publication(revisions)  # kept until the lookups are done
         changes = []
         revision_messages = self.messages(session, revisions)
         for revision, message in zip(revisions, revision_messages, strict=True):
@@ -271,6 +271,7 @@ class Revisions:
                     drawing_area=messages.area_message(area),
                 )
             )
+        del held
         self._feed.append_many(session, revisions[0].project_id, changes)
         return revision_messages
 
