@@ -152,6 +152,7 @@ class _CatalogRows:
             drawing_id=f"{self.prefix}-d{drawing}",
             set_id=f"{self.prefix}-s{(drawing + round_number) % self.shape.sets}",
             revision_number=str(round_number),
+            drawing_sequence=round_number + 1,  # its place in its drawing, as uploads number
             drawing_date=FIRST_DRAWING_DATE + timedelta(days=round_number),
             received_date=None,
             file_sha256=hashlib.sha256(revision_id.encode()).hexdigest(),
@@ -259,6 +260,7 @@ def _raw_copy_columns(scratch: str, fan_out_id: Any) -> dict[str, Any]:
         "set_id": revision.set_id,
         "revision_number": revision.revision_number,
         "drawing_date": revision.drawing_date,
+        "drawing_sequence": revision.drawing_sequence,
         "received_date": revision.received_date,
         "file_sha256": revision.file_sha256,
         "file_name": revision.file_name,

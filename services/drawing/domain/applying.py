@@ -71,6 +71,21 @@ def revision_fields(revision: pb.DrawingRevision) -> dict[str, object]:
     }
 
 
+# The fields a mirror of each kind follows (what ``refresh_step`` compares).
+SYNCED_FIELDS: dict[MirrorKind, tuple[str, ...]] = {
+    MirrorKind.AREA: ("name", "description"),
+    MirrorKind.SET: ("name", "set_date"),
+    MirrorKind.DRAWING: ("number", "title", "discipline"),
+    MirrorKind.REVISION: ("revision_number", "drawing_date", "received_date"),
+}
+
+
+def takes_set_based(change: pb.ProjectChange) -> bool:
+    """A change a batch for many connections applies set-based: a publication. Edits and
+    withdrawals are applied one at a time."""
+    return change.kind == pb.PROJECT_CHANGE_KIND_REVISION_PUBLISHED
+
+
 def edited_fields(change: pb.ProjectChange) -> tuple[MirrorKind, str, dict[str, object]]:
     """The mirror a metadata edit (of a drawing, set or area) follows, and its new fields."""
     kind = EDITED_KINDS[change.kind]

@@ -4,13 +4,15 @@ A change is appended in the same transaction as the change itself. Its sequence 
 taken by incrementing the project's feed head in one ``UPDATE … RETURNING``: the row lock
 that takes makes concurrent writers queue, so numbers are per project, gap-free and in
 commit order — a reader that resumes after its last sequence misses nothing and sees
-nothing twice. Readers waiting for news in this process are woken after each commit; a
-short fallback wait catches changes committed by other processes.
+nothing twice. Readers waiting for news in this process are woken after each commit, and
+told the heads it moved (``committed_heads``) without asking the database; a short
+fallback wait catches changes committed by other processes.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,31 +31,42 @@ class ChangeFeed:
         self._sessions = sessions
         self._news = threading.Condition()
         self._generation = 0
+        self._committed_heads: dict[str, int] = {}  # moved by commits in this process
         event.listen(sessions, "after_commit", self._after_commit)
         event.listen(sessions, "after_rollback", self._after_rollback)
 
     def append(self, session: Session, project_id: str, change: pb.ProjectChange) -> int:
         """Record ``change`` (its kind and snapshot set) in the caller's transaction."""
-        sequence = session.execute(
+        self.append_many(session, project_id, [change])
+        return int(change.sequence)
+
+    def append_many(
+        self, session: Session, project_id: str, changes: Sequence[pb.ProjectChange]
+    ) -> None:
+        """Record ``changes`` in this order, each with its sequence set: the head moves
+        once for all of them."""
+        head = session.execute(
             update(ProjectFacts)
             .where(ProjectFacts.project_id == project_id)
-            .values(last_change_sequence=ProjectFacts.last_change_sequence + 1)
+            .values(last_change_sequence=ProjectFacts.last_change_sequence + len(changes))
             .returning(ProjectFacts.last_change_sequence)
         ).scalar_one()
         now = utcnow()
-        change.sequence = sequence
-        change.create_time.CopyFrom(timestamp_of(now))
-        session.add(
-            ProjectChange(
-                project_id=project_id,
-                sequence=sequence,
-                kind=pb.ProjectChangeKind.Name(change.kind),
-                payload=change.SerializeToString(deterministic=True),
-                created_at=now,
+        created = timestamp_of(now)
+        for sequence, change in enumerate(changes, start=int(head) - len(changes) + 1):
+            change.sequence = sequence
+            change.create_time.CopyFrom(created)
+            session.add(
+                ProjectChange(
+                    project_id=project_id,
+                    sequence=sequence,
+                    kind=pb.ProjectChangeKind.Name(change.kind),
+                    payload=change.SerializeToString(deterministic=True),
+                    created_at=now,
+                )
             )
-        )
-        session.info.setdefault(_PENDING_KEY, set()).add(project_id)
-        return int(sequence)
+        moved = session.info.setdefault(_PENDING_KEY, {})
+        moved[project_id] = max(moved.get(project_id, 0), int(head))
 
     def changes_after(
         self, project_id: str, after_sequence: int, limit: int
@@ -98,6 +111,16 @@ class ChangeFeed:
             )
         return [pb.ProjectChange.FromString(payload) for payload in payloads], token
 
+    def committed_heads(self, project_ids: list[str]) -> dict[str, int]:
+        """The newest sequence of each of these projects' feeds that a commit in this
+        process made (projects this process has not appended to since it started are left
+        out: ``heads`` reads them)."""
+        with self._news:
+            known = self._committed_heads
+            return {
+                project_id: known[project_id] for project_id in project_ids if project_id in known
+            }
+
     def wait_for_news(self, seen_generation: int, timeout: float) -> int:
         """Block until a commit appended changes (or ``timeout``); returns the generation."""
         with self._news:
@@ -109,8 +132,12 @@ class ChangeFeed:
         return self._generation
 
     def _after_commit(self, session: Session) -> None:
-        if session.info.pop(_PENDING_KEY, None):
+        moved = session.info.pop(_PENDING_KEY, None)
+        if moved:
             with self._news:
+                for project_id, head in moved.items():
+                    known = self._committed_heads.get(project_id, 0)
+                    self._committed_heads[project_id] = max(known, head)
                 self._generation += 1
                 self._news.notify_all()
 

@@ -7,7 +7,9 @@ never apply the same change and a crash either keeps both or neither.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.drawing.store.models import ConnectionCursor
@@ -24,6 +26,17 @@ class ConnectionCursors:
             .where(ConnectionCursor.connection_id == connection_id)
             .with_for_update()
         ).one_or_none()
+
+    def locked_many(self, connection_ids: Sequence[str]) -> dict[str, ConnectionCursor]:
+        """The cursors of several connections in one query, locked in id order (so two
+        batches over the same connections never wait on each other)."""
+        cursors = self._session.scalars(
+            select(ConnectionCursor)
+            .where(ConnectionCursor.connection_id.in_(sorted(set(connection_ids))))
+            .order_by(ConnectionCursor.connection_id)
+            .with_for_update()
+        )
+        return {cursor.connection_id: cursor for cursor in cursors}
 
     def start(
         self,
@@ -51,6 +64,21 @@ class ConnectionCursors:
         if sequence > cursor.applied_through_sequence:
             cursor.applied_through_sequence = sequence
             cursor.updated_at = utcnow()
+
+    def advance_many(self, connection_ids: Sequence[str], sequence: int) -> None:
+        """Move the (locked) cursors of several connections to ``sequence`` in one
+        statement; none moves back."""
+        if not connection_ids:
+            return
+        self._session.execute(
+            update(ConnectionCursor)
+            .where(
+                ConnectionCursor.connection_id.in_(list(connection_ids)),
+                ConnectionCursor.applied_through_sequence < sequence,
+            )
+            .values(applied_through_sequence=sequence, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
 
     def stop(self, cursor: ConnectionCursor) -> None:
         now = utcnow()

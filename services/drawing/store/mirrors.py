@@ -1,11 +1,14 @@
-"""The downstream copies (mirrors) of upstream rows, changed one at a time as the
-upstream's feed says. A mirror's id is ``<connection id>-<upstream id>``: found by id."""
+"""The downstream copies (mirrors) of upstream rows, changed as the upstream's feed says.
+A mirror's id is ``<connection id>-<upstream id>``: found by id. One at a time (``held``,
+``insert``, ``update``), or many at once for a batch applied to many connections
+(``held_many`` and ``insert_many``: one statement per table, as the initial copy does)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.drawing.domain.applying import MirrorKind
@@ -14,6 +17,7 @@ from services.drawing.domain.revision_states import SetConnectionState
 from services.drawing.store.models import Drawing, DrawingArea, DrawingRevision, DrawingSet
 from services.drawing.store.revision_currency import make_newest_current
 from shared.persistence.db import utcnow
+from shared.persistence.sort_keys import sort_key_of
 
 MODELS: dict[MirrorKind, type[Any]] = {
     MirrorKind.AREA: DrawingArea,
@@ -21,6 +25,9 @@ MODELS: dict[MirrorKind, type[Any]] = {
     MirrorKind.DRAWING: Drawing,
     MirrorKind.REVISION: DrawingRevision,
 }
+
+# Ids per ``IN`` list: far below SQLite's and PostgreSQL's limits on bound parameters.
+_IDS_PER_QUERY = 2000
 
 
 class Mirrors:
@@ -51,6 +58,33 @@ class Mirrors:
         )
         self._session.flush()
 
+    def held_many(
+        self, kind: MirrorKind, mirror_ids: Iterable[str], fields: Sequence[str]
+    ) -> dict[str, Any]:
+        """The mirrors of these ids that exist, by id: rows with the named fields."""
+        model = MODELS[kind]
+        columns = [getattr(model, field) for field in fields]
+        wanted = sorted(set(mirror_ids))
+        held: dict[str, Any] = {}
+        for start in range(0, len(wanted), _IDS_PER_QUERY):
+            chunk = wanted[start : start + _IDS_PER_QUERY]
+            rows = self._session.execute(select(model.id, *columns).where(model.id.in_(chunk)))
+            held.update((row.id, row) for row in rows)
+        return held
+
+    def insert_many(self, kind: MirrorKind, rows: Sequence[dict[str, object]]) -> None:
+        """New mirrors, in one statement: each row holds every column of its mirror but
+        the timestamps (and an area's sort key, kept here as the model's validator would)."""
+        if not rows:
+            return
+        now = utcnow()
+        stamped = [{**row, "created_at": now, "updated_at": now} for row in rows]
+        if kind is MirrorKind.AREA:
+            for row in stamped:
+                row["name_sort_key"] = sort_key_of(str(row["name"] or ""))
+        # The table, not the model: a Core executemany, without the ORM's per-row bulk path.
+        self._session.execute(insert(MODELS[kind].__table__), stamped)
+
     def update(self, mirror: Any, fields: dict[str, object]) -> bool:
         return apply_changes(mirror, fields, utcnow())
 
@@ -72,6 +106,19 @@ class Mirrors:
             )
         )
         return int(highest or 0)
+
+    def highest_places(self, drawing_ids: Iterable[str]) -> dict[str, int]:
+        """``highest_place`` of several drawings, in one query per 2,000 (absent: none)."""
+        wanted = sorted(set(drawing_ids))
+        places: dict[str, int] = {}
+        for start in range(0, len(wanted), _IDS_PER_QUERY):
+            rows = self._session.execute(
+                select(DrawingRevision.drawing_id, func.max(DrawingRevision.drawing_sequence))
+                .where(DrawingRevision.drawing_id.in_(wanted[start : start + _IDS_PER_QUERY]))
+                .group_by(DrawingRevision.drawing_id)
+            )
+            places.update((drawing_id, int(place or 0)) for drawing_id, place in rows)
+        return places
 
     def flush(self) -> None:
         self._session.flush()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -39,6 +41,15 @@ class ProjectRows:
         """Whether the project is active; None when it is not known here."""
         facts = self._session.get(ProjectFacts, project_id)
         return None if facts is None else facts.active
+
+    def active_of_many(self, project_ids: Iterable[str]) -> dict[str, bool]:
+        """Whether each project is active, in one query; projects not known here are left out."""
+        rows = self._session.execute(
+            select(ProjectFacts.project_id, ProjectFacts.active).where(
+                ProjectFacts.project_id.in_(sorted(set(project_ids)))
+            )
+        )
+        return {project_id: bool(active) for project_id, active in rows}
 
     def active_of_known(self, project_id: str) -> bool:
         """Whether the project is active; a project not known here is not found."""

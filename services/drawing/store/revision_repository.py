@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -122,3 +123,23 @@ class RevisionRepository:
 
     def area(self, area_id: str) -> models.DrawingArea | None:
         return self._session.get(models.DrawingArea, area_id)
+
+    def load_for_publication(self, revisions: Sequence[models.DrawingRevision]) -> list[Any]:
+        """Reads the drawings, sets, areas and files of ``revisions`` with one query per
+        table, so the lookups above find them in the session (no query per revision).
+        The session holds rows weakly: keep the list returned while looking them up."""
+        session = self._session
+        drawings = session.scalars(
+            select(models.Drawing).where(
+                models.Drawing.id.in_({revision.drawing_id for revision in revisions})
+            )
+        ).all()
+        wanted: list[tuple[Any, Any, set[str]]] = [
+            (models.DrawingArea, models.DrawingArea.id, {d.area_id for d in drawings}),
+            (models.DrawingSet, models.DrawingSet.id, {r.set_id for r in revisions}),
+            (models.StoredFile, models.StoredFile.sha256, {r.file_sha256 for r in revisions}),
+        ]
+        held: list[Any] = list(drawings)
+        for model, key, ids in wanted:
+            held.extend(session.scalars(select(model).where(key.in_(ids))).all())
+        return held

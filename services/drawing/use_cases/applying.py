@@ -2,12 +2,70 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from connectability.v1 import drawing_service_pb2 as pb
 from services.drawing.domain import applying
 from services.drawing.domain.applying import MirrorKind, Step
 from services.drawing.domain.copying import UNPUBLISHED_COPY, mirror_id
 from services.drawing.domain.revision_states import SetConnectionState
 from services.drawing.store.mirrors import Mirrors
+
+
+@dataclass(frozen=True)
+class PublishedMirror:
+    """The area, set or drawing a publication needs downstream: the fields its mirror
+    follows, and the further ones a new mirror is made with."""
+
+    kind: MirrorKind
+    upstream_id: str
+    fields: dict[str, object]
+    creating: dict[str, object]
+
+
+def publication_mirrors(change: pb.ProjectChange, connection_id: str) -> list[PublishedMirror]:
+    """The area, set and drawing mirrors a published revision needs, in that order."""
+    area, drawing_set, drawing = change.drawing_area, change.drawing_set, change.drawing
+    return [
+        PublishedMirror(
+            MirrorKind.AREA, area.id, applying.area_fields(area), {"upstream_area_id": area.id}
+        ),
+        PublishedMirror(
+            MirrorKind.SET,
+            drawing_set.id,
+            applying.set_fields(drawing_set),
+            {
+                "upstream_set_id": drawing_set.id,
+                "connection_state": SetConnectionState.CONNECTED.value,
+            },
+        ),
+        PublishedMirror(
+            MirrorKind.DRAWING,
+            drawing.id,
+            applying.drawing_fields(drawing),
+            {
+                "upstream_drawing_id": drawing.id,
+                "area_id": mirror_id(connection_id, drawing.area_id),
+            },
+        ),
+    ]
+
+
+def revision_copy(
+    revision: pb.DrawingRevision, connection_id: str, place: int
+) -> dict[str, object]:
+    """The columns of a new downstream copy of a published revision (but its id, project,
+    connection and timestamps): waiting for the downstream's review, at ``place``."""
+    return {
+        **applying.revision_fields(revision),
+        "upstream_revision_id": revision.id,
+        "drawing_id": mirror_id(connection_id, revision.drawing_id),
+        "drawing_sequence": place,
+        "set_id": mirror_id(connection_id, revision.set_id),
+        "file_sha256": revision.file_sha256,  # the same bytes (R18)
+        "file_name": revision.file_name,
+        **UNPUBLISHED_COPY,
+    }
 
 
 class ChangeApplier:
@@ -30,54 +88,23 @@ class ChangeApplier:
         return self._refresh(*applying.edited_fields(change))
 
     def _published(self, change: pb.ProjectChange) -> bool:
-        area, drawing_set, drawing = change.drawing_area, change.drawing_set, change.drawing
         # Every step runs: each may refresh a mirror's metadata even when others exist.
         steps = [
-            self._refresh(
-                MirrorKind.AREA,
-                area.id,
-                applying.area_fields(area),
-                {"upstream_area_id": area.id},
-            ),
-            self._refresh(
-                MirrorKind.SET,
-                drawing_set.id,
-                applying.set_fields(drawing_set),
-                {
-                    "upstream_set_id": drawing_set.id,
-                    "connection_state": SetConnectionState.CONNECTED.value,
-                },
-            ),
-            self._refresh(
-                MirrorKind.DRAWING,
-                drawing.id,
-                applying.drawing_fields(drawing),
-                {"upstream_drawing_id": drawing.id, "area_id": self._id(drawing.area_id)},
-            ),
-            self._copy_revision(change.revision),
+            self._refresh(mirror.kind, mirror.upstream_id, mirror.fields, mirror.creating)
+            for mirror in publication_mirrors(change, self._connection_id)
         ]
-        return any(steps)
+        return self._copy_revision(change.revision) or any(steps)
 
     def _copy_revision(self, revision: pb.DrawingRevision) -> bool:
         held = self._mirrors.held(MirrorKind.REVISION, self._id(revision.id))
         if applying.publication_step(held) is Step.SKIP:
             return False
         drawing_id = self._id(revision.drawing_id)
+        place = applying.place_of(
+            revision.drawing_sequence, lambda: self._mirrors.highest_place(drawing_id)
+        )
         self._insert(
-            MirrorKind.REVISION,
-            revision.id,
-            {
-                **applying.revision_fields(revision),
-                "upstream_revision_id": revision.id,
-                "drawing_id": drawing_id,
-                "drawing_sequence": applying.place_of(
-                    revision.drawing_sequence, lambda: self._mirrors.highest_place(drawing_id)
-                ),
-                "set_id": self._id(revision.set_id),
-                "file_sha256": revision.file_sha256,  # the same bytes (R18)
-                "file_name": revision.file_name,
-                **UNPUBLISHED_COPY,
-            },
+            MirrorKind.REVISION, revision.id, revision_copy(revision, self._connection_id, place)
         )
         return True
 

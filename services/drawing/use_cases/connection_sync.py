@@ -1,7 +1,7 @@
 """The sync engine's side in the drawing service (R14–R21), called by the connection service:
 the initial copy, applying upstream feed changes, and recording a disconnect.
 
-A batch of changes is applied in one transaction with the connection's cursor locked:
+A batch of changes is applied in one transaction with the connections' cursors locked:
 changes at or below the cursor are skipped, the rest must continue it without a gap, and
 the cursor moves to the last one in the same commit, so every change is applied exactly
 once.
@@ -16,6 +16,7 @@ from connectability.v1 import drawing_service_pb2 as pb
 from services.drawing.domain.change_batches import check_batch, unapplied
 from services.drawing.domain.copying import CopyStep, plan_copy, require_active_for_copy
 from services.drawing.domain.sync_cursors import (
+    CursorT,
     Disconnect,
     disconnect_step,
     require_active,
@@ -25,6 +26,7 @@ from services.drawing.domain.sync_cursors import (
 )
 from services.drawing.store.unit_of_work import DrawingUnitOfWork
 from services.drawing.use_cases.applying import ChangeApplier
+from services.drawing.use_cases.batch_applying import BatchApplier, Part
 from shared.facts.errors import DomainError
 
 
@@ -86,28 +88,57 @@ class ConnectionSync:
     def apply_project_changes(
         self, target: SyncTarget, changes: Sequence[pb.ProjectChange]
     ) -> Applied:
-        check_batch(changes)
-        with self._uow() as uow:
-            return self._apply(uow, target, changes)
+        [outcome] = self.apply_to_connections([target], changes)
+        if isinstance(outcome.result, DomainError):
+            raise outcome.result
+        return outcome.result
 
     def apply_to_connections(
         self, targets: Sequence[SyncTarget], changes: Sequence[pb.ProjectChange]
     ) -> list[ConnectionOutcome]:
-        """The same batch to each connection, in the order named; a connection's refusal
-        undoes only its own part."""
+        """The same batch to each connection, in one transaction; a connection's refusal
+        undoes only its own part.
+
+        The cursors are locked and the projects read with one query each; publications
+        go to every connection set-based (BatchApplier), and a connection whose part needs
+        more is applied change by change in a savepoint of its own."""
         check_batch(changes)  # a bad batch is refused whole, before any connection
-        outcomes: dict[str, ConnectionOutcome] = {}
+        results: dict[str, Applied | DomainError] = {}
         with self._uow() as uow:
             # Cursors are locked in id order, so two batches never wait on each other.
+            cursors = uow.cursors.locked_many([target.connection_id for target in targets])
+            active = uow.project_rows.active_of_many(
+                project
+                for target in targets
+                for project in (target.upstream_id, target.downstream_id)
+            )
+            parts: list[Part] = []
             for target in sorted(targets, key=lambda t: (t.connection_id, t.downstream_id)):
+                cursor = cursors.get(target.connection_id)
+                try:
+                    cursor, to_apply = _unapplied(target, cursor, active.get, changes)
+                except DomainError as refusal:
+                    results[target.connection_id] = refusal
+                    continue
+                if to_apply:
+                    parts.append(Part(target.connection_id, target.downstream_id, to_apply))
+                else:
+                    results[target.connection_id] = Applied(cursor.applied_through_sequence, 0)
+            altered, left = BatchApplier(uow.mirrors).apply(parts)
+            if altered:
+                through = changes[-1].sequence  # every part runs to the end of the batch
+                uow.cursors.advance_many(sorted(altered), through)
+                results.update((cid, Applied(through, count)) for cid, count in altered.items())
+            by_id = {target.connection_id: target for target in targets}
+            for part in left:
                 result: Applied | DomainError
                 try:
                     with uow.savepoint():
-                        result = self._apply(uow, target, changes)
+                        result = self._apply(uow, by_id[part.connection_id], changes)
                 except DomainError as refusal:
                     result = refusal
-                outcomes[target.connection_id] = ConnectionOutcome(target.connection_id, result)
-        return [outcomes[target.connection_id] for target in targets]
+                results[part.connection_id] = result
+        return [ConnectionOutcome(t.connection_id, results[t.connection_id]) for t in targets]
 
     def mark_disconnected(self, connection_id: str, downstream_id: str) -> int:
         """Stop the connection for good and mark its connected sets; the sets marked now."""
@@ -126,12 +157,13 @@ class ConnectionSync:
     def _apply(
         self, uow: DrawingUnitOfWork, target: SyncTarget, changes: Sequence[pb.ProjectChange]
     ) -> Applied:
-        cursor = require_copied(uow.cursors.locked(target.connection_id), target.connection_id)
-        require_connected(cursor)
-        require_same_projects(cursor, target.upstream_id, target.downstream_id)
-        for project_id in (target.upstream_id, target.downstream_id):
-            require_active(project_id, uow.project_rows.active_of(project_id))
-        to_apply = unapplied(changes, cursor.applied_through_sequence)
+        """The batch to one connection, change by change."""
+        cursor, to_apply = _unapplied(
+            target,
+            uow.cursors.locked(target.connection_id),
+            uow.project_rows.active_of,
+            changes,
+        )
         applier = ChangeApplier(uow.mirrors, target.connection_id, target.downstream_id)
         altered = 0
         for change in to_apply:
@@ -143,3 +175,19 @@ class ConnectionSync:
         if to_apply:
             uow.cursors.advance(cursor, to_apply[-1].sequence)
         return Applied(cursor.applied_through_sequence, altered)
+
+
+def _unapplied(
+    target: SyncTarget,
+    cursor: CursorT | None,
+    active_of: Callable[[str], bool | None],
+    changes: Sequence[pb.ProjectChange],
+) -> tuple[CursorT, list[pb.ProjectChange]]:
+    """The connection's cursor, once it may apply, and the changes beyond it; refuses
+    (DomainError) a connection that may not."""
+    checked = require_copied(cursor, target.connection_id)
+    require_connected(checked)
+    require_same_projects(checked, target.upstream_id, target.downstream_id)
+    for project_id in (target.upstream_id, target.downstream_id):
+        require_active(project_id, active_of(project_id))
+    return checked, unapplied(changes, checked.applied_through_sequence)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 
 from services.drawing.store.change_feed import ChangeFeed
@@ -18,12 +19,21 @@ class FeedHeads:
         self, project_ids: list[str], watching: Callable[[], bool]
     ) -> Iterator[tuple[str, int]]:
         """(project id, newest sequence) for each known project now, then each time its
-        head moves, while ``watching()`` holds."""
+        head moves, while ``watching()`` holds. A commit in this process is reported from
+        what it moved, without a query (a publication wakes the sync at once); the
+        database is read at the start and at least every FALLBACK_WAIT_SECONDS, for
+        other processes' commits."""
         reported: dict[str, int] = {}
+        read_by = 0.0  # when the database is read again at the latest
         while watching():
             generation = self._feed.generation
-            for project_id, head in self._feed.heads(project_ids).items():
-                if reported.get(project_id) != head:
+            if time.monotonic() >= read_by:
+                heads = self._feed.heads(project_ids)
+                read_by = time.monotonic() + FALLBACK_WAIT_SECONDS
+            else:
+                heads = self._feed.committed_heads(project_ids)
+            for project_id, head in heads.items():
+                if head > reported.get(project_id, -1):  # heads only move forward
                     reported[project_id] = head
                     yield project_id, head
-            self._feed.wait_for_news(generation, FALLBACK_WAIT_SECONDS)
+            self._feed.wait_for_news(generation, max(0.0, read_by - time.monotonic()))

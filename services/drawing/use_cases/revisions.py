@@ -68,8 +68,7 @@ class RevisionUseCases:
             access.require_to_change(
                 uow, caller, drawing_set.project_id, ADMIN, ("drawing_set", drawing_set.id)
             )
-            published = self._revisions.publish(uow.session, drawing_set, revision_ids)
-            return self._revisions.messages(uow.session, published)
+            return self._revisions.publish(uow.session, drawing_set, revision_ids)
 
     def make_current(self, caller: Principal, revision_id: str) -> pb.DrawingRevision:
         with self._uow() as uow:

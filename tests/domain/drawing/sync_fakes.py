@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -69,6 +69,10 @@ class FakeCursors:
     def locked(self, connection_id: str) -> SimpleNamespace | None:
         return self._store.cursors.get(connection_id)
 
+    def locked_many(self, connection_ids: Sequence[str]) -> dict[str, SimpleNamespace]:
+        cursors = self._store.cursors
+        return {cid: cursors[cid] for cid in sorted(set(connection_ids)) if cid in cursors}
+
     def start(
         self,
         connection_id: str,
@@ -91,6 +95,10 @@ class FakeCursors:
     def advance(self, cursor: SimpleNamespace, sequence: int) -> None:
         cursor.applied_through_sequence = max(cursor.applied_through_sequence, sequence)
 
+    def advance_many(self, connection_ids: Sequence[str], sequence: int) -> None:
+        for connection_id in connection_ids:
+            self.advance(self._store.cursors[connection_id], sequence)
+
     def stop(self, cursor: SimpleNamespace) -> None:
         cursor.disconnected_at = self._store.now()
 
@@ -108,6 +116,10 @@ class FakeProjectRows:
     def active_of(self, project_id: str) -> bool | None:
         project = self._store.projects.get(project_id)
         return None if project is None else project.active
+
+    def active_of_many(self, project_ids: Iterable[str]) -> dict[str, bool]:
+        projects = self._store.projects
+        return {pid: projects[pid].active for pid in set(project_ids) if pid in projects}
 
     def active_of_known(self, project_id: str) -> bool:
         active = self.active_of(project_id)
@@ -134,6 +146,21 @@ class FakeMirrors:
         self._store.add(
             kind, mirror_id, project_id=downstream_id, connection_id=connection_id, **fields
         )
+
+    def held_many(
+        self, kind: MirrorKind, mirror_ids: Iterable[str], fields: Sequence[str]
+    ) -> dict[str, SimpleNamespace]:
+        rows = self._store.rows[kind]
+        return {row_id: rows[row_id] for row_id in set(mirror_ids) if row_id in rows}
+
+    def insert_many(self, kind: MirrorKind, rows: Sequence[dict[str, object]]) -> None:
+        for row in rows:
+            fields = dict(row)
+            self._store.add(kind, str(fields.pop("id")), **fields)
+
+    def highest_places(self, drawing_ids: Iterable[str]) -> dict[str, int]:
+        places = {drawing_id: self.highest_place(drawing_id) for drawing_id in set(drawing_ids)}
+        return {drawing_id: place for drawing_id, place in places.items() if place}
 
     def update(self, mirror: SimpleNamespace, fields: dict[str, object]) -> bool:
         changed = {name: value for name, value in fields.items() if getattr(mirror, name) != value}

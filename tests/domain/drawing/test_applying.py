@@ -300,6 +300,62 @@ def test_one_connection_refused_leaves_the_others_applied(store: FakeDrawingStor
     assert set(store.rows[MirrorKind.REVISION]) == {mirror_id("c2", "r1")}
 
 
+def _rows_of(store: FakeDrawingStore, connection_id: str) -> dict[str, dict[str, object]]:
+    """The connection's mirrors by kind and upstream id, without ids, project and times."""
+    prefix = mirror_id(connection_id, "")
+    return {
+        f"{kind.value} {row_id.removeprefix(prefix)}": {
+            name: str(value).replace(prefix, "")
+            for name, value in vars(row).items()
+            if name not in ("id", "project_id", "created_at", "updated_at", "connection_id")
+        }
+        for kind, rows in store.rows.items()
+        for row_id, row in rows.items()
+        if row_id.startswith(prefix)
+    }
+
+
+def test_a_batch_to_many_connections_makes_the_mirrors_one_at_a_time_would(
+    store: FakeDrawingStore,
+) -> None:
+    """Set-based for publications, change by change for the rest, the same result: a place
+    of 0 after a placed copy of the same batch, a drawing renamed by a publication's own
+    snapshot, and an edit in the middle all land as ChangeApplier alone makes them."""
+    renamed = published(4, "r4", place=0)
+    renamed.drawing.number = "A-101b"
+    batch = [published(1, "r1", place=3), published(2, "r2", place=0), published(3, "r3")]
+    mixed = [*batch, renamed, drawing_edited(5, "d1", "Plan"), published(6, "r6", place=0)]
+    targets = [SyncTarget(f"c{n}", "up", f"down{n}") for n in range(1, 5)]
+    for target in targets:
+        store.projects[target.downstream_id] = FakeProject()
+    engine = sync_over(store)
+    for target in targets:
+        engine.copy_published_revisions(target)
+    engine.apply_project_changes(targets[1], batch[:1])  # c2 is one change ahead
+
+    # c1 and c2 together, set-based; c3 one change a call (set-based but for the edit);
+    # c4 the whole mixed feed in one call: change by change, as it holds an edit.
+    assert [o.result for o in engine.apply_to_connections(targets[:2], batch)] == [
+        Applied(3, 3),
+        Applied(3, 2),
+    ]
+    for change in mixed:
+        engine.apply_project_changes(targets[2], [change])
+    assert [o.result for o in engine.apply_to_connections(targets[:2], mixed)] == [
+        Applied(6, 3)
+    ] * 2
+    assert engine.apply_project_changes(targets[3], mixed) == Applied(6, 6)
+
+    reference = _rows_of(store, "c4")
+    assert reference[f"{MirrorKind.REVISION.value} r2"]["drawing_sequence"] == "4"
+    assert reference[f"{MirrorKind.REVISION.value} r4"]["drawing_sequence"] == "5"
+    assert reference[f"{MirrorKind.REVISION.value} r6"]["drawing_sequence"] == "6"
+    # Renamed by r4's snapshot and back by the edit; r6's snapshot blanks the title again.
+    drawing = reference[f"{MirrorKind.DRAWING.value} d1"]
+    assert (drawing["number"], drawing["title"]) == ("A-101", "")
+    assert [_rows_of(store, cid) for cid in ("c1", "c2", "c3")] == [reference] * 3
+
+
 def test_a_bad_batch_is_refused_whole_before_any_connection(store: FakeDrawingStore) -> None:
     engine = sync_over(store)
     engine.copy_published_revisions(TARGET)

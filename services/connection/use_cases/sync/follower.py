@@ -27,11 +27,14 @@ log = logging.getLogger("connectability.connection.sync")
 
 # Downstreams applied to in one call (the drawing service takes at most 100), and the
 # most copies-or-edits one call may make (changes × downstreams): a publication reaches
-# 100 downstreams in one transaction, while a page of 500 changes goes to 2 at a time, so
-# no transaction holds the (SQLite) writer for long or runs past its call's deadline (the
-# fan-out benchmark measured about 500 copies a second on SQLite).
+# 100 downstreams in one transaction, while a page of 500 changes goes to 4 at a time, so
+# no transaction holds the (SQLite) writer for long or runs past its call's deadline. The
+# drawing service inserts a batch's publications set-based (docs/benchmarks.md, section
+# 3), but on SQLite the calls running at once (sync_apply_parallelism, 8) queue for the
+# one writer, and the last one's deadline counts the wait: at 2,500 copies a call a
+# loaded machine saw a few calls past their 10 s; at 10,000 hundreds.
 APPLY_BATCH = 100
-APPLY_BUDGET = 1000
+APPLY_BUDGET = 2000
 
 
 @dataclass(frozen=True)
