@@ -140,7 +140,7 @@ class TokenVerifier:
         self._provider = provider
         # Tokens verified already, with the key set that verified them (see ``verify``).
         self._verified: dict[str, tuple[Principal, float]] = {}
-        self._verified_with: dict[str, jwt.PyJWK] | None = None
+        self._verified_with: dict[str, VerificationKey] | None = None
         self._verified_lock = threading.Lock()
 
     def verify(self, token: str) -> Principal:
@@ -173,7 +173,7 @@ class TokenVerifier:
         return principal
 
     def _verify(
-        self, token: str, keys: dict[str, jwt.PyJWK]
+        self, token: str, keys: dict[str, VerificationKey]
     ) -> tuple[Principal, float | None]:
         """The principal and until when it may be remembered (None: not at all)."""
         if not token:

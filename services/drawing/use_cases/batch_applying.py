@@ -126,7 +126,8 @@ def _plan(
         present = _present(copy_id, planned, held[MirrorKind.REVISION])
         if applying.publication_step(present) is Step.INSERT_COPY:
             drawing_id = mirror_id(connection_id, revision.drawing_id)
-            place = applying.place_of(revision.drawing_sequence, partial(places.get, drawing_id, 0))
+            held = partial(_held_place, places, drawing_id)
+            place = applying.place_of(revision.drawing_sequence, held)
             if drawing_id in places:  # a later unplaced copy goes after this one
                 places[drawing_id] = max(places[drawing_id], place)
             insert(MirrorKind.REVISION, copy_id, revision_copy(revision, connection_id, place))
@@ -138,3 +139,8 @@ def _plan(
 def _present(copy_id: str, planned: dict[str, Any], held: dict[str, Any]) -> Any | None:
     """The mirror as this part sees it: inserted by an earlier change of it, or held."""
     return planned[copy_id] if copy_id in planned else held.get(copy_id)
+
+
+def _held_place(places: dict[str, int], drawing_id: str) -> int:
+    """The highest place among a drawing's copies planned so far (0: none yet)."""
+    return places.get(drawing_id, 0)
