@@ -75,7 +75,7 @@ def build_definition(settings: Settings) -> ServiceDefinition:
         idempotent_calls,
     )
     # The storage endpoint shares the store, the secret and the database with the servicer.
-    storage = start_configured_storage_endpoint(settings, sessions)
+    storage = start_configured_storage_endpoint(settings, sessions, files.file_store)
     upload_processing.start()
     return ServiceDefinition(
         name=SERVICE_NAME,

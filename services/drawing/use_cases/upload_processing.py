@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.drawing.domain.revision_states import DrawingUploadStatus, takes_local_uploads
-from services.drawing.store.files.file_store import LocalFileStore
+from services.drawing.store.files.file_store import FileStore
 from services.drawing.store.models import (
     Drawing,
     DrawingSet,
@@ -51,7 +51,7 @@ class DrawingUploadProcessing:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        file_store: LocalFileStore,
+        file_store: FileStore,
         idle_seconds: float = 1.0,
     ):
         self._sessions = sessions
@@ -169,10 +169,7 @@ class DrawingUploadProcessing:
         return None
 
     def _ends_like_pdf(self, sha256: str) -> bool:
-        with self._file_store.open(sha256) as handle:
-            size = handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, size - PDF_TAIL_BYTES))
-            return PDF_END_MARKER in handle.read()
+        return PDF_END_MARKER in self._file_store.tail(sha256, PDF_TAIL_BYTES)
 
     @staticmethod
     def _fail(

@@ -30,7 +30,7 @@ from services.drawing.store.files.download_links import (
     check_still_downloadable,
     verify_download,
 )
-from services.drawing.store.files.file_store import FileTooLarge, LocalFileStore, is_sha256
+from services.drawing.store.files.file_store import FileStore, FileTooLarge, is_sha256
 from services.drawing.store.files.form_reader import ClientGone, FormReader, multipart_boundary
 from services.drawing.store.files.refusals import StorageRefused
 from services.drawing.store.files.upload_receiver import UploadSettings, receive_upload
@@ -196,7 +196,7 @@ def start_storage_endpoint(
     port: int,
     *,
     sessions: sessionmaker[Session],
-    file_store: LocalFileStore,
+    file_store: FileStore,
     secret: bytes,
     public_url: str,
     max_upload_bytes: int,
