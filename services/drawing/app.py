@@ -98,7 +98,7 @@ def drawing_use_cases(
     def uow() -> DrawingUnitOfWork:
         return DrawingUnitOfWork(sessions)
 
-    revisions = Revisions(feed)
+    revisions = Revisions(feed, files_checked_at_claim=files.uploads_go_to_bucket)
     return DrawingUseCases(
         permissions=DrawingsPermissionsUseCases(uow),
         catalog=CatalogUseCases(uow, Catalog(feed)),

@@ -20,6 +20,13 @@ class FileAccess:
     download_url_ttl_seconds: int
     file_store: FileStore
 
+    @property
+    def uploads_go_to_bucket(self) -> bool:
+        """Browsers POST straight into S3 (presigned), not to our storage endpoint."""
+        from services.drawing.store.files.s3_store import S3FileStore
+
+        return isinstance(self.file_store, S3FileStore)
+
 
 def file_access_from(settings: Settings) -> FileAccess:
     return FileAccess(

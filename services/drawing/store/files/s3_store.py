@@ -33,6 +33,7 @@ from services.drawing.store.files.file_store import (
     is_sha256,
     stage_in,
 )
+from services.drawing.store.files.http_endpoint import attachment_disposition
 from services.drawing.store.files.pdf_magic import require_pdf_magic
 from services.drawing.store.files.policy import media_type
 from services.drawing.store.files.refusals import StorageRefused
@@ -177,7 +178,6 @@ class S3FileStore:
 
     def presigned_download(self, sha256: str, file_name: str, expires_in: int) -> str:
         """A GET of the file, downloading as ``file_name``, for at most 60 seconds."""
-        disposition_name = file_name.replace('"', "")
         return cast(
             str,
             self._presigner.generate_presigned_url(
@@ -185,7 +185,8 @@ class S3FileStore:
                 Params={
                     "Bucket": self.bucket,
                     "Key": self.key_of(sha256),
-                    "ResponseContentDisposition": f'attachment; filename="{disposition_name}"',
+                    # As our own endpoint answers it: safe for any name (RFC 6266).
+                    "ResponseContentDisposition": attachment_disposition(file_name),
                 },
                 ExpiresIn=min(expires_in, MAX_DOWNLOAD_SECONDS),
             ),
@@ -193,7 +194,11 @@ class S3FileStore:
 
     def claim_upload(self, terms: UploadTerms) -> StoredBytes:
         """Verify the browser's object and keep it under its hash; ``StorageRefused`` if it
-        breaks the upload's terms (the object is then deleted: it can never be used)."""
+        breaks the upload's terms (the object is then deleted: it can never be used).
+
+        A verified object stays under ``uploads/`` until ``forget_upload``: the caller
+        records the file first, so a crash in between only means claiming it again.
+        """
         key = f"{UPLOADS_PREFIX}{terms.upload_uuid}"
         try:
             found = self._get(key)
@@ -206,8 +211,11 @@ class S3FileStore:
         except StorageRefused:
             self._delete(key)
             raise
-        self._delete(key)
         return stored
+
+    def forget_upload(self, upload_uuid: str) -> None:
+        """Delete a claimed upload's object: its bytes are kept under their hash."""
+        self._delete(f"{UPLOADS_PREFIX}{upload_uuid}")
 
     def _verified_copy(self, found: dict[str, Any], terms: UploadTerms) -> StoredBytes:
         body = found["Body"]
