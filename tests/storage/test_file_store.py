@@ -34,7 +34,10 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> FileStore:
 
 
 def staging_of(store: FileStore) -> Path:
-    return store.staging if isinstance(store, S3FileStore) else store.root / ".staging"
+    if isinstance(store, S3FileStore):
+        return store.staging
+    assert isinstance(store, LocalFileStore)
+    return store.root / ".staging"
 
 
 def staged_files(store: FileStore) -> list[Path]:
