@@ -85,6 +85,12 @@ def test_files_go_through_the_bucket_and_are_kept_once(s3_stack: Stack, s3_endpo
     assert parse_qs(urlsplit(link.url).query)["X-Amz-Expires"] == ["60"]
     downloaded = get(link.url)
     assert downloaded.status == 200 and downloaded.body == content
+    streamed = drawing.DownloadRevisionFile(  # over gRPC, read from the bucket
+        pb.DownloadRevisionFileRequest(revision_id=done.revision_ids[1]),
+        metadata=bearer(project.tokens["admin"]),
+        timeout=10,
+    )
+    assert b"".join(chunk.data for chunk in streamed) == content
 
 
 def test_a_file_that_is_not_a_pdf_fails_its_drawing_upload(s3_stack: Stack) -> None:
