@@ -91,3 +91,19 @@ def test_downloads_are_presigned_gets_of_at_most_a_minute(bucket: S3FileStore) -
     assert signed["response-content-disposition"] == ['attachment; filename="A-101.pdf"']
     answer = get(url)
     assert answer.status == 200 and answer.body == PDF
+
+
+def test_presigned_urls_name_the_address_clients_reach_s3_at(
+    s3_endpoint: str, tmp_path: Path
+) -> None:
+    public = "http://files.example.test:9000"
+    settings = s3_settings(s3_endpoint, tmp_path).model_copy(
+        update={"s3_public_endpoint_url": public}
+    )
+    store = file_store_from(settings)  # talks to the test endpoint, creates the bucket there
+    assert isinstance(store, S3FileStore)
+    stored = store.put_stream([PDF], len(PDF))
+    assert store.presigned_upload(terms(), 900).url == f"{public}/{store.bucket}"
+    assert store.presigned_download(stored.sha256, "A-1.pdf", 60).startswith(
+        f"{public}/{store.bucket}/files/{stored.sha256}?"
+    )
