@@ -69,9 +69,18 @@ def test_bytes_are_stored_under_their_sha256(store: FileStore) -> None:
     assert stored_hashes(store) == [sha256]
     assert store.exists(sha256)
     assert store.tail(sha256, 5) == PDF[-5:]
+    assert store.size_of(sha256) == len(PDF)
     with store.open(sha256) as stored:
         assert stored.read() == PDF
     assert staged_files(store) == []
+
+
+def test_a_file_that_is_not_stored_is_not_found(store: FileStore) -> None:
+    missing = hashlib.sha256(b"never stored").hexdigest()
+    assert not store.exists(missing)
+    for read in (store.open, store.size_of, lambda sha256: store.tail(sha256, 10)):
+        with pytest.raises(FileNotFoundError):
+            read(missing)
 
 
 def test_the_same_bytes_are_stored_once(store: FileStore) -> None:

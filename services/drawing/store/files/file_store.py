@@ -99,6 +99,8 @@ class FileStore(Protocol):
 
     def tail(self, sha256: str, size: int) -> bytes: ...
 
+    def size_of(self, sha256: str) -> int: ...
+
     def stage(self, chunks: Iterable[bytes], max_bytes: int) -> StagedFile: ...
 
     def put_stream(self, chunks: Iterable[bytes], max_bytes: int) -> StoredBytes: ...
@@ -123,6 +125,10 @@ class LocalFileStore:
     def open(self, sha256: str) -> BinaryIO:
         """The stored bytes for reading; ``FileNotFoundError`` if there are none."""
         return self.path_of(sha256).open("rb")
+
+    def size_of(self, sha256: str) -> int:
+        """The stored file's size in bytes; ``FileNotFoundError`` if there is none."""
+        return self.path_of(sha256).stat().st_size
 
     def tail(self, sha256: str, size: int) -> bytes:
         """The last ``size`` bytes (all of a shorter file); ``FileNotFoundError`` if none."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import socket
 import threading
@@ -309,6 +308,7 @@ class _StorageRequestHandler(BaseHTTPRequestHandler):
         with settings.sessions() as session:
             check_still_downloadable(session, grant)
         try:
+            size = settings.file_store.size_of(sha256)
             stored = settings.file_store.open(sha256)
         except FileNotFoundError:
             raise StorageRefused(
@@ -317,7 +317,7 @@ class _StorageRequestHandler(BaseHTTPRequestHandler):
         with stored:
             self._start_response(200)
             self.send_header("Content-Type", "application/pdf")
-            self.send_header("Content-Length", str(os.fstat(stored.fileno()).st_size))
+            self.send_header("Content-Length", str(size))
             self.send_header("Content-Disposition", attachment_disposition(grant.file_name))
             self.send_header("X-Content-SHA256", sha256)
             self.send_header("X-Content-Type-Options", "nosniff")

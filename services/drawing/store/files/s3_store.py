@@ -94,16 +94,23 @@ class S3FileStore:
         if not is_sha256(sha256):
             return False
         try:
-            self.client.head_object(Bucket=self.bucket, Key=self.key_of(sha256))
-        except ClientError as error:
-            if _code(error) in _MISSING:
-                return False
-            raise
+            self.size_of(sha256)
+        except FileNotFoundError:
+            return False
         return True
 
     def open(self, sha256: str) -> BinaryIO:
         """The stored bytes for reading; ``FileNotFoundError`` if there are none."""
         return cast(BinaryIO, self._get(self.key_of(sha256))["Body"])
+
+    def size_of(self, sha256: str) -> int:
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=self.key_of(sha256))
+        except ClientError as error:
+            if _code(error) in _MISSING:
+                raise FileNotFoundError(sha256) from None
+            raise
+        return int(head["ContentLength"])
 
     def tail(self, sha256: str, size: int) -> bytes:
         body = self._get(self.key_of(sha256), Range=f"bytes=-{size}")["Body"]
