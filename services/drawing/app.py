@@ -75,7 +75,7 @@ def build_definition(settings: Settings) -> ServiceDefinition:
         idempotent_calls,
     )
     # The storage endpoint shares the store, the secret and the database with the servicer.
-    storage = start_configured_storage_endpoint(settings, sessions)
+    storage = start_configured_storage_endpoint(settings, sessions, files.file_store)
     upload_processing.start()
     return ServiceDefinition(
         name=SERVICE_NAME,
@@ -98,7 +98,7 @@ def drawing_use_cases(
     def uow() -> DrawingUnitOfWork:
         return DrawingUnitOfWork(sessions)
 
-    revisions = Revisions(feed)
+    revisions = Revisions(feed, files_checked_at_claim=files.uploads_go_to_bucket)
     return DrawingUseCases(
         permissions=DrawingsPermissionsUseCases(uow),
         catalog=CatalogUseCases(uow, Catalog(feed)),

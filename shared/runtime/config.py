@@ -110,8 +110,21 @@ class Settings(BaseSettings):
     # HMAC key for upload policies and download links; empty means a local file under
     # data_dir/keys (created on first use).
     storage_signing_secret: str = ""
-    # Content-addressed file store; empty means data_dir/files.
+    # Where files live: "local" (a directory, the embedded default) or "s3" (a bucket on
+    # any S3-compatible server: AWS, MinIO). Either way each file is kept once (R18).
+    file_store: Literal["local", "s3"] = "local"
+    # Content-addressed file store; empty means data_dir/files. With s3, uploads are
+    # staged (hashed) here before they go into the bucket.
     file_store_dir: str = ""
+    # The bucket (created at start if missing) and how to reach it; an empty endpoint
+    # means AWS, empty keys mean boto3's usual chain (environment, profile, instance role).
+    s3_bucket: str = "connectability-files"
+    s3_endpoint_url: str = ""
+    # The address clients reach S3 at, if not the services' (presigned URLs name it).
+    s3_public_endpoint_url: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
     upload_max_bytes: int = 100 * 1024 * 1024
     upload_policy_ttl_seconds: int = 900
     download_url_ttl_seconds: int = 300

@@ -28,6 +28,7 @@ ENV_PREFIX = "CONNECTABILITY_"
 DATABASE_SERVICE = "postgres"
 RATE_LIMIT_SERVICE = "redis"
 MAIL_SERVICE = "smtp"
+OBJECT_STORE_SERVICE = "minio"
 MAIL_CATCHER_SMTP_PORT = "1025"  # the SMTP port the mail catcher image listens on
 KEYS_VOLUME = "keys"
 KEY_STORE = "/run/keys"
@@ -85,6 +86,7 @@ def test_it_has_the_database_redis_the_mail_catcher_and_the_three_services(
         DATABASE_SERVICE,
         RATE_LIMIT_SERVICE,
         MAIL_SERVICE,
+        OBJECT_STORE_SERVICE,  # the drawing files (issue 16)
         *ONE_SHOT_JOBS,
         *SERVICE_NAMES,
         WEB,  # the web page, a client of the connection service
@@ -278,3 +280,25 @@ def test_the_web_page_reaches_the_connection_service_behind_a_proxy(
     assert env[f"{ENV_PREFIX}WEB_SIGN_IN"] == "proxy"  # never the development sign-in
     assert depends_on(web) == {"connection": "service_healthy"}
     assert (8080, port_of(WEB, web)) in published_ports(web)
+
+
+def test_the_drawing_files_live_in_a_pinned_minio_the_drawing_service_points_at(
+    compose: dict[str, Any],
+) -> None:
+    minio = compose["services"][OBJECT_STORE_SERVICE]
+    image, _, tag = minio["image"].partition(":")
+    assert image == "minio/minio" and tag.startswith("RELEASE."), "pin a MinIO release"
+    api_port = int(minio["command"][minio["command"].index("--address") + 1].lstrip(":"))
+    assert f"{api_port}:{api_port}" in minio["ports"]  # browsers use presigned URLs
+    assert "healthcheck" in minio
+    drawing = compose["services"]["drawing"]
+    env = environment(drawing)
+    assert env[f"{ENV_PREFIX}FILE_STORE"] == "s3"
+    assert env[f"{ENV_PREFIX}S3_ENDPOINT_URL"] == f"http://{OBJECT_STORE_SERVICE}:{api_port}"
+    assert env[f"{ENV_PREFIX}S3_PUBLIC_ENDPOINT_URL"].endswith(f":{api_port}")
+    credentials = environment(minio)
+    assert env[f"{ENV_PREFIX}S3_ACCESS_KEY_ID"] == credentials["MINIO_ROOT_USER"]
+    assert env[f"{ENV_PREFIX}S3_SECRET_ACCESS_KEY"] == credentials["MINIO_ROOT_PASSWORD"]
+    assert depends_on(drawing)[OBJECT_STORE_SERVICE] == "service_healthy"
+    # The settings parse: the value is one the drawing service accepts.
+    Settings(file_store=env[f"{ENV_PREFIX}FILE_STORE"])  # type: ignore[arg-type]

@@ -3,18 +3,22 @@ fresh process finishes what a stopped one queued, and replicas never process one
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from alembic import command
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.drawing.migrations import MIGRATIONS_DIR as DRAWING_MIGRATIONS
 from services.drawing.store.change_feed import ChangeFeed
-from services.drawing.store.files.file_store import LocalFileStore
+from services.drawing.store.files.file_access import file_store_from
+from services.drawing.store.files.file_store import LocalFileStore, StoredBytes
+from services.drawing.store.files.s3_store import S3FileStore, UploadTerms
 from services.drawing.store.models import (
     Drawing,
     DrawingArea,
@@ -29,6 +33,8 @@ from services.drawing.store.models import (
 from services.drawing.use_cases.revision_steps import RevisionImport, Revisions
 from services.drawing.use_cases.upload_processing import DrawingUploadProcessing
 from shared.persistence.db import alembic_config, make_engine, utcnow
+from tests.fixtures.s3 import s3_settings
+from tests.integration.test_direct_uploads import post_form
 from tests.persistence.service_databases import migrated_sessions
 
 FILES_PER_UPLOAD = 5
@@ -204,3 +210,67 @@ def test_an_upgraded_database_keeps_its_drawing_uploads_revisions_in_their_order
             select(DrawingUploadImport.revision_id).order_by(DrawingUploadImport.position)
         ).all()
     assert backfilled == ["z-first", "a-second"]
+
+
+class _DiesAfterClaiming(S3FileStore):
+    """A process that dies once the file is checked and copied, before its commit."""
+
+    def claim_upload(self, terms: UploadTerms) -> StoredBytes:
+        super().claim_upload(terms)
+        raise SystemExit("killed")
+
+
+def _queue_from_bucket(sessions: sessionmaker[Session], store: S3FileStore, content: bytes) -> str:
+    """A drawing upload whose file a browser POSTed into the bucket: no hash known yet."""
+    with sessions.begin() as session:
+        upload = Upload(
+            uuid=uuid.uuid4().hex,
+            project_id="p",
+            response_filename="A-1.pdf",
+            content_type="application/pdf",
+            max_bytes=1 << 20,
+            expires_at=utcnow() + timedelta(hours=1),
+            created_by="u",
+        )
+        session.add(upload)
+        form = store.presigned_upload(
+            UploadTerms(upload.uuid, "application/pdf", 1 << 20, utcnow() + timedelta(hours=1)),
+            expires_in=900,
+        )
+        assert post_form(form.url, form.fields, content).status == 204
+        session.flush()
+        area, drawing_set = session.get(DrawingArea, "area"), session.get(DrawingSet, "set")
+        assert area is not None and drawing_set is not None
+        revisions = Revisions(ChangeFeed(sessions), files_checked_at_claim=True)
+        wanted = [RevisionImport(upload.uuid, "d", date(2026, 11, 20), None, "1")]
+        return revisions.queue_uploads(session, "p", area, drawing_set, wanted, "u").id
+
+
+def test_on_s3_a_process_dying_after_the_claim_leaves_the_file_to_claim_again(
+    drawing_sessions: sessionmaker[Session], tmp_path: Path, s3_endpoint: str
+) -> None:
+    store = file_store_from(s3_settings(s3_endpoint, tmp_path))
+    assert isinstance(store, S3FileStore)
+    dying = _DiesAfterClaiming(store.client, store.bucket, store.staging)
+    _seed(drawing_sessions)
+    content = b"%PDF-1.7\n" + uuid.uuid4().bytes + b"\n%%EOF\n"
+    queued = _queue_from_bucket(drawing_sessions, store, content)
+
+    with pytest.raises(SystemExit):
+        DrawingUploadProcessing(drawing_sessions, dying).process_queued()
+    with drawing_sessions.begin() as session:  # its claim runs out
+        session.execute(
+            update(DrawingUpload).values(claim_expires_at=utcnow() - timedelta(seconds=1))
+        )
+    assert DrawingUploadProcessing(drawing_sessions, store).process_queued() == 1
+
+    digest = hashlib.sha256(content).hexdigest()
+    with drawing_sessions() as session:
+        batch = session.get(DrawingUpload, queued)
+        assert batch is not None and batch.status == "ready_for_review", batch.error_message
+        revision = session.scalars(select(DrawingRevision)).one()
+        assert revision.file_sha256 == digest
+        assert session.get(StoredFile, digest) is not None
+    assert store.stored_hashes() == [digest]
+    listed = store.client.list_objects_v2(Bucket=store.bucket, Prefix="uploads/")
+    assert listed.get("Contents", []) == []  # the browser's object went after the commit

@@ -262,8 +262,14 @@ def require_set_takes_uploads(connection_state: str) -> None:
         )
 
 
-def require_usable_upload(upload: U | None, project_id: str, uuid: str, now: datetime) -> U:
-    """An upload of this project whose file arrived and that no drawing upload took yet."""
+def require_usable_upload(
+    upload: U | None, project_id: str, uuid: str, now: datetime, *, checked_at_claim: bool = False
+) -> U:
+    """An upload of this project whose file arrived and that no drawing upload took yet.
+
+    ``checked_at_claim``: the file goes straight into a bucket, which does not tell us; the
+    processing round then looks for it (and checks it) when it claims the drawing upload.
+    """
     if upload is None or upload.project_id != project_id:
         raise NotFound(ErrorReason.UPLOAD_NOT_FOUND, f"No upload {uuid!r} was found.")
     if upload.drawing_upload_id is not None:
@@ -272,7 +278,7 @@ def require_usable_upload(upload: U | None, project_id: str, uuid: str, now: dat
             "This upload was already imported as a revision.",
             upload_uuid=uuid,
         )
-    if upload.file_sha256 is None:
+    if upload.file_sha256 is None and not checked_at_claim:
         if upload.expires_at <= now:
             raise refusal(
                 ErrorReason.UPLOAD_EXPIRED,

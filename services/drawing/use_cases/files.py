@@ -17,6 +17,7 @@ from services.drawing.store.files.download_links import download_url
 from services.drawing.store.files.file_access import FileAccess
 from services.drawing.store.files.http_endpoint import UPLOADS_PATH
 from services.drawing.store.files.policy import issue_upload_fields, media_type, new_upload_policy
+from services.drawing.store.files.s3_store import MAX_DOWNLOAD_SECONDS, S3FileStore, UploadTerms
 from services.drawing.store.models import StoredFile, Upload
 from services.drawing.store.unit_of_work import DrawingUnitOfWork
 from services.drawing.use_cases import access
@@ -94,6 +95,13 @@ class FileUseCases:
                     created_by=caller.describe(),
                 )
             )
+        if isinstance(files.file_store, S3FileStore):
+            # A genuine S3 presigned POST; the processing round checks what arrives (R29).
+            terms = UploadTerms(
+                policy.upload_uuid, content_type, policy.max_bytes, policy.expires_at
+            )
+            posted = files.file_store.presigned_upload(terms, files.upload_policy_ttl_seconds)
+            return UploadForm(policy.upload_uuid, posted.url, posted.fields, policy.expires_at)
         return UploadForm(
             uuid=policy.upload_uuid,
             url=files.public_url + UPLOADS_PATH,
@@ -106,6 +114,12 @@ class FileUseCases:
         with self._uow() as uow:
             revision = access.visible_revision(uow, caller, revision_id)
             stored = _stored_file(uow, revision.file_sha256)
+        if isinstance(files.file_store, S3FileStore):
+            # Cannot be revoked, so it lives at most a minute (a withdrawal takes effect then).
+            seconds = min(files.download_url_ttl_seconds, MAX_DOWNLOAD_SECONDS)
+            url = files.file_store.presigned_download(stored.sha256, revision.file_name, seconds)
+            expires_at = utcnow() + timedelta(seconds=seconds)
+            return DownloadLink(url, stored.sha256, stored.size_bytes, expires_at)
         expires_at = utcnow() + timedelta(seconds=files.download_url_ttl_seconds)
         url = download_url(
             files.public_url,

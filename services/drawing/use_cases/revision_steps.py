@@ -51,8 +51,11 @@ def refuse_if_copy(revision: DrawingRevision) -> None:
 
 
 class Revisions:
-    def __init__(self, feed: ChangeFeed):
+    def __init__(self, feed: ChangeFeed, *, files_checked_at_claim: bool = False):
         self._feed = feed
+        # True with the S3 store: uploaded files are found and checked by the processing
+        # round, not by the storage endpoint before CreateDrawingUpload.
+        self._files_checked_at_claim = files_checked_at_claim
 
     # Reading
 
@@ -108,7 +111,11 @@ class Revisions:
         session.flush()
         for position, wanted in enumerate(imports):
             upload = revision_rules.require_usable_upload(
-                stored.upload(wanted.upload_uuid), project_id, wanted.upload_uuid, utcnow()
+                stored.upload(wanted.upload_uuid),
+                project_id,
+                wanted.upload_uuid,
+                utcnow(),
+                checked_at_claim=self._files_checked_at_claim,
             )
             drawing = revision_rules.require_takes_import(
                 stored.drawing(wanted.drawing_id), project_id, area.id, wanted.drawing_id

@@ -14,13 +14,16 @@ import os
 import socket
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.drawing.domain.revision_states import DrawingUploadStatus, takes_local_uploads
-from services.drawing.store.files.file_store import LocalFileStore
+from services.drawing.store.files.file_store import FileStore
+from services.drawing.store.files.refusals import StorageRefused
+from services.drawing.store.files.s3_store import S3FileStore, UploadTerms
+from services.drawing.store.files.uploads import attach_stored_file
 from services.drawing.store.models import (
     Drawing,
     DrawingSet,
@@ -51,11 +54,14 @@ class DrawingUploadProcessing:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        file_store: LocalFileStore,
+        file_store: FileStore,
         idle_seconds: float = 1.0,
     ):
         self._sessions = sessions
         self._file_store = file_store
+        # Uploads claimed from the bucket in the current transaction: their objects are
+        # deleted once it committed (their bytes are kept under their hash by then).
+        self._claimed: list[str] = []
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._rounds = BackgroundRounds("drawing-uploads", self.process_queued, idle_seconds)
 
@@ -102,6 +108,14 @@ class DrawingUploadProcessing:
             ).first()
 
     def _process(self, drawing_upload_id: str) -> None:
+        self._claimed = []
+        self._process_in_transaction(drawing_upload_id)
+        store = self._file_store
+        if isinstance(store, S3FileStore):
+            for upload_uuid in self._claimed:
+                store.forget_upload(upload_uuid)
+
+    def _process_in_transaction(self, drawing_upload_id: str) -> None:
         with self._sessions.begin() as session:
             batch = session.scalars(
                 select(DrawingUpload)
@@ -155,6 +169,10 @@ class DrawingUploadProcessing:
                 "The drawing left the drawing area of this upload before its file was processed.",
             )
         upload = session.get(Upload, wanted.upload_uuid)
+        if upload is not None and upload.file_sha256 is None:
+            refused = self._claim_from_bucket(session, upload)
+            if refused is not None:
+                return refused
         if upload is None or upload.file_sha256 is None:
             return (ErrorReason.UPLOAD_NOT_RECEIVED, "The file of this upload is not stored.")
         try:
@@ -168,11 +186,28 @@ class DrawingUploadProcessing:
             )
         return None
 
+    def _claim_from_bucket(
+        self, session: Session, upload: Upload
+    ) -> tuple[ErrorReasonValue, str] | None:
+        """With the S3 store the browser POSTed straight into the bucket: verify what is
+        there against the upload's terms (R29) and keep it under its hash (R18)."""
+        store = self._file_store
+        if not isinstance(store, S3FileStore):
+            return None
+        expires_at = upload.expires_at
+        if expires_at.tzinfo is None:  # SQLite gives naive UTC times back
+            expires_at = expires_at.replace(tzinfo=UTC)
+        terms = UploadTerms(upload.uuid, upload.content_type, upload.max_bytes, expires_at)
+        try:
+            stored = store.claim_upload(terms)
+        except StorageRefused as refused:
+            return (refused.reason_value, refused.message)
+        attach_stored_file(session, upload, stored.sha256, stored.size)
+        self._claimed.append(upload.uuid)
+        return None
+
     def _ends_like_pdf(self, sha256: str) -> bool:
-        with self._file_store.open(sha256) as handle:
-            size = handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, size - PDF_TAIL_BYTES))
-            return PDF_END_MARKER in handle.read()
+        return PDF_END_MARKER in self._file_store.tail(sha256, PDF_TAIL_BYTES)
 
     @staticmethod
     def _fail(

@@ -14,10 +14,10 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO, NamedTuple
+from typing import BinaryIO, NamedTuple, Protocol
 
 STAGING_DIR_NAME = ".staging"
 SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
@@ -48,8 +48,11 @@ class StagedFile:
     As a context manager it discards whatever was not committed, whatever happened.
     """
 
-    def __init__(self, store: LocalFileStore, temporary: Path, stored: StoredBytes) -> None:
-        self._store = store
+    def __init__(
+        self, place: Callable[[Path, str], bool], temporary: Path, stored: StoredBytes
+    ) -> None:
+        # Moves the staged bytes into the store under their hash; True if they were new.
+        self._place = place
         self._temporary: Path | None = temporary
         self.sha256 = stored.sha256
         self.size = stored.size
@@ -57,21 +60,13 @@ class StagedFile:
     def commit(self) -> bool:
         """Move the bytes into place; True if they are new to the store.
 
-        A hard link never replaces an existing file: if the same bytes are stored already
-        (another upload, perhaps at this very moment), that copy is kept and ours dropped.
+        An existing copy is never replaced: if the same bytes are stored already (another
+        upload, perhaps at this very moment), that copy is kept and ours dropped.
         """
         if self._temporary is None:
             raise RuntimeError("this staged file was committed or discarded already")
-        final = self._store.path_of(self.sha256)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(self._temporary, final)
-            created = True
-        except FileExistsError:
-            created = False
+        created = self._place(self._temporary, self.sha256)
         self.discard()
-        if created:
-            _fsync_directory(final.parent)
         return created
 
     def discard(self) -> None:
@@ -89,6 +84,28 @@ class StagedFile:
         traceback: TracebackType | None,
     ) -> None:
         self.discard()
+
+
+class FileStore(Protocol):
+    """What the upload endpoint, the processing round and downloads need of a store.
+
+    ``LocalFileStore`` keeps the bytes in a directory; ``S3FileStore`` (``s3_store``) in a
+    bucket. Both stage locally while hashing, then keep each file once under its hash (R18).
+    """
+
+    def exists(self, sha256: str) -> bool: ...
+
+    def open(self, sha256: str) -> BinaryIO: ...
+
+    def tail(self, sha256: str, size: int) -> bytes: ...
+
+    def size_of(self, sha256: str) -> int: ...
+
+    def stage(self, chunks: Iterable[bytes], max_bytes: int) -> StagedFile: ...
+
+    def put_stream(self, chunks: Iterable[bytes], max_bytes: int) -> StoredBytes: ...
+
+    def discard_stale_staging(self, older_than_seconds: float = 3600.0) -> int: ...
 
 
 class LocalFileStore:
@@ -109,26 +126,35 @@ class LocalFileStore:
         """The stored bytes for reading; ``FileNotFoundError`` if there are none."""
         return self.path_of(sha256).open("rb")
 
+    def size_of(self, sha256: str) -> int:
+        """The stored file's size in bytes; ``FileNotFoundError`` if there is none."""
+        return self.path_of(sha256).stat().st_size
+
+    def tail(self, sha256: str, size: int) -> bytes:
+        """The last ``size`` bytes (all of a shorter file); ``FileNotFoundError`` if none."""
+        with self.open(sha256) as handle:
+            end = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, end - size))
+            return handle.read()
+
     def stage(self, chunks: Iterable[bytes], max_bytes: int) -> StagedFile:
         """Stream ``chunks`` into the staging area, hashing them; at most ``max_bytes``.
 
         Raises ``FileTooLarge`` as soon as the limit is passed (the rest is not read), and
         re-raises whatever the chunks raise; either way the temporary file is gone.
         """
-        self._staging.mkdir(parents=True, exist_ok=True)
-        descriptor, name = tempfile.mkstemp(dir=self._staging, prefix="upload-")
-        temporary = Path(name)
+        return stage_in(self._staging, chunks, max_bytes, self._link_into_place)
+
+    def _link_into_place(self, temporary: Path, sha256: str) -> bool:
+        # A hard link never replaces an existing file, so racing commits keep one copy.
+        final = self.path_of(sha256)
+        final.parent.mkdir(parents=True, exist_ok=True)
         try:
-            with os.fdopen(descriptor, "wb") as handle:
-                stored = _copy_hashing(chunks, handle, max_bytes)
-                handle.flush()
-                # On disk before it can be linked into place and referenced by the database.
-                os.fsync(handle.fileno())
-            os.chmod(temporary, STORED_FILE_MODE)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
-        return StagedFile(self, temporary, stored)
+            os.link(temporary, final)
+        except FileExistsError:
+            return False
+        _fsync_directory(final.parent)
+        return True
 
     def put_stream(self, chunks: Iterable[bytes], max_bytes: int) -> StoredBytes:
         """Stage and commit in one step: the bytes' (sha256, size)."""
@@ -137,20 +163,52 @@ class LocalFileStore:
             return StoredBytes(staged.sha256, staged.size)
 
     def discard_stale_staging(self, older_than_seconds: float = 3600.0) -> int:
-        """Remove temporary files a crashed process left behind; how many were removed.
+        return discard_stale_files(self._staging, older_than_seconds)
 
-        Age-based, because other processes may share this store and stage right now.
-        """
-        if not self._staging.is_dir():
-            return 0
-        cutoff = time.time() - older_than_seconds
-        removed = 0
-        for leftover in self._staging.iterdir():
-            with contextlib.suppress(FileNotFoundError):
-                if leftover.stat().st_mtime < cutoff:
-                    leftover.unlink()
-                    removed += 1
-        return removed
+
+def stage_in(
+    staging: Path,
+    chunks: Iterable[bytes],
+    max_bytes: int,
+    place: Callable[[Path, str], bool],
+) -> StagedFile:
+    """Stream ``chunks`` into a temporary file under ``staging``, hashing them; at most
+    ``max_bytes``. ``place`` later moves the file into its store (``StagedFile.commit``).
+
+    Raises ``FileTooLarge`` as soon as the limit is passed (the rest is not read), and
+    re-raises whatever the chunks raise; either way the temporary file is gone.
+    """
+    staging.mkdir(parents=True, exist_ok=True)
+    descriptor, name = tempfile.mkstemp(dir=staging, prefix="upload-")
+    temporary = Path(name)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            stored = _copy_hashing(chunks, handle, max_bytes)
+            handle.flush()
+            # On disk before it can be linked into place and referenced by the database.
+            os.fsync(handle.fileno())
+        os.chmod(temporary, STORED_FILE_MODE)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return StagedFile(place, temporary, stored)
+
+
+def discard_stale_files(staging: Path, older_than_seconds: float) -> int:
+    """Remove temporary files a crashed process left behind; how many were removed.
+
+    Age-based, because other processes may share this staging area and stage right now.
+    """
+    if not staging.is_dir():
+        return 0
+    cutoff = time.time() - older_than_seconds
+    removed = 0
+    for leftover in staging.iterdir():
+        with contextlib.suppress(FileNotFoundError):
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
+                removed += 1
+    return removed
 
 
 def _copy_hashing(chunks: Iterable[bytes], handle: BinaryIO, max_bytes: int) -> StoredBytes:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 import socket
 import threading
@@ -30,7 +29,7 @@ from services.drawing.store.files.download_links import (
     check_still_downloadable,
     verify_download,
 )
-from services.drawing.store.files.file_store import FileTooLarge, LocalFileStore, is_sha256
+from services.drawing.store.files.file_store import FileStore, FileTooLarge, is_sha256
 from services.drawing.store.files.form_reader import ClientGone, FormReader, multipart_boundary
 from services.drawing.store.files.refusals import StorageRefused
 from services.drawing.store.files.upload_receiver import UploadSettings, receive_upload
@@ -196,7 +195,7 @@ def start_storage_endpoint(
     port: int,
     *,
     sessions: sessionmaker[Session],
-    file_store: LocalFileStore,
+    file_store: FileStore,
     secret: bytes,
     public_url: str,
     max_upload_bytes: int,
@@ -309,6 +308,7 @@ class _StorageRequestHandler(BaseHTTPRequestHandler):
         with settings.sessions() as session:
             check_still_downloadable(session, grant)
         try:
+            size = settings.file_store.size_of(sha256)
             stored = settings.file_store.open(sha256)
         except FileNotFoundError:
             raise StorageRefused(
@@ -317,7 +317,7 @@ class _StorageRequestHandler(BaseHTTPRequestHandler):
         with stored:
             self._start_response(200)
             self.send_header("Content-Type", "application/pdf")
-            self.send_header("Content-Length", str(os.fstat(stored.fileno()).st_size))
+            self.send_header("Content-Length", str(size))
             self.send_header("Content-Disposition", attachment_disposition(grant.file_name))
             self.send_header("X-Content-SHA256", sha256)
             self.send_header("X-Content-Type-Options", "nosniff")

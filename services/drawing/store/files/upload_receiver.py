@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.drawing.store.files.file_store import LocalFileStore, StoredBytes
+from services.drawing.store.files.file_store import FileStore, StoredBytes
 from services.drawing.store.files.form_reader import FormPart, FormReader, malformed
 from services.drawing.store.files.pdf_magic import require_pdf_magic
 from services.drawing.store.files.policy import PolicyRefused, media_type, verify_upload_fields
@@ -32,7 +32,7 @@ class UploadSettings:
     """What the endpoint holds for every upload."""
 
     sessions: sessionmaker[Session]
-    file_store: LocalFileStore
+    file_store: FileStore
     secret: bytes
     # The endpoint's own ceiling, whatever a policy allows.
     max_upload_bytes: int

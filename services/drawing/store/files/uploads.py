@@ -50,19 +50,25 @@ def record_upload(
         upload = session.get(Upload, policy.upload_uuid, with_for_update=True)
         upload = _check_open(upload, policy)
         store_file()
-        insert_or_keep_row(
-            session,
-            StoredFile,
-            {
-                "sha256": sha256,
-                "size_bytes": size,
-                "content_type": policy.content_type,
-                "created_at": utcnow(),
-            },
-            key_columns=["sha256"],
-        )
-        upload.file_sha256 = sha256
-        upload.uploaded_at = utcnow()
+        attach_stored_file(session, upload, sha256, size)
+
+
+def attach_stored_file(session: Session, upload: Upload, sha256: str, size: int) -> None:
+    """Point ``upload`` at the stored file ``sha256``; its ``StoredFile`` row is kept if the
+    same bytes were stored before (R18)."""
+    insert_or_keep_row(
+        session,
+        StoredFile,
+        {
+            "sha256": sha256,
+            "size_bytes": size,
+            "content_type": upload.content_type,
+            "created_at": utcnow(),
+        },
+        key_columns=["sha256"],
+    )
+    upload.file_sha256 = sha256
+    upload.uploaded_at = utcnow()
 
 
 def _check_open(upload: Upload | None, policy: UploadPolicy) -> Upload:
