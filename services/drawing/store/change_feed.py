@@ -4,8 +4,9 @@ A change is appended in the same transaction as the change itself. Its sequence 
 taken by incrementing the project's feed head in one ``UPDATE … RETURNING``: the row lock
 that takes makes concurrent writers queue, so numbers are per project, gap-free and in
 commit order — a reader that resumes after its last sequence misses nothing and sees
-nothing twice. Readers waiting for news in this process are woken after each commit; a
-short fallback wait catches changes committed by other processes.
+nothing twice. Readers waiting for news in this process are woken after each commit; on
+PostgreSQL, commits of other replicas wake them too (``feed_notifier``), and a short
+fallback wait catches anything else.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ from shared.persistence.paging import ascending, fetch_page
 from shared.runtime.timestamps import timestamp_of
 
 _PENDING_KEY = "changed_feed_projects"
+
+
+def moves_feed_heads(session: Session) -> bool:
+    """Whether the session's open transaction appended changes (moved feed heads)."""
+    return bool(session.info.get(_PENDING_KEY))
 
 
 class ChangeFeed:
@@ -108,11 +114,15 @@ class ChangeFeed:
     def generation(self) -> int:
         return self._generation
 
+    def wake_watchers(self) -> None:
+        """Tell waiting readers that heads may have moved (a commit here or elsewhere)."""
+        with self._news:
+            self._generation += 1
+            self._news.notify_all()
+
     def _after_commit(self, session: Session) -> None:
         if session.info.pop(_PENDING_KEY, None):
-            with self._news:
-                self._generation += 1
-                self._news.notify_all()
+            self.wake_watchers()
 
     def _after_rollback(self, session: Session) -> None:
         session.info.pop(_PENDING_KEY, None)
