@@ -55,7 +55,9 @@ def migrate_database(url: str) -> None:
 
 
 def build_definition(settings: Settings) -> ServiceDefinition:
-    database = open_service_database(settings.database_url_of(SERVICE_NAME), MIGRATIONS_DIR)
+    database = open_service_database(
+        settings.database_url_of(SERVICE_NAME), MIGRATIONS_DIR, settings.migrate_on_start
+    )
     sessions = database.sessions
     files = file_access_from(settings)
     feed = ChangeFeed(sessions)

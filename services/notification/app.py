@@ -64,7 +64,9 @@ def retry_policy_of(settings: Settings) -> RetryPolicy:
 def build_definition(
     settings: Settings, retry_policy: RetryPolicy | None = None
 ) -> ServiceDefinition:
-    database = open_service_database(settings.database_url_of(SERVICE_NAME), MIGRATIONS_DIR)
+    database = open_service_database(
+        settings.database_url_of(SERVICE_NAME), MIGRATIONS_DIR, settings.migrate_on_start
+    )
 
     def uow() -> NotificationUnitOfWork:
         return NotificationUnitOfWork(database.sessions)

@@ -155,6 +155,11 @@ class Settings(BaseSettings):
     notification_retry_base_delay_seconds: float = 1.0
     notification_retry_max_delay_seconds: float = 900.0
 
+    # Each service brings its database to the newest schema when it starts (concurrent
+    # upgrades queue on PostgreSQL). Off: the one-shot `connectability migrate` does it, and
+    # a service whose database is behind refuses to start, saying so.
+    migrate_on_start: bool = True
+
     # The sync engine (connection service). A worker leases the connections it drives for
     # this long and renews the lease while it lives; a crashed replica's connections are
     # taken over once it runs out.
