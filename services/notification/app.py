@@ -58,6 +58,7 @@ def retry_policy_of(settings: Settings) -> RetryPolicy:
         retry_for=timedelta(seconds=settings.notification_retry_for_seconds),
         base_delay_seconds=settings.notification_retry_base_delay_seconds,
         max_delay_seconds=settings.notification_retry_max_delay_seconds,
+        claim_lease_seconds=settings.notification_claim_lease_seconds,
     )
 
 
@@ -87,6 +88,8 @@ def build_definition(
         retry_policy or retry_policy_of(settings),
         flush_digests=DigestFlushing(uow).flush_due,
         web_base_url=settings.web_base_url,
+        # SQLite serves one process: what it left sending is queued again at once.
+        sole_worker=database.engine.dialect.name == "sqlite",
     )
     worker.start()
     return ServiceDefinition(
