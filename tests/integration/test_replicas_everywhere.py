@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import grpc
@@ -199,7 +200,7 @@ def test_killing_one_replica_of_each_service_loses_and_doubles_nothing(
     for synced in pairs:
         copies = synced.copies_of(3)
         assert sorted(c.upstream_revision_id for c in copies) == sorted(synced.upstream.revisions)
-        eventually(lambda synced=synced: _copied_once(synced), timeout_seconds=30)
+        eventually(partial(_copied_once, synced), timeout_seconds=30)
     sent = eventually(lambda: _all_mail_settled(replicas), timeout_seconds=30)
     received = [str(m["Message-ID"]) for m in replicas.smtp.handler.received]
     assert set(received) == sent  # every message arrived, none under a second Message-ID
