@@ -1,19 +1,26 @@
 """Feed-head wake-ups across drawing replicas on PostgreSQL: a commit that moves a feed head
 through one replica wakes the watchers of another at once, not at their fallback poll; a
-rolled-back change wakes nobody."""
+rolled-back change wakes nobody; a cut listening connection is made again."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectability.v1 import drawing_service_pb2 as pb
 from services.drawing.store.change_feed import ChangeFeed
-from services.drawing.store.feed_notifier import FeedHeadNotifier, start_feed_head_notifier
+from services.drawing.store.feed_notifier import (
+    CHANNEL,
+    FeedHeadNotifier,
+    start_feed_head_notifier,
+)
 from services.drawing.store.models import ProjectFacts
+from tests.integration.calls import eventually
 from tests.persistence.service_databases import migrated_sessions
 
 # Far beyond the 1 s fallback poll: a wait that ends before it was woken, not timed out.
@@ -83,3 +90,35 @@ def test_a_rolled_back_change_wakes_no_other_replica(replicas: tuple[Replica, Re
     a.publish("p", commit=False)
     assert b.feed.wait_for_news(seen, timeout=0.5) == seen
     assert b.feed.heads(["p"]) == {"p": 0}
+
+
+def test_wake_ups_resume_after_the_listening_connection_was_cut(
+    replicas: tuple[Replica, Replica],
+) -> None:
+    a, b = replicas
+    cut = _listeners(a)
+    with a.sessions() as session:
+        for pid in cut:
+            session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    eventually(lambda: _reconnected(a, cut), timeout_seconds=15)
+    time.sleep(0.2)  # the wake-up each reconnection gives, for what it may have missed
+    seen = b.feed.generation
+    a.publish("p")
+    assert b.feed.wait_for_news(seen, timeout=NEVER) != seen
+
+
+def _listeners(replica: Replica) -> set[int]:
+    with replica.sessions() as session:
+        rows = session.execute(
+            text(
+                "SELECT pid FROM pg_stat_activity"
+                " WHERE datname = current_database() AND query = :listen"
+            ),
+            {"listen": f"LISTEN {CHANNEL}"},
+        )
+        return {int(pid) for (pid,) in rows}
+
+
+def _reconnected(replica: Replica, cut: set[int]) -> None:
+    now = _listeners(replica)
+    assert len(now - cut) == 2, (cut, now)
