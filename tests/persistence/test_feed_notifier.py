@@ -122,3 +122,12 @@ def _listeners(replica: Replica) -> set[int]:
 def _reconnected(replica: Replica, cut: set[int]) -> None:
     now = _listeners(replica)
     assert len(now - cut) == 2, (cut, now)
+
+
+def test_a_replica_is_woken_once_by_its_own_commit(replicas: tuple[Replica, Replica]) -> None:
+    a, b = replicas
+    seen_a, seen_b = a.feed.generation, b.feed.generation
+    a.publish("p")
+    assert b.feed.wait_for_news(seen_b, timeout=NEVER) != seen_b  # the notification is out
+    time.sleep(0.2)  # and would have reached A as well
+    assert a.feed.generation == seen_a + 1  # its commit woke it; its own notification did not

@@ -4,8 +4,10 @@ A transaction that moves a feed head also sends ``NOTIFY drawing_feed_heads``: P
 delivers it only once that transaction commits, and never if it rolls back, so a listener
 never hears of a head that is not there to read. Each replica listens on a connection of
 its own, in a thread, and wakes its watchers exactly as a commit in the process does; they
-then read the heads from the database as always. Without this, a watcher on one replica
-hears a publish committed through another only at its fallback poll (1 s).
+then read the heads from the database as always. A notification carries its sender's
+token, so a replica ignores its own (its commits woke its watchers already). Without this,
+a watcher on one replica hears a publish committed through another only at its fallback
+poll (1 s).
 
 SQLite is the single-process default: there every commit is already in this process, and
 nothing here runs.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Callable
 
 import psycopg
@@ -41,10 +44,11 @@ class FeedHeadNotifier:
     ):
         self._conninfo = _libpq_conninfo(database_url)
         self._wake = wake
+        self._origin = uuid.uuid4().hex
         self._stopping = threading.Event()
         self._listening = threading.Event()
         self._thread = threading.Thread(target=self._listen, name="feed-head-listener", daemon=True)
-        event.listen(sessions, "before_commit", _notify_if_heads_moved)
+        event.listen(sessions, "before_commit", self._notify_if_heads_moved)
 
     def start(self) -> FeedHeadNotifier:
         self._thread.start()
@@ -74,8 +78,16 @@ class FeedHeadNotifier:
             # Whatever was committed while nobody listened: let the watchers look again.
             self._wake()
             while not self._stopping.is_set():
-                for _notification in connection.notifies(timeout=_POLL_SECONDS, stop_after=1):
-                    self._wake()
+                for notification in connection.notifies(timeout=_POLL_SECONDS, stop_after=1):
+                    if notification.payload != self._origin:
+                        self._wake()
+
+    def _notify_if_heads_moved(self, session: Session) -> None:
+        if moves_feed_heads(session):
+            session.execute(
+                text("SELECT pg_notify(:channel, :origin)"),
+                {"channel": CHANNEL, "origin": self._origin},
+            )
 
 
 def start_feed_head_notifier(
@@ -85,11 +97,6 @@ def start_feed_head_notifier(
     if make_url(database_url).get_backend_name() != "postgresql":
         return None
     return FeedHeadNotifier(database_url, sessions, wake).start()
-
-
-def _notify_if_heads_moved(session: Session) -> None:
-    if moves_feed_heads(session):
-        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
 
 
 def _libpq_conninfo(database_url: str) -> str:
