@@ -76,7 +76,9 @@ def migrate_database(url: str) -> None:
 
 
 def build_definition(settings: Settings) -> ServiceDefinition:
-    database = open_service_database(settings.database_url_of(SERVICE_NAME), MIGRATIONS_DIR)
+    database = open_service_database(
+        settings.database_url_of(SERVICE_NAME), MIGRATIONS_DIR, settings.migrate_on_start
+    )
     sessions = database.sessions
     tokens = service_token_source(settings, SERVICE_NAME)
     outgoing_tls = channel_credentials(settings)

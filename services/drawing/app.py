@@ -17,6 +17,7 @@ from services.drawing.api.servicer import DrawingServicer, DrawingUseCases
 from services.drawing.domain import access_policy
 from services.drawing.migrations import MIGRATIONS_DIR
 from services.drawing.store.change_feed import ChangeFeed
+from services.drawing.store.feed_notifier import start_feed_head_notifier
 from services.drawing.store.files.configured import start_configured_storage_endpoint
 from services.drawing.store.files.file_access import FileAccess, file_access_from
 from services.drawing.store.models import IdempotentRequest
@@ -54,10 +55,16 @@ def migrate_database(url: str) -> None:
 
 
 def build_definition(settings: Settings) -> ServiceDefinition:
-    database = open_service_database(settings.database_url_of(SERVICE_NAME), MIGRATIONS_DIR)
+    database = open_service_database(
+        settings.database_url_of(SERVICE_NAME), MIGRATIONS_DIR, settings.migrate_on_start
+    )
     sessions = database.sessions
     files = file_access_from(settings)
     feed = ChangeFeed(sessions)
+    # On PostgreSQL, commits of other drawing replicas wake this one's feed-head watchers.
+    notifier = start_feed_head_notifier(
+        settings.database_url_of(SERVICE_NAME), sessions, feed.wake_watchers
+    )
     # Drawing uploads queued by CreateDrawingUpload are processed in the background.
     upload_processing = DrawingUploadProcessing(sessions, files.file_store)
     idempotent_calls = IdempotentCalls(sessions, IdempotentRequest, access_policy.admit)
@@ -81,7 +88,8 @@ def build_definition(settings: Settings) -> ServiceDefinition:
         name=SERVICE_NAME,
         grpc_service_names=[GRPC_SERVICE, INTERNAL_GRPC_SERVICE],
         register=lambda server: _register(servicer, internal_servicer, server),
-        on_stop=[upload_processing.stop, storage.stop, database.engine.dispose],
+        on_stop=[upload_processing.stop, storage.stop, database.engine.dispose]
+        + ([notifier.stop] if notifier else []),
         gauges=DrawingStateGauges(sessions),
     )
 

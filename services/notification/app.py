@@ -58,13 +58,16 @@ def retry_policy_of(settings: Settings) -> RetryPolicy:
         retry_for=timedelta(seconds=settings.notification_retry_for_seconds),
         base_delay_seconds=settings.notification_retry_base_delay_seconds,
         max_delay_seconds=settings.notification_retry_max_delay_seconds,
+        claim_lease_seconds=settings.notification_claim_lease_seconds,
     )
 
 
 def build_definition(
     settings: Settings, retry_policy: RetryPolicy | None = None
 ) -> ServiceDefinition:
-    database = open_service_database(settings.database_url_of(SERVICE_NAME), MIGRATIONS_DIR)
+    database = open_service_database(
+        settings.database_url_of(SERVICE_NAME), MIGRATIONS_DIR, settings.migrate_on_start
+    )
 
     def uow() -> NotificationUnitOfWork:
         return NotificationUnitOfWork(database.sessions)
@@ -85,6 +88,8 @@ def build_definition(
         retry_policy or retry_policy_of(settings),
         flush_digests=DigestFlushing(uow).flush_due,
         web_base_url=settings.web_base_url,
+        # SQLite serves one process: what it left sending is queued again at once.
+        sole_worker=database.engine.dialect.name == "sqlite",
     )
     worker.start()
     return ServiceDefinition(

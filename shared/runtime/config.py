@@ -167,6 +167,15 @@ class Settings(BaseSettings):
     notification_retry_for_seconds: float = 86_400.0
     notification_retry_base_delay_seconds: float = 1.0
     notification_retry_max_delay_seconds: float = 900.0
+    # Replicas on PostgreSQL: a message being sent is held by its worker this long (renewed
+    # before each send, longer than the mail server's timeout); a crashed replica's are sent
+    # by another once it runs out, under the same Message-ID.
+    notification_claim_lease_seconds: float = 90.0
+
+    # Each service brings its database to the newest schema when it starts (concurrent
+    # upgrades queue on PostgreSQL). Off: the one-shot `connectability migrate` does it, and
+    # a service whose database is behind refuses to start, saying so.
+    migrate_on_start: bool = True
 
     # The sync engine (connection service). A worker leases the connections it drives for
     # this long and renews the lease while it lives; a crashed replica's connections are

@@ -17,6 +17,7 @@ from typing import Any
 
 import grpc
 
+from shared.runtime.addresses import LOAD_BALANCING_OPTION, channel_target
 from shared.runtime.config import Settings
 
 
@@ -91,10 +92,12 @@ def grpc_channel(
     credentials: grpc.ChannelCredentials | None,
     options: Sequence[tuple[str, Any]] = (),
 ) -> grpc.Channel:
-    """A TLS channel with ``credentials``, or a plaintext one without."""
+    """A TLS channel with ``credentials``, or a plaintext one without; balanced over every
+    replica ``address`` lists or resolves to (``shared.runtime.addresses``)."""
+    target, options = channel_target(address), [*options, LOAD_BALANCING_OPTION]
     if credentials is None:
-        return grpc.insecure_channel(address, options=options)
-    return grpc.secure_channel(address, credentials, options=options)
+        return grpc.insecure_channel(target, options=options)
+    return grpc.secure_channel(target, credentials, options=options)
 
 
 def transport_security(settings: Settings) -> str:

@@ -5,8 +5,9 @@ taken by incrementing the project's feed head in one ``UPDATE … RETURNING``: t
 that takes makes concurrent writers queue, so numbers are per project, gap-free and in
 commit order — a reader that resumes after its last sequence misses nothing and sees
 nothing twice. Readers waiting for news in this process are woken after each commit, and
-told the heads it moved (``committed_heads``) without asking the database; a short
-fallback wait catches changes committed by other processes.
+told the heads it moved (``committed_heads``) without asking the database; on PostgreSQL,
+commits of other replicas wake them too (``feed_notifier``: they then read the database),
+and a short fallback wait catches anything else.
 """
 
 from __future__ import annotations
@@ -26,11 +27,17 @@ from shared.runtime.timestamps import timestamp_of
 _PENDING_KEY = "changed_feed_projects"
 
 
+def moves_feed_heads(session: Session) -> bool:
+    """Whether the session's open transaction appended changes (moved feed heads)."""
+    return bool(session.info.get(_PENDING_KEY))
+
+
 class ChangeFeed:
     def __init__(self, sessions: sessionmaker[Session]):
         self._sessions = sessions
         self._news = threading.Condition()
         self._generation = 0
+        self._commits_elsewhere = 0
         self._committed_heads: dict[str, int] = {}  # moved by commits in this process
         event.listen(sessions, "after_commit", self._after_commit)
         event.listen(sessions, "after_rollback", self._after_rollback)
@@ -130,6 +137,19 @@ class ChangeFeed:
     @property
     def generation(self) -> int:
         return self._generation
+
+    def wake_watchers(self) -> None:
+        """Another process committed changes (``feed_notifier``): wake waiting readers, who
+        read the database, since this process does not know the heads that commit moved."""
+        with self._news:
+            self._commits_elsewhere += 1
+            self._generation += 1
+            self._news.notify_all()
+
+    @property
+    def commits_elsewhere(self) -> int:
+        """How many other processes' commits have been heard of (see ``wake_watchers``)."""
+        return self._commits_elsewhere
 
     def _after_commit(self, session: Session) -> None:
         moved = session.info.pop(_PENDING_KEY, None)

@@ -21,13 +21,17 @@ class FeedHeads:
         """(project id, newest sequence) for each known project now, then each time its
         head moves, while ``watching()`` holds. A commit in this process is reported from
         what it moved, without a query (a publication wakes the sync at once); the
-        database is read at the start and at least every FALLBACK_WAIT_SECONDS, for
-        other processes' commits."""
+        database is read at the start, when another replica's commit is heard of
+        (PostgreSQL), and at least every FALLBACK_WAIT_SECONDS, for other processes'
+        commits."""
         reported: dict[str, int] = {}
         read_by = 0.0  # when the database is read again at the latest
+        heard_elsewhere = self._feed.commits_elsewhere
         while watching():
             generation = self._feed.generation
-            if time.monotonic() >= read_by:
+            elsewhere = self._feed.commits_elsewhere
+            if time.monotonic() >= read_by or elsewhere != heard_elsewhere:
+                heard_elsewhere = elsewhere  # taken before the read: nothing slips between
                 heads = self._feed.heads(project_ids)
                 read_by = time.monotonic() + FALLBACK_WAIT_SECONDS
             else:

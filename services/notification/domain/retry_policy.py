@@ -25,6 +25,14 @@ class RetryPolicy:
     max_delay_seconds: float = 900.0
     # How often the worker looks for due messages when idle.
     poll_interval_seconds: float = 0.5
+    # A worker's claim on a message it is sending lasts this long (renewed before each
+    # send): beyond the mail transaction's timeout, or a live send could be doubled. A
+    # crashed worker's messages are sent again by another once it runs out.
+    claim_lease_seconds: float = 90.0
+
+    @property
+    def claim_lease(self) -> timedelta:
+        return timedelta(seconds=self.claim_lease_seconds)
 
     def delay_after(self, attempts: int) -> timedelta:
         doublings = min(max(attempts - 1, 0), 64)  # past the cap anyway; no float overflow

@@ -177,13 +177,27 @@ class Deliveries:
             )
         )
 
-    def interrupted(self) -> list[Delivery]:
-        """What a crash left ``sending``."""
-        return list(
-            self._session.scalars(
-                select(Delivery).where(Delivery.status == DeliveryStatus.SENDING.value)
+    def interrupted(self, lease_ended_before: datetime | None = None) -> list[Delivery]:
+        """What a crash left ``sending``: all of it, or only claims whose lease (held in
+        ``next_attempt_at`` while sending) ended before the given time; locked, skipping
+        rows another worker holds."""
+        statement = select(Delivery).where(Delivery.status == DeliveryStatus.SENDING.value)
+        if lease_ended_before is not None:
+            statement = statement.where(Delivery.next_attempt_at <= lease_ended_before)
+        return list(self._session.scalars(statement.with_for_update(skip_locked=True)))
+
+    def held(self, delivery_id: int, attempt: int) -> Delivery | None:
+        """The delivery, locked, if it is still ``sending`` under the claim that counted
+        ``attempt`` (nobody took it over since); else None."""
+        return self._session.scalars(
+            select(Delivery)
+            .where(
+                Delivery.id == delivery_id,
+                Delivery.status == DeliveryStatus.SENDING.value,
+                Delivery.attempts == attempt,
             )
-        )
+            .with_for_update()
+        ).one_or_none()
 
 
 def summary_of(row: Delivery) -> DeliverySummary:

@@ -2,9 +2,16 @@
 attempt (R25).
 
 A message is marked ``sending`` (its attempt counted) before the mail transaction and
-``sent`` after. A crash between the two leaves it ``sending``: the next start queues it
-again and the resend carries the same Message-ID, so mail systems fold the two. One worker
-per database is assumed for that recovery (the claim itself skips rows other workers hold).
+``sent`` after. A crash between the two leaves it ``sending``: it is queued again and the
+resend carries the same Message-ID, so mail systems fold the two.
+
+Several workers (notification replicas on one PostgreSQL) share the queue. A claim skips
+rows another worker holds (``SKIP LOCKED``) and is a lease: while ``sending``,
+``next_attempt_at`` is when the claim runs out, renewed before each send. Only claims whose
+lease ran out are queued again, by whichever worker sees it first, so a live replica's send
+is never doubled; the attempt count is the claim's fencing token, so a worker that lost its
+claim (it outlived its lease) neither sends nor records the message. A sole worker (SQLite)
+queues again everything left ``sending`` when it starts, without waiting for leases.
 """
 
 from __future__ import annotations
@@ -45,8 +52,10 @@ class DeliveryWorker:
         policy: RetryPolicy | None = None,
         flush_digests: Callable[[], int] | None = None,
         web_base_url: str = DEFAULT_WEB_BASE_URL,
+        sole_worker: bool = False,
     ) -> None:
         self._uow = uow
+        self._sole_worker = sole_worker
         # Each message links to its connection in the web app at this address.
         self._web_base_url = web_base_url
         # Digests whose window closed become queued messages at the start of each round.
@@ -58,7 +67,7 @@ class DeliveryWorker:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        self.recover_interrupted()
+        self.recover_interrupted(everything=self._sole_worker)
         self._thread = threading.Thread(target=self._run, name="notification-delivery")
         self._thread.daemon = True
         self._thread.start()
@@ -68,11 +77,12 @@ class DeliveryWorker:
         if self._thread is not None:
             self._thread.join(timeout=60)
 
-    def recover_interrupted(self) -> int:
-        """Queue again what a crash left ``sending``; its Message-ID stays the same."""
+    def recover_interrupted(self, everything: bool = False) -> int:
+        """Queue again what a crash left ``sending`` (claims whose lease ran out, or
+        ``everything``); its Message-ID stays the same."""
         now = utcnow()
         with self._uow() as uow:
-            interrupted = uow.deliveries.interrupted()
+            interrupted = uow.deliveries.interrupted(None if everything else now)
             for delivery in interrupted:
                 recovered = deliveries.recover_interrupted(DeliveryStatus(delivery.status))
                 delivery.status = recovered.value
@@ -84,18 +94,19 @@ class DeliveryWorker:
         """Attempt every message due now; how many were attempted."""
         if self._flush_digests is not None:
             self._flush_digests()
+        self.recover_interrupted()
         attempted = 0
         while not self._stopping.is_set():
             claimed = self._claim_due()
             if not claimed:
                 return attempted
-            for delivery_id in claimed:
+            for delivery_id, attempt in claimed:
                 try:
-                    self._attempt(delivery_id)
+                    self._attempt(delivery_id, attempt)
                 except Exception as error:
                     # One message must not hold up the others (R25).
                     log.exception("delivery attempt broke", extra={"delivery_id": delivery_id})
-                    self._finish(delivery_id, after_broken_attempt(str(error)))
+                    self._finish(delivery_id, attempt, after_broken_attempt(str(error)))
                 attempted += 1
         return attempted
 
@@ -108,17 +119,25 @@ class DeliveryWorker:
                 log.exception("delivery round failed")
             self._stopping.wait(self._policy.poll_interval_seconds)
 
-    def _claim_due(self) -> list[int]:
+    def _claim_due(self) -> list[tuple[int, int]]:
+        """(delivery id, attempt) of each message claimed."""
+        now = utcnow()
         with self._uow() as uow:
-            due = uow.deliveries.due(utcnow(), BATCH_SIZE)
+            due = uow.deliveries.due(now, BATCH_SIZE)
             for delivery in due:
                 delivery.status = deliveries.claim(DeliveryStatus(delivery.status)).value
                 delivery.attempts += 1
-            return [delivery.id for delivery in due]
+                delivery.next_attempt_at = now + self._policy.claim_lease
+            return [(delivery.id, delivery.attempts) for delivery in due]
 
-    def _attempt(self, delivery_id: int) -> None:
+    def _attempt(self, delivery_id: int, attempt: int) -> None:
         with self._uow() as uow:
-            delivery = uow.deliveries.get(delivery_id)
+            delivery = uow.deliveries.held(delivery_id, attempt)
+            if delivery is None:
+                log.warning("claim lost before sending", extra={"delivery_id": delivery_id})
+                return
+            # The claim's lease covers this send from now on (others wait in the batch).
+            delivery.next_attempt_at = utcnow() + self._policy.claim_lease
             event = pb.NotificationEvent.FromString(uow.events.get(delivery.event_id).payload)
             message = build_message(
                 render(event, self._web_base_url),
@@ -149,8 +168,8 @@ class DeliveryWorker:
             self._failed_attempt(delivery_id, attempts, error, outcome)
         else:
             outcome = after_success()
-        self._finish(delivery_id, outcome)
-        _announce(outcome, fields)
+        if self._finish(delivery_id, attempt, outcome):
+            _announce(outcome, fields)
 
     @staticmethod
     def _failed_attempt(
@@ -166,17 +185,24 @@ class DeliveryWorker:
             },
         )
 
-    def _finish(self, delivery_id: int, outcome: AttemptOutcome) -> None:
-        """Record the attempt's outcome (committed when this returns)."""
+    def _finish(self, delivery_id: int, attempt: int, outcome: AttemptOutcome) -> bool:
+        """Record the attempt's outcome (committed when this returns); False when the claim
+        was lost (another worker took the message over and records its own outcome)."""
         now = utcnow()
         with self._uow() as uow:
-            delivery = uow.deliveries.get(delivery_id)
+            delivery = uow.deliveries.held(delivery_id, attempt)
+            if delivery is None:
+                log.warning("claim lost before recording", extra={"delivery_id": delivery_id})
+                return False
+            # The lease ends with the attempt; a retry waits its own time.
+            delivery.next_attempt_at = now
             delivery.status = outcome.settle(DeliveryStatus(delivery.status)).value
             delivery.last_error = outcome.error[:MAX_ERROR_LENGTH]
             if outcome.status is DeliveryStatus.SENT:
                 delivery.sent_at = now
             if outcome.retry_in is not None:
                 delivery.next_attempt_at = now + outcome.retry_in
+        return True
 
 
 def _announce(outcome: AttemptOutcome, fields: dict[str, object]) -> None:

@@ -126,8 +126,18 @@ class FakeDeliveries:
         ]
         return sorted(due, key=lambda d: (d.next_attempt_at, d.id))[:limit]
 
-    def interrupted(self) -> list[Delivery]:
-        return [d for d in self.rows.values() if d.status == DeliveryStatus.SENDING]
+    def interrupted(self, lease_ended_before: datetime | None = None) -> list[Delivery]:
+        return [
+            d
+            for d in self.rows.values()
+            if d.status == DeliveryStatus.SENDING
+            and (lease_ended_before is None or d.next_attempt_at <= lease_ended_before)
+        ]
+
+    def held(self, delivery_id: int, attempt: int) -> Delivery | None:
+        row = self.rows.get(delivery_id)
+        held = row is not None and row.status == DeliveryStatus.SENDING and row.attempts == attempt
+        return row if held else None
 
 
 class FakeUnitOfWork:
