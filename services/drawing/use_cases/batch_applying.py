@@ -126,8 +126,8 @@ def _plan(
         present = _present(copy_id, planned, held[MirrorKind.REVISION])
         if applying.publication_step(present) is Step.INSERT_COPY:
             drawing_id = mirror_id(connection_id, revision.drawing_id)
-            held = partial(_held_place, places, drawing_id)
-            place = applying.place_of(revision.drawing_sequence, held)
+            highest_held = partial(_held_place, places, drawing_id)
+            place = applying.place_of(revision.drawing_sequence, highest_held)
             if drawing_id in places:  # a later unplaced copy goes after this one
                 places[drawing_id] = max(places[drawing_id], place)
             insert(MirrorKind.REVISION, copy_id, revision_copy(revision, connection_id, place))
