@@ -54,10 +54,12 @@ class Directory:
         )
         self.service_auth = bearer(keys.service_token("connection"))
         self.drawing = drawing_grpc.DrawingServiceStub(stack.channel("drawing"))
-        # Publications go through the drawing replicas in turn (the only one, unreplicated).
+        # Publications go through the drawing replicas in turn: the first through the stack's
+        # own channel (which the fault trials set up to reconnect quickly), others' their own.
+        others = addresses_of(stack, "drawing")[1:]
         self.publishers = cycle(
-            drawing_grpc.DrawingServiceStub(stack.channel_to(address))
-            for address in addresses_of(stack, "drawing")
+            [self.drawing]
+            + [drawing_grpc.DrawingServiceStub(stack.channel_to(address)) for address in others]
         )
 
     def upstream_project(self) -> str:
