@@ -49,11 +49,11 @@ def service_peak_memory(stack: Stack) -> dict[str, float]:
     """Each process's peak memory, named by its service (and its replica's number when a
     service runs several: ``drawing 2``)."""
     names = [process.name for process in stack.processes]
-    memory = {}
+    memory: dict[str, float] = {}
     for process in stack.processes:
         label = process.name
         if names.count(process.name) > 1:
-            replica = sum(1 for seen in memory if seen.startswith(f"{process.name} ")) + 1
+            replica = sum(seen.startswith(f"{process.name} ") for seen in memory) + 1
             label = f"{process.name} {replica}"
         memory[label] = peak_rss_mb(process.process.pid)
     return memory

@@ -96,8 +96,8 @@ def _replica_environments(env: dict[str, str], replicas: int) -> list[dict[str, 
         other["CONNECTABILITY_DRAWING_STORAGE_PORT"] = str(free_port())
         other["CONNECTABILITY_WEB_PORT"] = str(free_port())
         environments.append(other)
-    for name in BALANCED:
-        variable = f"CONNECTABILITY_{name.upper()}"
+    for balanced in BALANCED:
+        variable = f"CONNECTABILITY_{balanced.upper()}"
         listed = ",".join(f"127.0.0.1:{each[f'{variable}_PORT']}" for each in environments)
         for each in environments:
             each[f"{variable}_ADDRESS"] = listed
