@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
+from itertools import cycle
 
 from bench.measure import wait_until
+from bench.stack import addresses_of
 from connectability.v1 import common_pb2
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2 as drawing_pb
@@ -52,6 +54,13 @@ class Directory:
         )
         self.service_auth = bearer(keys.service_token("connection"))
         self.drawing = drawing_grpc.DrawingServiceStub(stack.channel("drawing"))
+        # Publications go through the drawing replicas in turn: the first through the stack's
+        # own channel (which the fault trials set up to reconnect quickly), others' their own.
+        others = addresses_of(stack, "drawing")[1:]
+        self.publishers = cycle(
+            [self.drawing]
+            + [drawing_grpc.DrawingServiceStub(stack.channel_to(address)) for address in others]
+        )
 
     def upstream_project(self) -> str:
         project = self.platform.project(self.upstream_company.id, name="Upstream")
@@ -114,8 +123,9 @@ class Directory:
         return connections
 
     def publish(self, set_id: str, revision_ids: Sequence[str] = ()) -> None:
-        """Publish as the upstream admin (no ids: every reviewed revision of the set)."""
-        self.drawing.PublishDrawingRevisions(
+        """Publish as the upstream admin (no ids: every reviewed revision of the set), through
+        the next drawing replica."""
+        next(self.publishers).PublishDrawingRevisions(
             drawing_pb.PublishDrawingRevisionsRequest(set_id=set_id, revision_ids=revision_ids),
             metadata=self.upstream_admin.auth,
             timeout=CALL_TIMEOUT_SECONDS,

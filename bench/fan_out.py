@@ -2,6 +2,10 @@
 time until all 100,000 copies are visible downstream, beside a raw SQL copy of as many rows.
 
     .venv/bin/python -m bench.fan_out --backend sqlite [--downstreams 100] [--revisions 1000]
+    .venv/bin/python -m bench.fan_out --backend postgresql --replicas 2
+
+With ``--replicas N`` (PostgreSQL only) every service runs N processes on the same
+databases and the ten publish calls go through the drawing replicas in turn.
 """
 
 from __future__ import annotations
@@ -23,7 +27,14 @@ from bench.drawing_data import (
     writer_engine,
 )
 from bench.measure import print_report, ratio_text, service_peak_memory, wait_until
-from bench.stack import BACKENDS, drawing_database_url, running_stack
+from bench.stack import (
+    BACKENDS,
+    add_replicas_argument,
+    check_replicas,
+    drawing_database_url,
+    replicas_text,
+    running_stack,
+)
 from services.drawing.store.models import DrawingRevision
 
 SETS = 10
@@ -49,8 +60,8 @@ def publish_all_and_wait(
     return published - started, time.perf_counter() - started
 
 
-def run(backend: str, downstream_count: int, revisions: int) -> None:
-    with running_stack(backend) as stack:
+def run(backend: str, downstream_count: int, revisions: int, replicas: int) -> None:
+    with running_stack(backend, replicas=replicas) as stack:
         directory = Directory(stack)
         upstream = directory.upstream_project()
         url = drawing_database_url(stack)
@@ -65,7 +76,8 @@ def run(backend: str, downstream_count: int, revisions: int) -> None:
         visible = copies_in(reader, downstreams)
         memory = service_peak_memory(stack)
     print_report(
-        f"fan-out of {revisions:,} revisions to {downstream_count} downstreams, {backend}",
+        f"fan-out of {revisions:,} revisions to {downstream_count} downstreams, "
+        f"{backend}{replicas_text(replicas)}",
         [
             (f"publish calls ({len(batch.set_ids)} sets)", f"{publish_seconds:.2f} s"),
             ("first publish → all copies visible", f"{total_seconds:.2f} s"),
@@ -83,8 +95,10 @@ def main() -> None:
     parser.add_argument("--backend", choices=BACKENDS, required=True)
     parser.add_argument("--downstreams", type=int, default=100)
     parser.add_argument("--revisions", type=int, default=1_000)
+    add_replicas_argument(parser)
     arguments = parser.parse_args()
-    run(arguments.backend, arguments.downstreams, arguments.revisions)
+    check_replicas(arguments.backend, arguments.replicas)
+    run(arguments.backend, arguments.downstreams, arguments.revisions, arguments.replicas)
 
 
 if __name__ == "__main__":

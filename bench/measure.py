@@ -46,7 +46,17 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def service_peak_memory(stack: Stack) -> dict[str, float]:
-    return {process.name: peak_rss_mb(process.process.pid) for process in stack.processes}
+    """Each process's peak memory, named by its service (and its replica's number when a
+    service runs several: ``drawing 2``)."""
+    names = [process.name for process in stack.processes]
+    memory: dict[str, float] = {}
+    for process in stack.processes:
+        label = process.name
+        if names.count(process.name) > 1:
+            replica = sum(seen.startswith(f"{process.name} ") for seen in memory) + 1
+            label = f"{process.name} {replica}"
+        memory[label] = peak_rss_mb(process.process.pid)
+    return memory
 
 
 def print_report(title: str, figures: Sequence[tuple[str, str]], memory: dict[str, float]) -> None:
@@ -56,7 +66,7 @@ def print_report(title: str, figures: Sequence[tuple[str, str]], memory: dict[st
     lines.append(f"  peak memory (VmHWM; target under {MEMORY_TARGET_MB:.0f} MB):")
     for name, megabytes in memory.items():
         verdict = "ok" if megabytes < MEMORY_TARGET_MB else "OVER TARGET"
-        lines.append(f"    {name:<13} {megabytes:7.1f} MB  {verdict}")
+        lines.append(f"    {name:<15} {megabytes:7.1f} MB  {verdict}")
     print("\n".join(lines), flush=True)
 
 

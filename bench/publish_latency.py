@@ -3,6 +3,10 @@ revision upstream is timed from the publish call's answer until its copy is in a
 downstreams. p50 and p99 beside the raw gRPC echo round trip of the same run.
 
     .venv/bin/python -m bench.publish_latency --backend sqlite [--publishes 200]
+    .venv/bin/python -m bench.publish_latency --backend postgresql --replicas 2
+
+With ``--replicas N`` (PostgreSQL only) every service runs N processes on the same
+databases and the publications go through the drawing replicas in turn.
 """
 
 from __future__ import annotations
@@ -25,7 +29,14 @@ from bench.drawing_data import (
 )
 from bench.echo import echo_round_trips
 from bench.measure import percentile, print_report, service_peak_memory
-from bench.stack import BACKENDS, drawing_database_url, running_stack
+from bench.stack import (
+    BACKENDS,
+    add_replicas_argument,
+    check_replicas,
+    drawing_database_url,
+    replicas_text,
+    running_stack,
+)
 
 ECHO_CALLS = 1_000
 # Visibility is read from the drawing database this often: the resolution of the figure.
@@ -90,8 +101,8 @@ def milliseconds(samples: list[float], fraction: float) -> float:
     return percentile(samples, fraction) * 1000
 
 
-def run(backend: str, publishes: int, downstream_count: int, existing: int) -> None:
-    with running_stack(backend) as stack:
+def run(backend: str, publishes: int, downstream_count: int, existing: int, replicas: int) -> None:
+    with running_stack(backend, replicas=replicas) as stack:
         directory = Directory(stack)
         upstream = directory.upstream_project()
         url = drawing_database_url(stack)
@@ -109,7 +120,7 @@ def run(backend: str, publishes: int, downstream_count: int, existing: int) -> N
         memory = service_peak_memory(stack)
     title = (
         f"publish to visible in {downstream_count} downstreams, {publishes} publications, "
-        f"{backend} (upstream holds {existing:,} published revisions)"
+        f"{backend}{replicas_text(replicas)} (upstream holds {existing:,} published revisions)"
     )
     print_report(title, latency_figures(samples, echoes), memory)
 
@@ -143,8 +154,16 @@ def main() -> None:
     parser.add_argument(
         "--existing", type=int, default=1_000, help="published revisions upstream beforehand"
     )
+    add_replicas_argument(parser)
     arguments = parser.parse_args()
-    run(arguments.backend, arguments.publishes, arguments.downstreams, arguments.existing)
+    check_replicas(arguments.backend, arguments.replicas)
+    run(
+        arguments.backend,
+        arguments.publishes,
+        arguments.downstreams,
+        arguments.existing,
+        arguments.replicas,
+    )
 
 
 if __name__ == "__main__":
