@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from types import SimpleNamespace
 from typing import Any, cast
 
 import grpc
@@ -58,6 +59,8 @@ MADE_UP = "no-such-id-0000"
 OUTSIDER = Principal(kind=PrincipalKind.USER, subject="u-outsider", company_id="c-outsider")
 INSIDER = Principal(kind=PrincipalKind.USER, subject="u-insider", company_id="c-up")
 _UNUSED: Any = None  # a collaborator the calls under test never reach
+# Storage the calls never reach; the use cases only ask, when built, where uploads go.
+_LOCAL_FILES: Any = SimpleNamespace(uploads_go_to_bucket=False)
 
 
 class StatementLog:
@@ -162,7 +165,7 @@ def drawing_service(database_url: str) -> Iterator[tuple[DrawingServicer, Statem
         _seed_drawings(sessions)
         feed = ChangeFeed(sessions)
         servicer = DrawingServicer(
-            drawing_use_cases(sessions, feed, _UNUSED, lambda: None),
+            drawing_use_cases(sessions, feed, _LOCAL_FILES, lambda: None),
             IdempotentCalls(sessions, IdempotentRequest),
         )
         yield servicer, StatementLog(cast(Engine, sessions.kw["bind"]))
