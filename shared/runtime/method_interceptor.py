@@ -11,7 +11,14 @@ import grpc
 
 
 class MethodInterceptor(grpc.ServerInterceptor):
-    """Replaces the handler of each method it selects with ``wrap(handler, method)``."""
+    """Replaces the handler of each method it selects with ``wrap(handler, method)``.
+
+    gRPC asks every interceptor for every call; the wrapped handler is kept per method
+    (beside the handler it wraps, so a different one below is wrapped afresh) and handed out
+    again, rather than new closures and a new handler built per interceptor per call.
+    """
+
+    _wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]]
 
     def intercept_service(
         self,
@@ -20,9 +27,18 @@ class MethodInterceptor(grpc.ServerInterceptor):
     ) -> grpc.RpcMethodHandler | None:
         handler = continuation(handler_call_details)
         method = handler_call_details.method  # type: ignore[attr-defined]
-        if handler is None or not self.selects(method, handler):
+        if handler is None:
             return handler
-        return self.wrap(handler, method)
+        try:
+            cache = self._wrapped
+        except AttributeError:  # subclasses need not call an __init__ of ours
+            cache = self._wrapped = {}
+        kept = cache.get(method)
+        if kept is not None and kept[0] is handler:
+            return kept[1]
+        wrapped = self.wrap(handler, method) if self.selects(method, handler) else handler
+        cache[method] = (handler, wrapped)
+        return wrapped
 
     def selects(self, method: str, handler: grpc.RpcMethodHandler) -> bool:
         return True

@@ -111,8 +111,23 @@ def rate_limit_refused(service: str, method: str, caller: str) -> None:
 
 
 class RpcMetricsInterceptor(AroundInterceptor):
+    """Records each call's latency (and its refusal reason when it fails).
+
+    The histogram's child for a method and code is looked up once and kept: ``labels()``
+    checks and joins the label values under the metric's lock on every call otherwise.
+    """
+
     def __init__(self, service: str) -> None:
         self._service = service
+        self._durations: dict[tuple[str, str], Any] = {}
+
+    def _duration_of(self, method: str, code: str) -> Any:
+        child = self._durations.get((method, code))
+        if child is None:
+            child = self._durations[(method, code)] = RPC_DURATION.labels(
+                self._service, method, code
+            )
+        return child
 
     @contextmanager
     def around(  # type: ignore[override]
@@ -123,7 +138,7 @@ class RpcMetricsInterceptor(AroundInterceptor):
             yield
         finally:
             code = _code_name(context)
-            RPC_DURATION.labels(self._service, method, code).observe(time.perf_counter() - started)
+            self._duration_of(method, code).observe(time.perf_counter() - started)
             if code != "OK":
                 call = current_call()
                 reason = call.outcome.reason if call is not None else ""
