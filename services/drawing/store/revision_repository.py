@@ -38,6 +38,21 @@ class RevisionRepository:
             )
         )
 
+    def published_of_many(self, drawing_ids: Collection[str]) -> list[models.DrawingRevision]:
+        """``published_of`` for many drawings, one query per 1,000 of them."""
+        ids = sorted(drawing_ids)
+        found: list[models.DrawingRevision] = []
+        for start in range(0, len(ids), 1000):
+            found.extend(
+                self._session.scalars(
+                    select(models.DrawingRevision).where(
+                        models.DrawingRevision.drawing_id.in_(ids[start : start + 1000]),
+                        models.DrawingRevision.status == RevisionStatus.PUBLISHED.value,
+                    )
+                )
+            )
+        return found
+
     def awaiting_publication(self, set_id: str) -> list[models.DrawingRevision]:
         """The set's reviewed, unpublished revisions in force (``awaits_publication``)."""
         return list(

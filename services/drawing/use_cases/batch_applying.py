@@ -81,17 +81,14 @@ class BatchApplier:
         return {drawing_id: held.get(drawing_id, 0) for drawing_id in drawings}
 
     def _held(self, parts: Sequence[Part]) -> dict[MirrorKind, dict[str, Any]]:
-        """Every mirror the parts could need that exists, by kind and id: one query each."""
+        """Every mirror the parts could need that exists, by kind and id: one round trip."""
         wanted: dict[MirrorKind, set[str]] = {kind: set() for kind in MirrorKind}
         for part in parts:
             for change in part.changes:
                 for mirror in publication_mirrors(change, part.connection_id):
                     wanted[mirror.kind].add(mirror_id(part.connection_id, mirror.upstream_id))
                 wanted[MirrorKind.REVISION].add(mirror_id(part.connection_id, change.revision.id))
-        return {
-            kind: self._mirrors.held_many(kind, ids, SYNCED_FIELDS[kind])
-            for kind, ids in wanted.items()
-        }
+        return self._mirrors.held_many(wanted, SYNCED_FIELDS)
 
 
 def _plan(

@@ -27,7 +27,12 @@ from services.drawing.store.models import (
     DrawingUpload,
     DrawingUploadImport,
 )
-from services.drawing.store.revision_currency import make_newest_current, outdated_ids, published_of
+from services.drawing.store.revision_currency import (
+    make_newest_current,
+    make_newest_current_of,
+    outdated_ids,
+    published_of,
+)
 from services.drawing.store.revision_repository import RevisionRepository
 from services.drawing.use_cases.catalog_steps import apply_changes
 from shared.persistence.db import new_id, utcnow
@@ -196,8 +201,7 @@ class Revisions:
             RevisionRepository(session), drawing_set.id, revision_ids, utcnow()
         )
         session.flush()
-        for drawing_id in revision_rules.drawings_of(publication.published):
-            make_newest_current(session, drawing_id)
+        make_newest_current_of(session, revision_rules.drawings_of(publication.published))
         ordered = sorted(publication.published, key=revision_rules.feed_order)
         recorded = self._record_publications(session, ordered)
         built = {message.id: message for message in recorded}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -148,10 +148,14 @@ class FakeMirrors:
         )
 
     def held_many(
-        self, kind: MirrorKind, mirror_ids: Iterable[str], fields: Sequence[str]
-    ) -> dict[str, SimpleNamespace]:
-        rows = self._store.rows[kind]
-        return {row_id: rows[row_id] for row_id in set(mirror_ids) if row_id in rows}
+        self, wanted: Mapping[MirrorKind, Iterable[str]], fields: Mapping[MirrorKind, Sequence[str]]
+    ) -> dict[MirrorKind, dict[str, SimpleNamespace]]:
+        held: dict[MirrorKind, dict[str, SimpleNamespace]] = {}
+        for kind in MirrorKind:
+            rows = self._store.rows[kind]
+            ids = set(wanted.get(kind, ()))
+            held[kind] = {row_id: rows[row_id] for row_id in ids if row_id in rows}
+        return held
 
     def insert_many(self, kind: MirrorKind, rows: Sequence[dict[str, object]]) -> None:
         for row in rows:
