@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import CursorResult, Executable
 from sqlalchemy.orm import Session
 
-
 # Where a pure read's session keeps the bare connection it reads over.
 BARE_CONNECTION = "connectability_bare_connection"
 
