@@ -132,7 +132,8 @@ def _end_read(session: Session, bare: Connection) -> None:
     # Nothing was written: ending the read is giving the connection back (its snapshot,
     # if SQLite began one, is rolled back on the way into the pool).
     try:
-        session.close()
+        if session.in_transaction() or len(session.identity_map):  # the ORM was asked
+            session.close()
     finally:
         bare.close()
 
