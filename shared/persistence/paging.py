@@ -30,6 +30,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from shared.persistence.core_reads import read_rows
+
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 # A keyset position must fit the column it is compared with (a BIGINT at most).
@@ -152,7 +154,9 @@ def fetch_page(
     keyed = statement.add_columns(
         *(key.expression.label(f"_sort_key_{n}") for n, key in enumerate(order))
     ).order_by(*(key.expression.desc() if key.descending else key.expression for key in order))
-    rows = list(session.execute(keyed.limit(size + 1)))
+    limited = keyed.limit(size + 1)
+    # Column rows need no ORM: run on the connection (a pure read's bare one).
+    rows = list(read_rows(session, limited) if whole_rows else session.execute(limited))
     if whole_rows:
         page: list[Any] = rows[:size]
     else:

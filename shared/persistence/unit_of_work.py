@@ -15,7 +15,11 @@ A pure read opens ``with uow.reading():`` instead: the same unit of work, but it
 transaction does not take SQLite's write lock (a deferred ``BEGIN``: in WAL mode readers then
 run beside each other and beside the one writer, on a consistent snapshot), and on
 PostgreSQL it runs without ``BEGIN`` and ``COMMIT`` (``db.read_options``). It must not
-write.
+write. It reads over a bare ``Connection`` checked out of the engine's pool: the Core
+statements of the hot reads (``core_reads.read_rows``, ``paging.fetch_page`` with whole rows)
+run on it directly, and its session, bound to that connection, begins only if something
+asks the ORM (opening, beginning, committing and closing a session was a quarter of a
+Get's time, docs/benchmarks.md section 7).
 """
 
 from __future__ import annotations
@@ -26,17 +30,23 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from shared.persistence.core_reads import BARE_CONNECTION
 from shared.persistence.db import read_options
 
 log = logging.getLogger("connectability.unit_of_work")
 
 
 class _Transaction:
-    def __init__(self, sessions: sessionmaker[Session], session: Session) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], session: Session, bare: Connection | None = None
+    ) -> None:
         self.sessions = sessions
         self.session = session
+        # A pure read's connection: the session is bound to it and may never begin.
+        self.bare = bare
         self.after_commit: list[Callable[[], None]] = []
 
 
@@ -69,16 +79,25 @@ class UnitOfWork:
         if joined is not None and joined.sessions is self._sessions:
             self._transaction = joined
         else:
-            session = self._sessions()
-            session.begin()
-            if self._reading:
-                # Procured now, set up for a read before anything begins on it.
-                dialect = session.get_bind().dialect.name
-                session.connection(execution_options=read_options(dialect))
-            self._transaction = _Transaction(self._sessions, session)
+            self._transaction = self._reading_transaction() if self._reading else None
+            if self._transaction is None:
+                session = self._sessions()
+                session.begin()
+                self._transaction = _Transaction(self._sessions, session)
             self._owner_token = _open_transaction.set(self._transaction)
         self._open(self._transaction.session)
         return self
+
+    def _reading_transaction(self) -> _Transaction | None:
+        engine = self._sessions.kw.get("bind")
+        if not isinstance(engine, Engine):
+            return None  # not bound to one engine: read through a session as a write does
+        # Set up for a read before anything begins on it (SQLite begins on the first
+        # statement, deferred; PostgreSQL runs in autocommit).
+        bare = engine.connect().execution_options(**read_options(engine.dialect.name))
+        session = self._sessions(bind=bare)
+        session.info[BARE_CONNECTION] = bare
+        return _Transaction(self._sessions, session, bare)
 
     def _open(self, session: Session) -> None:
         """Subclasses build their repositories over ``session`` here."""
@@ -100,16 +119,33 @@ class UnitOfWork:
         if token is None or transaction is None:  # joined: the owner commits
             return
         _open_transaction.reset(token)
-        try:
-            if kind is None:
-                transaction.session.commit()
-            else:
-                transaction.session.rollback()
-        finally:
-            transaction.session.close()
+        if transaction.bare is not None:
+            _end_read(transaction.session, transaction.bare)
+        else:
+            _end(transaction.session, kind)
         if kind is None:
             for action in transaction.after_commit:
                 _run_after_commit(action)
+
+
+def _end_read(session: Session, bare: Connection) -> None:
+    # Nothing was written: ending the read is giving the connection back (its snapshot,
+    # if SQLite began one, is rolled back on the way into the pool).
+    try:
+        if session.in_transaction() or len(session.identity_map):  # the ORM was asked
+            session.close()
+    finally:
+        bare.close()
+
+
+def _end(session: Session, kind: type[BaseException] | None) -> None:
+    try:
+        if kind is None:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
 
 
 def _run_after_commit(action: Callable[[], None]) -> None:

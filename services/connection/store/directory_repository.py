@@ -53,13 +53,16 @@ RowT = TypeVar("RowT", bound=Base)
 # Rows that belong to one company and are listed per company.
 CompanyRowT = TypeVar("CompanyRowT", Project, User)
 
+_CONNECTION_MANAGER_GRANTS = PermissionGrants(ConnectionManagerGrant)
+
 
 class DirectoryRepository:
     """The directory's rows inside one unit of work's session (the unit of work commits)."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
-        self._connection_manager_grants = PermissionGrants(ConnectionManagerGrant)
+        # Built once (its statement too): built per unit of work it was half of opening one.
+        self._connection_manager_grants = _CONNECTION_MANAGER_GRANTS
 
     # Companies
 
