@@ -5,6 +5,7 @@ projects stop it, and each connection shows where its sync stands."""
 from __future__ import annotations
 
 import time
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
@@ -30,11 +31,13 @@ def synced(stack: Stack) -> SyncPair:
 
 def subjects_in_maildir(stack: Stack) -> list[str]:
     maildir = Path(stack.data_dir) / "maildir" / "new"
+    # Read as a mail client does: a long subject is folded over lines and a non-ASCII one
+    # is encoded (RFC 2047), e.g. the demo's "Riverside Tower – Design", in the same Maildir.
     found = []
     for message in maildir.glob("*") if maildir.exists() else []:
-        for line in message.read_text(errors="replace").splitlines():
-            if line.startswith("Subject:"):
-                found.append(line.removeprefix("Subject:").strip())
+        parsed = message_from_bytes(message.read_bytes(), policy=policy.default)
+        if parsed["Subject"] is not None:
+            found.append(str(parsed["Subject"]))
     return found
 
 
