@@ -47,7 +47,7 @@ from services.connection.use_cases.sync.progress import SyncProgress
 from services.connection.use_cases.sync_state import SyncStates
 from shared.persistence.db import upgrade_to_head
 from shared.persistence.idempotent_calls import IdempotentCalls
-from shared.persistence.service_database import open_service_database
+from shared.persistence.service_database import open_database_of
 from shared.runtime.client import open_channel
 from shared.runtime.config import Settings
 from shared.runtime.server import ServiceDefinition
@@ -76,9 +76,7 @@ def migrate_database(url: str) -> None:
 
 
 def build_definition(settings: Settings) -> ServiceDefinition:
-    database = open_service_database(
-        settings.database_url_of(SERVICE_NAME), MIGRATIONS_DIR, settings.migrate_on_start
-    )
+    database = open_database_of(settings, SERVICE_NAME, MIGRATIONS_DIR)
     sessions = database.sessions
     tokens = service_token_source(settings, SERVICE_NAME)
     outgoing_tls = channel_credentials(settings)

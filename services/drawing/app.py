@@ -39,7 +39,7 @@ from services.drawing.use_cases.upload_processing import DrawingUploadProcessing
 from services.drawing.use_cases.uploads import DrawingUploadUseCases
 from shared.persistence.db import upgrade_to_head
 from shared.persistence.idempotent_calls import IdempotentCalls
-from shared.persistence.service_database import open_service_database
+from shared.persistence.service_database import open_database_of
 from shared.runtime.config import Settings
 from shared.runtime.server import ServiceDefinition
 
@@ -55,9 +55,7 @@ def migrate_database(url: str) -> None:
 
 
 def build_definition(settings: Settings) -> ServiceDefinition:
-    database = open_service_database(
-        settings.database_url_of(SERVICE_NAME), MIGRATIONS_DIR, settings.migrate_on_start
-    )
+    database = open_database_of(settings, SERVICE_NAME, MIGRATIONS_DIR)
     sessions = database.sessions
     files = file_access_from(settings)
     feed = ChangeFeed(sessions)

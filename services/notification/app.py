@@ -26,7 +26,7 @@ from services.notification.use_cases.distribution_lists import DistributionListU
 from services.notification.use_cases.events import EventIntake
 from shared.persistence.db import upgrade_to_head
 from shared.persistence.idempotent_calls import IdempotentCalls
-from shared.persistence.service_database import open_service_database
+from shared.persistence.service_database import open_database_of
 from shared.runtime.config import Settings
 from shared.runtime.server import ServiceDefinition
 
@@ -65,9 +65,7 @@ def retry_policy_of(settings: Settings) -> RetryPolicy:
 def build_definition(
     settings: Settings, retry_policy: RetryPolicy | None = None
 ) -> ServiceDefinition:
-    database = open_service_database(
-        settings.database_url_of(SERVICE_NAME), MIGRATIONS_DIR, settings.migrate_on_start
-    )
+    database = open_database_of(settings, SERVICE_NAME, MIGRATIONS_DIR)
 
     def uow() -> NotificationUnitOfWork:
         return NotificationUnitOfWork(database.sessions)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -22,6 +23,23 @@ class ServiceDatabase:
 
 class SchemaNotCurrent(RuntimeError):
     """The database is not at the schema this code needs, and migrating it is not ours."""
+
+
+class DatabaseSettings(Protocol):
+    """What opening a service's database reads of the settings."""
+
+    migrate_on_start: bool
+
+    def database_url_of(self, service: str) -> str: ...
+
+
+def open_database_of(
+    settings: DatabaseSettings, service: str, migrations_dir: Path
+) -> ServiceDatabase:
+    """The service's database as its settings name it, migrated if it is ours to migrate."""
+    return open_service_database(
+        settings.database_url_of(service), migrations_dir, settings.migrate_on_start
+    )
 
 
 def open_service_database(url: str, migrations_dir: Path, migrate: bool = True) -> ServiceDatabase:

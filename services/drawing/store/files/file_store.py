@@ -108,6 +108,13 @@ class FileStore(Protocol):
     def discard_stale_staging(self, older_than_seconds: float = 3600.0) -> int: ...
 
 
+def put_staged(store: FileStore, chunks: Iterable[bytes], max_bytes: int) -> StoredBytes:
+    """Stage and commit in one step: the bytes' (sha256, size). Either store's put_stream."""
+    with store.stage(chunks, max_bytes) as staged:
+        staged.commit()
+        return StoredBytes(staged.sha256, staged.size)
+
+
 class LocalFileStore:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -157,10 +164,7 @@ class LocalFileStore:
         return True
 
     def put_stream(self, chunks: Iterable[bytes], max_bytes: int) -> StoredBytes:
-        """Stage and commit in one step: the bytes' (sha256, size)."""
-        with self.stage(chunks, max_bytes) as staged:
-            staged.commit()
-            return StoredBytes(staged.sha256, staged.size)
+        return put_staged(self, chunks, max_bytes)
 
     def discard_stale_staging(self, older_than_seconds: float = 3600.0) -> int:
         return discard_stale_files(self._staging, older_than_seconds)

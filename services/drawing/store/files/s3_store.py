@@ -31,6 +31,7 @@ from services.drawing.store.files.file_store import (
     StoredBytes,
     discard_stale_files,
     is_sha256,
+    put_staged,
     stage_in,
 )
 from services.drawing.store.files.http_endpoint import attachment_disposition
@@ -147,9 +148,7 @@ class S3FileStore:
         return True
 
     def put_stream(self, chunks: Iterable[bytes], max_bytes: int) -> StoredBytes:
-        with self.stage(chunks, max_bytes) as staged:
-            staged.commit()
-            return StoredBytes(staged.sha256, staged.size)
+        return put_staged(self, chunks, max_bytes)
 
     def discard_stale_staging(self, older_than_seconds: float = 3600.0) -> int:
         return discard_stale_files(self.staging, older_than_seconds)
