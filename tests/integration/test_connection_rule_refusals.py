@@ -18,7 +18,7 @@ from services.supervisor import start_services, stop_services, wait_until_servin
 from shared.facts.errors import error_info_of
 from shared.runtime.config import SERVICE_NAMES, Settings
 from tests.fixtures.identity import make_test_keys
-from tests.fixtures.stack import Stack, stack_environment
+from tests.fixtures.stack import Stack, stack_environment, stack_of_its_own
 from tests.integration.calls import bearer, eventually, refusal
 from tests.integration.test_connections import Pair, grant, make_pair
 from tests.integration.test_direct_uploads import a_pdf, import_files, import_request, upload_file
@@ -48,21 +48,12 @@ def request(platform: Platform, pair: Pair) -> tuple[str, str]:
 @pytest.fixture(scope="module")
 def strict_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The services with the beta rules: 1 revision at most, different companies only."""
-    data_dir = tmp_path_factory.mktemp("strict")
-    keys = make_test_keys(data_dir / "keys")
-    env = stack_environment("sqlite", keys, data_dir)
-    env["CONNECTABILITY_REVISION_LIMIT"] = "1"
-    env["CONNECTABILITY_SAME_COMPANY_CONNECTIONS_ALLOWED"] = "false"
-    ports = {n: int(env[f"CONNECTABILITY_{n.upper()}_PORT"]) for n in SERVICE_NAMES}
-    settings = Settings(data_dir=data_dir, **{f"{n}_port": p for n, p in ports.items()})
-    processes = start_services(settings, env=env)
-    running = Stack("sqlite", keys, data_dir, env, processes)
-    try:
-        wait_until_serving(processes, timeout_seconds=60)
+    with stack_of_its_own(
+        tmp_path_factory.mktemp("strict"),
+        revision_limit="1",
+        same_company_connections_allowed="false",
+    ) as running:
         yield running
-    finally:
-        running.close()
-        stop_services(processes, grace_seconds=2)
 
 
 def test_the_revision_limit_refuses_a_project_over_it(strict_stack: Stack) -> None:
