@@ -34,9 +34,7 @@ def locked() -> dict[str, tuple[Version, list[str]]]:
 
 
 def test_every_dependency_in_pyproject_is_locked_at_a_version_it_allows() -> None:
-    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
-        "dependencies"
-    ]
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     pins = locked()
     for dependency in map(Requirement, dependencies):
         name = canonicalize_name(dependency.name)

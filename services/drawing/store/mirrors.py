@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, func, insert, literal, null, select, union_all, update
+from sqlalchemy import Select, func, literal, null, select, union_all, update
 from sqlalchemy.orm import Session
 
 from services.drawing.domain.applying import MirrorKind
@@ -17,6 +17,7 @@ from services.drawing.domain.catalog_rules import apply_changes
 from services.drawing.domain.revision_states import SetConnectionState
 from services.drawing.store.models import Drawing, DrawingArea, DrawingRevision, DrawingSet
 from services.drawing.store.revision_currency import make_newest_current
+from shared.persistence.bulk_insert import insert_rows
 from shared.persistence.db import utcnow
 from shared.persistence.sort_keys import sort_key_of
 
@@ -115,8 +116,8 @@ class Mirrors:
         if kind is MirrorKind.AREA:
             for row in stamped:
                 row["name_sort_key"] = sort_key_of(str(row["name"] or ""))
-        # The table, not the model: a Core executemany, without the ORM's per-row bulk path.
-        self._session.execute(insert(MODELS[kind].__table__), stamped)
+        # The table, not the model: no ORM per-row bulk path (COPY on PostgreSQL).
+        insert_rows(self._session.connection(), MODELS[kind].__table__, stamped)
 
     def update(self, mirror: Any, fields: dict[str, object]) -> bool:
         return apply_changes(mirror, fields, utcnow())

@@ -119,9 +119,7 @@ def connection_link(event: pb.NotificationEvent, web_base_url: str) -> str:
     return f"{web_base_url.rstrip('/')}/projects/{project}/connections/{connection}"
 
 
-def render(
-    event: pb.NotificationEvent, web_base_url: str = DEFAULT_WEB_BASE_URL
-) -> RenderedEmail:
+def render(event: pb.NotificationEvent, web_base_url: str = DEFAULT_WEB_BASE_URL) -> RenderedEmail:
     """The email telling ``event``; ``ValueError`` for a kind we cannot word."""
     wording = _wording(event)
     link = connection_link(event, web_base_url)
@@ -136,7 +134,7 @@ def render(
         html_parts.insert(1, f"<ul>{listed}</ul>")
     html_parts.append(f"<p><strong>{html.escape(wording.next_step)}</strong></p>")
     html_parts.append(
-        f'<p>Connection {html.escape(event.connection_id)}: '
+        f"<p>Connection {html.escape(event.connection_id)}: "
         f'<a href="{html.escape(link, quote=True)}">{html.escape(link)}</a></p>'
     )
     body = "\n".join(html_parts)
