@@ -18,6 +18,13 @@ collector in a process of its own), each read measured on one then the other, al
 both see the same machine. The issue's bound: at most 10% fewer calls per second.
 
     .venv/bin/python -m bench.read_rpcs --backend sqlite --observability [--rounds 4]
+
+``--against DIR`` measures a change the same way: the reads on a stack running the code in
+DIR (another commit's files) and on one running this checkout's, alternately, with the ratio
+of calls per second and of the services' CPU per call.
+
+    git archive main | tar -x -C /tmp/main-code
+    .venv/bin/python -m bench.read_rpcs --against /tmp/main-code --seconds 2 [--rounds 4]
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent import futures
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -44,7 +52,7 @@ from connectability.v1 import common_pb2
 from connectability.v1 import connection_service_pb2 as pb
 from connectability.v1 import drawing_service_pb2 as drawing_pb
 from shared.runtime.config import SERVICE_NAMES
-from tests.fixtures.stack import free_port
+from tests.fixtures.stack import Stack, free_port
 from tests.integration.calls import eventually
 
 ECHO_METHOD = "/bench.Echo/Echo"
@@ -290,6 +298,76 @@ def combined(runs: Sequence[Throughput]) -> Throughput:
     )
 
 
+@dataclass(frozen=True)
+class Paired:
+    """Each read measured on two stacks alternately: the figures, and for each read the
+    second stack's calls/s and services' CPU per call as a share of the first's."""
+
+    figures: list[tuple[str, str]]
+    ratios: list[float]
+    cpu_ratios: list[float]
+
+
+def measure_alternately(
+    stacks: dict[str, Stack], seconds: float, caller_counts: Sequence[int], rounds: int
+) -> Paired:
+    """Each read on the first stack then the second (then the second then the first, and
+    so on), ``rounds`` times each, so that both see the same machine."""
+    first, second = stacks
+    reads = {
+        mode: prepare(Directory(stack), drawing_database_url(stack))
+        for mode, stack in stacks.items()
+    }
+    figures: list[tuple[str, str]] = []
+    ratios: list[float] = []
+    cpu_ratios: list[float] = []
+    pids = {
+        mode: [service.process.pid for service in stack.processes] for mode, stack in stacks.items()
+    }
+    calls = {mode: reads[mode].calls() for mode in stacks}
+    for callers in caller_counts:
+        for name in calls[first]:
+            measured: dict[str, list[Throughput]] = {first: [], second: []}
+            cpu_before = {mode: cpu_seconds(pids[mode]) for mode in stacks}
+            for round_index in range(rounds):  # first-second, then second-first: drift cancels
+                order = (first, second) if round_index % 2 == 0 else (second, first)
+                for mode in order:
+                    measured[mode].append(drive(calls[mode][name], callers, seconds))
+            before, after = combined(measured[first]), combined(measured[second])
+            # The services' CPU per call, each stack's over the whole figure (its background
+            # threads may run while the other stack is driven): the load of the machine
+            # slows both alike but does not add CPU to a call.
+            cpu = {
+                mode: (cpu_seconds(pids[mode]) - cpu_before[mode]) / combined(runs).calls
+                for mode, runs in measured.items()
+            }
+            cpu_ratios.append(cpu[second] / cpu[first])
+            ratio = after.per_second / before.per_second
+            ratios.append(ratio)
+            figures.append(
+                (
+                    f"{name}, {callers} caller(s), {first}",
+                    f"{before.describe()}  cpu {cpu[first] * 1000:5.2f} ms/call",
+                )
+            )
+            figures.append(
+                (
+                    f"{name}, {callers} caller(s), {second}",
+                    f"{after.describe()}  cpu {cpu[second] * 1000:5.2f} ms/call  "
+                    f"{ratio:5.0%} of {first} calls/s, {cpu_ratios[-1]:5.0%} of its cpu/call",
+                )
+            )
+    return Paired(figures, ratios, cpu_ratios)
+
+
+def peak_memory_of(stacks: dict[str, Stack]) -> dict[str, float]:
+    return {
+        f"{name} ({mode})": megabytes
+        for mode, stack in stacks.items()
+        for name, megabytes in service_peak_memory(stack).items()
+    }
+
+
 def run_observability(
     backend: str, seconds: float, caller_counts: Sequence[int], rounds: int
 ) -> None:
@@ -309,75 +387,54 @@ def run_observability(
             },
         }
         stacks = {
-            "off": running.enter_context(running_stack(backend, stack_env(backend))),
-            "on": running.enter_context(running_stack(backend, observed_env)),
-        }
-        reads = {
-            mode: prepare(Directory(stack), drawing_database_url(stack))
-            for mode, stack in stacks.items()
+            "plain": running.enter_context(running_stack(backend, stack_env(backend))),
+            "observed": running.enter_context(running_stack(backend, observed_env)),
         }
         scrapes = running.enter_context(scraping(list(metrics_ports.values())))
-        figures: list[tuple[str, str]] = []
-        ratios: list[float] = []
-        cpu_ratios: list[float] = []
-        pids = {
-            mode: [service.process.pid for service in stack.processes]
-            for mode, stack in stacks.items()
-        }
-        calls = {mode: reads[mode].calls() for mode in stacks}
-        for callers in caller_counts:
-            for name in calls["off"]:
-                measured: dict[str, list[Throughput]] = {"off": [], "on": []}
-                cpu_before = {mode: cpu_seconds(pids[mode]) for mode in stacks}
-                for round_index in range(rounds):  # off-on, then on-off: drift cancels out
-                    order = ("off", "on") if round_index % 2 == 0 else ("on", "off")
-                    for mode in order:
-                        measured[mode].append(drive(calls[mode][name], callers, seconds))
-                off, on = combined(measured["off"]), combined(measured["on"])
-                # The services' CPU per call, each stack's over the whole figure (its export
-                # thread may run while the other stack is driven): the load of the machine
-                # slows both alike but does not add CPU to a call.
-                cpu = {
-                    mode: (cpu_seconds(pids[mode]) - cpu_before[mode]) / combined(runs).calls
-                    for mode, runs in measured.items()
-                }
-                cpu_ratios.append(cpu["on"] / cpu["off"])
-                ratio = on.per_second / off.per_second
-                ratios.append(ratio)
-                figures.append(
-                    (
-                        f"{name}, {callers} caller(s), plain",
-                        f"{off.describe()}  cpu {cpu['off'] * 1000:5.2f} ms/call",
-                    )
-                )
-                figures.append(
-                    (
-                        f"{name}, {callers} caller(s), observed",
-                        f"{on.describe()}  cpu {cpu['on'] * 1000:5.2f} ms/call  "
-                        f"{ratio:5.0%} of plain calls/s, {cpu_ratios[-1]:5.0%} of its cpu/call",
-                    )
-                )
-        worst = min(ratios)
+        paired = measure_alternately(stacks, seconds, caller_counts, rounds)
+        figures = paired.figures
+        worst = min(paired.ratios)
         verdict = "met" if worst >= 0.90 else "MISSED"
         figures.append(("worst observed/plain", f"{worst:.0%} (bound: at least 90%: {verdict})"))
         figures.append(
             (
                 "services' cpu per call, observed/plain",
-                f"{min(cpu_ratios):.0%} to {max(cpu_ratios):.0%} "
+                f"{min(paired.cpu_ratios):.0%} to {max(paired.cpu_ratios):.0%} "
                 f"(at most {1 / 0.9:.0%}: the bound's cost, load aside)",
             )
         )
         figures.append(("spans exported, scrapes made", f"{sink.value}, {scrapes[0]}"))
-        memory = {
-            f"{name} ({mode})": megabytes
-            for mode, stack in stacks.items()
-            for name, megabytes in service_peak_memory(stack).items()
-        }
+        memory = peak_memory_of(stacks)
     title = (
         f"read RPCs with metrics and tracing on vs off, {backend}, "
         f"{rounds} x {seconds:g} s per figure"
     )
     print_report(title, figures, memory)
+
+
+def run_against(
+    backend: str, seconds: float, caller_counts: Sequence[int], rounds: int, baseline: str
+) -> None:
+    """Each read on a stack running the code in ``baseline`` and on one running this
+    checkout's, alternately; the ratio of the two. The baseline's services find its code
+    first (``PYTHONSAFEPATH`` keeps the working directory off their path)."""
+    baseline_env = {"PYTHONPATH": str(Path(baseline).resolve()), "PYTHONSAFEPATH": "1"}
+    this_env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1]), "PYTHONSAFEPATH": "1"}
+    with ExitStack() as running:
+        stacks = {
+            "baseline": running.enter_context(
+                running_stack(backend, {**stack_env(backend), **baseline_env})
+            ),
+            "this": running.enter_context(
+                running_stack(backend, {**stack_env(backend), **this_env})
+            ),
+        }
+        paired = measure_alternately(stacks, seconds, caller_counts, rounds)
+        memory = peak_memory_of(stacks)
+    title = (
+        f"read RPCs on this checkout vs {baseline}, {backend}, {rounds} x {seconds:g} s per figure"
+    )
+    print_report(title, paired.figures, memory)
 
 
 def main() -> None:
@@ -390,11 +447,21 @@ def main() -> None:
         action="store_true",
         help="measure each read with metrics and full tracing on against off",
     )
-    parser.add_argument("--rounds", type=int, default=4, help="with --observability")
+    parser.add_argument(
+        "--against",
+        metavar="DIR",
+        help="measure each read on this checkout against the code in DIR (another commit's "
+        "files, e.g. `git archive main | tar -x -C DIR`), alternately",
+    )
+    parser.add_argument("--rounds", type=int, default=4, help="with --observability or --against")
     arguments = parser.parse_args()
     for backend in arguments.backend:
         if arguments.observability:
             run_observability(backend, arguments.seconds, arguments.callers, arguments.rounds)
+        elif arguments.against:
+            run_against(
+                backend, arguments.seconds, arguments.callers, arguments.rounds, arguments.against
+            )
         else:
             run(backend, arguments.seconds, arguments.callers)
 

@@ -61,13 +61,14 @@ FACT_COLUMNS = (
 )
 
 
-def facts_of(known: ProjectFactsColumns | Row[Any]) -> ProjectFacts:
-    """The facts a stored project row holds (its entity, or a row of ``FACT_COLUMNS``)."""
+def facts_of(known: ProjectFactsColumns | Row[Any], prefix: str = "") -> ProjectFacts:
+    """The facts a stored project row holds (its entity, or a row of ``FACT_COLUMNS``, each
+    labelled ``prefix`` + its name when read beside another record's columns)."""
     return ProjectFacts(
-        project_id=known.project_id,
-        company_id=known.company_id,
-        name=known.name,
-        active=known.active,
-        outside_applications_allowed=known.outside_applications_allowed,
-        update_time=known.updated_at,
+        project_id=getattr(known, prefix + "project_id"),
+        company_id=getattr(known, prefix + "company_id"),
+        name=getattr(known, prefix + "name"),
+        active=getattr(known, prefix + "active"),
+        outside_applications_allowed=getattr(known, prefix + "outside_applications_allowed"),
+        update_time=getattr(known, prefix + "updated_at"),
     )

@@ -16,6 +16,23 @@ alone), or in Redis when ``CONNECTABILITY_REDIS_URL`` is set (every process shar
 Redis shares one count per client). When Redis cannot be reached the limiter does not refuse
 calls for it: it logs a warning and counts in this process's memory until Redis answers
 again, trying it again every few seconds.
+
+With Redis, a round trip on every call was a tenth of a cheap read's time, so a process
+claims units of a client's shared count ahead, in one round trip, while the client is far
+below its limit, and counts its next calls against them here (``RedisCallCounter``):
+
+- each unit is one place in the client's shared count (``INCRBY`` hands each process its
+  own), and a call is allowed only on a unit within the limit, so however the calls spread
+  over processes no more than the limit are ever allowed, and Redis never counts fewer
+  calls than were made;
+- a claim is at most a 64th of what the client has left (so near its limit every call
+  takes exactly one unit, one round trip, as without claims), at most twice what the
+  process used of its last claim (a client calling now and then claims one at a time),
+  and at most ``MAX_CLAIM``;
+- claimed units last a second at most (never past the window): a process's answers lag
+  what the other processes counted by at most that second, so ``remaining`` stays true to
+  within a second of the others' calls, and exact near the limit. Units left unused when
+  they lapse are lost to the client: a few of what it has left, while it has plenty.
 """
 
 from __future__ import annotations
@@ -47,12 +64,18 @@ REDIS_RETRY_AFTER_SECONDS = 5.0
 # Redis is on the path of every call: a slow or unreachable one must not hold calls up.
 REDIS_TIMEOUT_SECONDS = 0.5
 
-# One round trip, atomic: count the call, start the window's expiry with its first call (or
-# repair a key left without one), and answer the count and the milliseconds left.
-_COUNT_SCRIPT = """
-local calls = redis.call('INCR', KEYS[1])
+# Claims (the module's docstring): at most this share of what a client has left, this many
+# units, for this long.
+HEADROOM_SHARE = 64
+MAX_CLAIM = 64
+CLAIM_SECONDS = 1.0
+
+# One round trip, atomic: claim ARGV[2] units, start the window's expiry with its first
+# claim (or repair a key left without one), and answer the count and the milliseconds left.
+_CLAIM_SCRIPT = """
+local calls = redis.call('INCRBY', KEYS[1], ARGV[2])
 local left = redis.call('PTTL', KEYS[1])
-if calls == 1 or left < 0 then
+if calls == tonumber(ARGV[2]) or left < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   left = tonumber(ARGV[1])
 end
@@ -61,8 +84,9 @@ return {calls, left}
 
 
 class CallCounter(Protocol):
-    def count(self, key: str, window_seconds: float) -> tuple[int, float]:
-        """Count one call of ``key``: (calls in its window so far, seconds until it ends)."""
+    def count(self, key: str, window_seconds: float, limit: int) -> tuple[int, float]:
+        """Count one call of ``key``, allowed ``limit`` calls a window: (calls in its
+        window so far, seconds until it ends)."""
         ...
 
 
@@ -77,7 +101,7 @@ class InMemoryCallCounter:
         self._windows: dict[str, tuple[float, int]] = {}  # key -> (window end, calls)
         self._lock = threading.Lock()
 
-    def count(self, key: str, window_seconds: float) -> tuple[int, float]:
+    def count(self, key: str, window_seconds: float, limit: int = 0) -> tuple[int, float]:
         now = self._clock()
         with self._lock:
             ends, calls = self._windows.get(key, (0.0, 0))
@@ -95,8 +119,39 @@ class InMemoryCallCounter:
             del self._windows[key]
 
 
+@dataclass
+class _Claim:
+    """Units of a client's shared count this process claimed: ``next_unit`` to
+    ``last_unit`` are still to use, until ``lapses``."""
+
+    next_unit: int
+    last_unit: int
+    used: int
+    lapses: float
+    window_ends: float
+
+    def take(self, now: float) -> int | None:
+        if self.next_unit > self.last_unit or now >= self.lapses:
+            return None
+        unit = self.next_unit
+        self.next_unit += 1
+        self.used += 1
+        return unit
+
+    def next_size(self, limit: int, now: float) -> int:
+        """How many units the next claim takes (the module's docstring)."""
+        if now >= self.window_ends:
+            return 1  # a new window: nothing known of its count yet
+        left = limit - self.last_unit
+        return max(1, min(MAX_CLAIM, left // HEADROOM_SHARE, 2 * self.used))
+
+
 class RedisCallCounter:
-    """Windows kept in Redis, shared by every process that uses the same Redis and prefix."""
+    """Windows kept in Redis, shared by every process that uses the same Redis and prefix;
+    units claimed ahead while a client is far below its limit (the module's docstring)."""
+
+    # Claims of ended windows are dropped once this many clients are held.
+    SWEEP_ABOVE = 10_000
 
     def __init__(
         self,
@@ -113,24 +168,49 @@ class RedisCallCounter:
             socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
             socket_timeout=REDIS_TIMEOUT_SECONDS,
         )
-        self._script = self._client.register_script(_COUNT_SCRIPT)
+        self._script = self._client.register_script(_CLAIM_SCRIPT)
         self._prefix = key_prefix
         self._fallback = fallback or InMemoryCallCounter(clock)
         self._clock = clock
         self._down_until: float | None = None
+        self._claims: dict[str, _Claim] = {}
         self._lock = threading.Lock()
 
-    def count(self, key: str, window_seconds: float) -> tuple[int, float]:
+    def count(self, key: str, window_seconds: float, limit: int) -> tuple[int, float]:
+        now = self._clock()
+        with self._lock:
+            claim = self._claims.get(key)
+            unit = claim.take(now) if claim is not None else None
+            if claim is not None and unit is not None:
+                return unit, min(window_seconds, claim.window_ends - now)
+            size = claim.next_size(limit, now) if claim is not None else 1
         if self._redis_is_resting():
-            return self._fallback.count(key, window_seconds)
+            return self._fallback.count(key, window_seconds, limit)
         window_ms = max(1, int(window_seconds * 1000))
         try:
-            calls, left_ms = self._script(keys=[f"{self._prefix}:{key}"], args=[window_ms])
+            calls, left_ms = self._script(keys=[f"{self._prefix}:{key}"], args=[window_ms, size])
         except self._redis_errors as error:
             self._redis_failed(error)
-            return self._fallback.count(key, window_seconds)
+            return self._fallback.count(key, window_seconds, limit)
         self._redis_answered()
-        return int(calls), int(left_ms) / 1000
+        left = int(left_ms) / 1000
+        first = int(calls) - size + 1
+        claimed = _Claim(first + 1, int(calls), 1, min(now + left, now + CLAIM_SECONDS), now + left)
+        self._keep(key, claimed, now)
+        return first, left
+
+    def _keep(self, key: str, claimed: _Claim, now: float) -> None:
+        """Keep the newest claim; one that raced it (another thread's) and still holds
+        units is kept instead when it holds more."""
+        with self._lock:
+            held = self._claims.get(key)
+            if held is not None and now < held.lapses:
+                if held.last_unit - held.next_unit > claimed.last_unit - claimed.next_unit:
+                    return
+            if held is None and len(self._claims) >= self.SWEEP_ABOVE:
+                for ended in [k for k, c in self._claims.items() if c.window_ends <= now]:
+                    del self._claims[ended]
+            self._claims[key] = claimed
 
     def _redis_is_resting(self) -> bool:
         with self._lock:
@@ -225,12 +305,13 @@ class RateLimiter:
         if client is None:
             return None
         key, limit = client
-        calls, reset_seconds = self._counter.count(key, self.window_seconds)
+        calls, reset_seconds = self._counter.count(key, self.window_seconds, limit)
         return RateLimitDecision(limit, calls, reset_seconds)
 
     def take_for_address(self, address: str) -> RateLimitDecision:
         """Count one unauthenticated call (the token exchange) of a caller's address."""
-        calls, reset_seconds = self._counter.count(f"address:{address}", self.window_seconds)
+        key = f"address:{address}"
+        calls, reset_seconds = self._counter.count(key, self.window_seconds, self.default_limit)
         return RateLimitDecision(self.default_limit, calls, reset_seconds)
 
 

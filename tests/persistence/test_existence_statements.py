@@ -107,16 +107,21 @@ def _answered(call: Callable[[], Any], caller: Principal) -> Any:
 
 
 def _assert_same_statements(
-    log: StatementLog, real: Callable[[], Any], made_up: Callable[[], Any]
-) -> None:
+    log: StatementLog,
+    real: Callable[[], Any],
+    made_up: Callable[[], Any],
+    caller: Principal = OUTSIDER,
+) -> list[str]:
+    """Both refused alike, through the same statements (answered)."""
     with log.recording() as for_real:
-        real_answer = _refusal(real, OUTSIDER)
+        real_answer = _refusal(real, caller)
     with log.recording() as for_made_up:
-        made_up_answer = _refusal(made_up, OUTSIDER)
+        made_up_answer = _refusal(made_up, caller)
     assert real_answer == made_up_answer
     assert real_answer[0] is grpc.StatusCode.NOT_FOUND
     assert for_real == for_made_up
     assert for_real  # the lookups ran (and were recorded) at all
+    return for_real
 
 
 # The drawing service: GetDrawingRevision, GetRevisionDownload, ListDrawingRevisions
@@ -143,20 +148,25 @@ def _seed_drawings(sessions: sessionmaker[Session]) -> None:
             Drawing(id="d", project_id="p-up", area_id="area", number="A-1", discipline="A")
         )
         session.flush()
-        session.add(
-            DrawingRevision(
-                id="rev",
-                project_id="p-up",
-                drawing_id="d",
-                set_id="set",
-                drawing_date=date(2026, 1, 5),
-                drawing_sequence=1,
-                file_sha256="a" * 64,
-                file_name="A-1.pdf",
-                status="published",
-                current=True,
+        # "rev-draft" is hidden from a read_only user such as the insider (R26), as if it
+        # did not exist.
+        for sequence, (revision_id, status) in enumerate(
+            (("rev", "published"), ("rev-draft", "unpublished")), start=1
+        ):
+            session.add(
+                DrawingRevision(
+                    id=revision_id,
+                    project_id="p-up",
+                    drawing_id="d",
+                    set_id="set",
+                    drawing_date=date(2026, 1, 4 + sequence),
+                    drawing_sequence=sequence,
+                    file_sha256="a" * 64,
+                    file_name="A-1.pdf",
+                    status=status,
+                    current=status == "published",
+                )
             )
-        )
 
 
 @pytest.fixture
@@ -204,7 +214,11 @@ def test_drawing_reads_of_a_real_and_a_made_up_id_run_the_same_statements(
         request = dpb.ListDrawingRevisionsRequest(project_id=project_id)
         return lambda: servicer.ListDrawingRevisions(request, context)
 
-    _assert_same_statements(log, get_revision("rev"), get_revision(MADE_UP))
+    # A Get reads the revision and the access check in one statement (SQLite's deferred
+    # BEGIN aside): nothing else to tell a hidden revision from a missing one by.
+    statements = _assert_same_statements(log, get_revision("rev"), get_revision(MADE_UP))
+    assert [statement for statement in statements if statement != "BEGIN"][1:] == []
+    _assert_same_statements(log, get_revision("rev-draft"), get_revision(MADE_UP), INSIDER)
     _assert_same_statements(log, get_download("rev"), get_download(MADE_UP))
     _assert_same_statements(log, list_revisions("p-up"), list_revisions(MADE_UP))
 

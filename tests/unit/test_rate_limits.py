@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import redis
@@ -132,17 +133,62 @@ def redis_prefix() -> Iterator[str]:
 def test_redis_counters_share_one_window_that_expires_by_itself(redis_prefix: str) -> None:
     first = RedisCallCounter(REDIS_URL, redis_prefix)
     second = RedisCallCounter(REDIS_URL, redis_prefix)
-    counts = [first.count("client:app", 30), second.count("client:app", 30)]
+    counts = [first.count("client:app", 30, 1000), second.count("client:app", 30, 1000)]
     assert [calls for calls, _ in counts] == [1, 2]
     assert all(29 < left <= 30 for _, left in counts)
     client = redis.Redis.from_url(REDIS_URL)
     assert 29_000 < client.pttl(f"{redis_prefix}:client:app") <= 30_000
     # A key that lost its expiry (set by hand, say) gets one again rather than living forever.
     client.set(f"{redis_prefix}:client:stuck", 5)
-    assert first.count("client:stuck", 30)[0] == 6
+    assert first.count("client:stuck", 30, 1000)[0] == 6
     assert client.pttl(f"{redis_prefix}:client:stuck") > 0
     first.close()
     second.close()
+
+
+def test_two_processes_near_the_limit_allow_exactly_the_limit(redis_prefix: str) -> None:
+    """Each process claims units ahead while far below the limit, one at a time near it:
+    every call gets its own place in the shared count, and exactly the limit is allowed."""
+    limiters = [
+        RateLimiter(RedisCallCounter(REDIS_URL, redis_prefix), 300, window_seconds=30)
+        for _ in range(2)
+    ]
+    app = integrator("app-near")
+    decisions = [limiters[call % 2].take(app) for call in range(320)]
+    assert all(decisions)
+    calls = sorted(d.calls for d in decisions if d)
+    assert calls == list(range(1, 321))  # no place given twice, none lost
+    allowed = [d for d in decisions if d and d.allowed]
+    assert len(allowed) == 300
+    # Within the last hundred a claim is one unit: each answer's remaining is the shared one.
+    assert [d.remaining for d in decisions[200:300] if d] == list(range(99, -1, -1))
+    assert not any(d and d.allowed for d in decisions[300:])
+
+
+def test_far_below_its_limit_a_process_asks_redis_once_for_many_calls(
+    redis_prefix: str,
+) -> None:
+    clock = Clock()
+    counter = RedisCallCounter(REDIS_URL, redis_prefix, clock=clock)
+    round_trips = [0]
+    claim = counter._script
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        round_trips[0] += 1
+        return claim(*args, **kwargs)
+
+    counter._script = counted  # type: ignore[assignment]
+    answers = [counter.count("client:busy", 30, 10**6)[0] for _ in range(1000)]
+    assert answers == list(range(1, 1001))
+    assert round_trips[0] <= 1000 // 64 + 8  # claims of 1, 2, 4 ... 64 units
+    shared = int(redis.Redis.from_url(REDIS_URL).get(f"{redis_prefix}:client:busy") or 0)
+    assert 1000 <= shared < 1000 + 64  # never fewer than were made
+    # Claimed units lapse after a second: the next call asks Redis again.
+    clock.now += 1.5
+    before = round_trips[0]
+    assert counter.count("client:busy", 30, 10**6)[0] == shared + 1
+    assert round_trips[0] == before + 1
+    counter.close()
 
 
 @pytest.mark.parametrize(

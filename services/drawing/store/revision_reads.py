@@ -1,4 +1,5 @@
-"""Revisions as read replies carry them: one statement answers a Get, one a page of a List.
+"""Revisions as read replies carry them: one statement answers a Get (with its access check),
+one a page of a List.
 
 The hot read paths answer rows, not ORM entities: a statement built once (here, at import)
 selects each revision's columns together with what its message adds: the drawing's area,
@@ -20,8 +21,10 @@ from services.drawing.domain import currency
 from services.drawing.domain.revision_states import RevisionStatus
 from services.drawing.store import models
 from services.drawing.store.resource_messages import revision_message_of
+from shared.facts.project_facts import ProjectFacts
 from shared.persistence.core_reads import read_rows
 from shared.persistence.etags import etag_of_values
+from shared.persistence.project_facts_registry import FACT_COLUMNS, facts_of
 
 _mapper = inspect(models.DrawingRevision)
 # The revision's own columns, labelled as the ORM names them (the etag digests those names).
@@ -54,26 +57,60 @@ _NEWER_COPY_WAITS = exists().where(
     ),
 )
 
-# Every column a revision's message needs; Get and List narrow it.
-ANSWERED = (
-    select(
-        *(_mapper.columns[field].label(field) for field in _FIELDS),
-        func.coalesce(_drawings.c.area_id, "").label("area_id_"),
-        func.coalesce(_files.c.size_bytes, 0).label("size_bytes_"),
-        _NEWER_COPY_WAITS.label("newer_copy_waits_"),
-    )
-    .select_from(_revisions)
-    .outerjoin(_drawings, _drawings.c.id == _revisions.c.drawing_id)
-    .outerjoin(_files, _files.c.sha256 == _revisions.c.file_sha256)
+# Every column a revision's message needs, and where they are read from.
+_MESSAGE_COLUMNS = (
+    *(_mapper.columns[field].label(field) for field in _FIELDS),
+    func.coalesce(_drawings.c.area_id, "").label("area_id_"),
+    func.coalesce(_files.c.size_bytes, 0).label("size_bytes_"),
+    _NEWER_COPY_WAITS.label("newer_copy_waits_"),
 )
-_BY_ID = ANSWERED.where(_revisions.c.id == bindparam("revision_id"))
+_MESSAGE_FROM = _revisions.outerjoin(
+    _drawings, _drawings.c.id == _revisions.c.drawing_id
+).outerjoin(_files, _files.c.sha256 == _revisions.c.file_sha256)
+# A List narrows it to a project's page.
+ANSWERED = select(*_MESSAGE_COLUMNS).select_from(_MESSAGE_FROM)
+
+# A Get reads its access check in the same statement (one round trip, not two or three):
+# the revision's project's facts, labelled with this prefix (the revision has columns of
+# the same names), and the caller's grant there.
+_FACTS_PREFIX = "project_"
+_facts = models.ProjectFacts.__table__
+_grants = models.DrawingsGrant.__table__
+_CALLER_LEVEL = (
+    select(_grants.c.level)
+    .where(
+        _grants.c.project_id == _revisions.c.project_id,
+        _grants.c.user_id == bindparam("user_id"),
+    )
+    .scalar_subquery()
+)
+_BY_ID_WITH_ACCESS = (
+    select(
+        *_MESSAGE_COLUMNS,
+        *(_facts.c[name].label(_FACTS_PREFIX + name) for name in FACT_COLUMNS),
+        _CALLER_LEVEL.label("level_"),
+    )
+    .select_from(_MESSAGE_FROM.outerjoin(_facts, _facts.c.project_id == _revisions.c.project_id))
+    .where(_revisions.c.id == bindparam("revision_id"))
+)
 
 
-def revision_row(session: Session, revision_id: str) -> Row[Any] | None:
-    """The revision's row as ``message_of`` reads it; None when there is none."""
+def revision_with_access(session: Session, revision_id: str, user_id: str) -> Row[Any] | None:
+    """The revision's row as ``message_of`` reads it, with its project's facts
+    (``project_facts_of``) and ``user_id``'s Drawings grant there (``level_``, None when
+    none); None when there is no such revision."""
     if not revision_id:
         return None
-    return read_rows(session, _BY_ID, {"revision_id": revision_id}).first()
+    parameters = {"revision_id": revision_id, "user_id": user_id}
+    return read_rows(session, _BY_ID_WITH_ACCESS, parameters).first()
+
+
+def project_facts_of(row: Row[Any]) -> ProjectFacts | None:
+    """The facts ``revision_with_access`` read of the revision's project; None when the
+    project is not known here."""
+    if getattr(row, _FACTS_PREFIX + "project_id") is None:
+        return None
+    return facts_of(row, _FACTS_PREFIX)
 
 
 def message_of(row: Row[Any]) -> pb.DrawingRevision:

@@ -3,7 +3,7 @@ the open unit of work, then let the domain's rules (domain/drawings_access.py) d
 
 R27: the facts and the caller's level are both looked up even for an unknown project or
 record, so that it runs the same statements as one the caller cannot see, and its
-NOT_FOUND takes as long.
+NOT_FOUND takes as long. A Get of a revision reads all of it in one statement.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from services.drawing.store import revision_reads
 from services.drawing.store.models import DrawingRevision
 from services.drawing.store.unit_of_work import DrawingUnitOfWork
 from shared.facts.identity import Principal
+from shared.facts.permission_levels import NO_ACCESS
 from shared.facts.project_facts import ProjectFacts
 
 
@@ -131,10 +132,22 @@ def _seen_revision(
 
 
 def readable_revision(uow: DrawingUnitOfWork, caller: Principal, revision_id: str) -> Row[Any]:
-    """As ``visible_revision`` at read-only, answering the row a reply is built from."""
-    return _seen_revision(
-        uow, caller, revision_id, lambda wanted: revision_reads.revision_row(uow.session, wanted)
-    )
+    """As ``visible_revision`` at read-only, answering the row a reply is built from: the
+    revision, its project's facts and the caller's grant, read in one statement.
+
+    R27: a missing revision, one in a project the caller cannot see, and an unpublished one
+    asked for by a read-only caller run that same one statement and answer the same
+    NOT_FOUND."""
+    by_role = level_by_role(caller)  # refuses another service before any lookup
+    row = revision_reads.revision_with_access(uow.session, revision_id, caller.user_id)
+    shown = ("revision", revision_id)
+    if row is None:
+        raise hidden(*shown)
+    level = by_role or row.level_ or NO_ACCESS
+    require_level(caller, revision_reads.project_facts_of(row), level, READ_ONLY, shown)
+    if not is_published(row.status) and not sees_unpublished(level):
+        raise hidden(*shown)
+    return row
 
 
 def visible_revision(
