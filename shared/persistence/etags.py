@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from json.encoder import encode_basestring_ascii
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import inspect
@@ -54,8 +54,10 @@ _ENCODED: dict[type, Callable[[Any], str]] = {
     str: encode_basestring_ascii,
     int: int.__repr__,
     bool: {True: "true", False: "false"}.__getitem__,
-    type(None): lambda _: "null",
-    datetime: lambda value: '"' + value.astimezone(UTC).isoformat() + '"',
+    datetime: lambda value: (
+        # Read back, a stored datetime is in UTC already (``UtcDateTime``).
+        '"' + (value if value.tzinfo is UTC else value.astimezone(UTC)).isoformat() + '"'
+    ),
     date: lambda value: '"' + value.isoformat() + '"',
 }
 
@@ -68,14 +70,20 @@ class StoredFields:
 
     def __init__(self, names: Sequence[str]) -> None:
         self._order = sorted(range(len(names)), key=names.__getitem__)
+        # The values in the keys' order, as a tuple even for a single field.
+        self._in_order = itemgetter(*self._order) if len(names) > 1 else lambda values: (values[0],)
         # The JSON object with the values left out, keys in sorted order.
         keys = (_json_of(names[index]).replace("%", "%%") for index in self._order)
         self._template = "{" + ",".join(f"{key}:%s" for key in keys) + "}"
 
     def etag(self, values: Sequence[Any]) -> str:
         """``values`` (or its first ones, when it holds more) in the order of the names."""
+        in_order = self._in_order(values)
         encoded = tuple(
-            [_ENCODED.get(type(values[index]), _json_of)(values[index]) for index in self._order]
+            [
+                "null" if value is None else _ENCODED.get(type(value), _json_of)(value)
+                for value in in_order
+            ]
         )
         return _sealed(self._template % encoded)
 
