@@ -56,6 +56,9 @@ from tests.fixtures.stack import Stack, free_port
 from tests.integration.calls import eventually
 
 ECHO_METHOD = "/bench.Echo/Echo"
+# The same transport answering as many bytes as a page of revisions: a page's fair floor.
+PAGE_ECHO_METHOD = "/bench.Echo/Page"
+PAGE_READ = "ListDrawingRevisions (50)"
 # The floor the issue sets: each read at least this share of the echo's calls per second.
 TARGET_SHARE, FLOOR_SHARE = 0.50, 0.30
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -105,12 +108,13 @@ def drive(call: Callable[[], object], callers: int, seconds: float) -> Throughpu
     return Throughput(len(flat), elapsed, flat)
 
 
-def bare_echo_server(worker_threads: int) -> tuple[grpc.Server, int]:
-    """grpcio and nothing else: bytes in, the same bytes out."""
+def bare_echo_server(worker_threads: int, page: bytes = b"") -> tuple[grpc.Server, int]:
+    """grpcio and nothing else: bytes in, the same bytes out; or (``Page``) ``page`` out."""
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=worker_threads))
     handler = grpc.unary_unary_rpc_method_handler(lambda request, context: request)
+    pager = grpc.unary_unary_rpc_method_handler(lambda request, context: page)
     server.add_generic_rpc_handlers(
-        (grpc.method_handlers_generic_handler("bench.Echo", {"Echo": handler}),)
+        (grpc.method_handlers_generic_handler("bench.Echo", {"Echo": handler, "Page": pager}),)
     )
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
@@ -197,16 +201,23 @@ def run(backend: str, seconds: float, caller_counts: Sequence[int]) -> None:
     with running_stack(backend, stack_env(backend)) as stack:
         directory = Directory(stack)
         reads = prepare(directory, drawing_database_url(stack))
-        server, port = bare_echo_server(worker_threads=max(caller_counts) * 2)
+        calls = reads.calls()
+        page = calls[PAGE_READ]().SerializeToString()  # type: ignore[attr-defined]
+        server, port = bare_echo_server(worker_threads=max(caller_counts) * 2, page=page)
+        pids = [service.process.pid for service in stack.processes]
         figures: list[tuple[str, str]] = []
         try:
             with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
                 echo = channel.unary_unary(ECHO_METHOD)
+                page_echo = channel.unary_unary(PAGE_ECHO_METHOD)
                 for callers in caller_counts:
                     baseline = drive(lambda: echo(b"\x0a\x04ping", timeout=5), callers, seconds)
                     figures.append((f"bare grpcio echo, {callers} caller(s)", baseline.describe()))
-                    for name, call in reads.calls().items():
+                    for name, call in calls.items():
+                        cpu_before = cpu_seconds(pids)
                         measured = drive(call, callers, seconds)
+                        # The services' CPU per call: what the machine's load hardly changes.
+                        cpu = (cpu_seconds(pids) - cpu_before) / measured.calls
                         share = measured.per_second / baseline.per_second
                         verdict = (
                             "goal met"
@@ -216,9 +227,19 @@ def run(backend: str, seconds: float, caller_counts: Sequence[int]) -> None:
                         figures.append(
                             (
                                 f"  {name}, {callers} caller(s)",
-                                f"{measured.describe()}  {share:5.0%} of echo ({verdict})",
+                                f"{measured.describe()}  {share:5.0%} of echo ({verdict})  "
+                                f"cpu {cpu * 1000:5.2f} ms/call",
                             )
                         )
+                        if name == PAGE_READ:  # beside an echo answering as many bytes
+                            sized = drive(lambda: page_echo(b"", timeout=5), callers, seconds)
+                            figures.append(
+                                (
+                                    f"  echo answering {len(page):,} bytes, {callers} caller(s)",
+                                    f"{sized.describe()}  the page: "
+                                    f"{measured.per_second / sized.per_second:5.0%} of it",
+                                )
+                            )
         finally:
             server.stop(0)
         memory = service_peak_memory(stack)

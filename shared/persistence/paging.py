@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, String, and_, or_
+from sqlalchemy import Integer, Select, String, and_, bindparam, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -121,6 +121,82 @@ def _bytewise_collate_c(element: bytewise, compiler: SQLCompiler, **kw: Any) -> 
     return f'({compiler.process(element.clauses, **kw)} COLLATE "C")'
 
 
+class PagedQuery:
+    """A list's statement in its order, keyed and ordered once: every page of one filter
+    shape, its filter values given as bind parameters at each call.
+
+    ``statement`` selects one ORM entity (or several: rows are then tuples), filtered with
+    ``bindparam`` placeholders but not ordered: ordering happens here so the order and the
+    cursor agree. With ``whole_rows`` it selects columns instead, and its rows are answered
+    as they are, read by column name (hot reads load no entities).
+    ``order`` must end in a key unique within the filter (the id), so the order is total,
+    and no key may be NULL (coalesce a nullable column: NULL compares as unknown).
+    Text keys compare bytewise (see ``bytewise``), so SQLite and PostgreSQL agree.
+    Built once, a page costs only running it: building the ordered, keyed statement, its
+    cache key and the order's description on every call was a quarter of a page's time
+    (docs/benchmarks.md §7c).
+    """
+
+    def __init__(
+        self,
+        statement: Select[*tuple[Any, ...]],
+        order: Sequence[SortKey],
+        *,
+        whole_rows: bool = False,
+    ) -> None:
+        self._order = tuple(order)
+        self._description = order_description(order)
+        self._entities = len(statement.column_descriptions)
+        self._whole_rows = whole_rows
+        keyed = statement.add_columns(
+            *(key.expression.label(f"_sort_key_{n}") for n, key in enumerate(order))
+        ).order_by(*(key.expression.desc() if key.descending else key.expression for key in order))
+        limit = bindparam("page_limit_", type_=Integer)
+        self._first = keyed.limit(limit)
+        # The next pages start strictly after the last row's key, given as parameters.
+        positions = [
+            bindparam(f"page_after_{n}_", type_=key.expression.type) for n, key in enumerate(order)
+        ]
+        self._next = keyed.where(_after(order, positions)).limit(limit)
+
+    def page(
+        self,
+        session: Session,
+        parameters: Mapping[str, Any] | None,
+        *,
+        page_size: int,
+        page_token: str,
+        filters: Mapping[str, object],
+    ) -> tuple[list[Any], str]:
+        """One page of rows for these ``parameters``, and the next page's token.
+
+        ``filters`` names the request's filter values: a token is bound to them, and to the
+        order (a token of one list is no good for another). The token holds the last row's
+        full sort key; the next page starts strictly after it. Fetching one row more than
+        the page tells whether another page exists; the last page answers an empty token.
+        """
+        size = clamp_page_size(page_size)
+        digest = filter_digest({**filters, "__order__": self._description})
+        values = {**(parameters or {}), "page_limit_": size + 1}
+        statement = self._first
+        if page_token:
+            after = _position_after(page_token, digest, self._order)
+            values.update({f"page_after_{n}_": value for n, value in enumerate(after)})
+            statement = self._next
+        # Column rows need no ORM: run on the connection (a pure read's bare one).
+        entities = self._entities
+        if self._whole_rows:
+            rows: list[Any] = list(read_rows(session, statement, values))
+            page: list[Any] = rows[:size]
+        else:
+            rows = list(session.execute(statement, values))
+            page = [row[0] if entities == 1 else tuple(row[:entities]) for row in rows[:size]]
+        if len(rows) <= size:
+            return page, ""
+        last_key = [_to_json(value) for value in rows[size - 1][entities:]]
+        return page, encode_page_token({"f": digest, "k": last_key})
+
+
 def fetch_page(
     session: Session,
     statement: Select[*tuple[Any, ...]],
@@ -131,40 +207,11 @@ def fetch_page(
     filters: Mapping[str, object],
     whole_rows: bool = False,
 ) -> tuple[list[Any], str]:
-    """One page of ``statement``'s rows in ``order``, and the next page's token.
-
-    ``statement`` selects one ORM entity (or several: rows are then tuples), filtered by
-    ``filters`` but not ordered: ordering happens here so the order and the cursor agree.
-    With ``whole_rows`` it selects columns instead, and its rows are answered as they are,
-    read by column name (hot reads load no entities).
-    ``order`` must end in a key unique within the filter (the id), so the order is total,
-    and no key may be NULL (coalesce a nullable column: NULL compares as unknown).
-    The token holds the last row's full sort key; the next page starts strictly after it.
-    Text keys compare bytewise (see ``bytewise``), so SQLite and PostgreSQL agree.
-    Fetching one row more than the page tells whether another page exists; the last page
-    answers an empty token.
-    """
-    size = clamp_page_size(page_size)
-    # The order is part of the filter: a token of one list is no good for another.
-    digest = filter_digest({**filters, "__order__": order_description(order)})
-    if page_token:
-        after = _position_after(page_token, digest, order)
-        statement = statement.where(_after(order, after))
-    entities = len(statement.column_descriptions)
-    keyed = statement.add_columns(
-        *(key.expression.label(f"_sort_key_{n}") for n, key in enumerate(order))
-    ).order_by(*(key.expression.desc() if key.descending else key.expression for key in order))
-    limited = keyed.limit(size + 1)
-    # Column rows need no ORM: run on the connection (a pure read's bare one).
-    rows = list(read_rows(session, limited) if whole_rows else session.execute(limited))
-    if whole_rows:
-        page: list[Any] = rows[:size]
-    else:
-        page = [row[0] if entities == 1 else tuple(row[:entities]) for row in rows[:size]]
-    if len(rows) <= size:
-        return page, ""
-    last_key = [_to_json(value) for value in rows[size - 1][entities:]]
-    return page, encode_page_token({"f": digest, "k": last_key})
+    """One page of ``statement``'s rows in ``order``, and the next page's token: a
+    ``PagedQuery`` built for this one call (its filter values in the statement). Hot lists
+    keep their ``PagedQuery`` instead."""
+    pages = PagedQuery(statement, order, whole_rows=whole_rows)
+    return pages.page(session, None, page_size=page_size, page_token=page_token, filters=filters)
 
 
 def order_description(order: Sequence[SortKey]) -> str:

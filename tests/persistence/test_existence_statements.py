@@ -308,6 +308,24 @@ def test_connection_reads_of_a_real_and_a_made_up_id_run_the_same_statements(
         request = cpb.GetProjectRequest(project_id=project_id)
         return lambda: servicer.GetProject(request, context)
 
+    def list_connections(project_id: str) -> Callable[[], Any]:
+        request = cpb.ListConnectionsRequest(project_id=project_id)
+        return lambda: servicer.ListConnections(request, context)
+
     _assert_same_statements(log, get_connection("conn"), get_connection(MADE_UP))
     _assert_same_statements(log, get_sync_state("conn"), get_sync_state(MADE_UP))
     _assert_same_statements(log, get_project("p-down"), get_project(MADE_UP))
+    _assert_same_statements(log, list_connections("p-up"), list_connections(MADE_UP))
+
+
+def test_a_reader_lists_a_projects_connections_in_one_statement(
+    connection_service: tuple[ConnectionServicer, StatementLog],
+) -> None:
+    """The reader's level and the page in one round trip; the page still pages."""
+    servicer, log = connection_service
+    context: Any = _UNUSED
+    request = cpb.ListConnectionsRequest(project_id="p-up")
+    with log.recording() as statements:
+        listed = _answered(lambda: servicer.ListConnections(request, context), INSIDER)
+    assert [connection.id for connection in listed.connections] == ["conn"]
+    assert [statement for statement in statements if statement != "BEGIN"] == statements[-1:]

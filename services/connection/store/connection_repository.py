@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, exists, or_, select
+from sqlalchemy import Boolean, ColumnElement, bindparam, exists, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -37,7 +37,7 @@ from services.connection.store.models import (
 from services.connection.store.sync_records import start_sync
 from shared.persistence.core_reads import read_rows
 from shared.persistence.db import RecordNotFound, new_id
-from shared.persistence.paging import ascending, descending, fetch_page
+from shared.persistence.paging import PagedQuery, ascending, descending, fetch_page
 
 # Reads answer rows of these columns (named as the entity's attributes), no entities loaded.
 _COLUMNS = select(*Connection.__table__.c)
@@ -60,6 +60,32 @@ _WITH_LEVELS = _COLUMNS.add_columns(
     _level_on(Connection.upstream_project_id).label("upstream_level_"),
     _level_on(Connection.downstream_project_id).label("downstream_level_"),
 ).where(Connection.id == bindparam("connection_id"))
+
+
+# A project's connections as upstream, downstream or (no role) both, newest first, with the
+# reader's level on the project in the same statement (one round trip, not two). Rows come
+# only where the reader holds a level there, or when ``everyone`` says they need none: a
+# project hidden from the reader has none of its rows read (R27: as for a made-up id).
+_READER_LEVEL = _level_on(bindparam("project_id"))
+_OF_PROJECT: dict[Side | None, ColumnElement[bool]] = {
+    Side.UPSTREAM: Connection.upstream_project_id == bindparam("project_id"),
+    Side.DOWNSTREAM: Connection.downstream_project_id == bindparam("project_id"),
+    None: or_(
+        Connection.upstream_project_id == bindparam("project_id"),
+        Connection.downstream_project_id == bindparam("project_id"),
+    ),
+}
+_PAGES_OF_PROJECT = {
+    role: PagedQuery(
+        _COLUMNS.add_columns(_READER_LEVEL.label("level_")).where(
+            of_project,
+            or_(bindparam("everyone", type_=Boolean), _READER_LEVEL.is_not(None)),
+        ),
+        (descending(Connection.created_at), ascending(Connection.id)),
+        whole_rows=True,
+    )
+    for role, of_project in _OF_PROJECT.items()
+}
 
 
 class ConnectionRepository:
@@ -187,27 +213,24 @@ class ConnectionRepository:
             start_sync(self._session, connection)  # its initial copy is due from now on (R14)
 
     def page_of_project(
-        self, project_id: str, role: Side | None, page_size: int, page_token: str
+        self,
+        project_id: str,
+        role: Side | None,
+        reader: str,
+        everyone: bool,
+        page_size: int,
+        page_token: str,
     ) -> tuple[list[Row[Any]], str]:
         """A project's connections as upstream, downstream or (no role) both, newest first,
-        as rows read like the entities."""
-        if role is Side.UPSTREAM:
-            of_project: ColumnElement[bool] = Connection.upstream_project_id == project_id
-        elif role is Side.DOWNSTREAM:
-            of_project = Connection.downstream_project_id == project_id
-        else:
-            of_project = or_(
-                Connection.upstream_project_id == project_id,
-                Connection.downstream_project_id == project_id,
-            )
-        found, token = fetch_page(
+        as rows read like the entities, each with ``reader``'s granted level on the project
+        (``level_``, None for none); no rows unless ``reader`` holds one, or ``everyone``."""
+        parameters = {"project_id": project_id, "user_id": reader, "everyone": everyone}
+        found, token = _PAGES_OF_PROJECT[role].page(
             self._session,
-            _COLUMNS.where(of_project),
-            (descending(Connection.created_at), ascending(Connection.id)),
+            parameters,
             page_size=page_size,
             page_token=page_token,
             filters={"project_id": project_id, "role": role or "both"},
-            whole_rows=True,
         )
         return list(found), token
 

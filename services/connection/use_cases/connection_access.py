@@ -26,6 +26,7 @@ from services.connection.store.models import Connection
 from services.connection.store.unit_of_work import ConnectionUnitOfWork
 from shared.facts.errors import ErrorReason, NotFound, PermissionDenied
 from shared.facts.identity import Principal
+from shared.facts.permission_levels import NO_ACCESS
 
 # The project and company an unknown connection is looked up between: none has an empty id.
 _NO_ID = ""
@@ -61,10 +62,21 @@ def require_outside_applications_allowed(
     DirectoryAccess(uow.directory).require_outside_applications_allowed(caller, project_id)
 
 
-def cm_level(uow: ConnectionUnitOfWork, caller: Principal, project_id: str) -> str:
-    """The caller's level on the project; an integrator is refused where its user holds one
-    but the project's company forbids outside applications (R31)."""
-    level = held_level(uow, caller, project_id)
+def needs_no_grant(caller: Principal) -> bool:
+    """The platform and our own services hold a level on every project without a grant."""
+    return level_held(caller, NO_ACCESS) != NO_ACCESS
+
+
+def cm_level(
+    uow: ConnectionUnitOfWork, caller: Principal, project_id: str, granted: str | None = None
+) -> str:
+    """The caller's level on the project (``granted``: their user's grant, when read
+    already); an integrator is refused where its user holds one but the project's company
+    forbids outside applications (R31)."""
+    if granted is None:
+        level = held_level(uow, caller, project_id)
+    else:
+        level = level_held(caller, granted)
     if level != "none":
         require_outside_applications_allowed(uow, caller, project_id)
     return level
@@ -145,7 +157,9 @@ def require_company_admin_of(uow: ConnectionUnitOfWork, caller: Principal, proje
     """R33: a company admin reads their company's projects' connections without a grant;
     anyone else without a level learns nothing (R27)."""
     project = uow.connections.project(project_id)
-    if project is None or not is_company_admin(uow, caller, project.company_id):
+    # An unknown project is looked up in no company, with the same reads (R27).
+    company_id = _NO_ID if project is None else project.company_id
+    if not is_company_admin(uow, caller, company_id) or project is None:
         raise project_hidden(project_id)
     require_outside_applications_allowed(uow, caller, project_id)
 

@@ -37,6 +37,7 @@ from services.connection.store.unit_of_work import ConnectionUnitOfWork
 from services.connection.use_cases import connection_access as access
 from shared.facts.errors import FailedPrecondition
 from shared.facts.identity import Principal
+from shared.facts.permission_levels import NO_ACCESS
 from shared.persistence.db import utcnow
 
 log = logging.getLogger("connectability.connection.events")
@@ -226,9 +227,23 @@ class Connections:
         page_token: str,
     ) -> tuple[list[Row[Any]], str]:
         with self._uow().reading() as uow:
-            if access.cm_level(uow, caller, project_id) == "none":
+            # The page carries the caller's grant (one statement); it holds rows only
+            # where they have one (or need none), else only a company admin reads on.
+            rows, token = uow.connections.page_of_project(
+                project_id,
+                role,
+                caller.user_id,
+                access.needs_no_grant(caller),
+                page_size,
+                page_token,
+            )
+            granted = (rows[0].level_ or NO_ACCESS) if rows else None
+            if access.cm_level(uow, caller, project_id, granted) == NO_ACCESS:
                 access.require_company_admin_of(uow, caller, project_id)
-            return uow.connections.page_of_project(project_id, role, page_size, page_token)
+                return uow.connections.page_of_project(
+                    project_id, role, caller.user_id, True, page_size, page_token
+                )
+            return rows, token
 
     def events(
         self, caller: Principal, connection_id: str, page_size: int, page_token: str

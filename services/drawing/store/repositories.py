@@ -6,7 +6,7 @@ record has one): access checks then decide what the caller is told.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, delete, select
@@ -122,27 +122,6 @@ class RevisionRecords:
         self, wanted: RevisionFilter, page_size: int, page_token: str
     ) -> tuple[list[Row[Any]], str]:
         """A page of the wanted revisions, as rows ``revision_reads.message_of`` answers."""
-        query = revision_reads.ANSWERED.where(DrawingRevision.project_id == wanted.project_id)
-        if wanted.area_id:
-            query = query.where(Drawing.area_id == wanted.area_id)
-        if wanted.set_id:
-            query = query.where(DrawingRevision.set_id == wanted.set_id)
-        if wanted.drawing_id:
-            query = query.where(DrawingRevision.drawing_id == wanted.drawing_id)
-        if wanted.connection_id:  # a connection's copies (R17)
-            query = query.where(DrawingRevision.connection_id == wanted.connection_id)
-        if wanted.upstream_revision_id:  # the copies of one upstream revision
-            query = query.where(DrawingRevision.upstream_revision_id == wanted.upstream_revision_id)
-        if wanted.status:
-            query = query.where(DrawingRevision.status == wanted.status)
-        # Ordered as people read a drawing log: by number, then each drawing's revisions in
-        # their upload order, which copies keep (R17).
-        order = (
-            ascending(Drawing.number),
-            ascending(Drawing.id),
-            ascending(DrawingRevision.drawing_sequence),
-            ascending(DrawingRevision.id),
-        )
         filters = {
             "project": wanted.project_id,
             "area": wanted.area_id,
@@ -156,14 +135,12 @@ class RevisionRecords:
             filters["connection"] = wanted.connection_id
         if wanted.upstream_revision_id:
             filters["upstream_revision"] = wanted.upstream_revision_id
-        return fetch_page(
-            self._session,
-            query,
-            order,
-            page_size=page_size,
-            page_token=page_token,
-            filters=filters,
-            whole_rows=True,
+        # The filters set name the statement (built once per combination) and bind it;
+        # the project always filters, even an empty id.
+        given = {name: value for name, value in asdict(wanted).items() if value}
+        given["project_id"] = wanted.project_id
+        return revision_reads.page_of(frozenset(given)).page(
+            self._session, given, page_size=page_size, page_token=page_token, filters=filters
         )
 
 

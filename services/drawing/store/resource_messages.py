@@ -6,10 +6,8 @@ Replies use them, and so does the change feed, which stores each change as the
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
-
-from sqlalchemy.engine import Row
+from datetime import date, datetime
+from typing import Protocol
 
 from connectability.v1 import drawing_service_pb2 as pb
 from services.drawing.domain.revision_states import SetConnectionState, is_published
@@ -87,8 +85,49 @@ def revision_message(
     return revision_message_of(revision, area_id, size, outdated, etag_of(revision))
 
 
+class StoredRevision(Protocol):
+    """A stored revision as its message is built from: its entity, or a row read like it."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def project_id(self) -> str: ...
+    @property
+    def drawing_id(self) -> str: ...
+    @property
+    def set_id(self) -> str: ...
+    @property
+    def revision_number(self) -> str: ...
+    @property
+    def drawing_date(self) -> date: ...
+    @property
+    def drawing_sequence(self) -> int: ...
+    @property
+    def received_date(self) -> date | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def reviewed(self) -> bool: ...
+    @property
+    def current(self) -> bool: ...
+    @property
+    def withdrawn(self) -> bool: ...
+    @property
+    def file_sha256(self) -> str: ...
+    @property
+    def file_name(self) -> str: ...
+    @property
+    def upstream_revision_id(self) -> str | None: ...
+    @property
+    def connection_id(self) -> str | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
+
+
 def revision_message_of(
-    revision: DrawingRevision | Row[Any],
+    revision: StoredRevision,
     area_id: str,
     file_size_bytes: int,
     outdated: bool,
@@ -98,7 +137,8 @@ def revision_message_of(
 
     ``outdated``: current, but a newer connected copy waits to be published (R15).
     """
-    if not is_published(revision.status):
+    published = is_published(revision.status)
+    if not published:
         currency = pb.REVISION_CURRENCY_UNSPECIFIED  # as the contract says
     elif revision.current:
         currency = pb.REVISION_CURRENCY_OUTDATED if outdated else pb.REVISION_CURRENCY_CURRENT
@@ -114,11 +154,7 @@ def revision_message_of(
         drawing_date=date_text(revision.drawing_date),
         drawing_sequence=revision.drawing_sequence,
         received_date=date_text(revision.received_date),
-        status=(
-            pb.REVISION_STATUS_PUBLISHED
-            if is_published(revision.status)
-            else pb.REVISION_STATUS_UNPUBLISHED
-        ),
+        status=pb.REVISION_STATUS_PUBLISHED if published else pb.REVISION_STATUS_UNPUBLISHED,
         reviewed=revision.reviewed,
         currency=currency,
         withdrawn=revision.withdrawn,
