@@ -124,14 +124,29 @@ class FakeConnectionRepository:
             self.syncs[connection.id] = ConnectionSync(connection_id=connection.id)
 
     def page_of_project(
-        self, project_id: str, role: Side | None, page_size: int, page_token: str
+        self,
+        project_id: str,
+        role: Side | None,
+        reader: str,
+        everyone: bool,
+        page_size: int,
+        page_token: str,
     ) -> tuple[list[Connection], str]:
+        """The real one reads the page with ``reader``'s grant on each row (``level_``) and
+        answers no rows unless there is one or ``everyone``: the entities stand in, carrying
+        the level the unit of work's directory holds."""
+        granted = self.levels_from.connection_manager_level(project_id, reader)
+        level = None if granted == "none" else granted
+        if level is None and not everyone:
+            return [], ""
         found = [
             c
             for c in self.connections.values()
             if (role is not Side.DOWNSTREAM and c.upstream_project_id == project_id)
             or (role is not Side.UPSTREAM and c.downstream_project_id == project_id)
         ]
+        for connection in found:
+            connection.level_ = level  # type: ignore[attr-defined]
         return found, ""
 
     def events_page(
