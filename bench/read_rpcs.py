@@ -11,13 +11,16 @@ scaled-out deployment runs it).
 
 Both backends by default, one after the other, each with its own echo figures.
 
-``--observability`` measures the cost of metrics and tracing instead: two stacks at once,
-one plain and one with every service's /metrics served (and scraped every second, as a
-busy Prometheus would) and every call traced (all spans exported over OTLP/gRPC to a
-collector in a process of its own), each read measured on one then the other, alternately, so
-both see the same machine. The issue's bound: at most 10% fewer calls per second.
+``--observability`` measures the cost of metrics and tracing instead: a plain stack beside
+observed ones, each read measured on every stack in turn, in rounds (the order rotating, so
+drift in the machine's load cancels out). ``--observe`` picks the observed stacks, one of
+each: ``metrics`` (every service's /metrics served and scraped every ``--scrape-seconds``:
+15 by default, as deploy/prometheus/prometheus.yml scrapes; 1 is the harsh case),
+``tracing`` (every call traced, all spans exported over OTLP/gRPC to a collector in a
+process of its own) and ``both``. The issue's bound: at most 10% fewer calls per second.
 
     .venv/bin/python -m bench.read_rpcs --backend sqlite --observability [--rounds 4]
+        [--observe metrics tracing both] [--scrape-seconds 15]
 
 ``--against DIR`` measures a change the same way: the reads on a stack running the code in
 DIR (another commit's files) and on one running this checkout's, alternately, with the ratio
@@ -288,18 +291,31 @@ def span_sink() -> Iterator[tuple[Any, int]]:
         process.join(5)
 
 
+def scrape(port: int) -> None:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+        answer.read()
+
+
+def cpu_per_scrape(ports: Sequence[int], pids: Sequence[int], scrapes: int = 100) -> float:
+    """The services' CPU seconds per scrape of all their /metrics, scraped ``scrapes`` times
+    in a row (a scraper polling as fast as it can)."""
+    before = cpu_seconds(pids)
+    for _ in range(scrapes):
+        for port in ports:
+            scrape(port)
+    return (cpu_seconds(pids) - before) / scrapes
+
+
 @contextmanager
-def scraping(ports: Sequence[int]) -> Iterator[list[int]]:
-    """Scrape each /metrics once a second meanwhile; yields the count of scrapes made."""
+def scraping(ports: Sequence[int], interval_seconds: float) -> Iterator[list[int]]:
+    """Scrape each /metrics every ``interval_seconds`` meanwhile; yields the count of scrapes."""
     scrapes = [0]
     stopping = threading.Event()
 
     def loop() -> None:
-        while not stopping.wait(1.0):
+        while not stopping.wait(interval_seconds):
             for port in ports:
-                url = f"http://127.0.0.1:{port}/metrics"
-                with urllib.request.urlopen(url, timeout=5) as answer:
-                    answer.read()
+                scrape(port)
                 scrapes[0] += 1
 
     thread = threading.Thread(target=loop, daemon=True)
@@ -309,6 +325,36 @@ def scraping(ports: Sequence[int]) -> Iterator[list[int]]:
     finally:
         stopping.set()
         thread.join()
+
+
+# What each observed stack turns on, by the name --observe gives it.
+OBSERVED = {"metrics": ("metrics",), "tracing": ("tracing",), "both": ("metrics", "tracing")}
+
+
+def observed_env(
+    backend: str, observe: str, otlp_port: int, metrics_ports: dict[str, int]
+) -> dict[str, str]:
+    env = stack_env(backend)
+    if "tracing" in OBSERVED[observe]:
+        env["CONNECTABILITY_OTLP_ENDPOINT"] = f"127.0.0.1:{otlp_port}"
+        # Room for every span between exports: full tracing, none dropped for lack of it.
+        env["OTEL_BSP_MAX_QUEUE_SIZE"] = "100000"
+    if "metrics" in OBSERVED[observe]:
+        env.update(
+            {
+                f"CONNECTABILITY_{name.upper()}_METRICS_PORT": str(port)
+                for name, port in metrics_ports.items()
+            }
+        )
+    return env
+
+
+def idle_cpu_per_second(pids: dict[str, list[int]], seconds: float) -> dict[str, float]:
+    """Each stack's CPU seconds per second while nobody calls it: the fixed cost (scrapes,
+    exports, background workers)."""
+    before = {mode: cpu_seconds(pids[mode]) for mode in pids}
+    time.sleep(seconds)
+    return {mode: (cpu_seconds(pids[mode]) - before[mode]) / seconds for mode in pids}
 
 
 def combined(runs: Sequence[Throughput]) -> Throughput:
@@ -390,44 +436,115 @@ def peak_memory_of(stacks: dict[str, Stack]) -> dict[str, float]:
 
 
 def run_observability(
-    backend: str, seconds: float, caller_counts: Sequence[int], rounds: int
+    backend: str,
+    seconds: float,
+    caller_counts: Sequence[int],
+    rounds: int,
+    observe: Sequence[str],
+    scrape_seconds: float,
 ) -> None:
-    """Each read on a plain stack and on an observed one, alternately, ``rounds`` times each;
-    the ratio of the two."""
+    """Each read on a plain stack and on each observed one, in turn, ``rounds`` times each;
+    the ratio of each observed stack's figures to the plain one's."""
     with ExitStack() as running:
         sink, otlp_port = running.enter_context(span_sink())
-        metrics_ports = {name: free_port() for name in SERVICE_NAMES}
-        observed_env = {
-            **stack_env(backend),
-            "CONNECTABILITY_OTLP_ENDPOINT": f"127.0.0.1:{otlp_port}",
-            # Room for every span between exports: full tracing, none dropped for lack of it.
-            "OTEL_BSP_MAX_QUEUE_SIZE": "100000",
-            **{
-                f"CONNECTABILITY_{name.upper()}_METRICS_PORT": str(port)
-                for name, port in metrics_ports.items()
-            },
+        stacks = {"off": running.enter_context(running_stack(backend, stack_env(backend)))}
+        scraped: dict[str, list[int]] = {}
+        for mode in observe:
+            metrics_ports: dict[str, int] = {name: free_port() for name in SERVICE_NAMES}
+            env = observed_env(backend, mode, otlp_port, metrics_ports)
+            stacks[mode] = running.enter_context(running_stack(backend, env))
+            if "metrics" in OBSERVED[mode]:
+                scraped[mode] = list(metrics_ports.values())
+        reads = {
+            mode: prepare(Directory(stack), drawing_database_url(stack))
+            for mode, stack in stacks.items()
         }
-        stacks = {
-            "plain": running.enter_context(running_stack(backend, stack_env(backend))),
-            "observed": running.enter_context(running_stack(backend, observed_env)),
+        pids = {
+            mode: [service.process.pid for service in stack.processes]
+            for mode, stack in stacks.items()
         }
-        scrapes = running.enter_context(scraping(list(metrics_ports.values())))
-        paired = measure_alternately(stacks, seconds, caller_counts, rounds)
-        figures = paired.figures
-        worst = min(paired.ratios)
-        verdict = "met" if worst >= 0.90 else "MISSED"
-        figures.append(("worst observed/plain", f"{worst:.0%} (bound: at least 90%: {verdict})"))
+        figures: list[tuple[str, str]] = []
+        for mode, ports in scraped.items():
+            figures.append(
+                (
+                    f"{mode}: cpu per scrape of the 3 services, 100 in a row",
+                    f"{cpu_per_scrape(ports, pids[mode]) * 1000:.2f} ms",
+                )
+            )
+        every_port = [port for ports in scraped.values() for port in ports]
+        scrapes = running.enter_context(scraping(every_port, scrape_seconds))
+        modes = list(stacks)
+        # Over at least one scrape interval, so the scrapes' share is in it.
+        idle_seconds = max(5.0, scrape_seconds)
+        idle = idle_cpu_per_second(pids, idle_seconds)
         figures.append(
             (
-                "services' cpu per call, observed/plain",
-                f"{min(paired.cpu_ratios):.0%} to {max(paired.cpu_ratios):.0%} "
-                f"(at most {1 / 0.9:.0%}: the bound's cost, load aside)",
+                f"idle cpu ms/s over {idle_seconds:g} s",
+                ", ".join(f"{mode} {idle[mode] * 1000:.1f}" for mode in modes),
             )
         )
-        figures.append(("spans exported, scrapes made", f"{sink.value}, {scrapes[0]}"))
+        ratios: dict[str, list[float]] = {mode: [] for mode in observe}
+        cpu_ratios: dict[str, list[float]] = {mode: [] for mode in observe}
+        calls = {mode: reads[mode].calls() for mode in stacks}
+        for callers in caller_counts:
+            for name in calls["off"]:
+                measured: dict[str, list[Throughput]] = {mode: [] for mode in modes}
+                cpu_before = {mode: cpu_seconds(pids[mode]) for mode in stacks}
+                for round_index in range(rounds):  # the order rotates: drift cancels out
+                    shift = round_index % len(modes)
+                    for mode in modes[shift:] + modes[:shift]:
+                        measured[mode].append(drive(calls[mode][name], callers, seconds))
+                # The services' CPU per call, each stack's over the whole figure (its export
+                # thread may run while another stack is driven): the load of the machine
+                # slows every stack alike but does not add CPU to a call.
+                cpu = {
+                    mode: (cpu_seconds(pids[mode]) - cpu_before[mode]) / combined(runs).calls
+                    for mode, runs in measured.items()
+                }
+                off = combined(measured["off"])
+                figures.append(
+                    (
+                        f"{name}, {callers} caller(s), plain",
+                        f"{off.describe()}  cpu {cpu['off'] * 1000:5.2f} ms/call",
+                    )
+                )
+                for mode in observe:
+                    on = combined(measured[mode])
+                    ratios[mode].append(on.per_second / off.per_second)
+                    cpu_ratios[mode].append(cpu[mode] / cpu["off"])
+                    figures.append(
+                        (
+                            f"{name}, {callers} caller(s), {mode}",
+                            f"{on.describe()}  cpu {cpu[mode] * 1000:5.2f} ms/call  "
+                            f"{ratios[mode][-1]:5.0%} of plain calls/s, "
+                            f"{cpu_ratios[mode][-1]:5.0%} of its cpu/call",
+                        )
+                    )
+        for mode in observe:
+            worst = min(ratios[mode])
+            verdict = "met" if worst >= 0.90 else "MISSED"
+            figures.append(
+                (
+                    f"{mode}: worst share of plain calls/s",
+                    f"{worst:.0%} (bound: at least 90%: {verdict})",
+                )
+            )
+            figures.append(
+                (
+                    f"{mode}: services' cpu per call, of plain",
+                    f"{min(cpu_ratios[mode]):.0%} to {max(cpu_ratios[mode]):.0%} "
+                    f"(at most {1 / 0.9:.0%}: the bound's cost, load aside)",
+                )
+            )
+        figures.append(
+            (
+                f"spans exported, scrapes made (every {scrape_seconds:g} s)",
+                f"{sink.value}, {scrapes[0]}",
+            )
+        )
         memory = peak_memory_of(stacks)
     title = (
-        f"read RPCs with metrics and tracing on vs off, {backend}, "
+        f"read RPCs observed ({', '.join(observe)}) vs plain, {backend}, "
         f"{rounds} x {seconds:g} s per figure"
     )
     print_report(title, figures, memory)
@@ -475,10 +592,30 @@ def main() -> None:
         "files, e.g. `git archive main | tar -x -C DIR`), alternately",
     )
     parser.add_argument("--rounds", type=int, default=4, help="with --observability or --against")
+    parser.add_argument(
+        "--observe",
+        choices=list(OBSERVED),
+        nargs="+",
+        default=["both"],
+        help="with --observability: the observed stacks, each beside the plain one",
+    )
+    parser.add_argument(
+        "--scrape-seconds",
+        type=float,
+        default=15.0,
+        help="with --observability: how often /metrics is scraped (Prometheus's config: 15)",
+    )
     arguments = parser.parse_args()
     for backend in arguments.backend:
         if arguments.observability:
-            run_observability(backend, arguments.seconds, arguments.callers, arguments.rounds)
+            run_observability(
+                backend,
+                arguments.seconds,
+                arguments.callers,
+                arguments.rounds,
+                arguments.observe,
+                arguments.scrape_seconds,
+            )
         elif arguments.against:
             run_against(
                 backend, arguments.seconds, arguments.callers, arguments.rounds, arguments.against

@@ -40,6 +40,12 @@ def read_options(dialect_name: str) -> dict[str, object]:
     return {READ_ONLY_OPTION: True, "isolation_level": "AUTOCOMMIT"}
 
 
+def read_connection(engine: Engine) -> Connection:
+    """A pooled connection of ``engine`` set up for a pure read (``read_options``): on SQLite
+    its transaction begins deferred, without the write lock; on PostgreSQL none begins."""
+    return engine.connect().execution_options(**read_options(engine.dialect.name))
+
+
 def sqlite_pragmas(foreign_keys: bool = True) -> tuple[str, ...]:
     """What every SQLite connection runs first.
 

@@ -34,7 +34,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.persistence.core_reads import BARE_CONNECTION
-from shared.persistence.db import read_options
+from shared.persistence.db import read_connection
 
 log = logging.getLogger("connectability.unit_of_work")
 
@@ -94,7 +94,7 @@ class UnitOfWork:
             return None  # not bound to one engine: read through a session as a write does
         # Set up for a read before anything begins on it (SQLite begins on the first
         # statement, deferred; PostgreSQL runs in autocommit).
-        bare = engine.connect().execution_options(**read_options(engine.dialect.name))
+        bare = read_connection(engine)
         session = self._sessions(bind=bare)
         session.info[BARE_CONNECTION] = bare
         return _Transaction(self._sessions, session, bare)

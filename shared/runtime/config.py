@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ServiceName = Literal["connection", "drawing", "notification"]
@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     connection_metrics_port: int = 0
     drawing_metrics_port: int = 0
     notification_metrics_port: int = 0
+    # A scrape's state gauges (read from the database) answer the scrapes of the next this
+    # many seconds too, so a fast scraper cannot make a service read its database more often.
+    metrics_state_ttl_seconds: float = Field(default=5.0, ge=0)
     # OpenTelemetry: an OTLP/gRPC collector ("host:4317") receives every process's spans;
     # empty leaves tracing off. Plaintext unless otlp_insecure is false.
     otlp_endpoint: str = ""

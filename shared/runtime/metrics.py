@@ -2,16 +2,17 @@
 
 ``RpcMetricsInterceptor`` sits just inside the call scope (so the call's refusal reason is
 known when it ends) and records each call once. A service's state (sync lag, outbox depth,
-deliveries by status...) is read from its database when Prometheus scrapes, never kept in
-the process: ``StateGauges`` turns what a service's ``gauges`` function reads into gauge
-families. ``serve_metrics`` exposes all of it on ``/metrics`` at the service's metrics
-port; with no port configured nothing is served, no state is read, and recording costs one
-histogram observation per call.
+deliveries by status...) is read from its database when Prometheus scrapes and kept for a
+few seconds at most (``metrics_state_ttl_seconds``): ``StateGauges`` turns what a service's
+``gauges`` function reads into gauge families. ``serve_metrics`` exposes all of it on
+``/metrics`` at the service's metrics port; with no port configured nothing is served, no
+state is read, and recording costs one histogram observation per call.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -77,33 +78,53 @@ GaugeReader = Callable[[], Iterable[Gauge]]
 
 
 class StateGauges(Collector):
-    """The gauges ``read`` returns, labelled with the service, computed at each scrape.
+    """The gauges ``read`` returns, labelled with the service, read at most once every
+    ``ttl_seconds``: a scrape within that time of the last read is answered from it, so a
+    scraper polling fast (or several at once) cannot make the service read its database
+    more often. The values still come from the database, so replicas agree.
 
     A database that cannot be read leaves the state gauges out of that scrape (Prometheus
-    then shows gaps, and alerts on absent series can fire), counts the failure and logs it.
+    then shows gaps, and alerts on absent series can fire), counts the failure and logs it;
+    a failed read is not kept, the next scrape reads again.
     """
 
-    def __init__(self, service: str, read: GaugeReader):
+    def __init__(self, service: str, read: GaugeReader, ttl_seconds: float = 0.0):
         self._service = service
         self._read = read
+        self._ttl_seconds = ttl_seconds
+        # Scrapes run in the HTTP server's threads: one reads, the others wait for it.
+        self._lock = threading.Lock()
+        self._families: list[GaugeMetricFamily] = []
+        self._read_at: float | None = None
 
     def describe(self) -> list[Any]:
         return []  # nothing to check at registration: the families are read per scrape
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        try:
-            gauges = list(self._read())
-        except Exception:
-            STATE_READ_FAILURES.labels(self._service).inc()
-            log.warning("state gauges not read", exc_info=True)
-            return
-        for gauge in gauges:
+        with self._lock:
+            now = time.monotonic()
+            if self._read_at is None or now - self._read_at >= self._ttl_seconds:
+                try:
+                    self._families = self._families_read()
+                except Exception:
+                    STATE_READ_FAILURES.labels(self._service).inc()
+                    log.warning("state gauges not read", exc_info=True)
+                    self._families, self._read_at = [], None
+                    return
+                self._read_at = now
+            families = self._families
+        yield from families
+
+    def _families_read(self) -> list[GaugeMetricFamily]:
+        families = []
+        for gauge in self._read():
             family = GaugeMetricFamily(
                 gauge.name, gauge.documentation, labels=("service", *gauge.labels)
             )
             for label_values, value in gauge.values.items():
                 family.add_metric((self._service, *label_values), value)
-            yield family
+            families.append(family)
+        return families
 
 
 def rate_limit_refused(service: str, method: str, caller: str) -> None:
@@ -174,7 +195,7 @@ def serve_metrics(
     server, _thread = start_http_server(port, addr=settings.host)
     collector = None
     if gauges is not None:
-        collector = StateGauges(service, gauges)
+        collector = StateGauges(service, gauges, settings.metrics_state_ttl_seconds)
         REGISTRY.register(collector)
     log.info("metrics served", extra={"address": f"http://{settings.host}:{port}/metrics"})
     return MetricsEndpoint(server, collector)

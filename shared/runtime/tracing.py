@@ -14,6 +14,7 @@ inside ``continued_trace``, so its calls to other services belong to the same tr
 from __future__ import annotations
 
 import collections
+import functools
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,13 +47,30 @@ def configure_tracing(settings: Settings, service: str) -> None:
     from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
     provider = TracerProvider(
-        resource=Resource.create({"service.name": f"connectability-{service}"})
+        resource=HashedOnce(Resource.create({"service.name": f"connectability-{service}"}))
     )
     exporter = OTLPSpanExporter(endpoint=settings.otlp_endpoint, insecure=settings.otlp_insecure)
     provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
     enable_tracing(provider)
     log.info("tracing on", extra={"otlp_endpoint": settings.otlp_endpoint})
+
+
+class HashedOnce(Resource):
+    """The process's resource, its hash computed once.
+
+    The OTLP encoder groups every exported span by its resource, hashing it per span, and
+    ``Resource.__hash__`` serialises all its attributes to JSON each time: about an eighth of
+    the encoding's time (cProfile of ``encode_spans``; 10 µs a span). A resource cannot
+    change, so neither can its hash.
+    """
+
+    def __init__(self, resource: Resource):
+        super().__init__(resource.attributes, resource.schema_url)
+        self._hash = super().__hash__()
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 def enable_tracing(provider: TracerProvider) -> None:
@@ -73,6 +91,13 @@ def tracing_server_interceptors() -> list[grpc.ServerInterceptor]:
     return [ServerSpans(_provider.get_tracer("connectability"))]
 
 
+@functools.cache
+def _rpc_attributes(method: str) -> dict[str, str]:
+    """A method's span attributes, built once per method (the SDK copies them into the span)."""
+    service, _, name = method.lstrip("/").rpartition("/")
+    return {"rpc.system": "grpc", "rpc.service": service, "rpc.method": name}
+
+
 class ServerSpans(AroundInterceptor):
     """A server span per call, continuing the caller's ``traceparent`` if it sent one.
 
@@ -85,15 +110,6 @@ class ServerSpans(AroundInterceptor):
 
     def __init__(self, tracer: trace.Tracer):
         self._tracer = tracer
-        self._attributes: dict[str, dict[str, str]] = {}
-
-    def _attributes_of(self, method: str) -> dict[str, str]:
-        attributes = self._attributes.get(method)
-        if attributes is None:
-            service, _, name = method.lstrip("/").rpartition("/")
-            attributes = {"rpc.system": "grpc", "rpc.service": service, "rpc.method": name}
-            self._attributes[method] = attributes
-        return attributes
 
     @contextmanager
     def around(  # type: ignore[override]
@@ -109,7 +125,7 @@ class ServerSpans(AroundInterceptor):
             method,
             context=parent,
             kind=trace.SpanKind.SERVER,
-            attributes=self._attributes_of(method),
+            attributes=_rpc_attributes(method),
         )
         token = otel_context.attach(trace.set_span_in_context(span))
         try:
@@ -165,11 +181,10 @@ class ClientSpans(
         self._tracer = tracer
 
     def _traced(self, continuation: Any, details: grpc.ClientCallDetails, request: Any) -> Any:
-        service, _, method = details.method.lstrip("/").rpartition("/")
         span = self._tracer.start_span(
             details.method,
             kind=trace.SpanKind.CLIENT,
-            attributes={"rpc.system": "grpc", "rpc.service": service, "rpc.method": method},
+            attributes=_rpc_attributes(details.method),
         )
         carrier: dict[str, str] = {}
         _PROPAGATOR.inject(carrier, context=trace.set_span_in_context(span))

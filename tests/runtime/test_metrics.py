@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
+import time
 import urllib.request
 
 import grpc
@@ -11,6 +13,7 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from shared.runtime.config import Settings
+from shared.runtime.metrics import Gauge
 from shared.runtime.server import start_server
 from tests.fixtures.identity import SigningKeys
 from tests.runtime.echo_service import UNARY, EchoBehaviour, echo_definition, unary_call
@@ -82,3 +85,31 @@ def test_no_metrics_port_serves_nothing(test_keys: SigningKeys) -> None:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2)
     finally:
         server.shutdown(0)
+
+
+def test_a_scrape_reads_the_state_once_per_ttl(test_keys: SigningKeys) -> None:
+    """Scrapes in quick succession get the state read once; after the TTL it is read again."""
+    metrics_port = free_port()
+    reads: list[float] = []
+
+    def read_state() -> list[Gauge]:
+        reads.append(time.monotonic())
+        return [Gauge("connectability_test_reads", "Reads so far.").set(len(reads))]
+
+    definition = dataclasses.replace(echo_definition(EchoBehaviour()), gauges=read_state)
+    ttl = 1.0
+    settings = Settings(
+        **{f"{definition.name}_metrics_port": metrics_port}, metrics_state_ttl_seconds=ttl
+    )
+    key = ("connectability_test_reads", (("service", definition.name),))
+    server = start_server(definition, settings, test_keys.verifier(), port=0)
+    try:
+        first = [scraped(metrics_port)[key] for _ in range(5)]
+        time.sleep(ttl + 0.1)
+        later = scraped(metrics_port)[key]
+    finally:
+        server.shutdown(0)
+
+    assert first == [1.0] * 5  # one read served five scrapes
+    assert later == 2.0  # expired: read again
+    assert len(reads) == 2

@@ -1,16 +1,18 @@
 """The connection service's state as Prometheus gauges, read from its tables at each scrape:
 how far behind the syncs are, which fail, the initial copies and the two outboxes.
 
-A handful of aggregate queries over indexed columns, in one short read transaction; nothing
-is kept in the process, so every replica reports the same numbers (take ``max`` across
-replicas, not ``sum``).
+Three aggregate queries over indexed columns (connections with their syncs, syncs by
+initial copy state, both outboxes in one), on a pure read's connection (no write lock on
+SQLite); nothing is kept here, so every replica reports the same numbers (take ``max``
+across replicas, not ``sum``). ``StateGauges`` keeps a read for a few seconds.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Connection as DatabaseConnection
+from sqlalchemy import case, func, literal, select, union_all
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.connection.store.models import (
@@ -21,8 +23,11 @@ from services.connection.store.models import (
     NotificationOutboxEntry,
     ProjectFactsDelivery,
 )
-from shared.persistence.db import utcnow
+from shared.persistence.db import read_connection, utcnow
 from shared.runtime.metrics import Gauge
+
+# The connection states the sync gauges always report (0 when no sync is in that state).
+SYNC_STATES = ("active", "disconnected")
 
 
 def _age(since: datetime | None, now: datetime) -> float:
@@ -31,31 +36,20 @@ def _age(since: datetime | None, now: datetime) -> float:
 
 class ConnectionStateGauges:
     def __init__(self, sessions: sessionmaker[Session]):
-        self._sessions = sessions
+        self._engine = sessions.kw["bind"]
 
     def __call__(self) -> list[Gauge]:
-        with self._sessions() as session:
+        with read_connection(self._engine) as connection:
             now = utcnow()
             return [
-                *self._connections(session),
-                *self._syncs(session, now),
-                *self._initial_copies(session, now),
-                *self._outboxes(session, now),
+                *self._connections_and_syncs(connection, now),
+                *self._initial_copies(connection, now),
+                *self._outboxes(connection, now),
             ]
 
     @staticmethod
-    def _connections(session: Session) -> list[Gauge]:
+    def _connections_and_syncs(connection: DatabaseConnection, now: datetime) -> list[Gauge]:
         connections = Gauge("connectability_connections", "Connections by state.", ("state",))
-        for state in CONNECTION_STATES:
-            connections.set(0, state)
-        for state, count in session.execute(
-            select(Connection.state, func.count()).group_by(Connection.state)
-        ):
-            connections.set(count, state)
-        return [connections]
-
-    @staticmethod
-    def _syncs(session: Session, now: datetime) -> list[Gauge]:
         label = ("connection_state",)
         lag = Gauge(
             "connectability_sync_lag_seconds",
@@ -74,28 +68,35 @@ class ConnectionStateGauges:
             "Syncs whose last attempt failed (retried with back-off), by connection state.",
             label,
         )
-        for state in ("active", "disconnected"):
+        for state in CONNECTION_STATES:
+            connections.set(0, state)
+        for state in SYNC_STATES:
             for gauge in (lag, pending, failing):
                 gauge.set(0, state)
+        # A connection has at most one sync (its key): the outer join counts each once.
         behind = ConnectionSync.upstream_head_sequence - ConnectionSync.applied_sequence
-        rows = session.execute(
+        rows = connection.execute(
             select(
                 Connection.state,
+                func.count(),
+                func.count(ConnectionSync.connection_id),
                 func.min(ConnectionSync.oldest_pending_at),
                 func.coalesce(func.sum(case((behind > 0, behind), else_=0)), 0),
                 func.coalesce(func.sum(case((ConnectionSync.failures > 0, 1), else_=0)), 0),
             )
-            .join(Connection, Connection.id == ConnectionSync.connection_id)
+            .outerjoin(ConnectionSync, ConnectionSync.connection_id == Connection.id)
             .group_by(Connection.state)
         )
-        for state, oldest_pending_at, changes, failures in rows:
-            lag.set(_age(oldest_pending_at, now), state)
-            pending.set(changes, state)
-            failing.set(failures, state)
-        return [lag, pending, failing]
+        for state, count, syncs, oldest_pending_at, changes, failures in rows:
+            connections.set(count, state)
+            if syncs:
+                lag.set(_age(oldest_pending_at, now), state)
+                pending.set(changes, state)
+                failing.set(failures, state)
+        return [connections, lag, pending, failing]
 
     @staticmethod
-    def _initial_copies(session: Session, now: datetime) -> list[Gauge]:
+    def _initial_copies(connection: DatabaseConnection, now: datetime) -> list[Gauge]:
         by_state = Gauge(
             "connectability_connections_by_initial_copy_state",
             "Connections ever active, by the state of their initial copy.",
@@ -103,17 +104,17 @@ class ConnectionStateGauges:
         )
         for state in INITIAL_COPY_STATES:
             by_state.set(0, state)
-        for state, count in session.execute(
-            select(ConnectionSync.initial_copy_state, func.count()).group_by(
-                ConnectionSync.initial_copy_state
-            )
+        running, started = 0, None
+        for state, count, oldest_update in connection.execute(
+            select(
+                ConnectionSync.initial_copy_state,
+                func.count(),
+                func.min(ConnectionSync.updated_at),
+            ).group_by(ConnectionSync.initial_copy_state)
         ):
             by_state.set(count, state)
-        running, started = session.execute(
-            select(func.count(), func.min(ConnectionSync.updated_at)).where(
-                ConnectionSync.initial_copy_state == "running"
-            )
-        ).one()
+            if state == "running":
+                running, started = count, oldest_update
         return [
             by_state,
             Gauge("connectability_initial_copies_running", "Initial copies under way.").set(
@@ -126,7 +127,7 @@ class ConnectionStateGauges:
         ]
 
     @staticmethod
-    def _outboxes(session: Session, now: datetime) -> list[Gauge]:
+    def _outboxes(connection: DatabaseConnection, now: datetime) -> list[Gauge]:
         pending = Gauge(
             "connectability_outbox_pending",
             "Outbox entries not yet delivered to the service below: notices (to the "
@@ -138,13 +139,18 @@ class ConnectionStateGauges:
             "Age of the oldest outbox entry not yet delivered (0: the outbox is empty).",
             ("outbox",),
         )
-        for name, table in (
-            ("notices", NotificationOutboxEntry),
-            ("project_facts", ProjectFactsDelivery),
-        ):
-            count, first = session.execute(
-                select(func.count(), func.min(table.created_at)).where(table.delivered_at.is_(None))
-            ).one()
+        outboxes = union_all(
+            *(
+                select(literal(name), func.count(), func.min(table.created_at)).where(
+                    table.delivered_at.is_(None)
+                )
+                for name, table in (
+                    ("notices", NotificationOutboxEntry),
+                    ("project_facts", ProjectFactsDelivery),
+                )
+            )
+        )
+        for name, count, first in connection.execute(outboxes):
             pending.set(count, name)
             oldest.set(_age(first, now), name)
         return [pending, oldest]

@@ -1,4 +1,5 @@
-"""The notification service's state as Prometheus gauges, read at each scrape."""
+"""The notification service's state as Prometheus gauges, read at each scrape (one query, on a
+pure read's connection: no write lock on SQLite)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.notification.store.models import DELIVERY_STATUSES, Delivery
+from shared.persistence.db import read_connection
 from shared.runtime.metrics import Gauge
 
 
 class NotificationStateGauges:
     def __init__(self, sessions: sessionmaker[Session]):
-        self._sessions = sessions
+        self._engine = sessions.kw["bind"]
 
     def __call__(self) -> list[Gauge]:
         deliveries = Gauge(
@@ -22,8 +24,8 @@ class NotificationStateGauges:
         )
         for status in DELIVERY_STATUSES:
             deliveries.set(0, status)
-        with self._sessions() as session:
-            for status, count in session.execute(
+        with read_connection(self._engine) as connection:
+            for status, count in connection.execute(
                 select(Delivery.status, func.count()).group_by(Delivery.status)
             ):
                 deliveries.set(count, status)
