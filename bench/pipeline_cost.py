@@ -7,8 +7,9 @@ does nothing and a stand-in for gRPC's ServicerContext.
 
 Measured for a Get answered, its refusals (NOT_FOUND from the servicer, UNAUTHENTICATED
 without a token) and a health check, beside the same call with no interceptor at all (the
-baseline, measured in the same run). Run it against another tree (``PYTHONPATH=/that/tree``)
-to compare two versions on one machine within minutes.
+baseline, measured in the same run). To compare two versions on one machine within
+minutes, run a copy of this file from outside both trees with ``PYTHONPATH=/that/tree``
+(``-m`` would put the working directory's tree first).
 """
 
 from __future__ import annotations
