@@ -28,6 +28,14 @@ ErrorReason = error_reason_pb2.ErrorReason
 ErrorReasonValue: TypeAlias = error_reason_pb2.ErrorReason
 
 
+# The catalogue's wire names by value, built once: ``ErrorReason.values()`` builds a list.
+_REASON_NAMES = {
+    value: name
+    for name, value in ErrorReason.items()
+    if value != ErrorReason.ERROR_REASON_UNSPECIFIED
+}
+
+
 def reason_name(reason: ErrorReasonValue) -> str:
     """The wire name of a catalogue value; TypeError for anything else (a str above all).
 
@@ -35,9 +43,10 @@ def reason_name(reason: ErrorReasonValue) -> str:
     """
     if isinstance(reason, bool) or not isinstance(reason, int):
         raise TypeError(f"a reason must be an ErrorReason value, not {type(reason).__name__}")
-    if reason == ErrorReason.ERROR_REASON_UNSPECIFIED or reason not in ErrorReason.values():
+    name = _REASON_NAMES.get(reason)
+    if name is None:
         raise TypeError(f"{reason!r} is not an ErrorReason value")
-    return ErrorReason.Name(reason)
+    return name
 
 
 class DomainError(Exception):
@@ -112,11 +121,13 @@ class Internal(DomainError):
     code = grpc.StatusCode.INTERNAL
 
 
+# grpc.StatusCode values are (int, name) tuples; google.rpc.Code uses the same numbers.
+_RPC_CODES = {code: int(code.value[0]) for code in grpc.StatusCode}
+assert all(code_pb2.Code.Name(number) == code.name for code, number in _RPC_CODES.items())
+
+
 def _rpc_code(code: grpc.StatusCode) -> int:
-    # grpc.StatusCode values are (int, name) tuples; google.rpc.Code uses the same numbers.
-    number = code.value[0]
-    assert code_pb2.Code.Name(number) == code.name
-    return int(number)
+    return _RPC_CODES[code]
 
 
 def status_for(error: DomainError) -> status_pb2.Status:

@@ -1,35 +1,18 @@
-"""Server interceptors: the cross-cutting concerns, each written once.
-
-Order (outermost first), as ``server_interceptors`` returns them:
-1. ``CallScopeInterceptor``: request id, deadline, in-flight accounting, one structured log
-   line per call;
-   ``RpcMetricsInterceptor`` (shared/runtime/metrics.py): each call's latency, code and reason;
-2. ``ErrorMappingInterceptor``: ``DomainError`` → ``google.rpc.Status`` with ``ErrorInfo``;
-   anything unexpected → ``INTERNAL`` with a request id to quote, never a stack trace;
-3. ``ShutdownGateInterceptor``: once shutdown begins, new calls get ``UNAVAILABLE``;
-4. ``AuthenticationInterceptor``: a verified bearer token on every call except health and
-   reflection, bound as the current principal;
-5. ``RateLimitInterceptor``: one unit of the caller's client's window per call (R32), the
-   limit, what remains and the reset in the trailers of every answer, success or error;
-6. ``StreamLimitInterceptor``: every call answering with a stream takes one of its caller's
-   stream slots or is refused, and is cancelled when its client stops reading
-   (shared/runtime/stream_limits.py);
-7. ``ValidationInterceptor`` (shared/runtime/request_validation.py): the protos' ``buf.validate``
-   rules, and bytes that do not parse, answered ``INVALID_ARGUMENT`` before the servicer.
-
-Each of the first five wraps the method handler's behaviour in a context manager, so unary
-and streaming methods get the same treatment; the sixth also watches each message a stream
-hands to gRPC; the seventh also stands in for the request deserializer.
+"""The server's cross-cutting concerns, each written once, as plain objects that
+shared/runtime/call_pipeline.py runs in their order around every call (see its docstring):
+the call scope (request id, deadline, in-flight accounting, one log line), error mapping,
+the shutdown gate, authentication, the rate limit and the stream limits. Metrics live in
+metrics.py, request validation in request_validation.py.
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,7 +33,6 @@ from shared.facts.identity import (
     PrincipalKind,
     bind_principal,
     current_principal,
-    unbind_principal,
 )
 from shared.runtime.call_context import (
     ACTING_FOR_HEADER,
@@ -62,12 +44,9 @@ from shared.runtime.call_context import (
     new_request_id,
     unbind_call,
 )
-from shared.runtime.config import Settings
 from shared.runtime.error_translation import domain_error_for
-from shared.runtime.method_interceptor import AroundInterceptor, MethodInterceptor
-from shared.runtime.metrics import RpcMetricsInterceptor, rate_limit_refused
-from shared.runtime.rate_limits import RateLimitDecision, RateLimiter, rate_limiter_from_settings
-from shared.runtime.request_validation import ValidationInterceptor
+from shared.runtime.metrics import rate_limit_refused
+from shared.runtime.rate_limits import RateLimitDecision, RateLimiter
 from shared.runtime.stream_limits import StallWatchdog, StreamSlots
 from shared.runtime.tokens import TokenVerifier
 
@@ -154,50 +133,64 @@ def _add_trailing_metadata(context: grpc.ServicerContext, extra: tuple[Any, ...]
 ROUTINE_POLLING_METHODS = frozenset({"ListProjectChanges", "WatchFeedHeads"})
 
 
-class CallScopeInterceptor(AroundInterceptor):
+@dataclass(frozen=True)
+class OpenCall:
+    """One call in the call scope: what its end needs."""
+
+    call: CallContext
+    binding: contextvars.Token[CallContext | None]
+    started: float
+
+
+class CallScope:
     """Binds the call's request id and deadline, counts it in flight, and logs it once."""
 
     def __init__(self, in_flight: InFlightCalls, token_free: TokenFreeMethods):
         self._in_flight = in_flight
         self._token_free = token_free
 
-    @contextmanager
-    def around(self, method: str, context: grpc.ServicerContext, streaming: bool) -> Iterator[None]:
+    def open(self, method: str, context: grpc.ServicerContext, streaming: bool) -> OpenCall:
         offered = _metadata_value(context, REQUEST_ID_HEADER)
         request_id = offered if _REQUEST_ID_PATTERN.match(offered) else new_request_id()
         call = CallContext(request_id, method, deadline_from_remaining(context.time_remaining()))
-        token = bind_call(call)
+        binding = bind_call(call)
         self._in_flight.enter(streaming)
         # Count the call out only once gRPC has sent its status: leaving when the handler
         # returns would let shutdown cancel a finished call whose answer is not yet sent.
         if not context.add_callback(lambda: self._in_flight.leave(streaming)):
             self._in_flight.leave(streaming)
-        started = time.perf_counter()
-        try:
-            yield
-            # The request id rides in the trailers: sending headers early would commit the
-            # call and stop clients from transparently retrying an UNAVAILABLE answer.
-            _add_trailing_metadata(context, ((REQUEST_ID_HEADER, request_id),))
-        finally:
-            unbind_call(token)
-            code = context.code() if hasattr(context, "code") else None  # type: ignore[attr-defined]
-            # Health probes arrive every few seconds from every orchestrator, and services
-            # poll each other's feeds: keep both quiet.
-            routine = self._token_free.include(method) or (
-                method.rsplit("/", 1)[-1] in ROUTINE_POLLING_METHODS
-                and call.outcome.caller_kind is PrincipalKind.SERVICE
-            )
-            fields = {
-                "method": method,
-                "code": (code or grpc.StatusCode.OK).name,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                "request_id": request_id,
-                # Set by a service calling while serving someone; unverified, log only.
-                "acting_for": _metadata_value(context, ACTING_FOR_HEADER)[:200],
-            }
-            if call.outcome.reason:
-                fields["reason"] = call.outcome.reason
-            log.log(logging.DEBUG if routine else logging.INFO, "rpc", extra=fields)
+        return OpenCall(call, binding, time.perf_counter())
+
+    def answered(self, opened: OpenCall, context: grpc.ServicerContext) -> None:
+        """The handler returned: the request id rides in the trailers. (Sending headers
+        early would commit the call and stop clients from transparently retrying an
+        UNAVAILABLE answer.)"""
+        _add_trailing_metadata(context, ((REQUEST_ID_HEADER, opened.call.request_id),))
+
+    def close(self, opened: OpenCall, method: str, context: grpc.ServicerContext) -> None:
+        unbind_call(opened.binding)
+        call = opened.call
+        # Health probes arrive every few seconds from every orchestrator, and services
+        # poll each other's feeds: keep both quiet.
+        routine = self._token_free.include(method) or (
+            method.rsplit("/", 1)[-1] in ROUTINE_POLLING_METHODS
+            and call.outcome.caller_kind is PrincipalKind.SERVICE
+        )
+        level = logging.DEBUG if routine else logging.INFO
+        if not log.isEnabledFor(level):
+            return
+        code = context.code() if hasattr(context, "code") else None  # type: ignore[attr-defined]
+        fields = {
+            "method": method,
+            "code": (code or grpc.StatusCode.OK).name,
+            "duration_ms": round((time.perf_counter() - opened.started) * 1000, 2),
+            "request_id": call.request_id,
+            # Set by a service calling while serving someone; unverified, log only.
+            "acting_for": _metadata_value(context, ACTING_FOR_HEADER)[:200],
+        }
+        if call.outcome.reason:
+            fields["reason"] = call.outcome.reason
+        log.log(level, "rpc", extra=fields)
 
 
 class _StatusWithMetadata(grpc.Status):  # type: ignore[misc]
@@ -207,9 +200,28 @@ class _StatusWithMetadata(grpc.Status):  # type: ignore[misc]
         self.trailing_metadata = trailing_metadata
 
 
+# The wire statuses of refusals without extra details, built once each: most refusals are
+# the same few (a missing token, an id not found asked again and again). Bounded: past this
+# many, all are forgotten at once (two threads racing a miss build the same status twice).
+MAX_KEPT_STATUSES = 1024
+_kept_statuses: dict[tuple[Any, ...], grpc.Status] = {}
+
+
+def _wire_status(error: DomainError) -> grpc.Status:
+    if error.details:  # e.g. a BadRequest or a RetryInfo: per request, not worth keeping
+        return rpc_status.to_status(status_for(error))
+    key = (error.code, error.reason, error.message, *sorted(error.metadata.items()))
+    status = _kept_statuses.get(key)
+    if status is None:
+        if len(_kept_statuses) >= MAX_KEPT_STATUSES:
+            _kept_statuses.clear()
+        status = _kept_statuses[key] = rpc_status.to_status(status_for(error))
+    return status
+
+
 def abort_with_error(context: grpc.ServicerContext, error: DomainError) -> None:
     """End the call with ``error`` as a rich status; the request id rides in the trailers."""
-    status = rpc_status.to_status(status_for(error))
+    status = _wire_status(error)
     call = current_call()
     # Keep what inner interceptors already put in the trailers (the rate-limit headers):
     # aborting with a status replaces the call's trailing metadata.
@@ -221,40 +233,42 @@ def abort_with_error(context: grpc.ServicerContext, error: DomainError) -> None:
     context.abort_with_status(_StatusWithMetadata(status.code, status.details, trailers))
 
 
-class ErrorMappingInterceptor(AroundInterceptor):
-    @contextmanager
-    def around(self, method: str, context: grpc.ServicerContext, streaming: bool) -> Iterator[None]:
-        try:
-            yield
-        except DomainError as error:
-            abort_with_error(context, error)
-        except NotImplementedError:
-            abort_with_error(
-                context,
-                Unimplemented(ErrorReason.NOT_IMPLEMENTED, f"{method} is not implemented yet."),
-            )
-        except Exception as error:
-            if not context.is_active():
-                # The client went away (a closed reflection stream, a cancelled watch): what
-                # broke is its side of the call, not ours, and there is nobody to answer.
-                log.debug("client left the call", extra={"method": method})
-                return
-            code = context.code() if hasattr(context, "code") else None  # type: ignore[attr-defined]
-            if code not in (None, grpc.StatusCode.OK):
-                raise  # the servicer already ended the call with a status of its own
-            expected = domain_error_for(error)
-            if expected is not None:
-                abort_with_error(context, expected)
-            call = current_call()
-            request_id = call.request_id if call else "-"
-            log.exception("unexpected error", extra={"method": method, "request_id": request_id})
-            abort_with_error(
-                context,
-                Internal(
-                    ErrorReason.INTERNAL_ERROR,
-                    f"An internal error occurred; quote request id {request_id} when reporting it.",
-                ),
-            )
+def map_error(method: str, context: grpc.ServicerContext, error: Exception) -> None:
+    """End the call that raised ``error`` with the status it stands for: a ``DomainError``
+    as itself, anything unexpected as ``INTERNAL`` with a request id to quote, never a stack
+    trace. Raises gRPC's abort; returns only when the client has left (nobody to answer);
+    re-raises ``error`` when the servicer already ended the call with a status of its own."""
+    if isinstance(error, DomainError):
+        abort_with_error(context, error)
+    if isinstance(error, NotImplementedError):
+        abort_with_error(
+            context, Unimplemented(ErrorReason.NOT_IMPLEMENTED, f"{method} is not implemented yet.")
+        )
+    if not context.is_active():
+        # The client went away (a closed reflection stream, a cancelled watch): what
+        # broke is its side of the call, not ours, and there is nobody to answer.
+        log.debug("client left the call", extra={"method": method})
+        return
+    code = context.code() if hasattr(context, "code") else None  # type: ignore[attr-defined]
+    if code not in (None, grpc.StatusCode.OK):
+        raise error  # the servicer already ended the call with a status of its own
+    expected = domain_error_for(error)
+    if expected is not None:
+        abort_with_error(context, expected)
+    call = current_call()
+    request_id = call.request_id if call else "-"
+    log.error(
+        "unexpected error",
+        exc_info=error,
+        extra={"method": method, "request_id": request_id},
+    )
+    abort_with_error(
+        context,
+        Internal(
+            ErrorReason.INTERNAL_ERROR,
+            f"An internal error occurred; quote request id {request_id} when reporting it.",
+        ),
+    )
 
 
 # Turns the principal a token names into the one the service trusts (the connection
@@ -262,7 +276,7 @@ class ErrorMappingInterceptor(AroundInterceptor):
 PrincipalResolver = Callable[[Principal], Principal]
 
 
-class AuthenticationInterceptor(AroundInterceptor):
+class Authentication:
     """Every call but health and reflection carries ``authorization: Bearer <JWT>``."""
 
     def __init__(
@@ -278,8 +292,9 @@ class AuthenticationInterceptor(AroundInterceptor):
     def applies_to(self, method: str) -> bool:
         return not self._token_free.include(method)
 
-    @contextmanager
-    def around(self, method: str, context: grpc.ServicerContext, streaming: bool) -> Iterator[None]:
+    def admit(self, context: grpc.ServicerContext) -> contextvars.Token[Principal | None]:
+        """Bind the verified caller as the current principal (``unbind_principal`` the
+        returned binding when the call ends), or raise ``Unauthenticated``."""
         header = _metadata_value(context, "authorization")
         scheme, _, token = header.partition(" ")
         if not header:
@@ -295,13 +310,10 @@ class AuthenticationInterceptor(AroundInterceptor):
         call = current_call()
         if call is not None:
             call.outcome.caller_kind = principal.kind
-        try:
-            yield
-        finally:
-            unbind_principal(binding)
+        return binding
 
 
-class RateLimitInterceptor(AroundInterceptor):
+class RateLimit:
     """Counts each authenticated call against its client's limit (R32).
 
     The headers ride in the trailers, beside the request id: every gRPC client, in any
@@ -317,8 +329,8 @@ class RateLimitInterceptor(AroundInterceptor):
     def applies_to(self, method: str) -> bool:
         return method in self._token_free.counted or not self._token_free.include(method)
 
-    @contextmanager
-    def around(self, method: str, context: grpc.ServicerContext, streaming: bool) -> Iterator[None]:
+    def take(self, method: str, context: grpc.ServicerContext) -> None:
+        """One unit of the caller's window, or its refusal raised."""
         decision: RateLimitDecision | None
         if method in self._token_free.counted:
             caller = "address"
@@ -332,7 +344,6 @@ class RateLimitInterceptor(AroundInterceptor):
             if not decision.allowed:
                 rate_limit_refused(self._service, method, caller)
                 raise decision.refusal()
-        yield
 
 
 def peer_host(peer: str) -> str:
@@ -343,7 +354,7 @@ def peer_host(peer: str) -> str:
     return address.rsplit(":", 1)[0] if address.count(":") == 1 else address
 
 
-class ShutdownGateInterceptor(AroundInterceptor):
+class ShutdownGate:
     """Once shutdown begins, new calls get UNAVAILABLE (which clients retry elsewhere)
     while the calls in flight finish. Refusing here, rather than leaving it to gRPC's own
     stop, gives every refused call the same clear status: gRPC answers a call racing its
@@ -356,14 +367,12 @@ class ShutdownGateInterceptor(AroundInterceptor):
     def applies_to(self, method: str) -> bool:
         return not self._token_free.include(method)  # health must say NOT_SERVING
 
-    @contextmanager
-    def around(self, method: str, context: grpc.ServicerContext, streaming: bool) -> Iterator[None]:
+    def check(self) -> None:
         if self._in_flight.closed.is_set():
             raise Unavailable(ErrorReason.SHUTTING_DOWN, "The service is shutting down; try again.")
-        yield
 
 
-class StreamLimitInterceptor(MethodInterceptor):
+class StreamLimit:
     """Bounds the open streams of each caller and of the process, and cancels stalled ones.
 
     Applies to every method answering with a stream (server streaming and bidirectional),
@@ -376,23 +385,9 @@ class StreamLimitInterceptor(MethodInterceptor):
         self._watchdog = watchdog
         self._token_free = token_free
 
-    def selects(self, method: str, handler: grpc.RpcMethodHandler) -> bool:
-        return bool(handler.response_streaming)
+    def guarded(self, method: str, behavior: Callable[..., Any]) -> Callable[..., Any]:
+        """``behavior`` (answering with a stream) holding one of its caller's slots."""
 
-    def wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
-        codec = {
-            "request_deserializer": handler.request_deserializer,
-            "response_serializer": handler.response_serializer,
-        }
-        if handler.unary_stream:
-            return grpc.unary_stream_rpc_method_handler(
-                self._guarded(method, handler.unary_stream), **codec
-            )
-        return grpc.stream_stream_rpc_method_handler(
-            self._guarded(method, handler.stream_stream), **codec
-        )
-
-    def _guarded(self, method: str, behavior: Callable[..., Any]) -> Callable[..., Any]:
         def call(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
             caller = _stream_caller(method, context, self._token_free)
             release = None if caller is None else self._slots.take(caller)
@@ -427,27 +422,3 @@ def _stream_caller(
     if principal.kind is PrincipalKind.SERVICE:
         return None
     return principal.describe()
-
-
-def server_interceptors(
-    verifier: TokenVerifier,
-    in_flight: InFlightCalls,
-    settings: Settings,
-    resolve_principal: PrincipalResolver | None = None,
-    token_free: TokenFreeMethods = TokenFreeMethods(),
-    service: str = "",
-) -> list[grpc.ServerInterceptor]:
-    return [
-        CallScopeInterceptor(in_flight, token_free),
-        RpcMetricsInterceptor(service),
-        ErrorMappingInterceptor(),
-        ShutdownGateInterceptor(in_flight, token_free),
-        AuthenticationInterceptor(verifier, token_free, resolve_principal),
-        RateLimitInterceptor(rate_limiter_from_settings(settings), token_free, service),
-        StreamLimitInterceptor(
-            StreamSlots(settings.stream_limit_per_principal, settings.stream_limit_total),
-            StallWatchdog(settings.stream_stall_timeout_seconds),
-            token_free,
-        ),
-        ValidationInterceptor(),
-    ]

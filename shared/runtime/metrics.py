@@ -1,12 +1,12 @@
 """Prometheus metrics of a service: latency and outcome of every call, and its state.
 
-``RpcMetricsInterceptor`` sits just inside the call scope (so the call's refusal reason is
-known when it ends) and records each call once. A service's state (sync lag, outbox depth,
-deliveries by status...) is read from its database when Prometheus scrapes and kept for a
-few seconds at most (``metrics_state_ttl_seconds``): ``StateGauges`` turns what a service's
-``gauges`` function reads into gauge families. ``serve_metrics`` exposes all of it on
-``/metrics`` at the service's metrics port; with no port configured nothing is served, no
-state is read, and recording costs one histogram observation per call.
+``RpcMetrics`` runs just inside the call scope (shared/runtime/call_pipeline.py; so the
+call's refusal reason is known when it ends) and records each call once. A service's state
+(sync lag, outbox depth, deliveries by status...) is read from its database when Prometheus
+scrapes and kept for a few seconds at most (``metrics_state_ttl_seconds``): ``StateGauges``
+turns what a service's ``gauges`` function reads into gauge families. ``serve_metrics``
+exposes all of it on ``/metrics`` at the service's metrics port; with no port configured
+nothing is served, no state is read, and recording costs one histogram observation per call.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +25,6 @@ from prometheus_client.registry import Collector
 
 from shared.runtime.call_context import current_call
 from shared.runtime.config import Settings
-from shared.runtime.method_interceptor import AroundInterceptor
 
 log = logging.getLogger("connectability.metrics")
 
@@ -131,16 +129,18 @@ def rate_limit_refused(service: str, method: str, caller: str) -> None:
     RATE_LIMIT_REFUSALS.labels(service, method, caller).inc()
 
 
-class RpcMetricsInterceptor(AroundInterceptor):
+class RpcMetrics:
     """Records each call's latency (and its refusal reason when it fails).
 
-    The histogram's child for a method and code is looked up once and kept: ``labels()``
-    checks and joins the label values under the metric's lock on every call otherwise.
+    The children of a method's histogram and refusal counter are looked up once and kept:
+    ``labels()`` checks and joins the label values under the metric's lock on every call
+    otherwise.
     """
 
     def __init__(self, service: str) -> None:
         self._service = service
         self._durations: dict[tuple[str, str], Any] = {}
+        self._refusals: dict[tuple[str, str, str], Any] = {}
 
     def _duration_of(self, method: str, code: str) -> Any:
         child = self._durations.get((method, code))
@@ -150,20 +150,22 @@ class RpcMetricsInterceptor(AroundInterceptor):
             )
         return child
 
-    @contextmanager
-    def around(  # type: ignore[override]
-        self, method: str, context: grpc.ServicerContext, streaming: bool
-    ) -> Iterator[None]:
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            code = _code_name(context)
-            self._duration_of(method, code).observe(time.perf_counter() - started)
-            if code != "OK":
-                call = current_call()
-                reason = call.outcome.reason if call is not None else ""
-                RPC_REFUSALS.labels(self._service, method, code, reason or "UNKNOWN").inc()
+    def _refusals_of(self, method: str, code: str, reason: str) -> Any:
+        child = self._refusals.get((method, code, reason))
+        if child is None:
+            child = self._refusals[(method, code, reason)] = RPC_REFUSALS.labels(
+                self._service, method, code, reason
+            )
+        return child
+
+    def record(self, method: str, context: grpc.ServicerContext, started: float) -> None:
+        """Count the call that began at ``started`` (``time.perf_counter``) and just ended."""
+        code = _code_name(context)
+        self._duration_of(method, code).observe(time.perf_counter() - started)
+        if code != "OK":
+            call = current_call()
+            reason = call.outcome.reason if call is not None else ""
+            self._refusals_of(method, code, reason or "UNKNOWN").inc()
 
 
 def _code_name(context: Any) -> str:

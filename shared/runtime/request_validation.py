@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import grpc
 import protovalidate
 from google.protobuf.descriptor import Descriptor
 from google.protobuf.message import Message
@@ -31,7 +30,6 @@ from google.rpc import error_details_pb2
 from buf.validate import validate_pb2
 from shared.facts.errors import ErrorReason, ErrorReasonValue, InvalidArgument
 from shared.runtime.call_context import current_call
-from shared.runtime.method_interceptor import MethodInterceptor
 from shared.runtime.standard_rules import MessageChecks, Unsupported, compile_checks
 
 log = logging.getLogger("connectability.rpc")
@@ -263,15 +261,21 @@ def _tolerant_deserializer(
     return parse
 
 
-class ValidationInterceptor(MethodInterceptor):
+class RequestValidation:
     """Refuses requests that break the contract's rules, or do not parse, with
-    INVALID_ARGUMENT before the servicer sees them."""
+    INVALID_ARGUMENT before the servicer sees them (run by shared/runtime/call_pipeline.py)."""
 
     def __init__(self, validator: RequestValidator | None = None):
         self._validator = validator or RequestValidator()
 
-    def selects(self, method: str, handler: grpc.RpcMethodHandler) -> bool:
+    def applies_to(self, method: str) -> bool:
         return method.startswith(OUR_METHOD_PREFIX)
+
+    def deserializer(
+        self, deserialize: Callable[[bytes], Any] | None
+    ) -> Callable[[bytes], Any] | None:
+        """The method's deserializer, handing a ``MalformedRequest`` on instead of failing."""
+        return _tolerant_deserializer(deserialize)
 
     def checked(self, method: str, request: Any) -> Any:
         """The request, if it parsed and keeps every rule; otherwise raises the refusal."""
@@ -284,32 +288,6 @@ class ValidationInterceptor(MethodInterceptor):
             raise refusal_for(violations)
         return request
 
-    def _checked_stream(self, method: str, requests: Iterable[Any]) -> Iterator[Any]:
+    def checked_stream(self, method: str, requests: Iterable[Any]) -> Iterator[Any]:
         for request in requests:
             yield self.checked(method, request)
-
-    def wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
-        codec = {
-            "request_deserializer": _tolerant_deserializer(handler.request_deserializer),
-            "response_serializer": handler.response_serializer,
-        }
-
-        def single(behavior: Callable[..., Any]) -> Callable[..., Any]:
-            def call(request: Any, context: grpc.ServicerContext) -> Any:
-                return behavior(self.checked(method, request), context)
-
-            return call
-
-        def several(behavior: Callable[..., Any]) -> Callable[..., Any]:
-            def call(requests: Iterable[Any], context: grpc.ServicerContext) -> Any:
-                return behavior(self._checked_stream(method, requests), context)
-
-            return call
-
-        if handler.unary_unary:
-            return grpc.unary_unary_rpc_method_handler(single(handler.unary_unary), **codec)
-        if handler.unary_stream:
-            return grpc.unary_stream_rpc_method_handler(single(handler.unary_stream), **codec)
-        if handler.stream_unary:
-            return grpc.stream_unary_rpc_method_handler(several(handler.stream_unary), **codec)
-        return grpc.stream_stream_rpc_method_handler(several(handler.stream_stream), **codec)

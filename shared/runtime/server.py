@@ -20,13 +20,9 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from shared.runtime.call_pipeline import server_interceptors
 from shared.runtime.config import Settings
-from shared.runtime.interceptors import (
-    InFlightCalls,
-    PrincipalResolver,
-    TokenFreeMethods,
-    server_interceptors,
-)
+from shared.runtime.interceptors import InFlightCalls, PrincipalResolver, TokenFreeMethods
 from shared.runtime.metrics import GaugeReader, serve_metrics
 from shared.runtime.stop_signals import StopSignals
 from shared.runtime.tls import server_credentials, transport_security
@@ -131,7 +127,7 @@ class GrpcServer:
         self.stopping.set()
         log.info("shutting down", extra={"grace_seconds": grace_seconds})
         self.health.enter_graceful_shutdown()
-        # Refuse new calls (UNAVAILABLE, ShutdownGateInterceptor); calls in flight keep
+        # Refuse new calls (UNAVAILABLE, ShutdownGate); calls in flight keep
         # running until the grace period ends.
         self.in_flight.closed.set()
         drained = self.in_flight.wait_for_unary_drain(grace_seconds)

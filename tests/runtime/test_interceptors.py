@@ -150,6 +150,25 @@ def test_domain_error_becomes_a_rich_status(
     assert ("x-request-id", "req-42") in error.trailing_metadata()
 
 
+def test_the_same_refusal_again_carries_its_own_request_id(
+    echo_channel: grpc.Channel, test_keys: SigningKeys
+) -> None:
+    # A refusal's status is built once and kept: the next one must still be this call's.
+    for request_id in ("first-call", "second-call", "third-call"):
+        with pytest.raises(grpc.RpcError) as caught:
+            unary_call(
+                echo_channel,
+                {"raise": "domain"},
+                metadata=bearer(test_keys.platform_token()) + [("x-request-id", request_id)],
+                timeout=5,
+            )
+        trailers = caught.value.trailing_metadata()
+        assert [value for key, value in trailers if key == "x-request-id"] == [request_id]
+        assert [key for key, _ in trailers].count("grpc-status-details-bin") == 1
+        info = error_info_of(caught.value)
+        assert info is not None and info.reason == "CONNECTION_NOT_PENDING"
+
+
 def test_unexpected_error_is_internal_and_hides_the_detail(
     echo_channel: grpc.Channel, test_keys: SigningKeys
 ) -> None:
