@@ -34,7 +34,11 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
     # Left-out columns with a constant default get it, as an INSERT would; the others are
     # left out of the COPY too, so the database's own default (or NULL) applies.
     defaulted = [c for c in table.c if c.name not in rows[0] and c.default is not None]
-    defaults = tuple(column.default.arg for column in defaulted)  # type: ignore[union-attr]
+    # The defaults pass through their column's bind processing too, as an INSERT's would.
+    defaults = tuple(
+        _processed(column.default.arg, _bind_processor(column, connection))  # type: ignore[union-attr]
+        for column in defaulted
+    )
     processors = [_bind_processor(column, connection) for column in columns]
     targets = ", ".join(f'"{column.name}"' for column in columns + defaulted)
     cursor = connection.connection.cursor()
@@ -42,7 +46,7 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str
         with cursor.copy(f'COPY "{table.name}" ({targets}) FROM STDIN') as copy:  # type: ignore[attr-defined]
             for row in rows:
                 values = tuple(
-                    row[name] if process is None else process(row[name])
+                    _processed(row[name], process)
                     for name, process in zip(names, processors, strict=True)
                 )
                 copy.write_row(values + defaults)
@@ -56,6 +60,10 @@ def _needs_computed_default(table: Table, names: Sequence[str]) -> bool:
         column.name not in names and column.default is not None and not column.default.is_scalar  # type: ignore[attr-defined]
         for column in table.c
     )
+
+
+def _processed(value: object, process: Processor) -> object:
+    return value if process is None else process(value)
 
 
 def _bind_processor(column: Column[Any], connection: Connection) -> Processor:
