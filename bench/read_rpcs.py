@@ -366,65 +366,79 @@ def combined(runs: Sequence[Throughput]) -> Throughput:
 
 
 @dataclass(frozen=True)
-class Paired:
-    """Each read measured on two stacks alternately: the figures, and for each read the
-    second stack's calls/s and services' CPU per call as a share of the first's."""
+class InTurn:
+    """Each read measured on several stacks in turn: the figures, and for each read every
+    other stack's calls/s and services' CPU per call as a share of the first stack's."""
 
     figures: list[tuple[str, str]]
-    ratios: list[float]
-    cpu_ratios: list[float]
+    ratios: dict[str, list[float]]
+    cpu_ratios: dict[str, list[float]]
 
 
-def measure_alternately(
-    stacks: dict[str, Stack], seconds: float, caller_counts: Sequence[int], rounds: int
-) -> Paired:
-    """Each read on the first stack then the second (then the second then the first, and
-    so on), ``rounds`` times each, so that both see the same machine."""
-    first, second = stacks
-    reads = {
-        mode: prepare(Directory(stack), drawing_database_url(stack))
-        for mode, stack in stacks.items()
-    }
-    figures: list[tuple[str, str]] = []
-    ratios: list[float] = []
-    cpu_ratios: list[float] = []
-    pids = {
+def stack_pids(stacks: dict[str, Stack]) -> dict[str, list[int]]:
+    return {
         mode: [service.process.pid for service in stack.processes] for mode, stack in stacks.items()
     }
-    calls = {mode: reads[mode].calls() for mode in stacks}
+
+
+def prepared_calls(stacks: dict[str, Stack]) -> dict[str, dict[str, Callable[[], object]]]:
+    """Each stack's data and reader made, and its four reads ready to call."""
+    return {
+        mode: prepare(Directory(stack), drawing_database_url(stack)).calls()
+        for mode, stack in stacks.items()
+    }
+
+
+def measure_in_turn(
+    calls: dict[str, dict[str, Callable[[], object]]],
+    pids: dict[str, list[int]],
+    seconds: float,
+    caller_counts: Sequence[int],
+    rounds: int,
+) -> InTurn:
+    """Each read on every stack in turn, ``rounds`` times each, the order rotating every
+    round (first-second, then second-first, ...) so drift in the machine's load cancels
+    out; the first stack is the one the others are compared with."""
+    modes = list(calls)
+    reference, compared = modes[0], modes[1:]
+    figures: list[tuple[str, str]] = []
+    ratios: dict[str, list[float]] = {mode: [] for mode in compared}
+    cpu_ratios: dict[str, list[float]] = {mode: [] for mode in compared}
     for callers in caller_counts:
-        for name in calls[first]:
-            measured: dict[str, list[Throughput]] = {first: [], second: []}
-            cpu_before = {mode: cpu_seconds(pids[mode]) for mode in stacks}
-            for round_index in range(rounds):  # first-second, then second-first: drift cancels
-                order = (first, second) if round_index % 2 == 0 else (second, first)
-                for mode in order:
+        for name in calls[reference]:
+            measured: dict[str, list[Throughput]] = {mode: [] for mode in modes}
+            cpu_before = {mode: cpu_seconds(pids[mode]) for mode in modes}
+            for round_index in range(rounds):
+                shift = round_index % len(modes)
+                for mode in modes[shift:] + modes[:shift]:
                     measured[mode].append(drive(calls[mode][name], callers, seconds))
-            before, after = combined(measured[first]), combined(measured[second])
             # The services' CPU per call, each stack's over the whole figure (its background
-            # threads may run while the other stack is driven): the load of the machine
-            # slows both alike but does not add CPU to a call.
+            # threads, an export thread, may run while another stack is driven): the load of
+            # the machine slows every stack alike but does not add CPU to a call.
             cpu = {
                 mode: (cpu_seconds(pids[mode]) - cpu_before[mode]) / combined(runs).calls
                 for mode, runs in measured.items()
             }
-            cpu_ratios.append(cpu[second] / cpu[first])
-            ratio = after.per_second / before.per_second
-            ratios.append(ratio)
+            base = combined(measured[reference])
             figures.append(
                 (
-                    f"{name}, {callers} caller(s), {first}",
-                    f"{before.describe()}  cpu {cpu[first] * 1000:5.2f} ms/call",
+                    f"{name}, {callers} caller(s), {reference}",
+                    f"{base.describe()}  cpu {cpu[reference] * 1000:5.2f} ms/call",
                 )
             )
-            figures.append(
-                (
-                    f"{name}, {callers} caller(s), {second}",
-                    f"{after.describe()}  cpu {cpu[second] * 1000:5.2f} ms/call  "
-                    f"{ratio:5.0%} of {first} calls/s, {cpu_ratios[-1]:5.0%} of its cpu/call",
+            for mode in compared:
+                this = combined(measured[mode])
+                ratios[mode].append(this.per_second / base.per_second)
+                cpu_ratios[mode].append(cpu[mode] / cpu[reference])
+                figures.append(
+                    (
+                        f"{name}, {callers} caller(s), {mode}",
+                        f"{this.describe()}  cpu {cpu[mode] * 1000:5.2f} ms/call  "
+                        f"{ratios[mode][-1]:5.0%} of {reference} calls/s, "
+                        f"{cpu_ratios[mode][-1]:5.0%} of its cpu/call",
+                    )
                 )
-            )
-    return Paired(figures, ratios, cpu_ratios)
+    return InTurn(figures, ratios, cpu_ratios)
 
 
 def peak_memory_of(stacks: dict[str, Stack]) -> dict[str, float]:
@@ -447,7 +461,7 @@ def run_observability(
     the ratio of each observed stack's figures to the plain one's."""
     with ExitStack() as running:
         sink, otlp_port = running.enter_context(span_sink())
-        stacks = {"off": running.enter_context(running_stack(backend, stack_env(backend)))}
+        stacks = {"plain": running.enter_context(running_stack(backend, stack_env(backend)))}
         scraped: dict[str, list[int]] = {}
         for mode in observe:
             metrics_ports: dict[str, int] = {name: free_port() for name in SERVICE_NAMES}
@@ -455,14 +469,8 @@ def run_observability(
             stacks[mode] = running.enter_context(running_stack(backend, env))
             if "metrics" in OBSERVED[mode]:
                 scraped[mode] = list(metrics_ports.values())
-        reads = {
-            mode: prepare(Directory(stack), drawing_database_url(stack))
-            for mode, stack in stacks.items()
-        }
-        pids = {
-            mode: [service.process.pid for service in stack.processes]
-            for mode, stack in stacks.items()
-        }
+        calls = prepared_calls(stacks)
+        pids = stack_pids(stacks)
         figures: list[tuple[str, str]] = []
         for mode, ports in scraped.items():
             figures.append(
@@ -473,53 +481,18 @@ def run_observability(
             )
         every_port = [port for ports in scraped.values() for port in ports]
         scrapes = running.enter_context(scraping(every_port, scrape_seconds))
-        modes = list(stacks)
         # Over at least one scrape interval, so the scrapes' share is in it.
         idle_seconds = max(5.0, scrape_seconds)
         idle = idle_cpu_per_second(pids, idle_seconds)
         figures.append(
             (
                 f"idle cpu ms/s over {idle_seconds:g} s",
-                ", ".join(f"{mode} {idle[mode] * 1000:.1f}" for mode in modes),
+                ", ".join(f"{mode} {idle[mode] * 1000:.1f}" for mode in stacks),
             )
         )
-        ratios: dict[str, list[float]] = {mode: [] for mode in observe}
-        cpu_ratios: dict[str, list[float]] = {mode: [] for mode in observe}
-        calls = {mode: reads[mode].calls() for mode in stacks}
-        for callers in caller_counts:
-            for name in calls["off"]:
-                measured: dict[str, list[Throughput]] = {mode: [] for mode in modes}
-                cpu_before = {mode: cpu_seconds(pids[mode]) for mode in stacks}
-                for round_index in range(rounds):  # the order rotates: drift cancels out
-                    shift = round_index % len(modes)
-                    for mode in modes[shift:] + modes[:shift]:
-                        measured[mode].append(drive(calls[mode][name], callers, seconds))
-                # The services' CPU per call, each stack's over the whole figure (its export
-                # thread may run while another stack is driven): the load of the machine
-                # slows every stack alike but does not add CPU to a call.
-                cpu = {
-                    mode: (cpu_seconds(pids[mode]) - cpu_before[mode]) / combined(runs).calls
-                    for mode, runs in measured.items()
-                }
-                off = combined(measured["off"])
-                figures.append(
-                    (
-                        f"{name}, {callers} caller(s), plain",
-                        f"{off.describe()}  cpu {cpu['off'] * 1000:5.2f} ms/call",
-                    )
-                )
-                for mode in observe:
-                    on = combined(measured[mode])
-                    ratios[mode].append(on.per_second / off.per_second)
-                    cpu_ratios[mode].append(cpu[mode] / cpu["off"])
-                    figures.append(
-                        (
-                            f"{name}, {callers} caller(s), {mode}",
-                            f"{on.describe()}  cpu {cpu[mode] * 1000:5.2f} ms/call  "
-                            f"{ratios[mode][-1]:5.0%} of plain calls/s, "
-                            f"{cpu_ratios[mode][-1]:5.0%} of its cpu/call",
-                        )
-                    )
+        measured = measure_in_turn(calls, pids, seconds, caller_counts, rounds)
+        figures += measured.figures
+        ratios, cpu_ratios = measured.ratios, measured.cpu_ratios
         for mode in observe:
             worst = min(ratios[mode])
             verdict = "met" if worst >= 0.90 else "MISSED"
@@ -567,12 +540,14 @@ def run_against(
                 running_stack(backend, {**stack_env(backend), **this_env})
             ),
         }
-        paired = measure_alternately(stacks, seconds, caller_counts, rounds)
+        measured = measure_in_turn(
+            prepared_calls(stacks), stack_pids(stacks), seconds, caller_counts, rounds
+        )
         memory = peak_memory_of(stacks)
     title = (
         f"read RPCs on this checkout vs {baseline}, {backend}, {rounds} x {seconds:g} s per figure"
     )
-    print_report(title, paired.figures, memory)
+    print_report(title, measured.figures, memory)
 
 
 def main() -> None:
